@@ -1,0 +1,62 @@
+"""One entry point: ``junheng <command>``.
+
+Each feature package contributes its subcommands through a ``register(subparsers)`` function in
+its ``commands`` module, so a feature is added without editing a central list of options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Modules that contribute subcommands, in the order their commands are listed in --help.
+COMMAND_MODULES: tuple[str, ...] = (
+    "junheng.io.commands",            # template, import, export, validate
+    "junheng.demo.commands",          # demo
+    "junheng.standards.commands",     # evaluate
+    "junheng.forecast.commands",      # forecast
+    "junheng.planners.zones.commands",       # zones
+    "junheng.planners.investment.commands",  # plan
+    "junheng.planners.teachers.commands",    # rotate
+    "junheng.web.commands",           # serve, users
+)
+
+
+class CliError(Exception):
+    """An error the user can act on: printed without a traceback, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="junheng",
+        description="均衡 Junheng — 义务教育优质均衡发展平台 / balanced education platform",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            # Only a feature package that is not installed is skipped; a broken import inside an
+            # existing module must surface.
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

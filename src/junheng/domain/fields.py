@@ -1,0 +1,205 @@
+"""The field registry: every table and column of the exchange format, declared once.
+
+The declaration lives in ``data/format-v1.yaml`` (rules as data). Import, validation,
+templates, the database schema and the generated docs page all read it through this module,
+so a new column is a YAML change. The loader is strict: an unknown key in the YAML is an error,
+because a typo there would silently drop a constraint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import polars as pl
+import yaml
+
+ColumnType = Literal["text", "int", "float", "bool", "enum", "date"]
+YearScope = Literal["school_year", "history", "none"]
+
+_COLUMN_KEYS = {
+    "id", "label", "label_en", "type", "unit", "required", "min", "max", "pattern", "values",
+    "check", "personal", "ref", "note",
+}
+_TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
+               "note"}
+_TYPES = {"text", "int", "float", "bool", "enum", "date"}
+
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "text": pl.Utf8(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "bool": pl.Boolean(),
+    "enum": pl.Utf8(),
+    "date": pl.Date(),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    type: ColumnType
+    required: bool = False
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    enum: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    check: str | None = None
+    personal: bool = False
+    ref: tuple[str, str] | None = None
+    label_en: str | None = None
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return POLARS_TYPES[self.type]
+
+    def describe_zh(self) -> str:
+        """What a clerk must type in this column, in Chinese."""
+        parts = {
+            "text": "文本",
+            "int": "整数",
+            "float": "数值",
+            "bool": "是/否",
+            "enum": "代码",
+            "date": "日期 (YYYY-MM-DD)",
+        }
+        text = parts[self.type]
+        if self.type == "enum":
+            text += ": " + ", ".join(f"{k} {v}" for k, v in self.values.items())
+        if self.min is not None and self.max is not None:
+            text += f", 范围 {_num(self.min)}–{_num(self.max)}"
+        elif self.min is not None:
+            text += f", 不小于 {_num(self.min)}"
+        if self.pattern == r"^\d{6}$":
+            text += ", 6位数字"
+        elif self.pattern == r"^\d{10}$":
+            text += ", 10位数字"
+        if self.unit:
+            text += f", 单位 {self.unit}"
+        text += ", 必填" if self.required else ", 选填 (空白表示未报告)"
+        return text
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    label: str
+    label_en: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    year_scope: YearScope
+    optional: bool = False
+    personal: bool = False
+
+    def column(self, column_id: str) -> Column:
+        for col in self.columns:
+            if col.id == column_id:
+                return col
+        raise KeyError(f"{self.id}.{column_id}")
+
+    @property
+    def column_ids(self) -> list[str]:
+        return [c.id for c in self.columns]
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return {c.id: c.dtype for c in self.columns}
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.schema)
+
+
+@dataclass(frozen=True)
+class Registry:
+    version: int
+    tables: tuple[Table, ...]
+    enums: dict[str, dict[str, str]]
+
+    def table(self, table_id: str) -> Table:
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        raise KeyError(table_id)
+
+    @property
+    def table_ids(self) -> list[str]:
+        return [t.id for t in self.tables]
+
+    def has_table(self, table_id: str) -> bool:
+        return any(t.id == table_id for t in self.tables)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+class RegistryError(ValueError):
+    pass
+
+
+def parse_registry(doc: dict[str, Any]) -> Registry:
+    """Build a registry from its YAML document, rejecting anything it does not understand."""
+    unknown = set(doc) - {"version", "enums", "tables"}
+    if unknown:
+        raise RegistryError(f"unknown top-level keys: {sorted(unknown)}")
+    enums: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc["enums"].items()}
+    tables: list[Table] = []
+    seen_tables: set[str] = set()
+    for t in doc["tables"]:
+        bad = set(t) - _TABLE_KEYS
+        if bad:
+            raise RegistryError(f"table {t.get('id')}: unknown keys {sorted(bad)}")
+        if t["id"] in seen_tables:
+            raise RegistryError(f"duplicate table {t['id']}")
+        seen_tables.add(t["id"])
+        cols: list[Column] = []
+        seen_cols: set[str] = set()
+        for c in t["columns"]:
+            bad = set(c) - _COLUMN_KEYS
+            if bad:
+                raise RegistryError(f"{t['id']}.{c.get('id')}: unknown keys {sorted(bad)}")
+            if c["id"] in seen_cols:
+                raise RegistryError(f"duplicate column {t['id']}.{c['id']}")
+            seen_cols.add(c["id"])
+            if c["type"] not in _TYPES:
+                raise RegistryError(f"{t['id']}.{c['id']}: unknown type {c['type']}")
+            values: dict[str, str] = {}
+            if c["type"] == "enum":
+                if c.get("values") not in enums:
+                    raise RegistryError(f"{t['id']}.{c['id']}: unknown enum {c.get('values')}")
+                values = enums[c["values"]]
+            ref = tuple(c["ref"].split(".")) if c.get("ref") else None
+            cols.append(
+                Column(
+                    id=c["id"], label=c["label"], type=c["type"],
+                    required=bool(c.get("required", False)), unit=c.get("unit"),
+                    min=c.get("min"), max=c.get("max"), pattern=c.get("pattern"),
+                    enum=c.get("values") if c["type"] == "enum" else None, values=values,
+                    check=c.get("check"), personal=bool(c.get("personal", False)),
+                    ref=ref, label_en=c.get("label_en"),  # type: ignore[arg-type]
+                )
+            )
+        key = tuple(t.get("key", []))
+        for k in key:
+            if k not in seen_cols:
+                raise RegistryError(f"table {t['id']}: key column {k} is not declared")
+        tables.append(
+            Table(
+                id=t["id"], label=t["label"], label_en=t.get("label_en", t["id"]),
+                columns=tuple(cols), key=key, year_scope=t["year_scope"],
+                optional=bool(t.get("optional", False)), personal=bool(t.get("personal", False)),
+            )
+        )
+    return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums)
+
+
+@cache
+def registry() -> Registry:
+    """The exchange-format registry shipped with the package (format v1)."""
+    text = resources.files("junheng.domain").joinpath("data/format-v1.yaml").read_text("utf-8")
+    return parse_registry(yaml.safe_load(text))

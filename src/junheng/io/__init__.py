@@ -1,0 +1,1 @@
+"""Input and output at the edges: the exchange format on disk (Excel, CSV) and the database."""
