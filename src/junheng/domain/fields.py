@@ -24,7 +24,7 @@ _COLUMN_KEYS = {
     "check", "personal", "ref", "note",
 }
 _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
-               "note"}
+               "note", "replace_by"}
 _TYPES = {"text", "int", "float", "bool", "enum", "date"}
 
 POLARS_TYPES: dict[str, pl.DataType] = {
@@ -95,6 +95,7 @@ class Table:
     year_scope: YearScope
     optional: bool = False
     personal: bool = False
+    replace_by: tuple[str, ...] = ()
 
     def column(self, column_id: str) -> Column:
         for col in self.columns:
@@ -140,6 +141,10 @@ def _num(x: float) -> str:
 
 class RegistryError(ValueError):
     pass
+
+
+def _required(table_doc: dict[str, Any], column_id: str) -> bool:
+    return any(c["id"] == column_id and c.get("required") for c in table_doc["columns"])
 
 
 def parse_registry(doc: dict[str, Any]) -> Registry:
@@ -188,11 +193,13 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
         for k in key:
             if k not in seen_cols:
                 raise RegistryError(f"table {t['id']}: key column {k} is not declared")
+        replace_by = tuple(t.get("replace_by") or [k for k in key if _required(t, k)])
         tables.append(
             Table(
                 id=t["id"], label=t["label"], label_en=t.get("label_en", t["id"]),
                 columns=tuple(cols), key=key, year_scope=t["year_scope"],
                 optional=bool(t.get("optional", False)), personal=bool(t.get("personal", False)),
+                replace_by=replace_by,
             )
         )
     return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums)

@@ -1,0 +1,304 @@
+"""Validation and typing of a raw dataset, column by column, vectorised.
+
+Each check is a Polars expression over a whole column that flags the bad rows; messages are
+built only for the (few) flagged rows. Every problem names file, sheet, row and column, says
+what was found and what was expected, and all problems are reported at once (up to a limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+
+from junheng.domain.dataset import Dataset
+from junheng.domain.fields import Column, Table, registry
+from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
+from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
+
+TRUE_WORDS = ["是", "true", "yes", "y", "t", "1", "对", "有"]
+FALSE_WORDS = ["否", "false", "no", "n", "f", "0", "无", "没有"]
+
+# ISO 7064 MOD 11-2 weights and check characters of the 18-digit 公民身份号码 (GB 11643-1999).
+_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_ID_CHECK = "10X98765432"
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The check character of an 18-digit resident id from its first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def _resident_id_ok(value: str | None) -> bool:
+    if value is None or len(value) != 18 or not value[:17].isdigit():
+        return False
+    return resident_id_check_char(value[:17]) == value[17].upper()
+
+
+# Per column, a sample is enough to see the pattern; the rest of the budget goes to other
+# columns and sheets so that one broken column does not hide every other problem.
+PER_COLUMN_LIMIT = 50
+
+
+@dataclass
+class _Collector:
+    limit: int
+    problems: list[Problem]
+    truncated: bool = False
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def add_rows(self, sheet: RawSheet, column: str | None, bad: pl.DataFrame,
+                 zh: str, en: str) -> None:
+        """One problem per flagged row; ``zh``/``en`` may use {value}."""
+        if bad.height > PER_COLUMN_LIMIT:
+            self.truncated = True
+            bad = bad.head(PER_COLUMN_LIMIT)
+        for row, value in bad.select(ROW, "__value").iter_rows():
+            self.add(Problem(sheet.file, sheet.sheet or sheet.table.id, row, column,
+                             zh.format(value=value), en.format(value=value)))
+
+    def finish(self) -> list[Problem]:
+        """At most ``limit`` errors, taken round-robin over sheets so every sheet shows."""
+        errors = [p for p in self.problems if p.severity == "error"]
+        others = [p for p in self.problems if p.severity != "error"]
+        if len(errors) <= self.limit:
+            return self.problems
+        self.truncated = True
+        by_sheet: dict[tuple[str, str | None], list[Problem]] = {}
+        for p in errors:
+            by_sheet.setdefault((p.file, p.sheet), []).append(p)
+        queues = list(by_sheet.values())
+        kept: list[Problem] = []
+        depth = 0
+        while len(kept) < self.limit:
+            for q in queues:
+                if depth < len(q) and len(kept) < self.limit:
+                    kept.append(q[depth])
+            depth += 1
+        order = {id(p): i for i, p in enumerate(errors)}
+        kept.sort(key=lambda p: order[id(p)])
+        return others + kept
+
+
+def _expected_zh(col: Column) -> str:
+    return col.describe_zh()
+
+
+def _flag(sheet: RawSheet, col_id: str, mask: pl.Expr) -> pl.DataFrame:
+    return sheet.frame.filter(mask).select(pl.col(ROW), pl.col(col_id).alias("__value"))
+
+
+def _num_text(col_id: str) -> pl.Expr:
+    # Clerks type thousands separators and full-width digits; neither changes the number.
+    return (pl.col(col_id).str.replace_all(",", "").str.replace_all("，", "")
+            .str.replace_all(" ", ""))
+
+
+def _type_column(sheet: RawSheet, col: Column, out: _Collector) -> pl.Expr:
+    """Check one column and return the expression that types it."""
+    c = col.id
+    raw = pl.col(c)
+    present = raw.is_not_null()
+    label = f"{col.label}({col.id})"
+    if col.type in ("int", "float"):
+        num = _num_text(c).cast(pl.Float64, strict=False)
+        bad = _flag(sheet, c, present & num.is_null())
+        out.add_rows(sheet, label, bad,
+                     f"应为数字，实际为“{{value}}”（{_expected_zh(col)}）",
+                     "expected a number, got '{value}'")
+        if col.type == "int":
+            frac = _flag(sheet, c, present & num.is_not_null() & (num != num.floor()))
+            out.add_rows(sheet, label, frac,
+                         "应为整数，不能有小数：“{value}”",
+                         "expected a whole number, got the fraction '{value}'")
+        if col.min is not None:
+            low = _flag(sheet, c, num < col.min)
+            zh = ("不能为负数：“{value}”" if col.min == 0
+                  else f"不能小于{col.min:g}：“{{value}}”")
+            out.add_rows(sheet, label, low, zh,
+                         f"must be at least {col.min:g}, got '{{value}}'")
+        if col.max is not None:
+            high = _flag(sheet, c, num > col.max)
+            if col.max == 1 and col.min == 0:
+                zh = "比率应为0到1之间的小数（如 0.95），不能大于1：“{value}”"
+                en = "a rate is a fraction between 0 and 1 (e.g. 0.95), got '{value}'"
+            else:
+                zh = f"不能大于{col.max:g}：“{{value}}”"
+                en = f"must be at most {col.max:g}, got '{{value}}'"
+            out.add_rows(sheet, label, high, zh, en)
+        typed = num.round(0).cast(pl.Int64) if col.type == "int" else num
+        return typed.alias(c)
+    if col.type == "bool":
+        low = raw.str.to_lowercase()
+        ok = low.is_in(TRUE_WORDS) | low.is_in(FALSE_WORDS)
+        bad = _flag(sheet, c, present & ~ok)
+        out.add_rows(sheet, label, bad, "应为“是”或“否”，实际为“{value}”",
+                     "expected 是/否 (yes/no, true/false, 1/0), got '{value}'")
+        return (pl.when(low.is_in(TRUE_WORDS)).then(True)
+                .when(low.is_in(FALSE_WORDS)).then(False)
+                .otherwise(None).alias(c))
+    if col.type == "enum":
+        by_label = {v: k for k, v in col.values.items()}
+        codes = list(col.values)
+        mapped = (pl.when(raw.is_in(codes)).then(raw)
+                  .otherwise(raw.replace_strict(by_label, default=None)))
+        bad = _flag(sheet, c, present & mapped.is_null())
+        allowed = "、".join(f"{k}（{v}）" for k, v in col.values.items())
+        out.add_rows(sheet, label, bad, f"未知代码“{{value}}”，可用代码：{allowed}",
+                     f"unknown code '{{value}}'; allowed: {', '.join(codes)}")
+        return mapped.alias(c)
+    if col.type == "date":
+        parsed = raw.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        bad = _flag(sheet, c, present & parsed.is_null())
+        out.add_rows(sheet, label, bad, "应为日期（YYYY-MM-DD），实际为“{value}”",
+                     "expected a date (YYYY-MM-DD), got '{value}'")
+        return parsed.alias(c)
+    # text
+    if col.pattern is not None:
+        digits = None
+        if col.pattern.startswith(r"^\d{") and col.pattern.endswith("}$"):
+            digits = int(col.pattern[4:-2])
+        mismatch = present & ~raw.str.contains(col.pattern)
+        if digits is not None:
+            short_number = mismatch & raw.str.contains(r"^\d+$") & (
+                raw.str.len_chars() < digits)
+            lost = _flag(sheet, c, short_number)
+            out.add_rows(
+                sheet, label, lost,
+                f"应为{digits}位代码，实际为{{value}}：开头的0可能被Excel当作数字丢掉了。"
+                "请把该列设置为“文本”格式后重新输入",
+                f"expected a {digits}-digit code, got {{value}}: Excel probably stored it as a "
+                "number and dropped the leading zero(s); format the column as text and retype")
+            mismatch = mismatch & ~short_number
+        bad = _flag(sheet, c, mismatch)
+        what = f"{digits}位数字" if digits else f"格式 {col.pattern}"
+        out.add_rows(sheet, label, bad, f"格式不对：应为{what}，实际为“{{value}}”",
+                     f"wrong format: expected {digits or col.pattern} digits, got '{{value}}'")
+    if col.check == "resident_id":
+        ok = raw.map_elements(_resident_id_ok, return_dtype=pl.Boolean)
+        bad = _flag(sheet, c, present & ~ok)
+        out.add_rows(sheet, label, bad,
+                     "身份证号无效：应为18位，且最后一位校验码正确（{value}）",
+                     "invalid resident id: 18 characters with a correct check digit ({value})")
+    return raw.alias(c)
+
+
+def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
+    table = sheet.table
+    frame = sheet.frame
+    missing = [c for c in table.columns if c.required and c.id not in frame.columns]
+    for col in missing:
+        out.add(Problem(sheet.file, sheet.sheet or table.id, 1, f"{col.label}({col.id})",
+                        f"缺少必填列“{col.label}”（{col.id}）",
+                        f"required column '{col.id}' ({col.label}) is missing"))
+    exprs = []
+    for col in table.columns:
+        if col.id not in frame.columns:
+            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.id))
+            continue
+        if col.required:
+            empty = _flag(sheet, col.id, pl.col(col.id).is_null())
+            out.add_rows(sheet, f"{col.label}({col.id})", empty,
+                         "必填项为空", "required value is empty")
+        exprs.append(_type_column(sheet, col, out))
+    extra = [c for c in frame.columns if c not in table.column_ids and c != ROW]
+    typed = frame.select([*exprs, *[pl.col(c) for c in extra], pl.col(ROW)])
+    if table.key and not missing:
+        dup = (typed.filter(pl.struct(list(table.key)).is_duplicated())
+               .group_by(list(table.key), maintain_order=True)
+               .agg(pl.col(ROW)))
+        for rec in dup.iter_rows(named=True):
+            rows = rec[ROW]
+            key = ", ".join(f"{k}={rec[k]}" for k in table.key)
+            for r in rows[1:]:
+                out.add(Problem(sheet.file, sheet.sheet or table.id, r, None,
+                                f"重复记录：{key} 已在第{rows[0]}行出现",
+                                f"duplicate key {key}: already on row {rows[0]}"))
+    return typed
+
+
+def _check_references(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet],
+                      known: Dataset | None, out: _Collector,
+                      unreadable: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    reg = registry()
+    for tid, frame in typed.items():
+        table = reg.table(tid)
+        sheet = sheets[tid]
+        for col in table.columns:
+            if col.ref is None or col.id not in frame.columns:
+                continue
+            ref_table, ref_col = col.ref
+            if ref_table in unreadable:
+                continue
+            pools: list[pl.Series] = []
+            if ref_table in typed:
+                pools.append(typed[ref_table][ref_col])
+            if known is not None and ref_table in known:
+                pools.append(known.get(ref_table)[ref_col])
+            if not pools:
+                if frame[col.id].is_not_null().any():
+                    out.add(Problem(
+                        sheet.file, sheet.sheet or tid, None, f"{col.label}({col.id})",
+                        f"引用了表“{reg.table(ref_table).label}”({ref_table})，但该表不存在",
+                        f"refers to table '{ref_table}', which is missing"))
+                continue
+            pool = pl.concat(pools).unique()
+            bad = frame.filter(pl.col(col.id).is_not_null() & ~pl.col(col.id).is_in(pool.implode()))
+            ref_label = reg.table(ref_table).label
+            what_zh = {"counties": "区县", "schools": "学校", "areas": "片区"}.get(ref_table,
+                                                                                 ref_label)
+            out.add_rows(
+                sheet, f"{col.label}({col.id})",
+                bad.select(pl.col(ROW), pl.col(col.id).alias("__value")),
+                f"{what_zh}“{{value}}”不存在：请先在“{ref_label}”({ref_table})中登记",
+                f"unknown {ref_table[:-1] if ref_table.endswith('s') else ref_table} "
+                f"'{{value}}': it is not in table '{ref_table}'")
+
+
+def validate_raw(raw: RawDataset, *, known: Dataset | None = None,
+                 require_tables: Iterable[str] | None = None,
+                 limit: int = DEFAULT_PROBLEM_LIMIT) -> tuple[Dataset | None, list[Problem], bool]:
+    """Type and check a raw dataset. Returns (dataset or None if errors, problems, truncated).
+
+    ``known`` is what the destination already holds (e.g. the database), so that a workbook
+    with this year's figures may refer to schools registered earlier.
+    """
+    reg = registry()
+    out = _Collector(limit=limit, problems=list(raw.problems))
+    name = raw.source.rsplit("/", 1)[-1]
+    needed = list(require_tables) if require_tables is not None else [
+        t.id for t in reg.tables if not t.optional]
+    if raw.sheets or not any(p.severity == "error" for p in raw.problems):
+        for tid in needed:
+            if tid not in raw.sheets and tid not in raw.unreadable:
+                t = reg.table(tid)
+                out.add(Problem(name, tid, None, None,
+                                f"缺少工作表“{tid}”（{t.label}）",
+                                f"sheet '{tid}' ({t.label_en}) is missing"))
+    typed: dict[str, pl.DataFrame] = {}
+    for tid, sheet in raw.sheets.items():
+        typed[tid] = _check_sheet(sheet, out)
+    _check_references(typed, raw.sheets, known, out, raw.unreadable)
+    problems = out.finish()
+    if any(p.severity == "error" for p in problems):
+        return None, problems, out.truncated
+    ds = Dataset({tid: frame.drop(ROW) for tid, frame in typed.items()})
+    return ds, problems, out.truncated
+
+
+def read_dataset(path_or_spec: str, *, known: Dataset | None = None,
+                 require_tables: Iterable[str] | None = None,
+                 limit: int = DEFAULT_PROBLEM_LIMIT) -> tuple[Dataset, list[Problem]]:
+    """Read and validate a workbook or CSV folder; raise ValidationFailed listing every error."""
+    from pathlib import Path
+
+    raw = read_raw(Path(path_or_spec))
+    ds, problems, truncated = validate_raw(raw, known=known, require_tables=require_tables,
+                                           limit=limit)
+    if ds is None:
+        raise ValidationFailed(problems, truncated)
+    return ds, [p for p in problems if p.severity != "error"]
