@@ -1,0 +1,561 @@
+"""The standards engine: ``evaluate(dataset, standard_id, year)`` → an explained verdict.
+
+Indicators are column expressions over one table of every school × stage (see
+:mod:`junheng.standards.school_table`); thresholds come from the standard's YAML as they stood on
+1 September of the school year, or from a bureau's ``params``. Every verdict carries a trace:
+value, threshold, comparison, clause, source and the inputs it was computed from, so that the
+web pages and reports render it and never recompute.
+
+Missing data is never a pass: a county with an item or indicator not reported cannot be
+certified; it gets ``passed: false``, ``status: "not_reported"`` and the list of what is missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from junheng.domain.dataset import Dataset
+from junheng.standards.bands import BANDS, class_bands
+from junheng.standards.cv import county_stage_cvs
+from junheng.standards.items import evaluate_items
+from junheng.standards.loader import Standard, load_standard
+from junheng.standards.rules import ResolvedRules, evaluation_date
+from junheng.standards.school_table import (
+    RESOURCE_COLUMNS,
+    build_school_table,
+    by_key,
+    compare,
+    scoped_sections,
+)
+
+STAGE_LABELS = {"primary": "小学", "junior": "初中", "senior": "高中", "preschool": "学前"}
+PART_LABELS = {
+    "resources": "资源配置",
+    "government": "政府保障程度",
+    "quality": "教育质量",
+    "recognition": "社会认可度",
+    "veto": "一票否决",
+    "balance": "校际均衡 (综合差异系数)",
+    "targets": "市级目标",
+}
+
+
+def _num(v: Any, digits: int = 6) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return round(v, digits)
+    return v
+
+
+def _worst(statuses: list[str]) -> str:
+    if "failed" in statuses:
+        return "failed"
+    if "not_reported" in statuses or not statuses:
+        return "not_reported"
+    return "passed"
+
+
+@dataclass
+class Evaluation:
+    """The result of one evaluation. Frames hold the figures; ``counties`` the verdicts."""
+
+    standard: Standard
+    year: int
+    county: str | None
+    rules: ResolvedRules
+    schools: pl.DataFrame
+    excluded: pl.DataFrame
+    county_indicators: pl.DataFrame
+    county_stages: pl.DataFrame
+    bands: pl.DataFrame | None
+    items: dict[str, dict[str, dict[str, Any]]]
+    counties: list[dict[str, Any]]
+    city: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ JSON
+
+    def county_result(self, county_code: str) -> dict[str, Any]:
+        for c in self.counties:
+            if c["county_code"] == county_code:
+                return c
+        raise KeyError(county_code)
+
+    def _stage_json(self) -> dict[str, dict[str, Any]]:
+        """county → stage → stage block."""
+        std = self.standard
+        out: dict[str, dict[str, Any]] = {}
+        ind_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self.county_indicators.iter_rows(named=True):
+            ind = std.indicator(r["indicator"])
+            limit_rule = "cv_limit" if "cv_limit" in std.params else None
+            trace = {
+                "value": _num(r["cv"]),
+                "threshold": _num(r["cv_limit"]),
+                "comparison": "le" if r["cv_limit"] is not None else None,
+                "formula": "CV = sqrt(Σ(P_i/P)(X_i − X̄)²) / X̄, X̄ = ΣY_i/ΣP_i",
+                "inputs": {
+                    "schools": r["n_schools"],
+                    "schools_missing": r["n_missing"],
+                    "students": r["students"],
+                    "resource": ind.numerator,
+                    "resource_total": _num(r["resource_total"]),
+                },
+            }
+            if limit_rule:
+                t = self.rules.trace(limit_rule)
+                trace.update(clause=t["clause"], source=t["source"], rule=limit_rule)
+            ind_rows.setdefault((r["county_code"], r["stage"]), {})[r["indicator"]] = {
+                "label": ind.label,
+                "unit": ind.unit,
+                "county_value": _num(r["county_value"]),
+                "cv": _num(r["cv"]),
+                "cv_limit": _num(r["cv_limit"]),
+                "cv_passed": r["cv_passed"],
+                "status": r["status"],
+                "trace": trace,
+            }
+        bands: dict[tuple[str, str], dict[str, Any]] = {}
+        if self.bands is not None:
+            for r in self.bands.iter_rows(named=True):
+                bands[(r["county_code"], r["stage"])] = {
+                    "classes": r["classes"],
+                    "counts": {k: r[k] for k, _ in BANDS},
+                    "shares": {k: _num(r[f"share_{k}"], 4) for k, _ in BANDS},
+                    "labels": {k: lbl for k, lbl in BANDS},
+                }
+        for r in self.county_stages.iter_rows(named=True):
+            key = (r["county_code"], r["stage"])
+            out.setdefault(r["county_code"], {})[r["stage"]] = {
+                "schools_evaluated": r["schools_evaluated"],
+                "schools_passed": r["schools_passed"],
+                "schools_not_reported": r["schools_not_reported"],
+                "students": r["students"],
+                "composite_cv": _num(r["composite_cv"]),
+                "composite_cv_limit": _num(r["composite_cv_limit"]),
+                "composite_cv_passed": r["composite_cv_passed"],
+                "status": r["status"],
+                "indicators": ind_rows.get(key, {}),
+                "class_bands": bands.get(key),
+            }
+        for (cc, stage), b in bands.items():
+            block = out.setdefault(cc, {}).setdefault(stage, {})
+            block.setdefault("class_bands", b)
+        return out
+
+    def school_records(self) -> list[dict[str, Any]]:
+        """One record per evaluated school × stage, with indicator verdicts, traces and
+        shortfalls in real units."""
+        std = self.standard
+        judged = [i for i in std.indicators if i.rule is not None]
+        traces = {i.id: self.rules.trace(i.id) for i in judged}
+        out: list[dict[str, Any]] = []
+        for r in self.schools.iter_rows(named=True):
+            indicators: dict[str, Any] = {}
+            shortfalls: list[dict[str, Any]] = []
+            for ind in std.indicators:
+                entry: dict[str, Any] = {"value": _num(r[ind.id])}
+                if ind.rule is not None:
+                    thr = r[f"threshold__{ind.id}"]
+                    met = r[f"met__{ind.id}"]
+                    t = traces[ind.id]
+                    entry.update(
+                        threshold=_num(thr),
+                        met=bool(met) if met is not None else False,
+                        status="not_reported" if met is None else ("passed" if met else "failed"),
+                        trace={
+                            "value": _num(r[ind.id]), "threshold": _num(thr),
+                            "comparison": ind.rule.comparison, "clause": t["clause"],
+                            "source": t["source"], "unverified": t["unverified"],
+                            "inputs": {ind.numerator: _num(r[ind.numerator]),
+                                       "students": r["students"], "scale": ind.scale},
+                        },
+                    )
+                    short = r[f"shortfall__{ind.id}"]
+                    if met is False and short is not None and short > 0:
+                        amount = int(short) if ind.integer else _num(short, 2)
+                        unit = ind.resource_unit
+                        text = f"+{amount} {ind.resource_label}" if unit == "人" else f"+{amount} {unit} {ind.resource_label}"
+                        entry["shortfall"] = amount
+                        shortfalls.append({"indicator": ind.id, "shortfall": amount, "unit": unit,
+                                           "text_zh": text})
+                else:
+                    entry.update(threshold=None, met=None)
+                indicators[ind.id] = entry
+            rec = {
+                "school_id": r["school_id"],
+                "school_name": r["school_name"],
+                "county_code": r["county_code"],
+                "school_type": r["school_type"],
+                "stage": r["stage"],
+                "students": r["students"],
+                "indicators": indicators,
+                "met_count": r["met_count"],
+                "passed": r["passed"],
+                "status": r["status"],
+                "shortfalls": shortfalls,
+            }
+            if judged:
+                rec["trace"] = {
+                    "rule": "school_rule",
+                    "min_met": self.rules.value("school_rule_min_met"),
+                    "floor": self.rules.value("school_rule_floor"),
+                    "met_count": r["met_count"],
+                    "clause": self.rules.trace("school_rule_min_met")["clause"],
+                    "source": self.rules.trace("school_rule_min_met")["source"],
+                    "text_zh": "至少{}项达到要求, 其余项不低于要求的{:.0%}".format(
+                        self.rules.value("school_rule_min_met"), self.rules.value("school_rule_floor")),
+                }
+            out.append(rec)
+        return out
+
+    def to_json(self, include_schools: bool = True) -> dict[str, Any]:
+        stages = self._stage_json()
+        counties = []
+        for c in self.counties:
+            cc = c["county_code"]
+            counties.append({
+                **c,
+                "stages": stages.get(cc, {}),
+                "items": self.items.get(cc, {}),
+            })
+        out: dict[str, Any] = {
+            "standard": self.standard.id,
+            "standard_label": self.standard.label,
+            "standard_kind": self.standard.kind,
+            "source": self.standard.source,
+            "year": self.year,
+            "as_of": self.rules.as_of.isoformat(),
+            "county_filter": self.county,
+            "counties": counties,
+        }
+        if self.city is not None:
+            out["city"] = self.city
+        if include_schools:
+            out["schools"] = self.school_records()
+            out["excluded"] = self.excluded.to_dicts()
+        out["rules"] = self.rules.all_traces()
+        out["notes"] = self.notes
+        return out
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def school_stage_table(
+    ds: Dataset, standard_id: str, year: int, params: Mapping[str, Any] | None = None,
+    county: str | None = None,
+) -> pl.DataFrame:
+    """One row per evaluated school × stage after the combined-school split.
+
+    Columns:
+
+    - ``county_code``, ``school_id``, ``school_name``, ``school_type``, ``ownership``, ``locale``,
+      ``parent_school_id``, ``stage`` (``primary``/``junior``), ``students`` (P_i), ``classes``;
+    - resources Y_i of this stage part: teacher counts by stage taught (``teachers``,
+      ``degree_teachers``, ``backbone_teachers``, ``pe_art_teachers``, ``senior_title_teachers``,
+      ``certified_teachers``) and the school-wide stocks times ``stock_share``
+      (``teaching_area_m2``, ``sports_area_m2``, ``equipment_value_yuan``, ``multimedia_rooms``,
+      ``computers``, ``books``), all Float64; ``stock_share`` is the weighted-student share;
+    - one column per indicator id of the standard (value = Y_i × scale ÷ P_i, e.g.
+      ``degree_teachers_per_100``);
+    - for standards with school thresholds (quality-balance-2017): ``threshold__<id>``,
+      ``met__<id>``, ``shortfall__<id>`` (resource units missing to meet, rounded up for whole
+      units; 0 when met), ``met_count``, ``passed`` (the 6-of-7-and-85 % rule) and ``status``
+      (``passed``/``failed``/``not_reported``).
+
+    Schools out of scope (private, special, senior-only, small 教学点 …) are not in the table.
+    """
+    std = load_standard(standard_id)
+    rules = ResolvedRules(std, evaluation_date(year), params)
+    table, _ = build_school_table(ds.for_year(year), std, rules, county)
+    return table
+
+
+def evaluate(
+    ds: Dataset, standard_id: str, year: int, county: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Evaluation:
+    """Evaluate every county of ``ds`` (or only ``county``) against ``standard_id`` for school
+    year ``year``. ``params`` overrides rule values by rule id (see ``Standard.rules()``)."""
+    std = load_standard(standard_id)
+    rules = ResolvedRules(std, evaluation_date(year), params)
+    dsy = ds.for_year(year)
+    counties = dsy.get("counties").select("county_code", "county_name", "quality_target_year")
+    if county is not None:
+        counties = counties.filter(pl.col("county_code") == county)
+        if counties.height == 0:
+            raise ValueError(f"数据中没有区县 {county} / county {county} is not in the data")
+    counties = counties.unique(subset=["county_code"], keep="first").sort("county_code")
+    if std.method == "zhangye_targets":
+        return _evaluate_targets(ds, dsy, std, rules, year, county, counties)
+    return _evaluate_balance(dsy, std, rules, year, county, counties)
+
+
+# ---------------------------------------------------------------------------- balance methods
+
+
+def _county_indicators(stats: pl.DataFrame, std: Standard, rules: ResolvedRules) -> pl.DataFrame:
+    frames = []
+    for ind in std.indicators:
+        frames.append(stats.select(
+            "county_code", "stage",
+            indicator=pl.lit(ind.id),
+            county_value=pl.col(f"county_value__{ind.id}"),
+            cv=pl.col(f"cv__{ind.id}"),
+            n_missing=pl.col(f"n_missing__{ind.id}"),
+            n_schools=pl.col("schools_evaluated"),
+            students=pl.col("students"),
+            resource_total=pl.col(f"county_value__{ind.id}") * pl.col("students") / ind.scale,
+        ))
+    long = pl.concat(frames, how="vertical_relaxed")
+    if "cv_limit" in std.params:
+        limit = by_key("stage", rules.require("cv_limit"))
+        long = long.with_columns(cv_limit=limit)
+        ok = compare(pl.col("cv"), pl.col("cv_limit"), "le")
+        long = long.with_columns(
+            cv_passed=(ok.fill_null(False) & (pl.col("n_missing") == 0)),
+            status=pl.when(pl.col("cv").is_null() | (pl.col("n_missing") > 0)).then(pl.lit("not_reported"))
+            .when(ok).then(pl.lit("passed")).otherwise(pl.lit("failed")),
+        )
+    else:
+        long = long.with_columns(
+            cv_limit=pl.lit(None, pl.Float64), cv_passed=pl.lit(None, pl.Boolean),
+            status=pl.when(pl.col("cv").is_null() | (pl.col("n_missing") > 0))
+            .then(pl.lit("not_reported")).otherwise(pl.lit("reported")),
+        )
+    return long
+
+
+def _evaluate_balance(
+    dsy: Dataset, std: Standard, rules: ResolvedRules, year: int, county: str | None,
+    counties: pl.DataFrame,
+) -> Evaluation:
+    table, excluded = build_school_table(dsy, std, rules, county)
+    sections = scoped_sections(dsy, std, county).filter(pl.col("in_scope"))
+    stats = county_stage_cvs(table, std.indicators)
+    codes = counties["county_code"].to_list()
+    grid = pl.DataFrame(
+        [(c, s) for c in codes for s in std.stages],
+        schema={"county_code": pl.Utf8, "stage": pl.Utf8}, orient="row",
+    )
+    stats = grid.join(stats, on=["county_code", "stage"], how="left").with_columns(
+        pl.col("schools_evaluated").fill_null(0), pl.col("schools_passed").fill_null(0),
+        pl.col("students").fill_null(0),
+    )
+    long = _county_indicators(stats, std, rules)
+
+    not_rep = table.group_by("county_code", "stage").agg(
+        schools_not_reported=(pl.col("status") == "not_reported").sum().cast(pl.Int64),
+        schools_failed=(pl.col("status") == "failed").sum().cast(pl.Int64),
+    )
+    cv_status = long.group_by("county_code", "stage").agg(
+        cv_failed=(pl.col("status") == "failed").sum(),
+        cv_not_reported=(pl.col("status") == "not_reported").sum(),
+        composite_cv=pl.when(pl.col("cv").is_null().any()).then(None).otherwise(pl.col("cv").mean()),
+    )
+    st = stats.select("county_code", "stage", "schools_evaluated", "schools_passed", "students").join(
+        not_rep, on=["county_code", "stage"], how="left").join(
+        cv_status, on=["county_code", "stage"], how="left").with_columns(
+        pl.col("schools_not_reported").fill_null(0), pl.col("schools_failed").fill_null(0))
+    if "composite_cv_limit" in std.params:
+        lim = by_key("stage", rules.require("composite_cv_limit"))
+        ok = compare(pl.col("composite_cv"), pl.col("composite_cv_limit"), "le")
+        st = st.with_columns(composite_cv_limit=lim).with_columns(
+            composite_cv_passed=ok.fill_null(False),
+            status=pl.when(pl.col("schools_evaluated") == 0).then(pl.lit("not_reported"))
+            .when(pl.col("composite_cv").is_null()).then(pl.lit("not_reported"))
+            .when(ok).then(pl.lit("passed")).otherwise(pl.lit("failed")),
+        )
+    else:
+        st = st.with_columns(
+            composite_cv=pl.lit(None, pl.Float64),
+            composite_cv_limit=pl.lit(None, pl.Float64),
+            composite_cv_passed=pl.lit(None, pl.Boolean),
+            status=pl.when((pl.col("schools_failed") > 0) | (pl.col("cv_failed") > 0)).then(pl.lit("failed"))
+            .when((pl.col("schools_evaluated") == 0) | (pl.col("schools_not_reported") > 0)
+                  | (pl.col("cv_not_reported") > 0)).then(pl.lit("not_reported"))
+            .otherwise(pl.lit("passed")),
+        )
+    st = st.sort("county_code", "stage")
+
+    bands = None
+    if "class_bands" in std.params:
+        bands = class_bands(dsy, sections, std.stages, rules.require("class_bands"))
+
+    items = evaluate_items(std, rules, dsy, codes, sections, table) if std.items else {c: {} for c in codes}
+    verdicts = _county_verdicts(std, counties, st, long, items)
+    return Evaluation(std, year, county, rules, table, excluded, long, st, bands, items, verdicts)
+
+
+def _county_verdicts(
+    std: Standard, counties: pl.DataFrame, st: pl.DataFrame, long: pl.DataFrame,
+    items: dict[str, dict[str, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    stage_rows: dict[str, list[dict[str, Any]]] = {}
+    for r in st.iter_rows(named=True):
+        stage_rows.setdefault(r["county_code"], []).append(r)
+    bad_cvs: dict[str, list[dict[str, Any]]] = {}
+    for r in long.filter(pl.col("status").is_in(["failed", "not_reported"])).iter_rows(named=True):
+        bad_cvs.setdefault(r["county_code"], []).append(r)
+    resource_part = "balance" if std.method == "basic_2012" else "resources"
+    out = []
+    for c in counties.iter_rows(named=True):
+        cc = c["county_code"]
+        reasons: list[str] = []
+        not_reported: list[str] = []
+        stage_status = []
+        for r in stage_rows.get(cc, []):
+            s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
+            stage_status.append(r["status"])
+            if r["schools_evaluated"] == 0:
+                not_reported.append(f"{r['stage']}.schools")
+                reasons.append(f"{s_zh}: 没有参评学校")
+            if std.method == "quality_2017":
+                if r["schools_failed"]:
+                    reasons.append(f"{s_zh}: {r['schools_failed']} 所学校未达到资源配置要求 (至少6项达标且余项不低于85%)")
+                if r["schools_not_reported"]:
+                    not_reported.append(f"{r['stage']}.schools")
+                    reasons.append(f"{s_zh}: {r['schools_not_reported']} 所学校资源配置数据不全")
+            elif r["status"] == "failed":
+                reasons.append(f"{s_zh}: 综合差异系数 {r['composite_cv']:.4f} > {r['composite_cv_limit']}")
+            elif r["status"] == "not_reported" and r["schools_evaluated"]:
+                not_reported.append(f"{r['stage']}.composite_cv")
+                reasons.append(f"{s_zh}: 差异系数数据不全, 无法计算综合差异系数")
+        if std.method == "quality_2017":
+            for r in bad_cvs.get(cc, []):
+                ind = std.indicator(r["indicator"])
+                s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
+                if r["status"] == "failed":
+                    reasons.append(f"{s_zh}: {ind.label} 差异系数 {r['cv']:.4f} > {r['cv_limit']}")
+                elif r["n_schools"]:
+                    not_reported.append(f"{r['stage']}.{r['indicator']}")
+        parts: dict[str, dict[str, Any]] = {
+            resource_part: {"status": _worst(stage_status), "label": PART_LABELS[resource_part]}
+        }
+        by_part: dict[str, list[str]] = {}
+        veto_triggered = []
+        for iid, it in items.get(cc, {}).items():
+            by_part.setdefault(it["part"], []).append(it["status"])
+            if it["status"] == "failed":
+                if it["veto"]:
+                    veto_triggered.append(iid)
+                reasons.append(f"{iid} {it['label']}: 未达标")
+            elif it["status"] == "not_reported":
+                not_reported.append(iid)
+        for part, statuses in by_part.items():
+            parts[part] = {"status": _worst(statuses), "label": PART_LABELS.get(part, part)}
+        status = _worst([p["status"] for p in parts.values()])
+        if not_reported and status == "not_reported":
+            reasons.append("未报告 / not reported: " + ", ".join(not_reported))
+        out.append({
+            "county_code": cc,
+            "county_name": c["county_name"],
+            "passed": status == "passed",
+            "status": status,
+            "parts": parts,
+            "veto_triggered": veto_triggered,
+            "not_reported": not_reported,
+            "reasons_zh": reasons,
+        })
+    return out
+
+
+# ---------------------------------------------------------------------------- local targets
+
+
+def _evaluate_targets(
+    ds: Dataset, dsy: Dataset, std: Standard, rules: ResolvedRules, year: int, county: str | None,
+    counties: pl.DataFrame,
+) -> Evaluation:
+    codes = counties["county_code"].to_list()
+    sections = scoped_sections(dsy, std, county).filter(pl.col("in_scope"))
+    quality_id = rules.require("quality_standard")
+    quality = evaluate(ds, quality_id, year, county)
+    targets = dict(zip(counties["county_code"].to_list(), counties["quality_target_year"].to_list()))
+    qb: dict[str, dict[str, Any]] = {}
+    for c in quality.counties:
+        ty = targets.get(c["county_code"])
+        qb[c["county_code"]] = {
+            "value": c["passed"],
+            "status": c["status"],
+            "inputs": {"standard": quality_id, "quality_status": c["status"],
+                       "target_year": ty, "due": ty is not None and year >= ty,
+                       "overdue": ty is not None and year >= ty and not c["passed"],
+                       "reasons_zh": c["reasons_zh"]},
+        }
+    items = evaluate_items(std, rules, dsy, codes, sections, sections, {"quality_balance": qb})
+    for cc in codes:
+        for it in items[cc].values():
+            deadline = it["checks"][0]["trace"].get("deadline")
+            it["deadline"] = deadline
+            it["due"] = deadline is not None and year >= deadline
+        ty = targets.get(cc)
+        items[cc]["z03_quality_balance"]["target_year"] = ty
+        items[cc]["z03_quality_balance"]["due"] = ty is not None and year >= ty
+    bands = class_bands(dsy, sections, std.stages, rules.require("class_bands"))
+    verdicts = []
+    for c in counties.iter_rows(named=True):
+        cc = c["county_code"]
+        statuses = [it["status"] for it in items[cc].values()]
+        status = _worst(statuses)
+        verdicts.append({
+            "county_code": cc,
+            "county_name": c["county_name"],
+            "passed": status == "passed",
+            "status": status,
+            "quality_target_year": c["quality_target_year"],
+            "parts": {"targets": {"status": status, "label": PART_LABELS["targets"]}},
+            "veto_triggered": [],
+            "not_reported": [i for i, it in items[cc].items() if it["status"] == "not_reported"],
+            "reasons_zh": [f"{i} {it['label']}: 未达到" for i, it in items[cc].items()
+                           if it["status"] == "failed"],
+        })
+    city = None
+    if county is None:
+        n = len(quality.counties)
+        passed = sum(1 for c in quality.counties if c["passed"])
+        share = passed / n if n else None
+        res = rules.resolved("city_quality_share")
+        nxt = res.rule.next_after(rules.as_of)
+        thr = res.value
+        city = {
+            "counties_total": n,
+            "counties_passed": passed,
+            "counties_passed_codes": [c["county_code"] for c in quality.counties if c["passed"]],
+            "share": _num(share, 4),
+            "target_share": _num(thr, 4),
+            "target_in_force": thr is not None,
+            "passed": (share is not None and thr is not None and share >= float(thr) - 1e-9)
+            if thr is not None else None,
+            "counties_needed": (math.ceil(float(thr) * n - 1e-9) if thr is not None else None),
+            "trace": rules.trace("city_quality_share"),
+            "next_target": {"share": _num(nxt.value, 4), "effective_from": nxt.effective_from.isoformat(),
+                            "deadline": nxt.deadline, "source": nxt.source}
+            if nxt is not None else None,
+        }
+    empty = pl.DataFrame()
+    st = pl.DataFrame(schema={"county_code": pl.Utf8, "stage": pl.Utf8, "schools_evaluated": pl.Int64,
+                              "schools_passed": pl.Int64, "schools_not_reported": pl.Int64,
+                              "students": pl.Int64, "composite_cv": pl.Float64,
+                              "composite_cv_limit": pl.Float64, "composite_cv_passed": pl.Boolean,
+                              "status": pl.Utf8})
+    long = pl.DataFrame(schema={"county_code": pl.Utf8, "stage": pl.Utf8, "indicator": pl.Utf8,
+                                "county_value": pl.Float64, "cv": pl.Float64, "cv_limit": pl.Float64,
+                                "cv_passed": pl.Boolean, "status": pl.Utf8, "n_missing": pl.Int64,
+                                "n_schools": pl.Int64, "students": pl.Int64,
+                                "resource_total": pl.Float64})
+    ev = Evaluation(std, year, county, rules, empty, empty, long, st, bands, items, verdicts, city)
+    ev.notes.append("目标类标准: 截止年份前未达到为\"尚未达到目标\", 截止年份后未达到为逾期。")
+    return ev
+
+
+__all__ = ["Evaluation", "evaluate", "school_stage_table", "RESOURCE_COLUMNS"]

@@ -1,0 +1,204 @@
+"""The table every resource indicator is computed on: one row per school × stage.
+
+Combined schools (九年一贯制, 完全中学, 十二年一贯制) are split into stage parts that each count as
+a separate 小学 or 初中 school (standards.md §4): teacher counts come by stage taught from
+``sections``; school-wide stocks from ``facilities`` are shared out in proportion to weighted
+students (primary : junior : senior = 1 : 1.1 : 1.32 by default, the 2012 rule). Schools outside
+the standard's scope and parts that cannot be evaluated are returned separately with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from junheng.domain.dataset import Dataset
+from junheng.domain.fields import registry
+from junheng.standards.loader import Standard
+from junheng.standards.rules import ResolvedRules
+
+TEACHER_COLUMNS = ("teachers", "degree_teachers", "backbone_teachers", "pe_art_teachers",
+                   "senior_title_teachers", "certified_teachers")
+STOCK_COLUMNS = ("teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multimedia_rooms",
+                 "computers", "books")
+RESOURCE_COLUMNS = TEACHER_COLUMNS + STOCK_COLUMNS
+
+# Stage weight for a stage not named in the weight table of its school type: single-stage
+# schools get everything; a preschool section attached to a primary school takes no share of
+# the compulsory stocks.
+_DEFAULT_STAGE_WEIGHT = {"primary": 1.0, "junior": 1.0, "senior": 1.0, "preschool": 0.0}
+
+EPS = 1e-9
+
+
+def compare(value: pl.Expr, threshold: pl.Expr, comparison: str) -> pl.Expr:
+    """``value <comparison> threshold`` with a relative tolerance of 1e-9, so that 21 teachers
+    for 500 students meets 4.2 per 100 even though 21*100/500 is 4.2000000000000002 in floats."""
+    tol = threshold.abs().clip(lower_bound=1.0) * EPS
+    if comparison == "ge":
+        return value >= threshold - tol
+    if comparison == "gt":
+        return value > threshold + tol
+    if comparison == "le":
+        return value <= threshold + tol
+    if comparison == "lt":
+        return value < threshold - tol
+    if comparison == "eq":
+        return (value - threshold).abs() <= tol
+    raise ValueError(comparison)
+
+
+def by_key(column: str, mapping: Mapping[str, Any], dtype: pl.DataType = pl.Float64()) -> pl.Expr:
+    """Look a per-stage (or per-type) value up from a column; absent keys give null."""
+    return pl.col(column).replace_strict(
+        {k: v for k, v in mapping.items()}, default=None, return_dtype=dtype
+    )
+
+
+def _weights_frame(weights: Mapping[str, Mapping[str, float]]) -> pl.DataFrame:
+    rows = [(t, s, float(w)) for t, by_stage in weights.items() for s, w in by_stage.items()]
+    return pl.DataFrame(rows, schema={"school_type": pl.Utf8, "stage": pl.Utf8, "weight": pl.Float64},
+                        orient="row")
+
+
+def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) -> pl.DataFrame:
+    """Sections of the year joined to their school, with ``in_scope`` and ``scope_reason``."""
+    schools = ds.get("schools").select(
+        "school_id", "school_name", "county_code", "school_type", "ownership", "locale",
+        "parent_school_id",
+    )
+    if county is not None:
+        schools = schools.filter(pl.col("county_code") == county)
+    sec = ds.get("sections").select(
+        "school_id", "stage", "students", "classes", *TEACHER_COLUMNS
+    )
+    out = sec.join(schools, on="school_id", how="inner")
+    labels = registry().enums["school_type"]
+    type_ok = pl.col("school_type").is_in(list(standard.scope.school_types))
+    own_ok = pl.col("ownership").is_in(list(standard.scope.ownership))
+    reason = (
+        pl.when(~type_ok)
+        .then(pl.lit("办学类型不在评估范围: ")
+              + pl.col("school_type").replace_strict(labels, default=pl.col("school_type")))
+        .when(~own_ok)
+        .then(pl.lit("民办学校不在评估范围"))
+        .otherwise(None)
+    )
+    return out.with_columns(scope_reason=reason).with_columns(
+        in_scope=pl.col("scope_reason").is_null()
+    )
+
+
+def build_school_table(
+    ds: Dataset, standard: Standard, rules: ResolvedRules, county: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(evaluated school-stage rows with resources and indicator verdicts, excluded rows with
+    ``reason``). ``ds`` must already be restricted to the year."""
+    sec = scoped_sections(ds, standard, county)
+    weights = rules.value("split_weights") or {}
+    wf = _weights_frame(weights)
+    fac = ds.get("facilities").select("school_id", *STOCK_COLUMNS)
+    # One facilities row per school and year is the format's key; a duplicate would double
+    # the stocks silently, so keep the first and let validation report it.
+    fac = fac.unique(subset=["school_id"], keep="first", maintain_order=False)
+
+    scoped = sec.filter(pl.col("in_scope"))
+    default_w = by_key("stage", _DEFAULT_STAGE_WEIGHT).fill_null(1.0)
+    scoped = scoped.join(wf, on=["school_type", "stage"], how="left").with_columns(
+        weight=pl.col("weight").fill_null(default_w)
+    )
+    wp = pl.col("weight") * pl.col("students").cast(pl.Float64)
+    scoped = scoped.with_columns(
+        stock_share=pl.when(
+            pl.col("students").is_null().any().over("school_id") | (wp.sum().over("school_id") <= 0)
+        ).then(None).otherwise(wp / wp.sum().over("school_id"))
+    )
+    scoped = scoped.join(fac, on="school_id", how="left").with_columns(
+        [(pl.col(c).cast(pl.Float64) * pl.col("stock_share")).alias(c) for c in STOCK_COLUMNS]
+        + [pl.col(c).cast(pl.Float64) for c in TEACHER_COLUMNS]
+    )
+    scoped = scoped.filter(pl.col("stage").is_in(list(standard.stages)))
+
+    min_tp = rules.value("teaching_point_min_students") if "teaching_point_min_students" in standard.params else None
+    reason = pl.when(pl.col("students").is_null() | (pl.col("students") <= 0)).then(
+        pl.lit("无在校生数据")
+    )
+    if min_tp is not None:
+        reason = reason.when(
+            (pl.col("school_type") == "teaching_point") & (pl.col("students") < int(min_tp))
+        ).then(pl.lit(f"在校生不足{int(min_tp)}人的教学点不参与资源配置指标"))
+    scoped = scoped.with_columns(reason=reason.otherwise(None))
+
+    excluded = pl.concat(
+        [
+            sec.filter(~pl.col("in_scope") & pl.col("stage").is_in(list(standard.stages)))
+            .select("county_code", "school_id", "school_name", "school_type", "stage",
+                    "students", reason=pl.col("scope_reason")),
+            scoped.filter(pl.col("reason").is_not_null()).select(
+                "county_code", "school_id", "school_name", "school_type", "stage", "students",
+                "reason"),
+        ],
+        how="vertical_relaxed",
+    )
+    table = scoped.filter(pl.col("reason").is_null()).drop(
+        "reason", "scope_reason", "in_scope", "weight"
+    )
+    table = table.with_columns(pl.col("students").cast(pl.Int64))
+    table = _add_indicators(table, standard, rules)
+    return table.sort("county_code", "school_id", "stage"), excluded
+
+
+def _add_indicators(table: pl.DataFrame, standard: Standard, rules: ResolvedRules) -> pl.DataFrame:
+    p = pl.col("students").cast(pl.Float64)
+    values = [
+        (pl.col(ind.numerator) * ind.scale / p).alias(ind.id) for ind in standard.indicators
+    ]
+    table = table.with_columns(values)
+    judged = [ind for ind in standard.indicators if ind.rule is not None]
+    if not judged:
+        return table.with_columns(met_count=pl.lit(None, pl.Int64), passed=pl.lit(None, pl.Boolean),
+                                  status=pl.lit(None, pl.Utf8))
+    exprs = []
+    for ind in judged:
+        thr = rules.require(ind.id)
+        exprs.append(by_key("stage", thr).alias(f"threshold__{ind.id}"))
+    table = table.with_columns(exprs)
+    floor = float(rules.require("school_rule_floor"))
+    min_met = int(rules.require("school_rule_min_met"))
+    met_exprs, short_exprs = [], []
+    for ind in judged:
+        assert ind.rule is not None
+        thr = pl.col(f"threshold__{ind.id}")
+        met_exprs.append(compare(pl.col(ind.id), thr, ind.rule.comparison or "ge").alias(f"met__{ind.id}"))
+        # Resource needed to reach the threshold, in the resource's own unit; whole teachers,
+        # rooms, m² and 元 are rounded up (a school cannot hire 0.3 of a teacher).
+        need = thr * p / ind.scale - pl.col(ind.numerator)
+        if ind.integer:
+            need = (need - EPS).ceil()
+        short_exprs.append(need.clip(lower_bound=0).alias(f"shortfall__{ind.id}"))
+    table = table.with_columns(met_exprs)
+    met_cols = [pl.col(f"met__{ind.id}") for ind in judged]
+    near = [
+        compare(pl.col(ind.id), pl.col(f"threshold__{ind.id}") * floor, ind.rule.comparison or "ge")  # type: ignore[union-attr]
+        for ind in judged
+    ]
+    any_null = pl.any_horizontal([pl.col(ind.id).is_null() for ind in judged])
+    table = table.with_columns(short_exprs).with_columns(
+        met_count=pl.sum_horizontal([m.fill_null(False).cast(pl.Int64) for m in met_cols]),
+        near_ok=pl.all_horizontal([(m.fill_null(False) | n.fill_null(False)) for m, n in zip(met_cols, near)]),
+    )
+    table = table.with_columns(
+        passed=(pl.col("met_count") >= min_met) & pl.col("near_ok") & ~any_null,
+    ).with_columns(
+        status=pl.when(pl.col("passed")).then(pl.lit("passed"))
+        .when(any_null).then(pl.lit("not_reported"))
+        .otherwise(pl.lit("failed"))
+    ).drop("near_ok")
+    # A met indicator has no shortfall; an unreported one has none we can compute.
+    table = table.with_columns(
+        [pl.when(pl.col(f"met__{ind.id}")).then(0.0).otherwise(pl.col(f"shortfall__{ind.id}"))
+         .alias(f"shortfall__{ind.id}") for ind in judged]
+    )
+    return table
