@@ -1,0 +1,57 @@
+"""Generate the data-format reference page (docs/data-format.md) from the field registry.
+
+Run ``python -m junheng.io.docs > docs/data-format.md``; a test fails when the committed page
+and the registry disagree, so the page can never drift from what import actually accepts.
+"""
+
+from __future__ import annotations
+
+from junheng.domain.fields import registry
+
+SCOPES = {"school_year": "按学年 (每学年一份)", "history": "历史序列 (导出某学年时包含此前各年)",
+          "none": "不分年份"}
+
+
+def render() -> str:
+    reg = registry()
+    lines = [
+        "# 数据交换格式 (第1版) / Exchange format v1",
+        "",
+        "本页由字段登记表 `src/junheng/domain/data/format-v1.yaml` 自动生成，请勿手工修改。",
+        "This page is generated from the field registry; do not edit by hand.",
+        "",
+        "- 一个数据集是一个 Excel 工作簿（每张表一个工作表，工作表名为表代码），"
+        "或一个 CSV 文件夹（每张表一个 `<表代码>.csv`，UTF-8；GBK 也可读取）。",
+        "- 表头可用列代码或中文列名；模板的第1行为列代码、第2行为中文列名。",
+        "- 空白单元格表示“未报告”，不会当作0。是/否列可填 是/否、true/false、1/0。",
+        "- 比率填小数（0.95），大于1即为错误。金额单位为元，面积为平方米，坐标为 WGS84 十进制度。",
+        "- 重复导入时，按“替换依据”列的取值替换已有记录，其余记录保持不变。",
+        "",
+    ]
+    for table in reg.tables:
+        lines.append(f"## {table.id} — {table.label} / {table.label_en}")
+        lines.append("")
+        facts = [f"年份范围：{SCOPES[table.year_scope]}"]
+        facts.append("唯一键：" + (", ".join(f"`{k}`" for k in table.key) or "无"))
+        facts.append("替换依据：" + ", ".join(f"`{k}`" for k in table.replace_by))
+        facts.append("可选表" if table.optional else "必需表（工作簿中必须有此工作表）")
+        if table.personal:
+            facts.append("含个人信息：按角色脱敏，访问记入审计日志")
+        lines.append("；".join(facts))
+        lines.append("")
+        lines.append("| 列代码 id | 中文列名 label | 类型与要求 | 引用 |")
+        lines.append("|---|---|---|---|")
+        for col in table.columns:
+            ref = f"`{col.ref[0]}.{col.ref[1]}`" if col.ref else ""
+            desc = col.describe_zh().replace("|", "/")
+            if col.personal:
+                desc += "，个人信息"
+            if col.check == "resident_id":
+                desc += "，18位身份证号，校验码按 GB 11643 检查"
+            lines.append(f"| `{col.id}` | {col.label} | {desc} | {ref} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render())
