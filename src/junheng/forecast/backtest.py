@@ -1,0 +1,205 @@
+"""Backtest: forecast from every past origin year and compare with what happened.
+
+For each origin year with enough history, the data are cut to what was known then (enrollment
+and births up to the origin) and the method and both baselines forecast 1..H years ahead. The
+accuracy measure is the MAPE of each unit's *total* pupils per origin (mean over units and
+origins of |forecast − actual| / actual, in percent; also by grade). Interval coverage never
+peeks: the interval for origin t is calibrated only on errors whose target year is ≤ t.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from junheng.forecast.baselines import BASELINES, run_baseline
+from junheng.forecast.history import History, Inputs, build_history
+from junheng.forecast.intervals import apply_intervals, calibration_table, log_error
+from junheng.forecast.options import LEVELS, TOTAL_GRADE, ForecastError, ForecastOptions
+from junheng.forecast.project import forecast_points
+
+METHOD = "method"
+
+
+def with_totals(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Append one row per unit and year with grade TOTAL_GRADE = the sum of its grades."""
+    totals = frame.group_by(keys).agg(pl.col("students").sum()).with_columns(
+        grade=pl.lit(TOTAL_GRADE, pl.Int64)
+    )
+    return pl.concat([frame.select(*keys, "grade", "students"),
+                      totals.select(*keys, "grade", "students")])
+
+
+def actuals(inputs: Inputs) -> pl.DataFrame:
+    """What happened, by level: level, unit_id, year, grade, actual. Schools count only in years
+    they reported (an interpolated gap is not an outcome)."""
+    hist = build_history(inputs, min_years=1)
+    reported = inputs.enrollment.select(unit_id="school_id", year="year").unique()
+    frames = []
+    for level in LEVELS:
+        units = hist.levels[level]
+        if level == "school":
+            units = units.join(reported, on=["unit_id", "year"], how="inner")
+        frames.append(with_totals(units, ["unit_id", "year"]).with_columns(level=pl.lit(level)))
+    return pl.concat(frames).rename({"students": "actual"})
+
+
+def origins_for(inputs: Inputs, opts: ForecastOptions) -> list[int]:
+    years = inputs.years
+    return [y for i, y in enumerate(years) if i + 1 >= opts.min_years and y < years[-1]]
+
+
+def run(inputs: Inputs, horizon: int, opts: ForecastOptions,
+        with_baselines: bool = True) -> pl.DataFrame:
+    """Errors of every origin: method, origin, h, level, unit_id, grade, forecast, actual, e."""
+    origins = origins_for(inputs, opts)
+    if not origins:
+        raise ForecastError(
+            f"历史太短，无法回测: 至少需要 {opts.min_years + 1} 年分年级在校生数据 / "
+            f"history too short to backtest: at least {opts.min_years + 1} years of "
+            "grade_enrollment are needed"
+        )
+    last = inputs.years[-1]
+    frames = []
+    for origin in origins:
+        h_max = min(horizon, last - origin)
+        hist = build_history(inputs.until(origin), opts.min_years)
+        points, _ = forecast_points(hist, h_max, opts)
+        runs = [(METHOD, points)]
+        if with_baselines:
+            runs += [(name, run_baseline(name, hist, h_max)) for name in BASELINES]
+        for name, frame in runs:
+            frames.append(
+                with_totals(frame, ["level", "unit_id", "year"]).with_columns(
+                    method=pl.lit(name), origin=pl.lit(origin, pl.Int64)
+                )
+            )
+    fc = pl.concat(frames).rename({"students": "forecast"})
+    return (
+        fc.join(actuals(inputs), on=["level", "unit_id", "year", "grade"], how="inner")
+        .with_columns(h=pl.col("year") - pl.col("origin"),
+                      e=log_error(pl.col("actual"), pl.col("forecast")))
+    )
+
+
+def coverage(errors: pl.DataFrame, horizon: int, opts: ForecastOptions) -> pl.DataFrame:
+    """Method rows with lower/upper from intervals calibrated only on errors known by then."""
+    mine = errors.filter(pl.col("method") == METHOD)
+    out = []
+    for origin in sorted(mine["origin"].unique().to_list()):
+        known = mine.filter(pl.col("year") <= origin)
+        if known.height == 0:
+            continue
+        table = calibration_table(known, horizon, opts, LEVELS)
+        rows = mine.filter(pl.col("origin") == origin).rename({"forecast": "students"})
+        out.append(apply_intervals(rows, table, origin).rename({"students": "forecast"}))
+    if not out:
+        return mine.with_columns(lower=pl.lit(None, pl.Float64), upper=pl.lit(None, pl.Float64))
+    return pl.concat(out)
+
+
+def _scores(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    rel = (pl.col("forecast") - pl.col("actual")) / pl.col("actual")
+    return (
+        frame.filter(pl.col("actual") > 0)
+        .group_by(keys)
+        .agg(mape=rel.abs().mean() * 100.0, bias=rel.mean() * 100.0, n=pl.len())
+    )
+
+
+def summary(errors: pl.DataFrame, horizon: int, opts: ForecastOptions) -> dict[str, Any]:
+    """The backtest report: {"levels": {level: {"horizons": {h: {...}}}}}."""
+    cov_key = f"coverage{opts.level_pct:g}"
+    totals = errors.filter(pl.col("grade") == TOTAL_GRADE)
+    scores = {
+        (r["method"], r["level"], r["h"]): r
+        for r in _scores(totals, ["method", "level", "h"]).iter_rows(named=True)
+    }
+    by_grade = {
+        (r["method"], r["level"], r["h"], r["grade"]): r
+        for r in _scores(errors.filter(pl.col("grade") != TOTAL_GRADE),
+                         ["method", "level", "h", "grade"]).iter_rows(named=True)
+    }
+    cov = coverage(totals, horizon, opts)
+    cov_scores = {
+        (r["level"], r["h"]): r
+        for r in cov.filter(pl.col("lower").is_not_null())
+        .group_by("level", "h")
+        .agg(
+            inside=((pl.col("actual") >= pl.col("lower") - 1e-9)
+                    & (pl.col("actual") <= pl.col("upper") + 1e-9)).mean(),
+            n=pl.len(),
+        )
+        .iter_rows(named=True)
+    }
+    grades = sorted(g for g in errors["grade"].unique().to_list() if g != TOTAL_GRADE)
+    levels: dict[str, Any] = {}
+    for level in LEVELS:
+        horizons: dict[str, Any] = {}
+        for h in range(1, horizon + 1):
+            me = scores.get((METHOD, level, h))
+            if me is None:
+                continue
+            c = cov_scores.get((level, h))
+            entry: dict[str, Any] = {
+                "mape": round(me["mape"], 3),
+                "bias": round(me["bias"], 3),
+                "n": me["n"],
+                cov_key: round(c["inside"], 3) if c else None,
+                "coverage_n": c["n"] if c else 0,
+                "baselines": {
+                    name: {"mape": round(b["mape"], 3), "bias": round(b["bias"], 3), "n": b["n"]}
+                    for name in BASELINES
+                    if (b := scores.get((name, level, h))) is not None
+                },
+                "grades": {
+                    str(g): {
+                        "mape": round(r["mape"], 3),
+                        **{name: round(rb["mape"], 3) for name in BASELINES
+                           if (rb := by_grade.get((name, level, h, g))) is not None},
+                    }
+                    for g in grades
+                    if (r := by_grade.get((METHOD, level, h, g))) is not None
+                },
+            }
+            horizons[str(h)] = entry
+        if horizons:
+            levels[level] = {"horizons": horizons}
+    origins = sorted(errors["origin"].unique().to_list())
+    return {
+        "levels": levels,
+        "metadata": {
+            "options": opts.to_json(),
+            "origins": origins,
+            "metric": "MAPE (%) of each unit's total pupils per origin year; bias = mean "
+                      "(forecast − actual) / actual in %, positive = over-forecast; by-grade "
+                      "MAPE under 'grades'",
+            "metric_zh": "MAPE(%)按每个单位每个起报年份的在校生总数计算；bias 为 (预测−实际)/实际 "
+                         "的平均值(%)，正值表示高估；各年级 MAPE 见 grades",
+            "baselines": {
+                "persistence": "最近一年原样延续 / last year carried forward",
+                "csr3": "近3年简单平均升级比率，起始年级取近3年平均 / plain 3-year cohort "
+                        "survival, entry grade = last 3 years' average",
+            },
+            "interval_calibration": "only errors whose target year ≤ the origin (no peeking) / "
+                                    "仅使用起报年份当年及以前已可知的回测误差",
+        },
+    }
+
+
+def backtest(inputs: Inputs, horizon: int, opts: ForecastOptions) -> dict[str, Any]:
+    return summary(run(inputs, horizon, opts), horizon, opts)
+
+
+def calibration_errors(hist_inputs: Inputs, horizon: int, opts: ForecastOptions) -> pl.DataFrame:
+    """The method's own backtest errors, for calibrating a forecast's intervals."""
+    if not origins_for(hist_inputs, opts):
+        return pl.DataFrame(schema={"level": pl.Utf8, "h": pl.Int64, "grade": pl.Int64,
+                                    "forecast": pl.Float64, "e": pl.Float64})
+    return run(hist_inputs, horizon, opts, with_baselines=False).filter(
+        pl.col("method") == METHOD
+    ).select("level", "h", "grade", "forecast", "e")
+
+
+__all__ = ["backtest", "run", "summary", "calibration_errors", "History"]
