@@ -47,9 +47,20 @@ def test_round_trip_through_the_cli(db_url: str, tmp_path: Path, fmt: str) -> No
     write_dataset(small_dataset(), source)
     assert main(["import", str(source), "--db", db_url]) == 0
     out = tmp_path / ("out.xlsx" if fmt == "xlsx" else "out")
-    assert main(["export", "--db", db_url, "--out", str(out)]) == 0
+    assert main(["export", "--db", db_url, "--out", str(out), "--include-personal"]) == 0
     back, _ = read_dataset(str(out))
     assert_same_rows(small_dataset(), back)
+
+
+def test_export_masks_personal_data_by_default(db_url: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    write_dataset(small_dataset(), tmp_path / "in")
+    assert main(["import", str(tmp_path / "in"), "--db", db_url]) == 0
+    assert main(["export", "--db", db_url, "--out", str(tmp_path / "o")]) == 0
+    assert "students.resident_id" in capsys.readouterr().err
+    text = (tmp_path / "o" / "students.csv").read_text("utf-8")
+    real = small_dataset().get("students")["resident_id"][0]
+    assert real not in text and real[:6] + "********" + real[14:] in text
 
 
 def test_export_one_year(db_url: str, tmp_path: Path) -> None:

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--out", type=Path, required=True, help=".xlsx 或文件夹 / .xlsx or folder")
     p.add_argument("--headers", choices=["id", "label", "both"], default="id",
                    help="表头：列代码、中文列名或两行都写 / header row(s)")
+    p.add_argument("--include-personal", action="store_true",
+                   help="导出未脱敏的个人信息（身份证号等），仅限有权限的操作员 / export personal "
+                   "data unmasked (authorised operators only)")
     p.set_defaults(func=_export)
 
 
@@ -102,6 +105,15 @@ def _export(args: argparse.Namespace) -> int:
         raise CliError("数据库为空或未初始化：请先导入数据 / the database is empty or not "
                        "initialised: import data first")
     ds = db.load_dataset(engine, args.year)
+    from junheng.domain.masking import mask_dataset, personal_columns
+
+    personal = personal_columns(ds)
+    if personal and not args.include_personal:
+        ds = mask_dataset(ds)
+        print("个人信息已脱敏 / personal data masked: " + ", ".join(personal), file=sys.stderr)
+    elif personal:
+        print("警告：导出文件含未脱敏的个人信息，请妥善保管 / warning: the export holds unmasked "
+              "personal data: " + ", ".join(personal), file=sys.stderr)
     write_dataset(ds, args.out, headers=args.headers)
     rows = sum(ds.get(t).height for t in ds)
     print(f"已导出 {rows} 行到 {args.out} / exported {rows} rows to {args.out}")

@@ -24,6 +24,7 @@ from junheng.io.problems import Problem, ValidationFailed
 
 DEFAULT_SQLITE_PATH = Path("var") / "junheng.sqlite"
 EXTRA_COLUMN = "extra_json"  # unknown columns of an imported row, kept as JSON text
+INSERT_CHUNK_ROWS = 100_000
 
 metadata = sa.MetaData()
 
@@ -277,8 +278,11 @@ def import_dataset(engine: Engine, ds: Dataset, source: str = "dataset") -> Impo
                 continue
             try:
                 replaced[table.id] = _delete_replaced(conn, table, frame)
-                cols, data = _rows_for_insert(table, frame)
-                _bulk_insert(conn, DATA_TABLES[table.id], cols, data)
+                # In slices, so a national import never holds every row as Python tuples.
+                for offset in range(0, frame.height, INSERT_CHUNK_ROWS):
+                    cols, data = _rows_for_insert(
+                        table, frame.slice(offset, INSERT_CHUNK_ROWS))
+                    _bulk_insert(conn, DATA_TABLES[table.id], cols, data)
             except Exception as exc:
                 # The transaction is rolled back as this propagates: nothing was written.
                 raise DatabaseWriteError(
