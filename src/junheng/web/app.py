@@ -1,0 +1,121 @@
+"""The FastAPI application: one router per resource, errors rendered as pages in the user's
+language, security headers on every response."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from junheng.web import deps
+from junheng.web.i18n import LANGUAGES, Translator
+from junheng.web.routers import (
+    admin,
+    api,
+    assets,
+    auth,
+    county,
+    data,
+    overview,
+    planning,
+    school,
+)
+from junheng.web.services.data import DataService
+from junheng.web.services.views import NotFound
+from junheng.web.settings import Settings, get_settings
+from junheng.web.templating import render
+
+# Page data travels as JSON in <script type="application/json">, so no inline script runs;
+# ECharts and htmx set inline styles.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+       "form-action 'self'")
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(deps.LANG_COOKIE)
+    return lang if lang in LANGUAGES else request.app.state.settings.default_language
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    from junheng.web.database import make_engine
+
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(title="均衡 Junheng", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(deps.verify_csrf)])
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.data = DataService(engine, settings)
+
+    for module in (auth, overview, county, school, data, admin, api, planning, assets):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        lang = request.query_params.get("lang")
+        if lang in LANGUAGES and request.cookies.get(deps.LANG_COOKIE) != lang:
+            response.set_cookie(deps.LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
+                                secure=settings.cookie_secure, httponly=True)
+        return response
+
+    def _redirect(request: Request, to: str) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": to})
+        return RedirectResponse(to, status_code=303)
+
+    @app.exception_handler(deps.LoginRequired)
+    async def login_required(request: Request, exc: Exception) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": "login required / 请先登录"}, status_code=401)
+        nxt = request.url.path if request.method == "GET" else "/"
+        return _redirect(request, f"/login?next={nxt}")
+
+    @app.exception_handler(deps.PasswordChangeRequired)
+    async def password_change(request: Request, exc: Exception) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": "password change required / 请先修改密码"},
+                                status_code=403)
+        return _redirect(request, "/account/password")
+
+    @app.exception_handler(deps.Forbidden)
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": "forbidden / 无权访问"}, status_code=403)
+        return render(request, "error.html", Translator(_lang(request)),
+                      {"code": 403, "message_key": "error.forbidden"}, status_code=403)
+
+    @app.exception_handler(deps.CsrfFailed)
+    async def csrf_failed(request: Request, exc: Exception) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": "CSRF token missing or wrong / 安全令牌无效"},
+                                status_code=403)
+        return render(request, "error.html", Translator(_lang(request)),
+                      {"code": 403, "message_key": "error.csrf"}, status_code=403)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": "not found / 未找到"}, status_code=404)
+        return render(request, "error.html", Translator(_lang(request)),
+                      {"code": 404, "message_key": "error.not_found"}, status_code=404)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory junheng.web.app:app_from_env`` (several workers)."""
+    return create_app()

@@ -1,0 +1,155 @@
+"""Typed dependencies the routes declare: settings, engine, data, language, the signed-in
+user with a permission, and the CSRF check every state-changing request passes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+
+from junheng.web import security
+from junheng.web.access import Permission, User, can_see_county, can_see_school
+from junheng.web.i18n import LANGUAGES, Translator
+from junheng.web.services.data import DataService
+from junheng.web.services.views import school_county
+from junheng.web.settings import Settings
+
+LANG_COOKIE = "junheng_lang"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class PasswordChangeRequired(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def _data(request: Request) -> DataService:
+    return request.app.state.data  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EngineDep = Annotated[Engine, Depends(_engine)]
+DataDep = Annotated[DataService, Depends(_data)]
+
+
+def language(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if lang in LANGUAGES:
+        return lang
+    return request.app.state.settings.default_language  # type: ignore[no-any-return]
+
+
+def translator(lang: Annotated[str, Depends(language)]) -> Translator:
+    return Translator(lang)
+
+
+LangDep = Annotated[str, Depends(language)]
+TDep = Annotated[Translator, Depends(translator)]
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    csrf_token: str
+    session_id: str
+
+
+def optional_session(request: Request, engine: EngineDep, settings: SettingsDep
+                     ) -> Session | None:
+    found = security.read_session(engine, settings, request.cookies.get(security.SESSION_COOKIE))
+    if found is None:
+        return None
+    session = Session(*found)
+    request.state.session = session
+    return session
+
+
+OptionalSessionDep = Annotated[Session | None, Depends(optional_session)]
+
+
+def session_allowing_password_change(session: OptionalSessionDep) -> Session:
+    if session is None:
+        raise LoginRequired()
+    return session
+
+
+def current_session(session: Annotated[Session, Depends(session_allowing_password_change)]
+                    ) -> Session:
+    if session.user.must_change_password:
+        raise PasswordChangeRequired()
+    return session
+
+
+PendingSessionDep = Annotated[Session, Depends(session_allowing_password_change)]
+SessionDep = Annotated[Session, Depends(current_session)]
+
+
+def current_user(session: SessionDep) -> User:
+    return session.user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def require(permission: Permission):  # type: ignore[no-untyped-def]
+    def check(user: UserDep) -> User:
+        if not user.can(permission):
+            raise Forbidden()
+        return user
+
+    check.__name__ = f"require_{permission.value}"
+    return check
+
+
+def check_county(user: User, county_code: str) -> None:
+    if not can_see_county(user, county_code):
+        raise Forbidden()
+
+
+def check_school(user: User, data: DataService, school_id: str) -> None:
+    if not can_see_school(user, school_id, school_county(data, school_id)):
+        raise Forbidden()
+
+
+async def verify_csrf(request: Request, session: OptionalSessionDep) -> None:
+    """Synchronizer token: the session's token in a form field ``csrf_token`` or the
+    ``X-CSRF-Token`` header (htmx). Before login, the token is compared with a cookie."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    given = request.headers.get("x-csrf-token")
+    if not given:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            given = value if isinstance(value, str) else None
+    expected = (session.csrf_token if session is not None
+                else request.cookies.get(security.LOGIN_CSRF_COOKIE))
+    if not security.tokens_match(expected, given):
+        raise CsrfFailed()
+
+
+def client_ip(request: Request) -> str:
+    # Behind a proxy, uvicorn's --proxy-headers fills request.client from X-Forwarded-For.
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,124 @@
+"""Sign in, sign out, change password, and the home redirect."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from junheng.web import security
+from junheng.web.access import home_path
+from junheng.web.deps import (
+    EngineDep,
+    OptionalSessionDep,
+    PendingSessionDep,
+    SettingsDep,
+    TDep,
+    UserDep,
+    client_ip,
+)
+from junheng.web.services import accounts, audit
+from junheng.web.templating import render
+
+router = APIRouter(tags=["auth"])
+
+
+def _safe_next(nxt: str | None) -> str | None:
+    # Only same-site paths, so the login form cannot be used as an open redirect.
+    if not nxt or not nxt.startswith("/") or nxt.startswith("//"):
+        return None
+    parsed = urlparse(nxt)
+    return None if parsed.netloc or parsed.scheme else nxt
+
+
+def _login_page(request: Request, t: TDep, settings: SettingsDep, error: str | None = None,
+                status_code: int = 200, username: str = "") -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", t, {
+        "login_csrf": token, "error": error, "username": username,
+        "next": _safe_next(request.query_params.get("next")) or ""}, status_code=status_code)
+    response.set_cookie(security.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, max_age=3600)
+    return response
+
+
+@router.get("/")
+def home(session: OptionalSessionDep) -> Response:
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(home_path(session.user), status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, t: TDep, settings: SettingsDep,
+               session: OptionalSessionDep) -> Response:
+    if session is not None:
+        return RedirectResponse(home_path(session.user), status_code=303)
+    return _login_page(request, t, settings)
+
+
+@router.post("/login")
+def login(request: Request, t: TDep, settings: SettingsDep, engine: EngineDep,
+          username: Annotated[str, Form()], password: Annotated[str, Form()],
+          next: Annotated[str, Form()] = "") -> Response:
+    ip = client_ip(request)
+    result = accounts.authenticate(engine, settings, username, password, ip)
+    if result.user is None:
+        audit.record(engine, None, "login_failed", target=username[:64], ip=ip,
+                     detail={"locked": result.locked})
+        key = "login.locked" if result.locked else "login.failed"
+        return _login_page(request, t, settings, error=t(key, minutes=settings.throttle_window_minutes),
+                           status_code=429 if result.locked else 401, username=username)
+    cookie = security.create_session(engine, settings, result.user.id)
+    audit.record(engine, result.user, "login", ip=ip)
+    to = "/account/password" if result.user.must_change_password else (
+        _safe_next(next) or home_path(result.user))
+    response = RedirectResponse(to, status_code=303)
+    response.set_cookie(security.SESSION_COOKIE, cookie, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure,
+                        max_age=settings.session_lifetime_minutes * 60)
+    response.delete_cookie(security.LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(session: PendingSessionDep, engine: EngineDep) -> Response:
+    security.end_session(engine, session.session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(security.SESSION_COOKIE)
+    return response
+
+
+@router.get("/account/password")
+def password_form(request: Request, t: TDep, session: PendingSessionDep) -> Response:
+    return render(request, "password.html", t, {"forced": session.user.must_change_password})
+
+
+@router.post("/account/password")
+def change_password(request: Request, t: TDep, engine: EngineDep, session: PendingSessionDep,
+                    current: Annotated[str, Form()], new: Annotated[str, Form()],
+                    confirm: Annotated[str, Form()]) -> Response:
+    error = None
+    if new != confirm:
+        error = t("password.mismatch")
+    else:
+        try:
+            accounts.change_password(engine, session.user, current, new)
+        except accounts.AccountError as exc:
+            error = exc.message_zh if t.lang == "zh" else exc.message_en
+    if error:
+        return render(request, "password.html", t,
+                      {"forced": session.user.must_change_password, "error": error},
+                      status_code=400)
+    # Other sessions of this user end: whoever knew the old password is signed out.
+    security.end_user_sessions(engine, session.user.id, keep=session.session_id)
+    audit.record(engine, session.user, "password_changed", ip=client_ip(request))
+    return RedirectResponse(home_path(session.user), status_code=303)
+
+
+@router.get("/welcome")
+def welcome(request: Request, t: TDep, user: UserDep) -> Response:
+    return render(request, "welcome.html", t, {})

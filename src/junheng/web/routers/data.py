@@ -1,0 +1,72 @@
+"""Data collection: upload a workbook, see every problem, confirm, import all-or-nothing;
+download the template."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from junheng.web.access import Permission, User
+from junheng.web.deps import DataDep, EngineDep, SettingsDep, TDep, client_ip, require
+from junheng.web.services import audit, exports, uploads, views
+from junheng.web.templating import render
+
+router = APIRouter(tags=["data"])
+Importer = Annotated[User, Depends(require(Permission.IMPORT_DATA))]
+TemplateUser = Annotated[User, Depends(require(Permission.DOWNLOAD_TEMPLATE))]
+
+
+@router.get("/data")
+def data_home(request: Request, t: TDep, data: DataDep, engine: EngineDep,
+              user: Importer) -> Response:
+    return render(request, "data.html", t, {
+        "recent": uploads.recent(engine), "years": data.years(),
+        "counts": uploads.table_counts(data)})
+
+
+@router.post("/data/upload")
+async def upload(request: Request, t: TDep, data: DataDep, engine: EngineDep,
+                 settings: SettingsDep, user: Importer, file: UploadFile) -> Response:
+    content = await file.read(settings.upload_max_bytes + 1)
+    if len(content) > settings.upload_max_bytes:
+        return render(request, "data.html", t, {
+            "recent": uploads.recent(engine), "years": data.years(),
+            "counts": uploads.table_counts(data), "error": t("data.too_large")}, status_code=413)
+    staged = uploads.stage(engine, data, user, file.filename or "upload.xlsx", content)
+    audit.record(engine, user, "upload", target=f"upload:{staged.id}",
+                 detail={"file": staged.filename, "status": staged.status},
+                 ip=client_ip(request))
+    return RedirectResponse(f"/data/uploads/{staged.id}", status_code=303)
+
+
+@router.get("/data/uploads/{upload_id}")
+def upload_result(request: Request, upload_id: str, t: TDep, engine: EngineDep,
+                  user: Importer) -> Response:
+    staged = uploads.get(engine, upload_id)
+    if staged is None:
+        raise views.NotFound(upload_id)
+    return render(request, "upload.html", t, {"u": staged})
+
+
+@router.post("/data/uploads/{upload_id}/confirm")
+def confirm(request: Request, upload_id: str, t: TDep, data: DataDep, engine: EngineDep,
+            user: Importer) -> Response:
+    staged = uploads.get(engine, upload_id)
+    if staged is None:
+        raise views.NotFound(upload_id)
+    outcome = uploads.import_staged(engine, data, staged)
+    audit.record(engine, user, "import", target=f"upload:{upload_id}",
+                 detail={"file": staged.filename, "ok": outcome.ok, "rows": outcome.counts},
+                 ip=client_ip(request))
+    if not outcome.ok:
+        return render(request, "upload.html", t, {"u": uploads.get(engine, upload_id)},
+                      status_code=400)
+    return RedirectResponse(f"/data/uploads/{upload_id}?imported=1", status_code=303)
+
+
+@router.get("/data/template.xlsx")
+def template(user: TemplateUser) -> Response:
+    return Response(exports.template_xlsx(), media_type=exports.XLSX_MIME, headers={
+        "Content-Disposition": 'attachment; filename="junheng-template.xlsx"'})

@@ -1,0 +1,1 @@
+"""Service functions the routes call: everything a page needs, computed away from HTTP."""

@@ -1,0 +1,107 @@
+"""The dataset and its evaluations as the pages see them, cached per data version.
+
+Loading the whole dataset from the database and evaluating a standard takes far longer than a
+page may, so both are computed once per (data version, standard, year) and shared by every
+request of the worker. The data version is the counter ``junheng.io.db`` bumps on every import (from
+the app or the command line), so each worker notices a change made by another one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+
+from junheng.domain.dataset import Dataset
+from junheng.web.settings import Settings
+
+T = TypeVar("T")
+
+
+def read_version(engine: Engine) -> int:
+    from junheng.io.db import get_data_version
+
+    with engine.connect() as conn:
+        return get_data_version(conn)
+
+
+def bump_version(engine: Engine) -> int:
+    from junheng.io.db import bump_data_version
+
+    with engine.begin() as conn:
+        return bump_data_version(conn)
+
+
+class DataService:
+    """Per-process cache of the dataset, evaluations and derived page data."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._key_locks: dict[Hashable, threading.Lock] = {}
+        self._values: dict[Hashable, tuple[float, Any]] = {}
+        self._version: int | None = None
+
+    def version(self) -> int:
+        v = read_version(self.engine)
+        if v != self._version:
+            with self._lock:
+                if v != self._version:
+                    self._values.clear()
+                    self._version = v
+        return v
+
+    def invalidate(self) -> None:
+        bump_version(self.engine)
+        self.version()
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per key and data version (recomputed after the TTL)."""
+        full_key = (self.version(), key)
+        hit = self._values.get(full_key)
+        if hit is not None and time.monotonic() - hit[0] < self.settings.cache_ttl_seconds:
+            return hit[1]  # type: ignore[no-any-return]
+        with self._lock:
+            key_lock = self._key_locks.setdefault(full_key, threading.Lock())
+        # One request computes while the others for the same key wait for its result.
+        with key_lock:
+            hit = self._values.get(full_key)
+            if hit is not None and time.monotonic() - hit[0] < self.settings.cache_ttl_seconds:
+                return hit[1]  # type: ignore[no-any-return]
+            value = compute()
+            self._values[full_key] = (time.monotonic(), value)
+        with self._lock:
+            self._key_locks.pop(full_key, None)
+        return value
+
+    def dataset(self) -> Dataset:
+        def load() -> Dataset:
+            from junheng.io.db import load_dataset
+
+            return load_dataset(self.engine)
+
+        return self.memo("dataset", load)
+
+    def years(self) -> list[int]:
+        return self.memo("years", lambda: self.dataset().years())
+
+    def latest_year(self) -> int | None:
+        ys = self.years()
+        return ys[-1] if ys else None
+
+    def evaluation(self, year: int, standard_id: str | None = None) -> dict[str, Any]:
+        standard = standard_id or self.settings.standard_id
+
+        def run() -> dict[str, Any]:
+            from junheng.standards.engine import evaluate
+
+            ds = self.dataset()
+            if year not in ds.years():
+                return {"standard": standard, "year": year, "counties": [], "schools": []}
+            return evaluate(ds, standard, year).to_json()  # type: ignore[no-any-return]
+
+        return self.memo(("evaluation", standard, year), run)

@@ -1,0 +1,120 @@
+"""The county evaluation report as Excel and PDF, and the empty data template.
+
+Excel cells that begin with = + - @ (or a tab / carriage return) are written as text with a
+leading apostrophe, so a school name such as ``=cmd|' /C calc'!A0`` can never run as a formula
+when the file is opened or re-saved as CSV.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from junheng.web.i18n import Translator
+from junheng.web.services import views
+from junheng.web.services.data import DataService
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A cell value that spreadsheet software will not read as a formula."""
+    try:
+        from junheng.reports.safe_cells import safe_cell  # the reports' shared neutraliser
+
+        return safe_cell(value)
+    except ImportError:
+        pass
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _write_rows(book: Any, name: str, header: list[str], rows: list[list[Any]]) -> None:
+    sheet = book.add_worksheet(name)
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+    for c, h in enumerate(header):
+        sheet.write_string(0, c, h, bold)
+        sheet.set_column(c, c, max(10, min(40, len(h) * 2 + 2)))
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            value = neutralise(value)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                sheet.write_string(r, c, "是" if value else "否")
+            elif isinstance(value, (int, float)):
+                sheet.write_number(r, c, value)
+            else:
+                # write_string: text is never interpreted as a formula by xlsxwriter itself.
+                sheet.write_string(r, c, str(value))
+    sheet.freeze_panes(1, 0)
+
+
+def county_xlsx(data: DataService, code: str, year: int, lang: str = "zh") -> bytes:
+    import xlsxwriter
+
+    t = Translator(lang)
+    v = views.county_view(data, code, year)
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    _write_rows(book, t("xlsx.summary"), [t("county.county"), t("common.year"),
+                                          t("common.status")],
+                [[v["name"], year, t(f"status.{v['status']}")]])
+    for stage in v["stages"]:
+        _write_rows(book, t.label("stage", stage["id"]),
+                    [t("county.indicator"), "id", t("county.county_value"), t("county.cv"),
+                     t("county.cv_limit"), t("county.cv_passed"), t("county.prev_value")],
+                    [[t.label("ind", r["id"]), r["id"], r.get("county_value"), r.get("cv"),
+                      r.get("cv_limit"), r.get("cv_passed"), r.get("prev_value")]
+                     for r in stage["indicators"]])
+    _write_rows(book, t("county.items"),
+                [t("county.item"), "id", t("common.value"), t("common.threshold"),
+                 t("common.passed")],
+                [[t.label("item", r["id"]), r["id"], _plain(r.get("value")),
+                  _plain(r.get("threshold")), r.get("passed")] for r in v["county_items"]])
+    _write_rows(book, t("county.schools"),
+                [t("school.id"), t("school.name"), t("common.stage"), t("school.met_count"),
+                 t("common.passed"), t("county.shortfalls")],
+                [[s["school_id"], s["name"], t.label("stage", s["stage"]), s["met_count"],
+                  s["passed"], "；".join(_shortfall_text(t, f) for f in s["failing"])]
+                 for s in v["schools"]])
+    book.close()
+    return buf.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _shortfall_text(t: Translator, f: dict[str, Any]) -> str:
+    text = t.label("ind", f["id"])
+    if f.get("shortfall") is not None:
+        text += f" ({_plain(f['shortfall'])})"
+    return text
+
+
+def county_pdf(data: DataService, code: str, year: int, t: Translator) -> bytes:
+    from weasyprint import HTML
+
+    from junheng.web.templating import templates
+
+    v = views.county_view(data, code, year)
+    html = templates.env.get_template("report_pdf.html").render(v=v, t=t, lang=t.lang)
+    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+
+def template_xlsx() -> bytes:
+    from junheng.io.template import write_template
+
+    with tempfile.TemporaryDirectory(prefix="junheng-template-") as tmp:
+        path = Path(tmp) / "template.xlsx"
+        write_template(path)
+        return path.read_bytes()

@@ -1,0 +1,40 @@
+"""Settings from the environment (prefix ``JUNHENG_``), so several workers share one config."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JUNHENG_", extra="ignore")
+
+    database_url: str | None = None
+    # Signs the session cookie. Every worker behind a load balancer must share it; without one
+    # set, a random key is made per process (fine for one worker, logs everyone out on restart).
+    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    session_lifetime_minutes: int = 8 * 60
+    # Secure cookies need https; set true whenever the site is served over https.
+    cookie_secure: bool = False
+    assets_dir: Path = _REPO_ROOT / "web-assets" / "node_modules"
+    default_language: str = "zh"
+    # Login throttling: failures within the window lock the username / the address.
+    throttle_window_minutes: int = 15
+    throttle_max_failures_per_user: int = 5
+    throttle_max_failures_per_ip: int = 20
+    upload_max_bytes: int = 20 * 1024 * 1024
+    standard_id: str = "quality-balance-2017"
+    # Upper bound on how stale a cached evaluation may be when data is changed by another
+    # process that does not bump the data version (e.g. ``junheng import`` on the command line).
+    cache_ttl_seconds: int = 300
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

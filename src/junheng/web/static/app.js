@@ -1,0 +1,111 @@
+// Charts and small behaviours. Page data comes from <script type="application/json" id="page-data">,
+// so no inline script is needed (the Content-Security-Policy forbids it).
+(function () {
+  "use strict";
+  var COLORS = { passed: "#3fa66a", failed: "#e0675a", not_reported: "#c4cad3" };
+
+  function pageData() {
+    var el = document.getElementById("page-data");
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function drawCityMap(data) {
+    var el = document.getElementById("city-map");
+    if (!el || !window.echarts) return;
+    var chart = echarts.init(el);
+    chart.showLoading();
+    fetch("/assets/zhangye.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+      echarts.registerMap("zhangye", geo);
+      var byName = {};
+      data.counties.forEach(function (c) { byName[c.name] = c; });
+      var regions = geo.features.map(function (f) {
+        var c = byName[f.properties.name];
+        var status = c ? c.status : "not_reported";
+        return { name: f.properties.name, value: status, itemStyle: { areaColor: COLORS[status] } };
+      });
+      chart.hideLoading();
+      chart.setOption({
+        tooltip: { trigger: "item", formatter: function (p) {
+          var c = byName[p.name];
+          if (!c) return p.name;
+          return p.name + "<br>" + data.labels[c.status] + "<br>" + c.schools_passed + " / " + c.schools_evaluated;
+        } },
+        series: [{ type: "map", map: "zhangye", roam: false, selectedMode: false,
+          label: { show: true, fontSize: 12, color: "#1d2733" },
+          emphasis: { label: { show: true }, itemStyle: { areaColor: "#f6c85f" } },
+          itemStyle: { borderColor: "#fff", borderWidth: 1.5 }, data: regions }]
+      });
+      chart.on("click", function (p) {
+        var c = byName[p.name];
+        if (c) window.location.href = "/county/" + c.code + "?year=" + data.year;
+      });
+    }).catch(function () { chart.hideLoading(); });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function drawCityTrend(data) {
+    var el = document.getElementById("city-trend");
+    if (!el || !window.echarts) return;
+    var chart = echarts.init(el);
+    var years = data.trend.map(function (r) { return String(r.year); });
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0 },
+      grid: { left: 40, right: 50, top: 30, bottom: 50 },
+      xAxis: { type: "category", data: years },
+      yAxis: [{ type: "value", min: 0, max: data.counties.length, minInterval: 1 },
+              { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
+      series: [
+        { name: data.labels.counties_passed, type: "bar", data: data.trend.map(function (r) { return r.passed; }),
+          itemStyle: { color: "#1f5fa8" },
+          markLine: { symbol: "none", data: [
+            { yAxis: data.goal_2027, name: data.labels.goal_2027, lineStyle: { color: "#b7791f", type: "dashed" }, label: { formatter: "2027" } },
+            { yAxis: data.goal_2035, name: data.labels.goal_2035, lineStyle: { color: "#1a7f37", type: "dashed" }, label: { formatter: "2035" } }] } },
+        { name: data.labels.schools_share, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) {
+          return r.schools_evaluated ? +(100 * r.schools_passed / r.schools_evaluated).toFixed(1) : null; }), itemStyle: { color: "#3fa66a" } },
+        { name: data.labels.big_share, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) {
+          return r.big_share == null ? null : +(100 * r.big_share).toFixed(1); }), itemStyle: { color: "#e0675a" } }
+      ]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function drawCountyBands(data) {
+    var el = document.getElementById("county-bands");
+    if (!el || !window.echarts || !data.bands || !data.bands.length) { if (el) el.style.display = "none"; return; }
+    var chart = echarts.init(el);
+    var bands = ["normal", "large", "big", "huge"];
+    var colors = { normal: "#3fa66a", large: "#9cc0ea", big: "#f6c85f", huge: "#e0675a" };
+    chart.setOption({
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { bottom: 0 },
+      grid: { left: 60, right: 20, top: 10, bottom: 40 },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: data.bands.map(function (b) { return data.labels.stage[b.stage] || b.stage; }) },
+      series: bands.map(function (k) {
+        return { name: data.labels[k], type: "bar", stack: "n", itemStyle: { color: colors[k] },
+                 data: data.bands.map(function (b) { return b[k]; }) };
+      })
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function init() {
+    document.querySelectorAll("select.autosubmit").forEach(function (s) {
+      s.addEventListener("change", function () { s.form.submit(); });
+    });
+    var data = pageData();
+    if (!data) return;
+    if (data.kind === "city") { drawCityMap(data); drawCityTrend(data); }
+    if (data.kind === "county") { drawCountyBands(data); }
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+  // Pages swapped in by htmx (year picker) carry their own page data.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll(".chart").forEach(function (el) {
+      if (window.echarts) { var c = echarts.getInstanceByDom(el); if (c) c.dispose(); }
+    });
+    init();
+  });
+})();
