@@ -10,8 +10,9 @@ are repaired here, and only here:
   that year, is interpolated for that year, so county totals do not dip because one return is
   missing. A year no school reported stays missing at every level.
 
-Entry cohorts ("cohorts") are children by county and year of birth: from ``area_children``
-where a county has them (resident children, migration included), otherwise from ``births``.
+Entry cohorts ("cohorts") are children by county and year of birth: from ``births`` where a
+county has a birth series, otherwise from ``area_children`` (children by area and age, the
+latest count of each cohort).
 """
 
 from __future__ import annotations
@@ -130,11 +131,14 @@ def read_cohorts(ds: Dataset) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame(schema=schema)
     all_ = pl.concat([f.select(list(schema)).cast(schema) for f in frames])
-    # Where a county has area_children, use only those: mixing sources would break the
-    # capture ratio, which is estimated from one source's history.
-    with_children = all_.filter(pl.col("source") == "area_children")["county_code"].unique()
+    # One source per county, since the capture ratio is estimated from that source's history.
+    # Registered births win where a county has them: a cohort's count in area_children changes
+    # with age (children move in or out), so a count taken at age 1 for the next entrants
+    # would not match ratios fitted on counts taken at 6 and older. area_children serve the
+    # counties that have no birth series.
+    with_births = all_.filter(pl.col("source") == "births")["county_code"].unique()
     return all_.filter(
-        (pl.col("source") == "area_children") | ~pl.col("county_code").is_in(with_children.implode())
+        (pl.col("source") == "births") | ~pl.col("county_code").is_in(with_births.implode())
     ).sort("county_code", "birth_year", "observed_year")
 
 

@@ -2,7 +2,7 @@
 
 An error is the log ratio ``e = ln((actual + 0.5) / (forecast + 0.5))`` (the 0.5 keeps empty
 grades of tiny schools finite). For each level, horizon, row kind (a grade or the unit total)
-and size band of the forecast, the empirical quantiles of e give the interval
+and size band of the forecast, the split-conformal order statistics of e give the interval
 ``(forecast + 0.5) · exp(q) − 0.5``, floored at zero. Small cells borrow from the whole level at
 that horizon; horizons longer than any backtest take the longest available one widened by
 sqrt(h / h_max); levels with no backtest at all get a stated default. Intervals never narrow as
@@ -30,7 +30,10 @@ EMPIRICAL_MIN = 30
 
 
 def band_of(value: pl.Expr) -> pl.Expr:
-    return value.cut(list(BAND_EDGES), labels=list(BAND_LABELS), left_closed=True).cast(pl.Utf8)
+    expr = pl.when(value < BAND_EDGES[0]).then(pl.lit(BAND_LABELS[0]))
+    for edge, label in zip(BAND_EDGES[1:], BAND_LABELS[1:-1]):
+        expr = expr.when(value < edge).then(pl.lit(label))
+    return expr.otherwise(pl.lit(BAND_LABELS[-1]))
 
 
 def kind_of(grade: pl.Expr) -> pl.Expr:
@@ -50,11 +53,17 @@ def calibration_table(
     q_lo, q_hi = (1.0 - p) / 2.0, (1.0 + p) / 2.0
     e = errors.with_columns(kind=kind_of(pl.col("grade")), band=band_of(pl.col("forecast")))
 
+    n_plus = (pl.len() + 1).cast(pl.Float64)
+
     def stats(keys: list[str]) -> pl.DataFrame:
         return (
             e.group_by(keys)
-            .agg(q_lo=pl.col("e").quantile(q_lo, "linear"),
-                 q_hi=pl.col("e").quantile(q_hi, "linear"),
+            # Split-conformal order statistics: the ceil((n + 1) q)-th smallest error, which
+            # keeps the stated coverage with a finite number of backtest errors.
+            .agg(q_lo=pl.col("e").sort().get(
+                     (n_plus * q_lo).floor().cast(pl.Int64).clip(1, pl.len()) - 1),
+                 q_hi=pl.col("e").sort().get(
+                     (n_plus * q_hi).ceil().cast(pl.Int64).clip(1, pl.len()) - 1),
                  rms=(pl.col("e") ** 2).mean().sqrt(), n=pl.len())
             .filter(pl.col("n") >= opts.min_errors)
         )

@@ -24,6 +24,8 @@ from junheng.forecast.history import History
 from junheng.forecast.options import ENTRY_AGE_OFFSET, ForecastOptions
 
 RATIO_KEYS = ["unit_id", "grade", "kind"]
+# First grades of 初中 and 高中: a cohort may shrink a lot there (not all go on to 普通高中).
+STAGE_ENTRY_GRADES = (7, 10)
 
 
 def observations(hist: History, level: str) -> pl.DataFrame:
@@ -56,13 +58,30 @@ def observations(hist: History, level: str) -> pl.DataFrame:
     return pl.concat(frames).filter(pl.col("den") >= 0)
 
 
-def cell_kinds(hist: History, level: str, obs: pl.DataFrame) -> pl.DataFrame:
+def cell_kinds(
+    hist: History, level: str, obs: pl.DataFrame, opts: ForecastOptions
+) -> pl.DataFrame:
     """The kind of each (unit, grade) offered at the origin: unit_id, parent_id, county_code,
     grade, kind, students (at the origin)."""
     units = hist.levels[level]
     at_origin = units.filter(pl.col("year") == hist.origin).drop("year")
     has_prev = at_origin.select("unit_id", grade=pl.col("grade") + 1, has_own=pl.lit(True))
-    cells = at_origin.join(has_prev, on=["unit_id", "grade"], how="left")
+    # Grade 0 counts often cover only some kindergartens (private ones, 学前班 in a few primary
+    # schools). Grade 1 follows grade 0 only where the two match in size — a 0→1 ratio inside
+    # the clip band in most years; otherwise grade 1 is fed from births.
+    partial_preschool = (
+        obs.filter((pl.col("kind") == "gpr") & (pl.col("grade") == 1) & (pl.col("den") > 0))
+        .group_by("unit_id")
+        .agg(r=(pl.col("num") / pl.col("den")).median())
+        .filter(~pl.col("r").is_between(opts.clip_low, opts.clip_high))
+        .select("unit_id", grade=pl.lit(1, pl.Int64), is_partial=pl.lit(True))
+    )
+    cells = (
+        at_origin.join(has_prev, on=["unit_id", "grade"], how="left")
+        .join(partial_preschool, on=["unit_id", "grade"], how="left")
+        .with_columns(has_own=pl.col("has_own") & pl.col("is_partial").is_null())
+        .drop("is_partial")
+    )
     if level == "school":
         county_grades = (
             hist.levels["county"].filter(pl.col("year") == hist.origin)
@@ -151,7 +170,7 @@ def estimate(
     """Cells to project at a level with their ratio: unit_id, parent_id, county_code, grade,
     kind, students (origin), ratio. Returns also facts for the metadata (e.g. the k used)."""
     obs = observations(hist, level)
-    cells = cell_kinds(hist, level, obs)
+    cells = cell_kinds(hist, level, obs, opts)
     facts: dict[str, float] = {}
     win = recent(obs, opts.window, RATIO_KEYS)
     est = average(win, opts, RATIO_KEYS)
@@ -186,9 +205,14 @@ def estimate(
     pooled = average(win.filter(pl.col("kind") == "gpr"), opts, ["grade"]).select(
         "grade", pooled="ratio"
     )
+    # The clip guards year-to-year progression inside a stage; the moves into 初中 (grade 7)
+    # and 高中 (grade 10) are not clipped, since only part of a cohort goes on to 普通高中.
+    is_stage_entry = pl.col("grade").is_in(list(STAGE_ENTRY_GRADES))
     cells = cells.join(pooled, on="grade", how="left").with_columns(
-        ratio=pl.when(pl.col("kind") == "gpr")
+        ratio=pl.when((pl.col("kind") == "gpr") & ~is_stage_entry)
         .then(pl.coalesce("ratio", "pooled", pl.lit(1.0)).clip(opts.clip_low, opts.clip_high))
+        .when(pl.col("kind") == "gpr")
+        .then(pl.coalesce("ratio", "pooled", pl.lit(1.0)).clip(lower_bound=0.0))
         .otherwise(pl.col("ratio").clip(lower_bound=0.0))
     )
     # Entry cells whose ratio is undefined (zero feeders throughout) keep their current size.
