@@ -235,6 +235,13 @@ class Evaluation:
             "year": self.year,
             "as_of": self.rules.as_of.isoformat(),
             "county_filter": self.county,
+            "stages": list(self.standard.stages),
+            "indicators": [
+                {"id": i.id, "label": i.label, "label_en": i.label_en, "unit": i.unit,
+                 "comparison": i.rule.comparison if i.rule else None,
+                 "resource": i.numerator, "resource_label": i.resource_label}
+                for i in self.standard.indicators
+            ],
             "counties": counties,
         }
         if self.city is not None:

@@ -1,0 +1,89 @@
+"""CLI: ``junheng evaluate DATA --standard ID --year Y [--county CODE] --format json|xlsx|html``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from junheng.cli import CliError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from junheng.standards.loader import standard_ids
+
+    p = sub.add_parser("evaluate", help="按评估标准评估区县和学校 / evaluate counties and schools "
+                       "against a standard")
+    p.add_argument("data", help="工作簿、CSV文件夹或数据库URL / workbook, CSV folder or database URL")
+    p.add_argument("--standard", required=True, choices=standard_ids(),
+                   help="评估标准 / standard id")
+    p.add_argument("--year", type=int, required=True, help="学年 (开始年份) / school year")
+    p.add_argument("--county", help="只评估该区县 (6位代码) / only this county")
+    p.add_argument("--format", choices=["json", "xlsx", "html"], default="json",
+                   help="输出格式 / output format (default json)")
+    p.add_argument("--out", type=Path, help="输出文件; json 可省略 (输出到屏幕) / output file")
+    p.add_argument("--param", action="append", default=[], metavar="ID=VALUE",
+                   help="覆盖规则数值, 值按YAML书写, 可重复 / override a rule value (YAML), "
+                   "repeatable, e.g. teaching_point_min_students=30")
+    p.add_argument("--no-schools", action="store_true",
+                   help="不输出学校明细 / leave the per-school table out")
+    p.set_defaults(func=_evaluate)
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for raw in items:
+        if "=" not in raw:
+            raise CliError(f"参数格式应为 规则id=值: {raw} / expected ID=VALUE")
+        key, value = raw.split("=", 1)
+        try:
+            params[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise CliError(f"参数值无法解析 {raw}: {exc} / cannot parse the value") from None
+    return params
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from junheng.io.problems import ValidationFailed
+    from junheng.io.source import load_dataset
+    from junheng.standards.engine import evaluate
+
+    if args.format != "json" and args.out is None:
+        raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
+    params = parse_params(args.param)
+    try:
+        ds = load_dataset(args.data)
+    except ValidationFailed as exc:
+        for prob in getattr(exc, "problems", []):
+            print(str(prob), file=sys.stderr)
+        raise CliError(f"数据有误, 未评估 / the data is invalid, nothing evaluated: {args.data}") from None
+    except FileNotFoundError:
+        raise CliError(f"找不到数据 / data not found: {args.data}") from None
+    try:
+        ev = evaluate(ds, args.standard, args.year, args.county, params or None)
+    except (ValueError, KeyError) as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    result = ev.to_json(include_schools=not args.no_schools)
+    if args.format == "json":
+        text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
+        if args.out is None:
+            print(text)
+        else:
+            args.out.write_text(text, encoding="utf-8")
+    elif args.format == "xlsx":
+        from junheng.reports.evaluation_xlsx import write_evaluation_xlsx
+
+        write_evaluation_xlsx(result, args.out)
+    else:
+        from junheng.reports.evaluation_html import write_evaluation_html
+
+        write_evaluation_html(result, args.out)
+    if args.out is not None:
+        passed = sum(1 for c in result["counties"] if c["passed"])
+        print(f"已评估 {len(result['counties'])} 个区县, 通过 {passed} 个; 结果写入 {args.out} / "
+              f"{len(result['counties'])} counties evaluated, {passed} passed; written to {args.out}")
+    return 0
