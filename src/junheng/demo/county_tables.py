@@ -110,11 +110,12 @@ def finance_table(profile: DemoProfile, sections: pl.DataFrame, years: Sequence[
             budget = base * (1.0 + float(fin["budget_growth"])) ** (y - first)  # type: ignore[arg-type]
             rows.append({
                 "year": y, "county_code": code,
-                "edu_budget_yuan": round(budget * dips.get(y, 1.0), -4),
+                "edu_budget_yuan": float(round(budget * dips.get(y, 1.0), -4)),
                 "students": by_year[y],
-                "teacher_avg_pay_yuan": round(interpolate(fin["teacher_avg_pay_yuan"], y), -1),  # type: ignore[arg-type]
-                "civil_servant_avg_pay_yuan": round(
-                    interpolate(fin["civil_servant_avg_pay_yuan"], y), -1),  # type: ignore[arg-type]
+                "teacher_avg_pay_yuan": float(round(
+                    interpolate(fin["teacher_avg_pay_yuan"], y), -1)),  # type: ignore[arg-type]
+                "civil_servant_avg_pay_yuan": float(round(
+                    interpolate(fin["civil_servant_avg_pay_yuan"], y), -1)),  # type: ignore[arg-type]
             })
     fin_frame = pl.DataFrame(rows)
     pref = fin_frame.group_by("year").agg(
