@@ -181,3 +181,16 @@ def test_output_columns_and_grades():
     assert out.columns == ["year", "level", "unit_id", "grade", "students", "lower", "upper"]
     assert set(out["grade"].unique().to_list()) == {"1", "2", "total"}
     assert out["students"].dtype == pl.Int64
+
+
+def test_a_sudden_jump_does_not_move_the_median_ratio():
+    # Grade 2 keeps 95 % of grade 1 every year except one (a school merged in, then left).
+    rows = []
+    for y in range(2015, 2022):
+        rows.append((y, A, 1, 100))
+        rows.append((y, A, 2, 150 if y == 2019 else 95))
+    ds = make(rows, births={b: 200 for b in range(2005, 2022)})
+    median, _ = points(ds, horizon=1, opts=ForecastOptions(method="gpr-median", window=5))
+    mean, _ = points(ds, horizon=1, opts=ForecastOptions(method="gpr-mean", window=5))
+    assert value(median, "county", COUNTY, 2022, 2) == pytest.approx(95.0)
+    assert value(mean, "county", COUNTY, 2022, 2) > 100.0

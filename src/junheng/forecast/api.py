@@ -52,7 +52,7 @@ def forecast(
     points, facts = forecast_points(hist, horizon, opts)
     errors = calibration_errors(inputs, horizon, opts)
     table = calibration_table(errors, horizon, opts, LEVELS)
-    whole = _whole_pupils(points)
+    whole = whole_pupils(points)
     with_total = pl.concat([
         points.select("level", "unit_id", "year", "grade", "students"),
         points.group_by("level", "unit_id", "year")
@@ -115,7 +115,7 @@ def forecast(
     return Forecast(rows, metadata, points.filter(pl.col("level") == "school"))
 
 
-def _whole_pupils(points: pl.DataFrame) -> pl.DataFrame:
+def whole_pupils(points: pl.DataFrame) -> pl.DataFrame:
     """Round to whole pupils keeping coherence: counties rounded, schools apportioned to their
     county by largest remainder, cities and totals summed from the rounded figures."""
     county = points.filter(pl.col("level") == "county").with_columns(

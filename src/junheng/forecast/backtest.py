@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from junheng.forecast.baselines import BASELINES, run_baseline
-from junheng.forecast.history import History, Inputs, build_history
+from junheng.forecast.history import Inputs, build_history
 from junheng.forecast.intervals import apply_intervals, calibration_table, log_error
 from junheng.forecast.options import LEVELS, TOTAL_GRADE, ForecastError, ForecastOptions
 from junheng.forecast.project import forecast_points
@@ -202,4 +202,4 @@ def calibration_errors(hist_inputs: Inputs, horizon: int, opts: ForecastOptions)
     ).select("level", "h", "grade", "forecast", "e")
 
 
-__all__ = ["backtest", "run", "summary", "calibration_errors", "History"]
+__all__ = ["backtest", "run", "summary", "calibration_errors"]
