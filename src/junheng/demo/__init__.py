@@ -2,5 +2,6 @@
 national-scale synthetic dataset for import benchmarks (``generate_national``)."""
 
 from junheng.demo.generate import generate
+from junheng.demo.national import generate_national
 
-__all__ = ["generate"]
+__all__ = ["generate", "generate_national"]
