@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -71,11 +72,11 @@ def area_children_table(areas: pl.DataFrame, births: pl.DataFrame, years: Sequen
     return grid.select("year", "area_id", "age").with_columns(pl.Series("children", children))
 
 
-def _facts_points(profile: DemoProfile) -> dict[str, dict[str, dict[int, object]]]:
+def _facts_points(profile: DemoProfile) -> dict[str, dict[str, dict[int, Any]]]:
     return {c.code: {**profile.default_facts, **c.facts} for c in profile.counties}
 
 
-def _finance_params(profile: DemoProfile) -> dict[str, dict[str, object]]:
+def _finance_params(profile: DemoProfile) -> dict[str, dict[str, Any]]:
     return {c.code: {**profile.default_finance, **c.finance} for c in profile.counties}
 
 
@@ -103,19 +104,19 @@ def finance_table(profile: DemoProfile, sections: pl.DataFrame, years: Sequence[
     for code, fin in _finance_params(profile).items():
         by_year = dict(students.filter(pl.col("county_code") == code)
                        .select("year", "students").iter_rows())
-        base = by_year[first] * float(fin["spend_per_student_yuan"])  # type: ignore[arg-type]
+        base = by_year[first] * float(fin["spend_per_student_yuan"])
         dips: dict[int, float] = {int(k): float(v)
-                                  for k, v in fin["budget_dips"].items()}  # type: ignore[union-attr]
+                                  for k, v in fin["budget_dips"].items()}
         for y in years:
-            budget = base * (1.0 + float(fin["budget_growth"])) ** (y - first)  # type: ignore[arg-type]
+            budget = base * (1.0 + float(fin["budget_growth"])) ** (y - first)
             rows.append({
                 "year": y, "county_code": code,
                 "edu_budget_yuan": float(round(budget * dips.get(y, 1.0), -4)),
                 "students": by_year[y],
                 "teacher_avg_pay_yuan": float(round(
-                    interpolate(fin["teacher_avg_pay_yuan"], y), -1)),  # type: ignore[arg-type]
+                    interpolate(fin["teacher_avg_pay_yuan"], y), -1)),
                 "civil_servant_avg_pay_yuan": float(round(
-                    interpolate(fin["civil_servant_avg_pay_yuan"], y), -1)),  # type: ignore[arg-type]
+                    interpolate(fin["civil_servant_avg_pay_yuan"], y), -1)),
             })
     fin_frame = pl.DataFrame(rows)
     pref = fin_frame.group_by("year").agg(

@@ -7,6 +7,7 @@ knob would silently fall back to a default and quietly change a county's story.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -247,7 +248,7 @@ def interpolate(points: dict[int, Any], year: int) -> Any:
         return points[years[0]]
     if year >= years[-1]:
         return points[years[-1]]
-    for lo, hi in zip(years, years[1:], strict=False):
+    for lo, hi in itertools.pairwise(years):
         if lo <= year <= hi:
             a, b = points[lo], points[hi]
             if isinstance(a, bool) or isinstance(b, bool):

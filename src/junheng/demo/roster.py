@@ -3,6 +3,8 @@ places and the per-school parameters that drive enrolment, staffing and faciliti
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -49,7 +51,7 @@ def build_roster(county: CountyProfile, towns: list[Township], areas: pl.DataFra
     seat_urban = areas.filter(pl.col("township_code").is_in(list(county.seat))
                               & (pl.col("locale") == "urban"))
 
-    def add(group: SchoolGroup, name: str, area: dict[str, object], locale: str) -> None:
+    def add(group: SchoolGroup, name: str, area: dict[str, Any], locale: str) -> None:
         ordinal = len(schools) + 1
         school_id = f"{county.code}{ordinal:04d}"
         prefix = county.school_prefix if group.name_prefix is None else group.name_prefix

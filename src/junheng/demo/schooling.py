@@ -106,7 +106,7 @@ def classes_table(grades: pl.DataFrame) -> pl.DataFrame:
                                             g["classes"].to_numpy())
     base = g.select("year", "school_id", "stage", "grade")[idx]
     return base.with_columns(
-        mech.class_names(pl.col("grade"), pl.Series(ordinal)).alias("class_name"),
+        mech.class_names(pl.col("grade"), pl.lit(pl.Series(ordinal))).alias("class_name"),
         pl.Series("students", size),
     )
 

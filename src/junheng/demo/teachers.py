@@ -65,12 +65,12 @@ def teachers_table(sections: pl.DataFrame, schools: pl.DataFrame, year: int,
 
     degree = np.empty(n, dtype=object)
     subject = np.empty(n, dtype=object)
-    for s in _SUBJECTS:
+    for s, subjects in _SUBJECTS.items():
         m = stage == s
         degree[m] = np.where(is_degree[m], _choose(rng, _DEGREE_HIGH[s], int(m.sum())),
                              _DEGREE_LOW[s])
         subject[m] = np.where(is_pe_art[m], _choose(rng, _PE_ART, int(m.sum())),
-                              _choose(rng, _SUBJECTS[s], int(m.sum())))
+                              _choose(rng, subjects, int(m.sum())))
     backbone = np.where(is_backbone,
                         _choose(rng, (["county", "city", "province", "national"],
                                       [0.62, 0.3, 0.07, 0.01]), n),
