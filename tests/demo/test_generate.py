@@ -326,3 +326,15 @@ def test_generation_respects_the_years_asked_for() -> None:
     assert set(ds["teachers"]["year"]) == {2023}
     assert set(ds["county_facts"]["year"]) == {2022, 2023}
     assert re.fullmatch(r"\d{10}", ds["schools"]["school_id"][0])
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_the_stories_do_not_depend_on_the_seed(seed: int) -> None:
+    ds = generate(seed=seed)
+    rule = school_rule(ds, LAST)
+    failing = {c for c, n in rule.group_by("county_code").agg((~pl.col("passes")).sum()).iter_rows()
+               if n}
+    assert failing == {GANZHOU, SUNAN}
+    bad_cv = cv_2017(ds, LAST).filter(~pl.col("passes"))
+    assert set(bad_cv["county_code"]) == {SUNAN, MINLE}
+    assert set(composite_2012(ds, LAST).filter(~pl.col("passes"))["county_code"]) == {SUNAN}
