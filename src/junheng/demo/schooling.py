@@ -118,21 +118,18 @@ def sections_table(profile: DemoProfile, grades: pl.DataFrame, schools: pl.DataF
            .agg(pl.col("students").sum(), pl.col("classes").sum()).sort("stream", "year"))
     sec = sec.join(schools.select("school_id", "county_code", "school_type", "ownership",
                                   "locale", "is_crowded", "is_short_staffed"), on="school_id")
+    sec = sec.join(county_table(profile).select("county_code", "margin_lo", "margin_hi"),
+                   on="county_code")
     last = int(sec["year"].max())  # type: ignore[arg-type]
     n_streams = int(sec["stream"].max()) + 1  # type: ignore[arg-type]
+    stream = sec["stream"].to_numpy()
     # Margins belong to the school-stage, not the year: a school stays well or poorly staffed.
-    margin_tab = county_table(profile)
-    lo_hi = sec.join(margin_tab, on="county_code").group_by("stream").agg(
-        pl.col("margin_lo").first(), pl.col("margin_hi").first()).sort("stream")
-    lo = np.zeros(n_streams)
-    hi = np.zeros(n_streams)
-    lo[lo_hi["stream"].to_numpy()] = lo_hi["margin_lo"].to_numpy()
-    hi[lo_hi["stream"].to_numpy()] = lo_hi["margin_hi"].to_numpy()
-    margins = {k: rng.uniform(lo, hi) for k in ("degree", "backbone", "pe_art")}
+    lo, hi = sec["margin_lo"].to_numpy(), sec["margin_hi"].to_numpy()
+    margins = {k: lo + rng.random(n_streams)[stream] * (hi - lo)
+               for k in ("degree", "backbone", "pe_art")}
     degree_share = rng.uniform(0.78, 0.95, n_streams)
     title_share = rng.uniform(0.35, 0.6, n_streams)
 
-    stream = sec["stream"].to_numpy()
     stage = sec["stage"].to_numpy()
     students = sec["students"].to_numpy()
     classes = sec["classes"].to_numpy()
@@ -149,13 +146,13 @@ def sections_table(profile: DemoProfile, grades: pl.DataFrame, schools: pl.DataF
 
     degree = np.minimum(teachers, np.maximum(
         np.rint(teachers * np.where(stage == "senior", 0.12, degree_share[stream])),
-        mech.need_count(ref("degree_teachers_per_100"), students, margins["degree"][stream],
+        mech.need_count(ref("degree_teachers_per_100"), students, margins["degree"],
                         teachers)))
     degree = np.where(stage == "preschool", np.rint(teachers * 0.7), degree)
     backbone = mech.need_count(ref("backbone_teachers_per_100"), students,
-                               margins["backbone"][stream], teachers)
+                               margins["backbone"], teachers)
     pe_art = np.minimum(teachers, np.maximum(
-        mech.need_count(ref("pe_art_teachers_per_100"), students, margins["pe_art"][stream],
+        mech.need_count(ref("pe_art_teachers_per_100"), students, margins["pe_art"],
                         teachers), np.rint(teachers * 0.1)))
     pe_art = np.where(stage == "preschool", 0, pe_art)
     short = sec["is_short_staffed"].to_numpy()
