@@ -1,6 +1,6 @@
 """Eau Claire Area School District (Wisconsin) enrollment, turned into the exchange format.
 
-Source: /work/shared/data/real/eau_claire (third-Friday counts 1998–2024, births 1995–2019;
+Source: shared/data/real/eau_claire beside the repository (third-Friday counts 1998–2024, births 1995–2019;
 repository ``toxygene/ecasd-enrollment``, MIT). Kindergarten is the year before grade 1, so
 K → grade 0 (entry age 5) and G1..G5 → grades 1–5. The district becomes one synthetic county
 "550001"; schools get synthetic 10-digit ids in alphabetical order of their names.
@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from support.paths import REAL_DATA
 
-DATA = Path("/work/shared/data/real/eau_claire")
+DATA = REAL_DATA / "eau_claire"
 COUNTY = "550001"
 GRADES = {"K": 0, "G1": 1, "G2": 2, "G3": 3, "G4": 4, "G5": 5}
 
