@@ -20,7 +20,8 @@ FORMULA_NAMES = ("=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1:A2)")
 
 
 def school_ids(county: str) -> list[str]:
-    return [f"{county}{i:04d}" for i in range(1, 5)]
+    # Ganzhou has a fifth school so that every hostile name below has a school to carry it.
+    return [f"{county}{i:04d}" for i in range(1, 6 if county == "620702" else 5)]
 
 
 def build(extra_names: bool = True) -> Dataset:
@@ -33,7 +34,7 @@ def build(extra_names: bool = True) -> Dataset:
             sname = f"{name}第{i + 1}学校"
             if extra_names and code == "620702" and i == 0:
                 sname = XSS_NAME
-            if extra_names and code == "620702" and i in (1, 2, 3):
+            if extra_names and code == "620702" and i in (1, 2, 3, 4):
                 sname = FORMULA_NAMES[i - 1]
             schools.append({"school_id": sid, "school_name": sname, "county_code": code,
                             "school_type": stype, "ownership": "public",

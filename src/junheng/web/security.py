@@ -22,9 +22,16 @@ SESSION_COOKIE = "junheng_session"
 LOGIN_CSRF_COOKIE = "junheng_login_csrf"
 
 _hasher = PasswordHasher()
-# A fixed hash to verify against when the username is unknown, so the answer takes as long
-# as for a real account and does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_dummy: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so the answer takes as long as
+    for a real account and does not reveal which usernames exist."""
+    key = id(_hasher)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy[key]
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -44,7 +51,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -105,6 +105,8 @@ def save(data: DataService, school_id: str, year: int, values: dict[str, str]) -
     if typed is None or errors:
         return SaveResult(errors)
     changes = _diff(current, typed.get("sections"), facilities, typed.get("facilities"))
+    if not changes:
+        return SaveResult([], {})
     try:
         import_dataset(data.engine, typed, source=FORM_SOURCE)
     except ValidationFailed as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,10 @@ def _write_rows(book: Any, name: str, header: list[str], rows: list[list[Any]]) 
 
 
 def county_xlsx(data: DataService, code: str, year: int, lang: str = "zh") -> bytes:
+    return data.memo(("xlsx", code, year, lang), lambda: _county_xlsx(data, code, year, lang))
+
+
+def _county_xlsx(data: DataService, code: str, year: int, lang: str) -> bytes:
     import xlsxwriter
 
     t = Translator(lang)
@@ -102,6 +107,11 @@ def _shortfall_text(t: Translator, f: dict[str, Any]) -> str:
 
 
 def county_pdf(data: DataService, code: str, year: int, t: Translator) -> bytes:
+    # Rendering takes a second or two (font subsetting); the same report is served from cache.
+    return data.memo(("pdf", code, year, t.lang), lambda: _county_pdf(data, code, year, t))
+
+
+def _county_pdf(data: DataService, code: str, year: int, t: Translator) -> bytes:
     from weasyprint import HTML
 
     from junheng.web.templating import templates
@@ -111,6 +121,7 @@ def county_pdf(data: DataService, code: str, year: int, t: Translator) -> bytes:
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=1)
 def template_xlsx() -> bytes:
     from junheng.io.template import write_template
 

@@ -31,6 +31,7 @@
           return p.name + "<br>" + data.labels[c.status] + "<br>" + c.schools_passed + " / " + c.schools_evaluated;
         } },
         series: [{ type: "map", map: "zhangye", roam: false, selectedMode: false,
+          layoutCenter: ["50%", "50%"], layoutSize: "95%",
           label: { show: true, fontSize: 12, color: "#1d2733" },
           emphasis: { label: { show: true }, itemStyle: { areaColor: "#f6c85f" } },
           itemStyle: { borderColor: "#fff", borderWidth: 1.5 }, data: regions }]
@@ -59,8 +60,8 @@
         { name: data.labels.counties_passed, type: "bar", data: data.trend.map(function (r) { return r.passed; }),
           itemStyle: { color: "#1f5fa8" },
           markLine: { symbol: "none", data: [
-            { yAxis: data.goal_2027, name: data.labels.goal_2027, lineStyle: { color: "#b7791f", type: "dashed" }, label: { formatter: "2027" } },
-            { yAxis: data.goal_2035, name: data.labels.goal_2035, lineStyle: { color: "#1a7f37", type: "dashed" }, label: { formatter: "2035" } }] } },
+            { yAxis: data.goal_2027, name: data.labels.goal_2027, lineStyle: { color: "#b7791f", type: "dashed" }, label: { formatter: "2027", position: "insideStartTop" } },
+            { yAxis: data.goal_2035, name: data.labels.goal_2035, lineStyle: { color: "#1a7f37", type: "dashed" }, label: { formatter: "2035", position: "insideStartTop" } }] } },
         { name: data.labels.schools_share, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) {
           return r.schools_evaluated ? +(100 * r.schools_passed / r.schools_evaluated).toFixed(1) : null; }), itemStyle: { color: "#3fa66a" } },
         { name: data.labels.big_share, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) {

@@ -1,0 +1,122 @@
+"""What the pages show, the upload → problems → fix → confirm → new verdict flow, and the
+edit form with the same validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from junheng.standards.engine import evaluate
+from tests.web import tiny
+from tests.web.conftest import Site, csrf_from
+from tests.web.workbooks import WEAK_SCHOOL, write_broken, write_fixed
+
+
+def _school_status(site: Site, school_id: str, year: int = 2024) -> set[str]:
+    c = site.login("city")
+    data = c.get(f"/api/school/{school_id}?year={year}").json()
+    return {s["status"] for s in data["stages"]}
+
+
+def test_city_overview(site: Site) -> None:
+    c = site.login("city")
+    r = c.get("/city")
+    assert r.status_code == 200
+    for name in tiny.COUNTIES.values():
+        assert name in r.text
+    assert "2027年目标" in r.text and "2035年目标" in r.text
+    assert "/assets/echarts.min.js" in r.text and 'id="city-map"' in r.text
+    assert "大班额" in r.text
+    en = c.get("/city?lang=en")
+    assert "2027 goal" in en.text and "junheng_lang" in en.headers.get("set-cookie", "")
+    # The cookie keeps English on the next page.
+    assert "County" in c.get("/county/620702").text
+
+
+def test_county_page_matches_the_engine(site: Site) -> None:
+    ev = evaluate(tiny.build(), "quality-balance-2017", 2024).to_json()
+    linze = next(x for x in ev["counties"] if x["county_code"] == "620723")
+    c = site.login("city")
+    page = c.get("/county/620723?year=2024").text
+    assert "每百名学生拥有高于规定学历教师数" in page
+    cv = linze["stages"]["primary"]["indicators"]["degree_teachers_per_100"]["cv"]
+    assert f"{cv:.3f}" in page
+    weak = next(s for s in ev["schools"] if s["school_id"] == WEAK_SCHOOL)
+    assert weak["status"] == "failed"
+    assert f"/school/{WEAK_SCHOOL}" in page
+    data = c.get("/api/county/620723?year=2024").json()
+    row = next(s for s in data["schools"] if s["school_id"] == WEAK_SCHOOL)
+    assert row["status"] == "failed" and row["failing"]
+
+
+def test_school_page_shows_trace_and_classes(site: Site) -> None:
+    c = site.login("clerk")
+    page = c.get("/school/6207020001?year=2024").text
+    assert "教督〔2017〕6号" in page  # the source of each threshold, from the trace
+    assert "各班人数" in page and "历年情况" in page
+
+
+def test_pdf_report(site: Site) -> None:
+    r = site.login("ganzhou").get("/county/620702/report.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert r.headers["content-disposition"].startswith("attachment")
+
+
+def test_upload_errors_then_fix_then_import(site: Site, tmp_path: Path) -> None:
+    ds = tiny.build()
+    broken = write_broken(ds, WEAK_SCHOOL, 2024, tmp_path / "学校数据.xlsx")
+    fixed = write_fixed(ds, WEAK_SCHOOL, 2024, tmp_path / "fixed.xlsx")
+    assert _school_status(site, WEAK_SCHOOL) == {"failed"}
+    c = site.login("city")
+    token = csrf_from(c.get("/data").text)
+
+    r = c.post("/data/upload", data={"csrf_token": token},
+               files={"file": ("学校数据.xlsx", broken.read_bytes())}, follow_redirects=True)
+    assert r.status_code == 200
+    assert "六百" in r.text and "不能为负数" in r.text and "sections" in r.text
+    assert "未写入任何数据" in r.text
+    # Nothing was written: the verdict is unchanged.
+    assert _school_status(site, WEAK_SCHOOL) == {"failed"}
+
+    r = c.post("/data/upload", data={"csrf_token": token},
+               files={"file": ("fixed.xlsx", fixed.read_bytes())}, follow_redirects=True)
+    assert "检查通过" in r.text and 'id="confirm-import"' in r.text
+    assert _school_status(site, WEAK_SCHOOL) == {"failed"}  # not before confirming
+    confirm = r.url.path + "/confirm"
+    r = c.post(confirm, data={"csrf_token": token})
+    assert r.status_code == 303
+    assert "已导入" in c.get(r.headers["location"]).text
+    assert _school_status(site, WEAK_SCHOOL) == {"passed"}
+    # A staged upload imports once.
+    assert c.post(confirm, data={"csrf_token": token}).status_code == 400
+
+
+def test_not_a_workbook(site: Site) -> None:
+    c = site.login("city")
+    token = csrf_from(c.get("/data").text)
+    r = c.post("/data/upload", data={"csrf_token": token},
+               files={"file": ("data.csv", b"a,b\n1,2\n")}, follow_redirects=True)
+    assert "只接受 Excel 工作簿" in r.text
+
+
+def test_edit_form_validates_like_an_upload(site: Site) -> None:
+    c = site.login("ganzhou")
+    form_page = c.get("/school/6207020002/edit?year=2024").text
+    token = csrf_from(form_page)
+    assert 'name="sections.primary.students"' in form_page
+    bad = c.post("/school/6207020002/edit", data={
+        "csrf_token": token, "year": "2024", "sections.primary.students": "很多",
+        "facilities.books": "-5"})
+    assert bad.status_code == 400
+    assert "很多" in bad.text and "不能为负数" in bad.text
+    before = c.get("/api/school/6207020002?year=2024").json()
+    assert before["sections"][0]["students"] == 640
+    ok = c.post("/school/6207020002/edit", data={
+        "csrf_token": token, "year": "2024", "sections.primary.students": "700"})
+    assert ok.status_code == 303
+    after = c.get("/api/school/6207020002?year=2024").json()
+    assert after["sections"][0]["students"] == 700
+    # Empty means not reported, never zero.
+    c.post("/school/6207020002/edit", data={"csrf_token": token, "year": "2024",
+                                            "sections.primary.capacity": ""})
+    again = c.get("/api/school/6207020002?year=2024").json()
+    assert again["sections"][0]["capacity"] is None
