@@ -1,0 +1,175 @@
+"""County items next to the resource plan: those money fixes become budget lines with their gap;
+those no investment fixes are listed outside the plan with their gap and what would fix them.
+
+Budget lines are applied to the "after" data (pay raised to parity, funding raised to the norm,
+rooms built), so that the after evaluation shows exactly what remains.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from junheng.domain.dataset import Dataset
+from junheng.planners.investment.costs import Costs
+from junheng.planners.investment.rules import ResourceRules
+
+# Items no investment of this planner fixes, and the way to fix them (Chinese first).
+OUTSIDE_HINTS: dict[str, str] = {
+    "g04_school_size": "需调整招生片区或新建、分设学校（见 junheng zones） / rezone or open a school",
+    "g11_teacher_rotation": "按交流轮岗规则安排本年度轮岗名单（见 junheng rotate） / rotation list",
+    "g09_training_completion": "组织教师完成培训学时 / complete teacher training hours",
+    "g12_teacher_certification": "未持证教师取得教师资格或调整岗位 / certification",
+}
+_DEFAULT_HINT = "管理、质量或认可度事项，投资不能直接解决 / not fixable by investment"
+
+
+@dataclass
+class CountyItems:
+    budget_lines: list[dict[str, Any]]
+    after: Dataset
+
+
+def _facts_row(ds: Dataset, county: str, year: int) -> dict[str, Any] | None:
+    facts = ds.get("county_facts").filter((pl.col("county_code") == county) & (pl.col("year") == year))
+    return facts.row(0, named=True) if facts.height else None
+
+
+def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, costs: Costs,
+                 in_scope_schools: pl.DataFrame) -> CountyItems:
+    """Money-fixable county items with their yearly cost; ``ds`` is the data after the resource
+    plan (its classes decide the music and art rooms needed)."""
+    lines: list[dict[str, Any]] = []
+    facts = _facts_row(ds, county, year)
+    fact_updates: dict[str, Any] = {}
+    sections = ds.get("sections").filter(pl.col("year") == year)
+    schools = ds.get("schools").filter(pl.col("county_code") == county)
+
+    if facts is not None:
+        # g08: teachers' average pay up to the civil servants' (× the ratio in force).
+        tp, cp = facts.get("teacher_avg_pay_yuan"), facts.get("civil_servant_avg_pay_yuan")
+        if tp is not None and cp is not None and tp < rules.pay_ratio_min * cp:
+            gap = rules.pay_ratio_min * cp - tp
+            teachers = int(sections.join(in_scope_schools.select("school_id").unique(), on="school_id", how="semi")
+                           .filter(pl.col("stage").is_in(["primary", "junior"]))["teachers"].fill_null(0).sum())
+            lines.append({"item": "g08_teacher_pay_parity", "label_zh": "教师平均工资不低于公务员",
+                          "gap": round(gap, 2), "gap_unit": "元/人·年", "quantity": teachers,
+                          "quantity_unit": "名专任教师", "cost_yuan": round(gap * teachers, 2),
+                          "recurring": True,
+                          "text_zh": f"每名教师年均增资 {gap:,.0f} 元 × {teachers} 人"})
+            fact_updates["teacher_avg_pay_yuan"] = rules.pay_ratio_min * cp
+        # g07: special-school funding per student up to the norm.
+        sf = facts.get("special_school_funding_per_student_yuan")
+        if sf is not None and sf < rules.special_school_funding_min_yuan:
+            gap = rules.special_school_funding_min_yuan - sf
+            special = schools.filter(pl.col("school_type") == "special")["school_id"]
+            students = int(sections.filter(pl.col("school_id").is_in(special.implode()))["students"].fill_null(0).sum())
+            lines.append({"item": "g07_special_school_funding", "label_zh": "特殊教育学校生均公用经费",
+                          "gap": round(gap, 2), "gap_unit": "元/生·年", "quantity": students,
+                          "quantity_unit": "名特教学校学生", "cost_yuan": round(gap * students, 2),
+                          "recurring": True,
+                          "text_zh": f"生均增加 {gap:,.0f} 元 × {students} 名学生"})
+            fact_updates["special_school_funding_per_student_yuan"] = rules.special_school_funding_min_yuan
+        # g06: village schools and teaching points under N students funded as N.
+        if facts.get("g06_small_school_funding") is False:
+            norms = costs.norms
+            funded_as = int(norms["small_school_funded_as"])
+            per_student = norms["public_funding_per_student_yuan"]
+            small = (
+                sections.join(schools.filter(pl.col("school_type").is_in(["primary", "teaching_point"])
+                                             & (pl.col("locale") == "rural")).select("school_id"),
+                              on="school_id", how="semi")
+                .filter(pl.col("stage").is_in(list(per_student)))
+                .group_by("school_id").agg(students=pl.col("students").sum(), stage=pl.col("stage").first())
+                .filter(pl.col("students") < funded_as)
+                .with_columns(gap=(funded_as - pl.col("students"))
+                              * pl.col("stage").replace_strict(per_student, return_dtype=pl.Float64))
+            )
+            cost = float(small["gap"].sum())
+            lines.append({"item": "g06_small_school_funding", "label_zh": "不足100人的村小和教学点按100人拨付公用经费",
+                          "gap": small.height, "gap_unit": "所学校", "quantity": small.height,
+                          "quantity_unit": "所学校", "cost_yuan": round(cost, 2), "recurring": True,
+                          "text_zh": f"{small.height} 所不足{funded_as}人的村小和教学点按{funded_as}人补足公用经费"})
+            fact_updates["g06_small_school_funding"] = True
+
+    after = ds
+    if fact_updates:
+        cf = ds.get("county_facts")
+        sel = (pl.col("county_code") == county) & (pl.col("year") == year)
+        cf = cf.with_columns([pl.when(sel).then(pl.lit(v)).otherwise(pl.col(k)).cast(cf.schema[k]).alias(k)
+                              for k, v in fact_updates.items()])
+        after = after.with_table("county_facts", cf)
+
+    rooms_line, after = _music_art_rooms(after, county, year, rules, costs, in_scope_schools)
+    if rooms_line is not None:
+        lines.append(rooms_line)
+    return CountyItems(lines, after)
+
+
+def _music_art_rooms(ds: Dataset, county: str, year: int, rules: ResourceRules, costs: Costs,
+                     in_scope_schools: pl.DataFrame) -> tuple[dict[str, Any] | None, Dataset]:
+    """g03: ceil(classes / 12) music and art rooms of the minimum size at every school."""
+    if "rooms" not in ds.tables:
+        return None, ds
+    rule = rules.music_art_rooms
+    per = rule["classes_per_room"]
+    rooms = ds.get("rooms")
+    ids = in_scope_schools.select("school_id").unique()
+    cls = (ds.get("sections").filter((pl.col("year") == year) & pl.col("stage").is_in(["primary", "junior"]))
+           .join(ids, on="school_id", how="semi")
+           .group_by("school_id").agg(classes=pl.col("classes").sum()))
+    have = rooms.filter(pl.col("year") == year).group_by("school_id").agg(
+        music=((pl.col("room_type") == "music") & (pl.col("area_m2") >= rule["music_area_m2"])).sum(),
+        art=((pl.col("room_type") == "art") & (pl.col("area_m2") >= rule["art_area_m2"])).sum(),
+    )
+    short = (
+        cls.join(have, on="school_id", how="left").fill_null(0)
+        .with_columns(need=(pl.col("classes") / per).ceil().cast(pl.Int64))
+        .with_columns(add_music=(pl.col("need") - pl.col("music")).clip(lower_bound=0),
+                      add_art=(pl.col("need") - pl.col("art")).clip(lower_bound=0))
+        .filter((pl.col("add_music") > 0) | (pl.col("add_art") > 0))
+    )
+    if short.height == 0:
+        return None, ds
+    music, art = int(short["add_music"].sum()), int(short["add_art"].sum())
+    area = music * rule["music_area_m2"] + art * rule["art_area_m2"]
+    cost = area * float(costs.norms["special_room_yuan_per_m2"])
+    new_rows = pl.concat([
+        short.select("school_id", n=pl.col("add_music")).with_columns(room_type=pl.lit("music"), area_m2=pl.lit(rule["music_area_m2"])),
+        short.select("school_id", n=pl.col("add_art")).with_columns(room_type=pl.lit("art"), area_m2=pl.lit(rule["art_area_m2"])),
+    ]).filter(pl.col("n") > 0).with_columns(idx=pl.int_ranges(0, pl.col("n"))).explode("idx").select(
+        pl.lit(year).alias("year"), "school_id", "room_type", "area_m2")
+    rooms = pl.concat([rooms, new_rows.cast({c: rooms.schema[c] for c in new_rows.columns})], how="diagonal_relaxed").select(rooms.columns)
+    line = {"item": "g03_music_art_rooms", "label_zh": "音乐、美术专用教室",
+            "gap": music + art, "gap_unit": "间", "quantity": round(area, 2), "quantity_unit": "m²",
+            "cost_yuan": round(cost, 2), "recurring": False,
+            "schools": short.select("school_id", "add_music", "add_art").to_dicts(),
+            "text_zh": f"新建音乐教室 {music} 间、美术教室 {art} 间，共 {area:,.0f} m²"}
+    return line, ds.with_table("rooms", rooms)
+
+
+def outside_plan(after_json: dict[str, Any], county: str, budget_items: set[str]) -> list[dict[str, Any]]:
+    """Every county item still failing or not reported after the plan, with its gap."""
+    out = []
+    for c in after_json.get("counties", []):
+        if c["county_code"] != county:
+            continue
+        for item_id, item in c.get("items", {}).items():
+            if item["status"] == "passed" or item_id in budget_items:
+                continue
+            out.append({"item": item_id, "label_zh": item.get("label"), "part": item.get("part"),
+                        "status": item["status"], "value": item.get("value"),
+                        "threshold": item.get("threshold"), "comparison": item.get("comparison"),
+                        "gap": _gap(item), "how_zh": OUTSIDE_HINTS.get(item_id, _DEFAULT_HINT)})
+    return out
+
+
+def _gap(item: dict[str, Any]) -> Any:
+    v, t = item.get("value"), item.get("threshold")
+    if isinstance(v, (int, float)) and isinstance(t, (int, float)) and not isinstance(v, bool) \
+            and not isinstance(t, bool) and math.isfinite(float(v)):
+        return round(float(t) - float(v), 6)
+    return None

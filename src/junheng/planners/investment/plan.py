@@ -1,0 +1,354 @@
+"""``plan_county``: the least-cost path of one county to the 优质均衡 resource rules.
+
+Four steps (build, solve, read back, check): the MILP of ``model.py`` gives the actions; they are
+applied to the target year's data (``apply.py``) together with the money-fixable county items
+(``county_items.py``); the standards engine then evaluates the changed data from scratch, and the
+plan reports what passes, what remains and why.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.optimize import linear_sum_assignment
+
+from junheng.domain.dataset import Dataset
+from junheng.planners.investment import model
+from junheng.planners.investment.apply import apply_plan
+from junheng.planners.investment.classes import classes_needed
+from junheng.planners.investment.costs import Costs, load_costs
+from junheng.planners.investment.county_items import budget_lines, outside_plan
+from junheng.planners.investment.inputs import school_stage_parts
+from junheng.planners.investment.rules import (
+    INDICATOR_BY_ID,
+    STANDARD_ID,
+    ResourceRules,
+    load_rules,
+)
+from junheng.planners.investment.schedule import schedule_plan
+
+KIND_LABELS = {
+    "hire_degree_teacher": "新聘高于规定学历教师",
+    "hire_backbone_teacher": "新聘(引进)县级以上骨干教师",
+    "hire_pe_art_teacher": "新聘体育、艺术专任教师",
+    "move_degree_teacher": "县内调配高于规定学历教师",
+    "move_backbone_teacher": "县内调配县级以上骨干教师",
+    "move_pe_art_teacher": "县内调配体育、艺术专任教师",
+    "build_teaching_area_m2": "新建教学及辅助用房",
+    "build_sports_area_m2": "新建体育运动场地",
+    "buy_equipment_yuan": "购置教学仪器设备",
+    "add_multimedia_rooms": "新增网络多媒体教室",
+    "add_classrooms": "新增普通教室（增班降班额）",
+}
+KIND_UNITS = {
+    "build_teaching_area_m2": "m²", "build_sports_area_m2": "m²", "buy_equipment_yuan": "元",
+    "add_multimedia_rooms": "间", "add_classrooms": "间",
+}
+STATUS_ZH = {
+    "optimal": "已证明最优", "feasible": "可行（未证明最优）", "time_limit": "达到时间上限",
+    "cv_not_converged": "差异系数切平面未收敛", "infeasible": "在现有上限内无解",
+    "partial": "部分要求在各校上限内无法达到",
+}
+
+
+class PlanError(ValueError):
+    """The plan cannot be made (county absent, target year before the data, …)."""
+
+
+@dataclass
+class InvestmentPlan:
+    county_code: str
+    target_year: int
+    data_year: int
+    status: str
+    solver_status: str
+    total_cost_yuan: float
+    gap: float | None
+    lower_bound_yuan: float | None
+    solve_seconds: float
+    cut_rounds: int
+    actions: pl.DataFrame
+    budget_lines: list[dict[str, Any]]
+    outside_plan: list[dict[str, Any]]
+    unattainable: list[dict[str, Any]]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    check: dict[str, Any]
+    schedule: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    after_dataset: Dataset | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "county_code": self.county_code,
+            "target_year": self.target_year,
+            "data_year": self.data_year,
+            "standard": STANDARD_ID,
+            "status": self.status,
+            "status_zh": STATUS_ZH.get(self.status, self.status),
+            "solver_status": self.solver_status,
+            "total_cost_yuan": round(self.total_cost_yuan, 2),
+            "budget_lines_yuan": round(sum(b["cost_yuan"] for b in self.budget_lines), 2),
+            "gap": None if self.gap is None else round(self.gap, 8),
+            "lower_bound_yuan": None if self.lower_bound_yuan is None else round(self.lower_bound_yuan, 2),
+            "solve_seconds": round(self.solve_seconds, 3),
+            "cut_rounds": self.cut_rounds,
+            "actions": [_clean(r) for r in self.actions.to_dicts()],
+            "budget_lines": self.budget_lines,
+            "outside_plan": self.outside_plan,
+            "unattainable": self.unattainable,
+            "check": self.check,
+            "schedule": self.schedule,
+            "notes": self.notes,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
+
+
+def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km (haversine); unknown coordinates give 0."""
+    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
+    dphi = p2 - p1
+    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.nan_to_num(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))), nan=0.0)
+
+
+def _pair_moves(parts: pl.DataFrame, res: model.SolveResult, move_cost: float) -> list[dict[str, Any]]:
+    """Which school gives which teacher to which: the least total distance pairing of the
+    model's moves out and in (a move costs the same whatever the pair, so the model leaves the
+    pairing free and it is chosen here)."""
+    out: list[dict[str, Any]] = []
+    lat = parts["latitude"].to_numpy().astype(float)
+    lon = parts["longitude"].to_numpy().astype(float)
+    stage = parts["stage"].to_numpy()
+    ids = parts["school_id"].to_numpy()
+    for k, kind in enumerate(model.TEACHER_KINDS):
+        for st in ("primary", "junior"):
+            sel = stage == st
+            src = np.repeat(np.flatnonzero(sel), res.moves_out[sel, k].astype(int))
+            dst = np.repeat(np.flatnonzero(sel), res.moves_in[sel, k].astype(int))
+            if len(src) == 0:
+                continue
+            dist = _km(lat[src], lon[src], lat[dst], lon[dst])
+            r, c = linear_sum_assignment(dist)
+            pairs: dict[tuple[int, int], list[float]] = {}
+            for i, j in zip(r, c):
+                pairs.setdefault((int(src[i]), int(dst[j])), []).append(float(dist[i, j]))
+            for (a, b), kms in pairs.items():
+                out.append({"school_id": ids[b], "stage": st, "kind": f"move_{kind}_teacher",
+                            "quantity": len(kms), "unit": "人", "cost_yuan": len(kms) * move_cost,
+                            "from_school_id": ids[a], "distance_km": round(kms[0], 1)})
+    return out
+
+
+def _actions(parts: pl.DataFrame, res: model.SolveResult, costs: Costs,
+             new_classes: pl.DataFrame) -> pl.DataFrame:
+    unit = costs.unit
+    rows: list[dict[str, Any]] = []
+    ids = parts["school_id"].to_list()
+    stage = parts["stage"].to_list()
+    hire_cost = [unit["hire_degree_teacher_yuan"], unit["hire_backbone_teacher_yuan"], unit["hire_pe_art_teacher_yuan"]]
+    for k, kind in enumerate(model.TEACHER_KINDS):
+        for r in np.flatnonzero(res.hires[:, k] > 0):
+            q = int(res.hires[r, k])
+            rows.append({"school_id": ids[r], "stage": stage[r], "kind": f"hire_{kind}_teacher",
+                         "quantity": q, "unit": "人", "cost_yuan": q * hire_cost[k]})
+    rows += _pair_moves(parts, res, unit["move_teacher_yuan"])
+    stages_of = parts.group_by("school_id").agg(pl.col("stage").unique())
+    single = {r["school_id"]: (r["stage"][0] if len(r["stage"]) == 1 else None) for r in stages_of.to_dicts()}
+    fac_kinds = [("build_teaching_area_m2", "teaching_area_yuan_per_m2"),
+                 ("build_sports_area_m2", "sports_area_yuan_per_m2"),
+                 ("buy_equipment_yuan", "equipment_yuan_per_yuan"),
+                 ("add_multimedia_rooms", "multimedia_room_yuan")]
+    for c, (kind, key) in enumerate(fac_kinds):
+        for s in np.flatnonzero(res.facilities[:, c] > 0):
+            q = float(res.facilities[s, c])
+            sid = res.schools[s]
+            rows.append({"school_id": sid, "stage": single.get(sid), "kind": kind,
+                         "quantity": int(q) if kind == "add_multimedia_rooms" else round(q, 2),
+                         "unit": KIND_UNITS[kind], "cost_yuan": round(q * unit[key], 2)})
+    for r in new_classes.filter(pl.col("new_classes") > 0).to_dicts():
+        rows.append({"school_id": r["school_id"], "stage": r["stage"], "kind": "add_classrooms",
+                     "quantity": int(r["new_classes"]), "unit": "间",
+                     "cost_yuan": int(r["new_classes"]) * unit["classroom_yuan"]})
+    schema = {"school_id": pl.Utf8, "stage": pl.Utf8, "kind": pl.Utf8, "quantity": pl.Float64,
+              "unit": pl.Utf8, "cost_yuan": pl.Float64, "from_school_id": pl.Utf8, "distance_km": pl.Float64}
+    frame = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+    names = parts.select("school_id", "school_name").unique(subset=["school_id"])
+    return (frame.join(names, on="school_id", how="left")
+            .with_columns(label_zh=pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")))
+            .sort("kind", "school_id"))
+
+
+def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Dataset, int]:
+    years = ds.years()
+    if not years:
+        raise PlanError("数据中没有学年数据 / the data has no school years")
+    if target_year in years:
+        return ds, target_year
+    last = max(years)
+    if target_year < last:
+        raise PlanError(f"数据中没有 {target_year} 学年 / no data for school year {target_year}")
+    try:
+        from junheng.forecast import project_dataset
+    except ImportError:  # pragma: no cover - forecast is part of the package
+        project_dataset = None
+    if project_dataset is not None:
+        notes.append(f"{target_year} 学年学生数为预测值（由 {last} 学年数据推算），其余办学条件沿用 {last} 学年 / "
+                     f"students of {target_year} are projected from {last}; other stocks carried forward")
+        return project_dataset(ds, target_year), last
+    notes.append(f"无法预测，按 {last} 学年数据规划 / no projection available: planned on {last} data")
+    return ds.with_table("sections", ds.get("sections")), last
+
+
+def _unattainable_json(parts: pl.DataFrame, items: list[model.Unattainable],
+                       rules: ResourceRules) -> list[dict[str, Any]]:
+    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
+    out = []
+    for u in items:
+        ind = INDICATOR_BY_ID[u.indicator] if u.indicator else None
+        label = ind.label_zh if ind else ""
+        if u.kind == "cv":
+            text = (f"{_stage_zh(u.stage)}{label}差异系数现为 {u.value_now:.4f}，在各校上限内最低只能降到 "
+                    f"{u.best_reachable:.4f}，高于限值 {u.required:g}")
+        else:
+            need = f"阈值的{rules.floor_share:.0%}" if u.kind == "school_floor" else "阈值"
+            text = (f"{names.get(u.school_id, u.school_id)}（{_stage_zh(u.stage)}）生均{label}现为 {u.value_now:.4g}，"
+                    f"在上限内最多达到 {u.best_reachable:.4g}，低于{need} {u.required:.4g}；{u.limit_note}")
+        out.append({"kind": u.kind, "stage": u.stage, "indicator": u.indicator, "school_id": u.school_id,
+                    "value_now": round(float(u.value_now), 6), "best_reachable": round(float(u.best_reachable), 6),
+                    "required": round(float(u.required), 6), "limit": u.limit_note, "text_zh": text})
+    return out
+
+
+def _stage_zh(stage: str) -> str:
+    return {"primary": "小学", "junior": "初中"}.get(stage, stage)
+
+
+def _resource_check(after: dict[str, Any], county: str) -> dict[str, Any]:
+    """What the engine says of the resource part of the changed data."""
+    c = next((c for c in after["counties"] if c["county_code"] == county), None)
+    if c is None:
+        return {"resources_passed": False, "failing_schools": [], "failing_cvs": []}
+    failing_cv = [{"stage": st, "indicator": iid, "cv": ind["cv"], "cv_limit": ind["cv_limit"]}
+                  for st, block in c.get("stages", {}).items()
+                  for iid, ind in block.get("indicators", {}).items() if ind.get("cv_passed") is False]
+    failing_schools = [{"school_id": s["school_id"], "stage": s["stage"], "met_count": s["met_count"],
+                        "shortfalls": s.get("shortfalls", [])}
+                       for s in after.get("schools", []) if s.get("county_code") == county and not s.get("passed")]
+    res_status = c.get("parts", {}).get("resources", {}).get("status")
+    items = c.get("items", {})
+    return {"resources_passed": res_status == "passed", "resources_status": res_status,
+            "county_passed": c.get("passed"), "failing_schools": failing_schools, "failing_cvs": failing_cv,
+            "g05_class_size": items.get("g05_class_size", {}).get("status"),
+            "reasons_zh": c.get("reasons_zh", [])}
+
+
+def _budget_by_year(budget: float | list[float] | dict[int, float] | None, years: list[int]) -> dict[int, float] | None:
+    if budget is None:
+        return None
+    if isinstance(budget, dict):
+        return {int(k): float(v) for k, v in budget.items()}
+    if isinstance(budget, (int, float)):
+        return {y: float(budget) for y in years}
+    values = [float(v) for v in budget]
+    return {y: (values[i] if i < len(values) else 0.0) for i, y in enumerate(years)}
+
+
+def plan_county(
+    ds: Dataset,
+    county: str,
+    target_year: int,
+    costs: Costs | str | dict[str, Any] | None = None,
+    budget: float | list[float] | dict[int, float] | None = None,
+    time_limit: float = 60.0,
+    params: dict[str, Any] | None = None,
+) -> InvestmentPlan:
+    """The least-cost plan for ``county`` to meet the resource rules in ``target_year``.
+
+    ``budget``: a yearly amount (元), a list of amounts from the first plan year, or a
+    {year: amount} mapping; the plan is then spread over the years up to the target year.
+    """
+    costs = costs if isinstance(costs, Costs) else load_costs(costs)
+    rules = load_rules(target_year, params)
+    notes: list[str] = []
+    if county not in ds.get("counties")["county_code"].to_list():
+        raise PlanError(f"数据中没有区县 {county} / county {county} is not in the data")
+    ds_t, data_year = _target_data(ds, target_year, notes)
+    parts = school_stage_parts(ds_t, target_year, county, params)
+    if parts.height == 0:
+        raise PlanError(f"区县 {county} 在 {target_year} 学年没有参评学校 / no schools to plan")
+    missing = [c.removeprefix("missing__") for c in parts.columns
+               if c.startswith("missing__") and parts[c].any()]
+    if missing:
+        notes.append("以下数据项有学校未填报，规划按 0 计并补足：" + "、".join(missing)
+                     + " / unreported stocks planned as zero: " + ", ".join(missing))
+
+    new_classes = classes_needed(ds_t.for_year(target_year), parts, rules.class_size_max)
+    schools = np.unique(parts["school_id"].to_numpy())
+    per_school = new_classes.group_by("school_id").agg(pl.col("new_classes").sum())
+    add_cls = dict(zip(per_school["school_id"].to_list(), per_school["new_classes"].to_list()))
+    extra = np.array([add_cls.get(s, 0) for s in schools], dtype=float) * costs.classroom_area_m2
+    if (new_classes["basis"] == "stage").any() and (new_classes["new_classes"] > 0).any():
+        notes.append("部分学校没有与在校生一致的班级名单，增班数按全学段平均班额估算 / "
+                     "classes estimated from stage totals where no matching class list")
+
+    res = model.solve(parts, rules, costs, extra_teaching_m2=extra, time_limit=time_limit)
+    before = _evaluate(ds_t, target_year, county, params)
+    if res.objective is None:
+        actions = _actions(parts, res, costs, new_classes.filter(pl.lit(False)))
+        return InvestmentPlan(
+            county, target_year, data_year, res.status, res.status, 0.0, None, res.bound,
+            res.seconds, res.cut_rounds, actions, [], [], _unattainable_json(parts, res.unattainable, rules),
+            before, before, _resource_check(before, county), {}, notes + [
+                "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"])
+
+    actions = _actions(parts, res, costs, new_classes)
+    applied = apply_plan(ds_t, target_year, actions, costs.classroom_area_m2, rules.class_size_max, new_classes)
+    in_scope = parts.select("school_id").unique()
+    items = budget_lines(applied, county, target_year, rules, costs, in_scope)
+    after_ds = items.after
+    after = _evaluate(after_ds, target_year, county, params)
+    check = _resource_check(after, county)
+    outside = outside_plan(after, county, {b["item"] for b in items.budget_lines})
+    unattainable = _unattainable_json(parts, res.unattainable, rules)
+
+    years = list(range(data_year + 1, target_year + 1)) if target_year > data_year else [target_year]
+    sched = schedule_plan(actions, years, _budget_by_year(budget, years))
+    if sched.status != "no_budget":
+        actions = sched.actions
+    else:
+        actions = sched.actions
+    schedule = {"status": sched.status, "years": sched.years,
+                "budget_by_year": {str(k): v for k, v in sched.budget.items()},
+                "spent_by_year": {str(k): round(v, 2) for k, v in sched.spent.items()},
+                "missing_yuan": round(sched.missing_yuan, 2)}
+    if sched.status == "budget_short":
+        notes.append(f"年度预算不足：到 {target_year} 年仍缺 {sched.missing_yuan:,.0f} 元 / "
+                     f"budget short by {sched.missing_yuan:,.0f} yuan by {target_year}")
+    status = res.status
+    if unattainable:
+        status = "partial"
+    return InvestmentPlan(
+        county, target_year, data_year, status, res.status, float(res.objective), res.gap, res.bound,
+        res.seconds, res.cut_rounds, actions, items.budget_lines, outside, unattainable, before, after,
+        check, schedule, notes, after_ds)
+
+
+def _evaluate(ds: Dataset, year: int, county: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    from junheng.standards.engine import evaluate
+
+    return evaluate(ds, STANDARD_ID, year, county=county, params=params).to_json()
+
+
+def finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)

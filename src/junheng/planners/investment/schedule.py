@@ -1,0 +1,98 @@
+"""Spread a county's plan over the years up to its target year within yearly budgets.
+
+A second, small MILP. Teachers, rooms, equipment and moves may be split over years in whole
+units; a building project (teaching area, sports ground, classrooms of one school) is done in
+one year. Funding as much of the plan as the budgets allow comes first; among the ways to do
+that, spending earlier is preferred (the nearest evaluation needs the resources soonest).
+Whatever cannot be funded by the target year is reported with the amount missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import polars as pl
+
+from junheng.planners.milp import MilpBuilder
+
+BUILDING_KINDS = ("build_teaching_area_m2", "build_sports_area_m2", "add_classrooms")
+
+
+@dataclass
+class Schedule:
+    actions: pl.DataFrame        # one row per action and year (quantity, cost_yuan, year)
+    years: list[int]
+    budget: dict[int, float]
+    spent: dict[int, float]
+    missing_yuan: float
+    status: str                  # "funded" | "budget_short" | "no_budget"
+
+
+def schedule_plan(actions: pl.DataFrame, years: list[int], budget: dict[int, float] | None,
+                  time_limit: float = 20.0) -> Schedule:
+    if actions.height == 0 or not budget:
+        year = years[0]
+        out = actions.with_columns(year=pl.lit(year, pl.Int64))
+        spent = {year: float(actions["cost_yuan"].sum())} if actions.height else {}
+        return Schedule(out, years, budget or {}, spent, 0.0, "no_budget")
+    n = actions.height
+    qty = actions["quantity"].to_numpy().astype(float)
+    cost = actions["cost_yuan"].to_numpy().astype(float)
+    building = actions["kind"].is_in(list(BUILDING_KINDS)).to_numpy()
+    # Units that can be split: whole teachers and rooms; equipment in 元 is split in 1 万元 steps.
+    unit = np.where(actions["kind"].to_numpy() == "buy_equipment_yuan", 10000.0, 1.0)
+    units = np.where(building, 1.0, np.ceil(qty / unit))
+    unit_cost = cost / units
+    ny = len(years)
+    b = MilpBuilder()
+    keys = [f"{i},{y}" for i in range(n) for y in years]
+    total = float(cost.sum())
+    # Lateness weight: a yuan spent one year later costs 1e-6 of a yuan left unfunded, so
+    # funding always wins and timing only breaks ties.
+    late = np.tile(np.arange(ny, dtype=float), n) * 1e-6
+    uc = np.repeat(unit_cost, ny)
+    q = b.add_vars("do", keys, 0.0, np.repeat(units, ny), uc * late, integer=True)
+    short = b.add_vars("unfunded", [str(i) for i in range(n)], 0.0, units, unit_cost, integer=True)
+    qm = q.reshape(n, ny)
+    b.add_rows("all_or_unfunded", [str(i) for i in range(n)],
+               np.concatenate([np.repeat(np.arange(n), ny), np.arange(n)]),
+               np.concatenate([qm.ravel(), short]), np.ones(n * ny + n), units, units)
+    # Budgets per year.
+    cap = np.array([float(budget.get(y, 0.0)) for y in years])
+    b.add_rows("budget", [str(y) for y in years], np.tile(np.arange(ny), n), qm.ravel(),
+               np.repeat(unit_cost, ny), -np.inf, cap)
+    h = b.build(time_limit, 1e-9)
+    h.run()
+    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        raise RuntimeError(f"schedule MILP: {h.modelStatusToString(h.getModelStatus())}")
+    x = np.round(np.asarray(h.getSolution().col_value))
+    done = x[qm]
+    rows = []
+    for i in range(n):
+        for k, y in enumerate(years):
+            if done[i, k] > 0:
+                part = done[i, k] / units[i]
+                rows.append({"row": i, "year": y, "share": part})
+        if x[short[i]] > 0:
+            rows.append({"row": i, "year": None, "share": x[short[i]] / units[i]})
+    split = pl.DataFrame(rows, schema={"row": pl.Int64, "year": pl.Int64, "share": pl.Float64})
+    base = actions.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    out = (
+        split.join(base.drop("year", strict=False), on="row", how="left")
+        .with_columns(
+            quantity=pl.when(pl.col("kind") == "buy_equipment_yuan")
+            .then((pl.col("quantity") * pl.col("share")).round(0))
+            .when(pl.col("kind").is_in(list(BUILDING_KINDS))).then(pl.col("quantity"))
+            .otherwise((pl.col("quantity") * pl.col("share")).round(0)),
+            cost_yuan=(pl.col("cost_yuan") * pl.col("share")).round(2),
+            funded=pl.col("year").is_not_null(),
+        )
+        .drop("row", "share")
+    )
+    spent = {y: float(out.filter(pl.col("year") == y)["cost_yuan"].sum()) for y in years}
+    missing = float(out.filter(~pl.col("funded"))["cost_yuan"].sum())
+    status = "funded" if missing <= 0.5 else "budget_short"
+    del total
+    return Schedule(out, years, {y: float(budget.get(y, 0.0)) for y in years}, spent, missing, status)
