@@ -9,6 +9,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from junheng.web import deps
 from junheng.web.i18n import LANGUAGES, Translator
@@ -35,6 +37,40 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "form-action 'self'")
 
 
+class SecurityHeaders:
+    """Security headers on every response, and the language cookie when ``?lang=`` is given.
+    Plain ASGI (not BaseHTTPMiddleware), so it adds next to nothing to each request."""
+
+    def __init__(self, app: ASGIApp, cookie_secure: bool) -> None:
+        self.app = app
+        self.cookie_secure = cookie_secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lang = None
+        query = scope.get("query_string", b"").decode("latin-1")
+        for part in query.split("&"):
+            if part.startswith("lang=") and part[5:] in LANGUAGES:
+                lang = part[5:]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "same-origin"
+                if lang:
+                    secure = "; Secure" if self.cookie_secure else ""
+                    headers.append("Set-Cookie", f"{deps.LANG_COOKIE}={lang}; Max-Age=31536000; "
+                                   f"Path=/; HttpOnly; SameSite=Lax{secure}")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def _lang(request: Request) -> str:
     lang = request.query_params.get("lang") or request.cookies.get(deps.LANG_COOKIE)
     return lang if lang in LANGUAGES else request.app.state.settings.default_language
@@ -59,18 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        lang = request.query_params.get("lang")
-        if lang in LANGUAGES and request.cookies.get(deps.LANG_COOKIE) != lang:
-            response.set_cookie(deps.LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
-                                secure=settings.cookie_secure, httponly=True)
-        return response
+    app.add_middleware(SecurityHeaders, cookie_secure=settings.cookie_secure)
 
     def _redirect(request: Request, to: str) -> Response:
         if request.headers.get("hx-request"):

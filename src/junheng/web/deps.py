@@ -36,15 +36,15 @@ class CsrfFailed(Exception):
     pass
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
-def _data(request: Request) -> DataService:
+async def _data(request: Request) -> DataService:
     return request.app.state.data  # type: ignore[no-any-return]
 
 
@@ -53,14 +53,14 @@ EngineDep = Annotated[Engine, Depends(_engine)]
 DataDep = Annotated[DataService, Depends(_data)]
 
 
-def language(request: Request) -> str:
+async def language(request: Request) -> str:
     lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     if lang in LANGUAGES:
         return lang
     return request.app.state.settings.default_language  # type: ignore[no-any-return]
 
 
-def translator(lang: Annotated[str, Depends(language)]) -> Translator:
+async def translator(lang: Annotated[str, Depends(language)]) -> Translator:
     return Translator(lang)
 
 
@@ -75,7 +75,7 @@ class Session:
     session_id: str
 
 
-def optional_session(request: Request, engine: EngineDep, settings: SettingsDep
+async def optional_session(request: Request, engine: EngineDep, settings: SettingsDep
                      ) -> Session | None:
     found = security.read_session(engine, settings, request.cookies.get(security.SESSION_COOKIE))
     if found is None:
@@ -88,13 +88,13 @@ def optional_session(request: Request, engine: EngineDep, settings: SettingsDep
 OptionalSessionDep = Annotated[Session | None, Depends(optional_session)]
 
 
-def session_allowing_password_change(session: OptionalSessionDep) -> Session:
+async def session_allowing_password_change(session: OptionalSessionDep) -> Session:
     if session is None:
         raise LoginRequired()
     return session
 
 
-def current_session(session: Annotated[Session, Depends(session_allowing_password_change)]
+async def current_session(session: Annotated[Session, Depends(session_allowing_password_change)]
                     ) -> Session:
     if session.user.must_change_password:
         raise PasswordChangeRequired()
@@ -105,7 +105,7 @@ PendingSessionDep = Annotated[Session, Depends(session_allowing_password_change)
 SessionDep = Annotated[Session, Depends(current_session)]
 
 
-def current_user(session: SessionDep) -> User:
+async def current_user(session: SessionDep) -> User:
     return session.user
 
 
@@ -113,7 +113,7 @@ UserDep = Annotated[User, Depends(current_user)]
 
 
 def require(permission: Permission):  # type: ignore[no-untyped-def]
-    def check(user: UserDep) -> User:
+    async def check(user: UserDep) -> User:
         if not user.can(permission):
             raise Forbidden()
         return user

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from junheng.web.access import Permission, Role
 from junheng.web.i18n import Translator
@@ -35,6 +36,13 @@ templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
 templates.env.globals["Permission"] = Permission
 templates.env.globals["Role"] = Role
+
+
+def render_fragment(name: str, t: Translator, context: dict[str, Any]) -> Markup:
+    """A template rendered without the request: cacheable, identical for every user given
+    the same context. Autoescaping applies as in full pages."""
+    html = templates.env.get_template(name).render({"t": t, "lang": t.lang, **context})
+    return Markup(html)
 
 
 def render(request: Request, name: str, t: Translator, context: dict[str, Any] | None = None,

@@ -5,26 +5,43 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from junheng.web.access import Permission, User
 from junheng.web.deps import DataDep, EngineDep, LangDep, TDep, check_county, client_ip, require
+from junheng.web.i18n import Translator
 from junheng.web.services import audit, exports, views
-from junheng.web.templating import render
+from junheng.web.services.data import DataService
+from junheng.web.templating import render, render_fragment
 
 router = APIRouter(tags=["county"])
 CountyViewer = Annotated[User, Depends(require(Permission.VIEW_COUNTY))]
 
 
 @router.get("/county/{code}")
-def county(request: Request, code: str, t: TDep, data: DataDep, user: CountyViewer,
-           year: int | None = None) -> Response:
+async def county(request: Request, code: str, t: TDep, data: DataDep, user: CountyViewer,
+                 year: int | None = None) -> Response:
     check_county(user, code)
+    # Async for the cached case (no thread hop); a miss is computed in the thread pool.
+    key = ("html", "county", code, year, t.lang, user.is_city_wide)
+    page = data.peek(key)
+    if page is None:
+        page = await run_in_threadpool(
+            data.memo, key, lambda: _county_main(data, t, code, year, user.is_city_wide))
+    if page is None or not page[1]:
+        return render(request, "empty.html", t, {})
+    return render(request, "page.html", t, {"main": page[1], "title": page[0], "charts": True})
+
+
+def _county_main(data: DataService, t: Translator, code: str, year: int | None,
+                 city_wide: bool) -> tuple[str, str]:
     y = views.pick_year(data, year)
     if y is None:
-        return render(request, "empty.html", t, {})
-    return render(request, "county.html", t, {"v": views.county_view(data, code, y),
-                                              "years": data.years()})
+        return ("", "")
+    v = views.county_view(data, code, y)
+    return (v["name"], render_fragment("county_main.html", t, {
+        "v": v, "years": data.years(), "path": f"/county/{code}", "city_wide": city_wide}))
 
 
 @router.get("/county/{code}/report.xlsx")

@@ -5,22 +5,38 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from junheng.web.access import Permission, User
 from junheng.web.deps import DataDep, TDep, require
+from junheng.web.i18n import Translator
+from junheng.web.services.data import DataService
 from junheng.web.services import views
-from junheng.web.templating import render
+from junheng.web.templating import render, render_fragment
 
 router = APIRouter(tags=["overview"])
 
 
 @router.get("/city")
-def city(request: Request, t: TDep, data: DataDep,
-         user: Annotated[User, Depends(require(Permission.VIEW_CITY))],
-         year: int | None = None) -> Response:
+async def city(request: Request, t: TDep, data: DataDep,
+               user: Annotated[User, Depends(require(Permission.VIEW_CITY))],
+               year: int | None = None) -> Response:
+    # Async so that a cached page is answered without a thread hop; a miss (evaluation,
+    # rendering) runs in the thread pool and does not hold up other requests.
+    key = ("html", "city", year, t.lang)
+    main = data.peek(key)
+    if main is None:
+        main = await run_in_threadpool(data.memo, key, lambda: _city_main(data, t, year))
+    if not main:
+        return render(request, "empty.html", t, {})
+    return render(request, "page.html", t, {"main": main, "title": t("city.title"),
+                                            "charts": True})
+
+
+def _city_main(data: DataService, t: Translator, year: int | None) -> str:
     y = views.pick_year(data, year)
     if y is None:
-        return render(request, "empty.html", t, {})
-    return render(request, "city.html", t, {"v": views.city_overview(data, y),
-                                            "years": data.years()})
+        return ""
+    return render_fragment("city_main.html", t, {
+        "v": views.city_overview(data, y), "years": data.years(), "path": "/city"})

@@ -59,6 +59,13 @@ class DataService:
         bump_version(self.engine)
         self.version()
 
+    def peek(self, key: Hashable) -> Any | None:
+        """The cached value for ``key`` at the current data version, or None."""
+        hit = self._values.get((self.version(), key))
+        if hit is not None and time.monotonic() - hit[0] < self.settings.cache_ttl_seconds:
+            return hit[1]
+        return None
+
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per key and data version (recomputed after the TTL)."""
         full_key = (self.version(), key)
