@@ -7,12 +7,31 @@ build); each block has a name prefix and per-element keys, so a model written wi
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance. The first one of a process prints a banner on the C-level
+    stdout, which would corrupt ``junheng plan`` JSON written to the screen: stdout's file
+    descriptor is pointed at /dev/null while it is created."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.silent()
+    return h
 
 
 @dataclass
@@ -71,8 +90,7 @@ class MilpBuilder:
         return idx
 
     def build(self, time_limit: float, mip_rel_gap: float, threads: int = 1) -> highspy.Highs:
-        h = highspy.Highs()
-        h.silent()
+        h = new_highs()
         h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         h.setOptionValue("threads", int(threads))

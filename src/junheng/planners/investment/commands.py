@@ -1,0 +1,92 @@
+"""CLI: ``junheng plan DATA --county CODE --target-year Y [--budget …] [--costs YAML]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from junheng.cli import CliError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("plan", help="区县达到优质均衡的最低成本投资规划 / least-cost investment plan "
+                       "for a county")
+    p.add_argument("data", help="工作簿、CSV文件夹或数据库URL / workbook, CSV folder or database URL")
+    p.add_argument("--county", required=True, help="区县代码 (6位) / county code")
+    p.add_argument("--target-year", type=int, required=True, help="目标学年 / target school year")
+    p.add_argument("--budget", help="每年预算（元），或逗号分隔的逐年预算，或 YAML 文件（列表或 年份: 金额）/ "
+                   "yearly budget in yuan, a comma-separated list, or a YAML file")
+    p.add_argument("--costs", type=Path, help="单位成本与上限 YAML（覆盖默认值）/ cost and limit YAML")
+    p.add_argument("--time-limit", type=float, default=60.0, help="求解时间上限（秒）/ solver time limit (s)")
+    p.add_argument("--format", choices=["json", "xlsx"], default="json", help="输出格式 / output format")
+    p.add_argument("--out", type=Path, help="输出文件；json 可省略 / output file")
+    p.add_argument("--no-evaluations", action="store_true",
+                   help="JSON 中不含规划前后的完整评估 / leave the full before/after evaluations out")
+    p.set_defaults(func=_plan)
+
+
+def parse_budget(raw: str | None) -> Any:
+    if raw is None:
+        return None
+    path = Path(raw)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        value = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(value, dict):
+            return {int(k): float(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [float(v) for v in value]
+        if isinstance(value, (int, float)):
+            return float(value)
+        raise CliError(f"预算文件应为数值、列表或 年份: 金额 / bad budget file {raw}")
+    try:
+        parts = [float(x) for x in raw.split(",")]
+    except ValueError:
+        raise CliError(f"预算应为金额（元）/ budget must be an amount in yuan: {raw}") from None
+    return parts[0] if len(parts) == 1 else parts
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from junheng.io.problems import ValidationFailed
+    from junheng.io.source import load_dataset
+    from junheng.planners.investment import PlanError, plan_county
+    from junheng.planners.investment.costs import CostsError
+
+    if args.format != "json" and args.out is None:
+        raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
+    budget = parse_budget(args.budget)
+    try:
+        ds = load_dataset(args.data)
+    except ValidationFailed as exc:
+        for prob in getattr(exc, "problems", []):
+            print(str(prob), file=sys.stderr)
+        raise CliError(f"数据有误, 未规划 / the data is invalid: {args.data}") from None
+    except FileNotFoundError:
+        raise CliError(f"找不到数据 / data not found: {args.data}") from None
+    try:
+        plan = plan_county(ds, args.county, args.target_year, costs=args.costs, budget=budget,
+                           time_limit=args.time_limit)
+    except (PlanError, CostsError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from None
+    result = plan.to_json()
+    if args.no_evaluations:
+        result.pop("before", None)
+        result.pop("after", None)
+    if args.format == "json":
+        text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
+        if args.out is None:
+            print(text)
+        else:
+            args.out.write_text(text, encoding="utf-8")
+    else:
+        from junheng.reports.planning_xlsx import write_plan_xlsx
+
+        write_plan_xlsx(result, args.out)
+    if args.out is not None:
+        print(f"规划状态 {result['status_zh']}，投资 {result['total_cost_yuan']:,.0f} 元，间隙 {result['gap']}；"
+              f"写入 {args.out} / status {result['status']}, cost {result['total_cost_yuan']:,.0f} yuan")
+    return 0

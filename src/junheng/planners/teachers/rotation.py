@@ -1,0 +1,377 @@
+"""This year's teacher rotation list (交流轮岗), as a CP-SAT model.
+
+Rule (教督〔2017〕6号 第六条(十一), numbers from the standard's YAML): at least 10 % of the
+eligible teachers rotate each year, and at least 20 % of those rotated are backbone teachers of
+county level or above. The list also:
+
+- moves teachers toward the school-stage parts whose indicators need them — shortfalls of
+  backbone, degree and PE/art teachers per the 2017 thresholds, from the standards engine;
+- keeps each school's subjects and headcount in balance (a school losing a maths teacher gets
+  one back, within ``subject_balance``), and takes at most ``max_out_share`` of a school's staff;
+- respects eligibility (years at the school, distance to retirement, the data's own flag);
+- keeps travel reasonable (straight-line km between schools, at most ``max_km``).
+
+Variables ``go[t, s]`` (teacher t to school s, among the nearest schools of the same stage);
+objective: remaining shortfall × weight + km + a small weight per move. ``check_rotation``
+recomputes every rule from the returned list alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import yaml
+from ortools.sat.python import cp_model
+
+from junheng.domain.dataset import Dataset
+
+STANDARD_ID = "quality-balance-2017"
+DEFAULT_PARAMS_PATH = Path(str(resources.files("junheng.planners.teachers") / "data" / "rotation-default.yaml"))
+KINDS = ("backbone", "degree", "pe_art")
+KIND_INDICATOR = {"backbone": "backbone_teachers_per_100", "degree": "degree_teachers_per_100",
+                  "pe_art": "pe_art_teachers_per_100"}
+KIND_LABEL = {"backbone": "县级以上骨干教师", "degree": "高于规定学历教师", "pe_art": "体育、艺术专任教师"}
+
+
+class RotationError(ValueError):
+    """Rotation cannot be planned (no teacher data for the year, unknown parameter …)."""
+
+
+def load_params(over: dict[str, Any] | str | Path | None = None) -> dict[str, Any]:
+    with DEFAULT_PARAMS_PATH.open(encoding="utf-8") as fh:
+        base = yaml.safe_load(fh)
+    if over is None:
+        return base
+    if not isinstance(over, dict):
+        with Path(over).open(encoding="utf-8") as fh:
+            over = yaml.safe_load(fh) or {}
+    out = copy.deepcopy(base)
+    for sect, values in over.items():
+        if sect not in base or not isinstance(values, dict):
+            raise RotationError(f"未知的轮岗参数 {sect} / unknown rotation parameter {sect}")
+        for k, v in values.items():
+            if k not in base[sect]:
+                raise RotationError(f"未知的轮岗参数 {sect}.{k} / unknown rotation parameter {sect}.{k}")
+            out[sect][k] = v
+    return out
+
+
+def standard_shares(year: int) -> tuple[float, float, dict[str, Any]]:
+    """(min rotated share, min backbone share among the rotated, traces) from the standard."""
+    from junheng.standards.loader import load_standard
+    from junheng.standards.rules import ResolvedRules, evaluation_date
+
+    rr = ResolvedRules(load_standard(STANDARD_ID), evaluation_date(year))
+    a, b = "g11_teacher_rotation.rotation_share", "g11_teacher_rotation.backbone_share"
+    return float(rr.require(a)), float(rr.require(b)), {a: rr.trace(a), b: rr.trace(b)}
+
+
+@dataclass
+class RotationPlan:
+    county_code: str
+    year: int
+    status: str
+    moves: pl.DataFrame
+    eligible: int
+    required: int
+    backbone_required_share: float
+    objective: float | None
+    bound: float | None
+    shortfall_before: dict[str, int]
+    shortfall_after: dict[str, int]
+    checks: list[dict[str, Any]]
+    explanation_zh: list[str]
+    params: dict[str, Any]
+    parts: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def to_json(self) -> dict[str, Any]:
+        rotated = self.moves.height
+        backbone = int(self.moves["is_backbone"].sum()) if rotated else 0
+        return {
+            "county_code": self.county_code,
+            "year": self.year,
+            "status": self.status,
+            "eligible_teachers": self.eligible,
+            "rotated_teachers": rotated,
+            "rotated_share": round(rotated / self.eligible, 4) if self.eligible else None,
+            "rotated_backbone_teachers": backbone,
+            "backbone_share": round(backbone / rotated, 4) if rotated else None,
+            "required_rotations": self.required,
+            "objective": self.objective,
+            "bound": self.bound,
+            "shortfall_before": self.shortfall_before,
+            "shortfall_after": self.shortfall_after,
+            "checks": self.checks,
+            "explanation_zh": self.explanation_zh,
+            "moves": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()}
+                      for r in self.moves.to_dicts()],
+            "params": self.params,
+        }
+
+
+def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
+    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def eligible_teachers(teachers: pl.DataFrame, year: int, params: dict[str, Any]) -> pl.DataFrame:
+    """Teachers with the counted flags and the eligibility verdict (and its reason)."""
+    el, cnt = params["eligibility"], params["counted"]
+    age = pl.lit(year) - pl.col("birth_year")
+    deg = pl.col("stage").replace_strict({k: v for k, v in cnt["degree_levels"].items()},
+                                         default=None, return_dtype=pl.List(pl.Utf8))
+    flag_ok = (pl.col("is_rotation_eligible").fill_null(True) if el["require_data_flag"] else pl.lit(True))
+    years_ok = pl.col("years_at_school").fill_null(0) >= el["min_years_at_school"]
+    retire_ok = (age.fill_null(0) <= el["retirement_age"] - el["years_before_retirement"])
+    return teachers.with_columns(
+        is_backbone=pl.col("backbone_level").is_in(cnt["backbone_levels"]).fill_null(False),
+        is_degree=deg.list.contains(pl.col("degree")).fill_null(False),
+        is_pe_art=pl.col("subject").is_in(cnt["pe_art_subjects"]).fill_null(False),
+        eligible=flag_ok & years_ok & retire_ok,
+        ineligible_reason=pl.when(~flag_ok).then(pl.lit("数据标记为不符合交流条件"))
+        .when(~years_ok).then(pl.lit(f"本校任教不满{el['min_years_at_school']}年"))
+        .when(~retire_ok).then(pl.lit(f"距退休不足{el['years_before_retirement']}年"))
+        .otherwise(None),
+    )
+
+
+def _parts(ds: Dataset, year: int, county: str) -> pl.DataFrame:
+    """School-stage parts with their teacher needs (whole teachers to reach each threshold)."""
+    from junheng.standards.engine import school_stage_table
+
+    t = school_stage_table(ds, STANDARD_ID, year, county=county)
+    coords = ds.get("schools").select("school_id", "latitude", "longitude")
+    need = [
+        (pl.col(f"threshold__{ind}") * pl.col("students").cast(pl.Float64) / 100 - 1e-9).ceil()
+        .cast(pl.Int64).alias(f"need__{k}")
+        for k, ind in KIND_INDICATOR.items()
+    ]
+    return t.join(coords, on="school_id", how="left").with_columns(need).select(
+        "school_id", "school_name", "stage", "students", "teachers", "backbone_teachers",
+        "degree_teachers", "pe_art_teachers", "latitude", "longitude",
+        *[f"need__{k}" for k in KINDS])
+
+
+def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] | str | Path | None = None,
+                    share: float | None = None) -> RotationPlan:
+    """This year's rotation list for ``county``. ``share`` raises the minimum share (never below
+    the standard's)."""
+    p = load_params(params)
+    min_share, bb_share, traces = standard_shares(year)
+    if share is not None:
+        if share < min_share:
+            raise RotationError(f"轮岗比例不能低于标准的 {min_share:.0%} / share below the standard's {min_share:.0%}")
+        min_share = share
+    teachers = ds.get("teachers").filter(pl.col("year") == year)
+    if teachers.height == 0:
+        raise RotationError(f"没有 {year} 学年的教师名单 (teachers) / no teacher list for {year}")
+    parts = _parts(ds, year, county)
+    tt = eligible_teachers(teachers.join(parts.select("school_id", "stage"), on=["school_id", "stage"],
+                                         how="semi"), year, p)
+    # The counts the indicators are judged on are those of sections; the teacher list may differ
+    # slightly, so shortfalls are taken from sections and moves adjust them.
+    cand = tt.filter(pl.col("eligible")).sort("teacher_id")
+    n_elig = cand.height
+    required = math.ceil(min_share * n_elig - 1e-9)
+    limits, obj = p["limits"], p["objective"]
+    max_rot = max(required, math.floor(limits["max_share"] * n_elig + 1e-9))
+
+    part_key = {(r["school_id"], r["stage"]): i for i, r in enumerate(parts.iter_rows(named=True))}
+    n_parts = parts.height
+    lat = parts["latitude"].to_numpy().astype(float)
+    lon = parts["longitude"].to_numpy().astype(float)
+    stage_arr = parts["stage"].to_numpy()
+    dist = np.nan_to_num(_km(lat, lon, lat, lon), nan=0.0)
+
+    t_part = np.array([part_key[(s, st)] for s, st in zip(cand["school_id"], cand["stage"])], dtype=int)
+    # Candidate destinations: same stage, another school, within max_km, nearest first.
+    arcs: list[tuple[int, int, int]] = []   # (teacher index, destination part, km rounded)
+    for ti, src in enumerate(t_part):
+        ok = np.flatnonzero((stage_arr == stage_arr[src]) & (np.arange(n_parts) != src)
+                            & (dist[src] <= limits["max_km"]))
+        ok = ok[np.argsort(dist[src, ok], kind="stable")][: limits["nearest_schools"]]
+        arcs += [(ti, int(d), int(round(dist[src, d]))) for d in ok]
+
+    m = cp_model.CpModel()
+    go = [m.NewBoolVar(f"go[{cand['teacher_id'][a[0]]},{parts['school_id'][a[1]]}]") for a in arcs]
+    by_teacher: dict[int, list[int]] = {}
+    into: dict[int, list[int]] = {}
+    for k, (ti, d, _) in enumerate(arcs):
+        by_teacher.setdefault(ti, []).append(k)
+        into.setdefault(d, []).append(k)
+    moved = {ti: sum(go[k] for k in ks) for ti, ks in by_teacher.items()}
+    for ti, ks in by_teacher.items():
+        m.Add(sum(go[k] for k in ks) <= 1).WithName(f"one_destination[{cand['teacher_id'][ti]}]")
+    total = sum(go) if go else 0
+    m.Add(total >= required).WithName("min_share")
+    m.Add(total <= max_rot).WithName("max_share")
+    bb = cand["is_backbone"].to_numpy()
+    # ≥ 20 % backbone among the rotated, exactly in integers: 100·Σ backbone ≥ 20·Σ all.
+    pct = round(bb_share * 100)
+    m.Add(sum(100 * go[k] for k, a in enumerate(arcs) if bb[a[0]]) >= pct * total).WithName("backbone_share")
+
+    subj = cand["subject"].fill_null("").to_list()
+    flags = {"backbone": bb, "degree": cand["is_degree"].to_numpy(), "pe_art": cand["is_pe_art"].to_numpy()}
+    staff = parts["teachers"].fill_null(0).to_numpy()
+    out_of: dict[int, list[int]] = {}
+    for k, (ti, _, _) in enumerate(arcs):
+        out_of.setdefault(int(t_part[ti]), []).append(k)
+    short_vars = []
+    shortfall_before: dict[str, int] = {}
+    for j in range(n_parts):
+        ins, outs = into.get(j, []), out_of.get(j, [])
+        inflow = sum(go[k] for k in ins)
+        outflow = sum(go[k] for k in outs)
+        m.Add(outflow <= int(math.floor(limits["max_out_share"] * staff[j] + 1e-9))).WithName(f"max_out[{j}]")
+        m.Add(inflow - outflow <= limits["headcount_balance"]).WithName(f"headcount_hi[{j}]")
+        m.Add(outflow - inflow <= limits["headcount_balance"]).WithName(f"headcount_lo[{j}]")
+        for s in {subj[arcs[k][0]] for k in ins + outs}:
+            si = sum(go[k] for k in ins if subj[arcs[k][0]] == s)
+            so = sum(go[k] for k in outs if subj[arcs[k][0]] == s)
+            m.Add(si - so <= limits["subject_balance"]).WithName(f"subject_hi[{j},{s}]")
+            m.Add(so - si <= limits["subject_balance"]).WithName(f"subject_lo[{j},{s}]")
+        for kind in KINDS:
+            have = int(parts[f"{kind}_teachers"][j] or 0)
+            need = int(parts[f"need__{kind}"][j] or 0)
+            shortfall_before[kind] = shortfall_before.get(kind, 0) + max(0, need - have)
+            f = flags[kind]
+            gain = sum(go[k] for k in ins if f[arcs[k][0]]) - sum(go[k] for k in outs if f[arcs[k][0]])
+            sv = m.NewIntVar(0, max(need, 0), f"short[{kind},{j}]")
+            m.Add(sv >= need - have - gain).WithName(f"shortfall[{kind},{j}]")
+            short_vars.append(sv)
+    m.Minimize(obj["shortfall_weight"] * sum(short_vars)
+               + sum(a[2] * go[k] for k, a in enumerate(arcs)) + obj["per_move_weight"] * total)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(p["solver"]["time_limit_s"])
+    solver.parameters.num_workers = int(p["solver"]["workers"])
+    solver.parameters.random_seed = 0
+    st = solver.Solve(m)
+    status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
+              cp_model.INFEASIBLE: "infeasible"}.get(st, "unknown")
+    chosen = [k for k in range(len(arcs)) if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.Value(go[k])]
+    rows = []
+    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
+    for k in chosen:
+        ti, d, km = arcs[k]
+        r = cand.row(ti, named=True)
+        rows.append({"teacher_id": r["teacher_id"], "stage": r["stage"], "subject": r["subject"],
+                     "from_school_id": r["school_id"], "from_school_name": names.get(r["school_id"]),
+                     "to_school_id": parts["school_id"][d], "to_school_name": parts["school_name"][d],
+                     "distance_km": float(dist[t_part[ti], d]), "is_backbone": bool(r["is_backbone"]),
+                     "is_degree": bool(r["is_degree"]), "is_pe_art": bool(r["is_pe_art"]),
+                     "backbone_level": r["backbone_level"], "years_at_school": r["years_at_school"]})
+    schema = {"teacher_id": pl.Utf8, "stage": pl.Utf8, "subject": pl.Utf8, "from_school_id": pl.Utf8,
+              "from_school_name": pl.Utf8, "to_school_id": pl.Utf8, "to_school_name": pl.Utf8,
+              "distance_km": pl.Float64, "is_backbone": pl.Boolean, "is_degree": pl.Boolean,
+              "is_pe_art": pl.Boolean, "backbone_level": pl.Utf8, "years_at_school": pl.Int64}
+    moves = pl.DataFrame(rows, schema=schema).sort("from_school_id", "teacher_id")
+    after = _shortfall_after(parts, moves)
+    checks = check_rotation(moves, tt, parts, p, min_share, bb_share, year)
+    plan = RotationPlan(county, year, status, moves, n_elig, required, bb_share,
+                        solver.ObjectiveValue() if chosen else None,
+                        solver.BestObjectiveBound() if chosen else None,
+                        shortfall_before, after, checks, [], p, parts)
+    plan.explanation_zh = _explain(plan, p, min_share, traces, tt)
+    return plan
+
+
+def _shortfall_after(parts: pl.DataFrame, moves: pl.DataFrame) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for kind in KINDS:
+        flag = f"is_{kind}"
+        gain = moves.filter(pl.col(flag)).group_by(pl.col("to_school_id").alias("school_id"), "stage").len("gin")
+        loss = moves.filter(pl.col(flag)).group_by(pl.col("from_school_id").alias("school_id"), "stage").len("gout")
+        t = (parts.join(gain, on=["school_id", "stage"], how="left").join(loss, on=["school_id", "stage"], how="left")
+             .with_columns(have=pl.col(f"{kind}_teachers").fill_null(0) + pl.col("gin").fill_null(0)
+                           - pl.col("gout").fill_null(0)))
+        out[kind] = int((pl.col(f"need__{kind}") - pl.col("have")).clip(lower_bound=0).sum().cast(pl.Int64)
+                        .pipe(lambda e: t.select(e).item()))
+    return out
+
+
+def check_rotation(moves: pl.DataFrame, teachers: pl.DataFrame, parts: pl.DataFrame, params: dict[str, Any],
+                   min_share: float, backbone_share: float, year: int) -> list[dict[str, Any]]:
+    """Every rule recomputed from the returned list alone (independent of the model)."""
+    lim = params["limits"]
+    elig = eligible_teachers(teachers.drop("is_backbone", "is_degree", "is_pe_art", "eligible",
+                                           "ineligible_reason", strict=False), year, params)
+    n_elig = int(elig["eligible"].sum())
+    moved = moves.join(elig.select("teacher_id", "eligible", "school_id", "stage", "is_backbone"),
+                       on="teacher_id", how="left", suffix="_data")
+    checks = []
+
+    def add(rule: str, ok: bool, value: Any, text: str) -> None:
+        checks.append({"rule": rule, "passed": bool(ok), "value": value, "text_zh": text})
+
+    n = moves.height
+    add("min_share", n >= min_share * n_elig - 1e-9, round(n / n_elig, 4) if n_elig else None,
+        f"轮岗 {n} 人 / 符合条件 {n_elig} 人，不低于 {min_share:.0%}")
+    nb = int(moves["is_backbone"].sum()) if n else 0
+    add("backbone_share", n == 0 or nb >= backbone_share * n - 1e-9, round(nb / n, 4) if n else None,
+        f"其中骨干教师 {nb} 人，不低于轮岗人数的 {backbone_share:.0%}")
+    add("eligible_only", bool(moved["eligible"].fill_null(False).all()) if n else True, None,
+        "名单中每位教师都符合轮岗条件（任教年限、距退休年限、数据标记）")
+    add("unique_teachers", moves["teacher_id"].n_unique() == n, None, "每位教师只轮岗到一所学校")
+    add("real_move", bool((moves["from_school_id"] != moves["to_school_id"]).all()) if n else True, None,
+        "调往的是另一所学校，且与原学校学段相同")
+    add("from_matches_data", bool((moved["school_id"] == moved["from_school_id"]).all()) if n else True, None,
+        "调出学校与教师名单一致")
+    add("max_km", bool((moves["distance_km"] <= lim["max_km"] + 1e-6).all()) if n else True,
+        float(moves["distance_km"].max()) if n else 0.0, f"单程距离不超过 {lim['max_km']} 公里")
+    ins = moves.group_by(pl.col("to_school_id").alias("school_id"), "stage", "subject").len("i")
+    outs = moves.group_by(pl.col("from_school_id").alias("school_id"), "stage", "subject").len("o")
+    # Counts are unsigned; their difference must not wrap around.
+    bal = (ins.join(outs, on=["school_id", "stage", "subject"], how="full", coalesce=True)
+           .with_columns(pl.col("i").cast(pl.Int64), pl.col("o").cast(pl.Int64)).fill_null(0))
+    worst_subject = int((bal["i"] - bal["o"]).abs().max() or 0) if bal.height else 0
+    add("subject_balance", worst_subject <= lim["subject_balance"], worst_subject,
+        f"每校每学科调入与调出之差不超过 {lim['subject_balance']} 人")
+    head = bal.group_by("school_id", "stage").agg(pl.col("i").sum(), pl.col("o").sum())
+    worst_head = int((head["i"] - head["o"]).abs().max() or 0) if head.height else 0
+    add("headcount_balance", worst_head <= lim["headcount_balance"], worst_head,
+        f"每校总人数净变化不超过 {lim['headcount_balance']} 人")
+    out_share = head.join(parts.select("school_id", "stage", "teachers"), on=["school_id", "stage"], how="left")
+    over = out_share.filter(pl.col("o") > (pl.col("teachers").fill_null(0) * lim["max_out_share"] + 1e-9).floor())
+    add("max_out_share", over.height == 0, over.height,
+        f"每校调出人数不超过本校教师的 {lim['max_out_share']:.0%}")
+    return checks
+
+
+def _explain(plan: RotationPlan, p: dict[str, Any], min_share: float, traces: dict[str, Any],
+             teachers: pl.DataFrame) -> list[str]:
+    lim, el, ob = p["limits"], p["eligibility"], p["objective"]
+    j = plan.to_json()
+    src = traces["g11_teacher_rotation.rotation_share"]
+    out = [
+        f"依据：{src.get('source')} {src.get('clause') or ''}：每年交流轮岗教师不低于符合条件教师的 "
+        f"{min_share:.0%}，其中骨干教师不低于轮岗人数的 {plan.backbone_required_share:.0%}（县级及以上骨干）。",
+        f"符合条件的教师 {plan.eligible} 人（本校任教满 {el['min_years_at_school']} 年、距退休 {el['years_before_retirement']} 年以上"
+        f"{'、数据标记为符合' if el['require_data_flag'] else ''}）；不符合的 {teachers.height - plan.eligible} 人未列入。",
+        f"至少需轮岗 {plan.required} 人；本名单轮岗 {j['rotated_teachers']} 人（{(j['rotated_share'] or 0):.1%}），"
+        f"其中骨干 {j['rotated_backbone_teachers']} 人（{(j['backbone_share'] or 0):.1%}）。",
+        f"目标：首先补足各校骨干、高学历、体艺教师的缺口（每缺 1 人计 {ob['shortfall_weight']} 分），"
+        f"其次缩短路程（每公里 1 分），每多调 1 人计 {ob['per_move_weight']} 分，因此只在有益时多于下限。",
+        "缺口（按 2017 办法阈值折算的整人数）：" + "；".join(
+            f"{KIND_LABEL[k]} 轮岗前 {plan.shortfall_before[k]} 人 → 轮岗后 {plan.shortfall_after[k]} 人" for k in KINDS),
+        f"约束：同学段之间调动；单程不超过 {lim['max_km']} 公里，每人只考虑最近的 {lim['nearest_schools']} 所学校；"
+        f"每校每学科调入调出之差不超过 {lim['subject_balance']} 人，总人数净变化不超过 {lim['headcount_balance']} 人；"
+        f"每校调出不超过本校教师的 {lim['max_out_share']:.0%}；轮岗总数不超过符合条件教师的 {lim['max_share']:.0%}。",
+    ]
+    if plan.status == "infeasible":
+        out.append("在上述约束下无法排出满足比例要求的名单：请放宽距离上限、学科平衡或调出比例后重试。")
+    elif plan.status == "feasible":
+        out.append("求解达到时间上限，名单满足全部规则，但未证明目标最优。")
+    else:
+        out.append("求解已证明最优。")
+    failed = [c["text_zh"] for c in plan.checks if not c["passed"]]
+    out.append("逐条复核：全部通过。" if not failed else "逐条复核未通过：" + "；".join(failed))
+    return out

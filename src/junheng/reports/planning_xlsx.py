@@ -1,0 +1,86 @@
+"""Excel workbooks (in Chinese) of an investment plan and of a rotation list.
+
+Input is ``InvestmentPlan.to_json()`` / ``RotationPlan.to_json()``; nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from junheng.reports.safe_cells import write_cell
+
+_STAGE = {"primary": "小学", "junior": "初中", None: "全校"}
+
+
+def _sheet(book: Any, name: str, headers: list[str], rows: list[list[Any]], widths: list[int]) -> None:
+    ws = book.add_worksheet(name)
+    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    for c, h in enumerate(headers):
+        write_cell(ws, 0, c, h, head)
+        ws.set_column(c, c, widths[c] if c < len(widths) else 14)
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            write_cell(ws, r, c, v)
+    ws.freeze_panes(1, 0)
+
+
+def write_plan_xlsx(plan: dict[str, Any], out: Path) -> None:
+    book = xlsxwriter.Workbook(str(out))
+    check = plan.get("check", {})
+    summary = [
+        ["区县代码", plan["county_code"]], ["目标学年", plan["target_year"]], ["数据学年", plan["data_year"]],
+        ["规划状态", plan.get("status_zh", plan["status"])], ["求解状态", plan["solver_status"]],
+        ["投资总额（元）", plan["total_cost_yuan"]], ["经常性预算事项（元/年）", plan.get("budget_lines_yuan")],
+        ["最优性间隙", plan["gap"]], ["下界（元）", plan.get("lower_bound_yuan")],
+        ["求解用时（秒）", plan["solve_seconds"]],
+        ["规划后资源配置", "达标" if check.get("resources_passed") else "未达标"],
+        ["规划后全县结论", "通过" if check.get("county_passed") else "未通过"],
+        ["年度预算状态", plan.get("schedule", {}).get("status")],
+        ["预算缺口（元）", plan.get("schedule", {}).get("missing_yuan")],
+    ] + [["说明", n] for n in plan.get("notes", [])]
+    _sheet(book, "汇总", ["项目", "内容"], summary, [22, 80])
+    acts = [[a.get("year"), a["school_id"], a.get("school_name"), _STAGE.get(a.get("stage"), a.get("stage")),
+             a.get("label_zh", a["kind"]), a["quantity"], a.get("unit"), a["cost_yuan"],
+             a.get("from_school_id"), a.get("distance_km")] for a in plan["actions"]]
+    _sheet(book, "措施清单", ["年度", "学校标识码", "学校名称", "学段", "措施", "数量", "单位", "费用（元）",
+                          "调出学校", "距离（公里）"], acts, [8, 14, 30, 8, 28, 12, 6, 14, 14, 10])
+    lines = [[b["item"], b["label_zh"], b["gap"], b["gap_unit"], b["quantity"], b["quantity_unit"],
+              b["cost_yuan"], "是" if b.get("recurring") else "否", b.get("text_zh")] for b in plan["budget_lines"]]
+    _sheet(book, "预算事项", ["项目", "名称", "差距", "单位", "数量", "单位", "费用（元）", "每年发生", "说明"],
+           lines, [26, 30, 10, 10, 10, 12, 14, 8, 50])
+    outside = [[o["item"], o.get("label_zh"), o["status"], str(o.get("value")), str(o.get("threshold")),
+                o.get("gap"), o.get("how_zh")] for o in plan["outside_plan"]]
+    _sheet(book, "规划外事项", ["项目", "名称", "状态", "现值", "要求", "差距", "解决途径"], outside,
+           [26, 40, 10, 14, 14, 10, 50])
+    unatt = [[u["kind"], _STAGE.get(u.get("stage")), u.get("indicator"), u.get("school_id"), u["value_now"],
+              u["best_reachable"], u["required"], u["text_zh"]] for u in plan["unattainable"]]
+    _sheet(book, "无法达到", ["类型", "学段", "指标", "学校", "现值", "上限内最好", "要求", "原因"], unatt,
+           [12, 8, 28, 14, 10, 12, 10, 80])
+    sched = plan.get("schedule", {})
+    years = sched.get("years", [])
+    _sheet(book, "年度安排", ["年度", "预算（元）", "支出（元）"],
+           [[y, sched.get("budget_by_year", {}).get(str(y)), sched.get("spent_by_year", {}).get(str(y))]
+            for y in years], [8, 16, 16])
+    book.close()
+
+
+def write_rotation_xlsx(plan: dict[str, Any], out: Path) -> None:
+    book = xlsxwriter.Workbook(str(out))
+    summary = [
+        ["区县代码", plan["county_code"]], ["学年", plan["year"]], ["求解状态", plan["status"]],
+        ["符合条件教师（人）", plan["eligible_teachers"]], ["轮岗教师（人）", plan["rotated_teachers"]],
+        ["轮岗比例", plan["rotated_share"]], ["其中骨干（人）", plan["rotated_backbone_teachers"]],
+        ["骨干占比", plan["backbone_share"]],
+    ] + [["说明", t] for t in plan["explanation_zh"]]
+    _sheet(book, "汇总", ["项目", "内容"], summary, [20, 100])
+    moves = [[m["teacher_id"], _STAGE.get(m["stage"]), m.get("subject"), m["from_school_id"], m.get("from_school_name"),
+              m["to_school_id"], m.get("to_school_name"), m["distance_km"], "是" if m["is_backbone"] else "否",
+              m.get("years_at_school")] for m in plan["moves"]]
+    _sheet(book, "轮岗名单", ["教师编号", "学段", "学科", "调出学校", "调出学校名称", "调入学校", "调入学校名称",
+                          "距离（公里）", "骨干", "本校任教年限"], moves, [18, 6, 10, 14, 28, 14, 28, 10, 6, 10])
+    checks = [[c["rule"], "通过" if c["passed"] else "未通过", str(c.get("value")), c["text_zh"]] for c in plan["checks"]]
+    _sheet(book, "规则复核", ["规则", "结论", "值", "说明"], checks, [20, 8, 10, 60])
+    book.close()
