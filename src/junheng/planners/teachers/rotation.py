@@ -199,7 +199,7 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
         ok = np.flatnonzero((stage_arr == stage_arr[src]) & (np.arange(n_parts) != src)
                             & (dist[src] <= limits["max_km"]))
         ok = ok[np.argsort(dist[src, ok], kind="stable")][: limits["nearest_schools"]]
-        arcs += [(ti, int(d), int(round(dist[src, d]))) for d in ok]
+        arcs += [(ti, int(d), round(float(dist[src, d]))) for d in ok]
 
     m = cp_model.CpModel()
     go = [m.NewBoolVar(f"go[{cand['teacher_id'][a[0]]},{parts['school_id'][a[1]]}]") for a in arcs]
@@ -208,7 +208,6 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     for k, (ti, d, _) in enumerate(arcs):
         by_teacher.setdefault(ti, []).append(k)
         into.setdefault(d, []).append(k)
-    moved = {ti: sum(go[k] for k in ks) for ti, ks in by_teacher.items()}
     for ti, ks in by_teacher.items():
         m.Add(sum(go[k] for k in ks) <= 1).WithName(f"one_destination[{cand['teacher_id'][ti]}]")
     total = sum(go) if go else 0
@@ -231,7 +230,7 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
         ins, outs = into.get(j, []), out_of.get(j, [])
         inflow = sum(go[k] for k in ins)
         outflow = sum(go[k] for k in outs)
-        m.Add(outflow <= int(math.floor(limits["max_out_share"] * staff[j] + 1e-9))).WithName(f"max_out[{j}]")
+        m.Add(outflow <= math.floor(limits["max_out_share"] * staff[j] + 1e-9)).WithName(f"max_out[{j}]")
         m.Add(inflow - outflow <= limits["headcount_balance"]).WithName(f"headcount_hi[{j}]")
         m.Add(outflow - inflow <= limits["headcount_balance"]).WithName(f"headcount_lo[{j}]")
         for s in {subj[arcs[k][0]] for k in ins + outs}:
@@ -261,7 +260,7 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     rows = []
     names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
     for k in chosen:
-        ti, d, km = arcs[k]
+        ti, d, _km_rounded = arcs[k]
         r = cand.row(ti, named=True)
         rows.append({"teacher_id": r["teacher_id"], "stage": r["stage"], "subject": r["subject"],
                      "from_school_id": r["school_id"], "from_school_name": names.get(r["school_id"]),
@@ -293,8 +292,7 @@ def _shortfall_after(parts: pl.DataFrame, moves: pl.DataFrame) -> dict[str, int]
         t = (parts.join(gain, on=["school_id", "stage"], how="left").join(loss, on=["school_id", "stage"], how="left")
              .with_columns(have=pl.col(f"{kind}_teachers").fill_null(0) + pl.col("gin").fill_null(0)
                            - pl.col("gout").fill_null(0)))
-        out[kind] = int((pl.col(f"need__{kind}") - pl.col("have")).clip(lower_bound=0).sum().cast(pl.Int64)
-                        .pipe(lambda e: t.select(e).item()))
+        out[kind] = int(t.select((pl.col(f"need__{kind}") - pl.col("have")).clip(lower_bound=0).sum()).item())
     return out
 
 
@@ -352,19 +350,19 @@ def _explain(plan: RotationPlan, p: dict[str, Any], min_share: float, traces: di
     j = plan.to_json()
     src = traces["g11_teacher_rotation.rotation_share"]
     out = [
-        f"依据：{src.get('source')} {src.get('clause') or ''}：每年交流轮岗教师不低于符合条件教师的 "
-        f"{min_share:.0%}，其中骨干教师不低于轮岗人数的 {plan.backbone_required_share:.0%}（县级及以上骨干）。",
-        f"符合条件的教师 {plan.eligible} 人（本校任教满 {el['min_years_at_school']} 年、距退休 {el['years_before_retirement']} 年以上"
-        f"{'、数据标记为符合' if el['require_data_flag'] else ''}）；不符合的 {teachers.height - plan.eligible} 人未列入。",
-        f"至少需轮岗 {plan.required} 人；本名单轮岗 {j['rotated_teachers']} 人（{(j['rotated_share'] or 0):.1%}），"
-        f"其中骨干 {j['rotated_backbone_teachers']} 人（{(j['backbone_share'] or 0):.1%}）。",
-        f"目标：首先补足各校骨干、高学历、体艺教师的缺口（每缺 1 人计 {ob['shortfall_weight']} 分），"
-        f"其次缩短路程（每公里 1 分），每多调 1 人计 {ob['per_move_weight']} 分，因此只在有益时多于下限。",
+        (f"依据：{src.get('source')} {src.get('clause') or ''}：每年交流轮岗教师不低于符合条件教师的 "
+        f"{min_share:.0%}，其中骨干教师不低于轮岗人数的 {plan.backbone_required_share:.0%}（县级及以上骨干）。"),
+        (f"符合条件的教师 {plan.eligible} 人（本校任教满 {el['min_years_at_school']} 年、距退休 {el['years_before_retirement']} 年以上"
+        f"{'、数据标记为符合' if el['require_data_flag'] else ''}）；不符合的 {teachers.height - plan.eligible} 人未列入。"),
+        (f"至少需轮岗 {plan.required} 人；本名单轮岗 {j['rotated_teachers']} 人（{(j['rotated_share'] or 0):.1%}），"
+        f"其中骨干 {j['rotated_backbone_teachers']} 人（{(j['backbone_share'] or 0):.1%}）。"),
+        (f"目标：首先补足各校骨干、高学历、体艺教师的缺口（每缺 1 人计 {ob['shortfall_weight']} 分），"
+        f"其次缩短路程（每公里 1 分），每多调 1 人计 {ob['per_move_weight']} 分，因此只在有益时多于下限。"),
         "缺口（按 2017 办法阈值折算的整人数）：" + "；".join(
             f"{KIND_LABEL[k]} 轮岗前 {plan.shortfall_before[k]} 人 → 轮岗后 {plan.shortfall_after[k]} 人" for k in KINDS),
-        f"约束：同学段之间调动；单程不超过 {lim['max_km']} 公里，每人只考虑最近的 {lim['nearest_schools']} 所学校；"
+        (f"约束：同学段之间调动；单程不超过 {lim['max_km']} 公里，每人只考虑最近的 {lim['nearest_schools']} 所学校；"
         f"每校每学科调入调出之差不超过 {lim['subject_balance']} 人，总人数净变化不超过 {lim['headcount_balance']} 人；"
-        f"每校调出不超过本校教师的 {lim['max_out_share']:.0%}；轮岗总数不超过符合条件教师的 {lim['max_share']:.0%}。",
+        f"每校调出不超过本校教师的 {lim['max_out_share']:.0%}；轮岗总数不超过符合条件教师的 {lim['max_share']:.0%}。"),
     ]
     if plan.status == "infeasible":
         out.append("在上述约束下无法排出满足比例要求的名单：请放宽距离上限、学科平衡或调出比例后重试。")
