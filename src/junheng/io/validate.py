@@ -84,60 +84,65 @@ class _Collector:
         return others + kept
 
 
-def _expected_zh(col: Column) -> str:
-    return col.describe_zh()
+@dataclass(frozen=True)
+class _Check:
+    """A row-level check: the rows where ``mask`` is true get the message."""
+
+    column: str
+    label: str
+    mask: pl.Expr
+    zh: str
+    en: str
 
 
-def _flag(sheet: RawSheet, col_id: str, mask: pl.Expr) -> pl.DataFrame:
-    return sheet.frame.filter(mask).select(pl.col(ROW), pl.col(col_id).alias("__value"))
+def _num_col(col_id: str) -> str:
+    return f"__num_{col_id}"
 
 
 def _num_text(col_id: str) -> pl.Expr:
-    # Clerks type thousands separators and full-width digits; neither changes the number.
-    return (pl.col(col_id).str.replace_all(",", "").str.replace_all("，", "")
-            .str.replace_all(" ", ""))
+    # Clerks type thousands separators ("1,200") and stray spaces; neither changes the number.
+    return pl.col(col_id).str.replace_all(r"[,，\s]", "")
 
 
-def _type_column(sheet: RawSheet, col: Column, out: _Collector) -> pl.Expr:
-    """Check one column and return the expression that types it."""
+def _type_column(col: Column, checks: list[_Check]) -> pl.Expr:
+    """Queue the checks of one column and return the expression that types it."""
     c = col.id
     raw = pl.col(c)
     present = raw.is_not_null()
     label = f"{col.label}({col.id})"
+
+    def flag(mask: pl.Expr, zh: str, en: str) -> None:
+        checks.append(_Check(c, label, mask, zh, en))
+
+    if col.required:
+        flag(raw.is_null(), "必填项为空", "required value is empty")
     if col.type in ("int", "float"):
-        num = _num_text(c).cast(pl.Float64, strict=False)
-        bad = _flag(sheet, c, present & num.is_null())
-        out.add_rows(sheet, label, bad,
-                     f"应为数字，实际为“{{value}}”（{_expected_zh(col)}）",
-                     "expected a number, got '{value}'")
+        num = pl.col(_num_col(c))  # parsed once per sheet in _check_sheet
+        flag(present & num.is_null(),
+             f"应为数字，实际为“{{value}}”（{col.describe_zh()}）",
+             "expected a number, got '{value}'")
         if col.type == "int":
-            frac = _flag(sheet, c, present & num.is_not_null() & (num != num.floor()))
-            out.add_rows(sheet, label, frac,
-                         "应为整数，不能有小数：“{value}”",
-                         "expected a whole number, got the fraction '{value}'")
+            flag(present & num.is_not_null() & (num != num.floor()),
+                 "应为整数，不能有小数：“{value}”",
+                 "expected a whole number, got the fraction '{value}'")
         if col.min is not None:
-            low = _flag(sheet, c, num < col.min)
-            zh = ("不能为负数：“{value}”" if col.min == 0
-                  else f"不能小于{col.min:g}：“{{value}}”")
-            out.add_rows(sheet, label, low, zh,
-                         f"must be at least {col.min:g}, got '{{value}}'")
+            flag(num < col.min,
+                 "不能为负数：“{value}”" if col.min == 0 else f"不能小于{col.min:g}：“{{value}}”",
+                 f"must be at least {col.min:g}, got '{{value}}'")
         if col.max is not None:
-            high = _flag(sheet, c, num > col.max)
             if col.max == 1 and col.min == 0:
-                zh = "比率应为0到1之间的小数（如 0.95），不能大于1：“{value}”"
-                en = "a rate is a fraction between 0 and 1 (e.g. 0.95), got '{value}'"
+                flag(num > col.max, "比率应为0到1之间的小数（如 0.95），不能大于1：“{value}”",
+                     "a rate is a fraction between 0 and 1 (e.g. 0.95), got '{value}'")
             else:
-                zh = f"不能大于{col.max:g}：“{{value}}”"
-                en = f"must be at most {col.max:g}, got '{{value}}'"
-            out.add_rows(sheet, label, high, zh, en)
+                flag(num > col.max, f"不能大于{col.max:g}：“{{value}}”",
+                     f"must be at most {col.max:g}, got '{{value}}'")
         typed = num.round(0).cast(pl.Int64) if col.type == "int" else num
         return typed.alias(c)
     if col.type == "bool":
         low = raw.str.to_lowercase()
-        ok = low.is_in(TRUE_WORDS) | low.is_in(FALSE_WORDS)
-        bad = _flag(sheet, c, present & ~ok)
-        out.add_rows(sheet, label, bad, "应为“是”或“否”，实际为“{value}”",
-                     "expected 是/否 (yes/no, true/false, 1/0), got '{value}'")
+        flag(present & ~(low.is_in(TRUE_WORDS) | low.is_in(FALSE_WORDS)),
+             "应为“是”或“否”，实际为“{value}”",
+             "expected 是/否 (yes/no, true/false, 1/0), got '{value}'")
         return (pl.when(low.is_in(TRUE_WORDS)).then(True)
                 .when(low.is_in(FALSE_WORDS)).then(False)
                 .otherwise(None).alias(c))
@@ -146,16 +151,14 @@ def _type_column(sheet: RawSheet, col: Column, out: _Collector) -> pl.Expr:
         codes = list(col.values)
         mapped = (pl.when(raw.is_in(codes)).then(raw)
                   .otherwise(raw.replace_strict(by_label, default=None)))
-        bad = _flag(sheet, c, present & mapped.is_null())
         allowed = "、".join(f"{k}（{v}）" for k, v in col.values.items())
-        out.add_rows(sheet, label, bad, f"未知代码“{{value}}”，可用代码：{allowed}",
-                     f"unknown code '{{value}}'; allowed: {', '.join(codes)}")
+        flag(present & mapped.is_null(), f"未知代码“{{value}}”，可用代码：{allowed}",
+             f"unknown code '{{value}}'; allowed: {', '.join(codes)}")
         return mapped.alias(c)
     if col.type == "date":
         parsed = raw.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        bad = _flag(sheet, c, present & parsed.is_null())
-        out.add_rows(sheet, label, bad, "应为日期（YYYY-MM-DD），实际为“{value}”",
-                     "expected a date (YYYY-MM-DD), got '{value}'")
+        flag(present & parsed.is_null(), "应为日期（YYYY-MM-DD），实际为“{value}”",
+             "expected a date (YYYY-MM-DD), got '{value}'")
         return parsed.alias(c)
     # text
     if col.pattern is not None:
@@ -164,27 +167,39 @@ def _type_column(sheet: RawSheet, col: Column, out: _Collector) -> pl.Expr:
             digits = int(col.pattern[4:-2])
         mismatch = present & ~raw.str.contains(col.pattern)
         if digits is not None:
+            # Excel turns a code typed into a General cell into a number and drops its zeros.
             short_number = mismatch & raw.str.contains(r"^\d+$") & (
                 raw.str.len_chars() < digits)
-            lost = _flag(sheet, c, short_number)
-            out.add_rows(
-                sheet, label, lost,
-                f"应为{digits}位代码，实际为{{value}}：开头的0可能被Excel当作数字丢掉了。"
-                "请把该列设置为“文本”格式后重新输入",
-                f"expected a {digits}-digit code, got {{value}}: Excel probably stored it as a "
-                "number and dropped the leading zero(s); format the column as text and retype")
+            flag(short_number,
+                 f"应为{digits}位代码，实际为{{value}}：开头的0可能被Excel当作数字丢掉了。"
+                 "请把该列设置为“文本”格式后重新输入",
+                 f"expected a {digits}-digit code, got {{value}}: Excel probably stored it as "
+                 "a number and dropped the leading zero(s); format the column as text and retype")
             mismatch = mismatch & ~short_number
-        bad = _flag(sheet, c, mismatch)
         what = f"{digits}位数字" if digits else f"格式 {col.pattern}"
-        out.add_rows(sheet, label, bad, f"格式不对：应为{what}，实际为“{{value}}”",
-                     f"wrong format: expected {digits or col.pattern} digits, got '{{value}}'")
+        flag(mismatch, f"格式不对：应为{what}，实际为“{{value}}”",
+             f"wrong format: expected {digits or col.pattern} digits, got '{{value}}'")
     if col.check == "resident_id":
         ok = raw.map_elements(_resident_id_ok, return_dtype=pl.Boolean)
-        bad = _flag(sheet, c, present & ~ok)
-        out.add_rows(sheet, label, bad,
-                     "身份证号无效：应为18位，且最后一位校验码正确（{value}）",
-                     "invalid resident id: 18 characters with a correct check digit ({value})")
+        flag(present & ~ok, "身份证号无效：应为18位，且最后一位校验码正确（{value}）",
+             "invalid resident id: 18 characters with a correct check digit ({value})")
     return raw.alias(c)
+
+
+def _run_checks(sheet: RawSheet, checks: list[_Check], out: _Collector) -> None:
+    """Evaluate every queued mask in one pass; materialise rows only for the failing ones."""
+    if not checks or sheet.frame.height == 0:
+        return
+    frame = sheet.frame
+    masks = frame.select([ch.mask.fill_null(False).alias(f"m{i}")
+                          for i, ch in enumerate(checks)])
+    hits = masks.select(pl.all().any()).row(0)
+    for i, (ch, hit) in enumerate(zip(checks, hits, strict=True)):
+        if not hit:
+            continue
+        bad = (frame.select(pl.col(ROW), pl.col(ch.column).alias("__value"))
+               .filter(masks[f"m{i}"]))
+        out.add_rows(sheet, ch.label, bad, ch.zh, ch.en)
 
 
 def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
@@ -195,17 +210,21 @@ def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
         out.add(Problem(sheet.file, sheet.sheet or table.id, 1, f"{col.label}({col.id})",
                         f"缺少必填列“{col.label}”（{col.id}）",
                         f"required column '{col.id}' ({col.label}) is missing"))
+    numeric = [c.id for c in table.columns if c.type in ("int", "float") and c.id in frame.columns]
+    sheet = RawSheet(table, sheet.file, sheet.sheet, frame.with_columns(
+        [_num_text(c).cast(pl.Float64, strict=False).alias(_num_col(c)) for c in numeric]),
+        sheet.unknown_columns)
+    frame = sheet.frame
     exprs = []
+    checks: list[_Check] = []
     for col in table.columns:
         if col.id not in frame.columns:
             exprs.append(pl.lit(None, dtype=col.dtype).alias(col.id))
             continue
-        if col.required:
-            empty = _flag(sheet, col.id, pl.col(col.id).is_null())
-            out.add_rows(sheet, f"{col.label}({col.id})", empty,
-                         "必填项为空", "required value is empty")
-        exprs.append(_type_column(sheet, col, out))
-    extra = [c for c in frame.columns if c not in table.column_ids and c != ROW]
+        exprs.append(_type_column(col, checks))
+    _run_checks(sheet, checks, out)
+    extra = [c for c in frame.columns
+             if c not in table.column_ids and c != ROW and not c.startswith("__num_")]
     typed = frame.select([*exprs, *[pl.col(c) for c in extra], pl.col(ROW)])
     if table.key and not missing:
         dup = (typed.filter(pl.struct(list(table.key)).is_duplicated())
