@@ -68,6 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 def test_first_session(browser, site, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     with serve(str(site["url"])) as base:
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        page.set_default_timeout(60_000)  # CI machines are shared; be patient, never flaky
         shot = lambda name: page.screenshot(path=str(screenshots / f"{name}.png"),  # noqa: E731
                                             full_page=True)
 
@@ -132,4 +133,19 @@ def test_first_session(browser, site, screenshots: Path) -> None:  # type: ignor
             f"a[href^='/school/{site['school_id']}']")).first
         assert "未达标" not in row.inner_text()
         shot("10-county-after")
+
+        page.goto(f"{base}/forecast?county={site['county']}")
+        page.wait_for_selector("#forecast-chart canvas")
+        assert page.locator("#forecast-table tbody tr").count() >= 1
+        page.wait_for_timeout(500)
+        shot("11-forecast")
+        page.goto(f"{base}/plans/{site['county']}")
+        page.wait_for_selector("#plan-map canvas")
+        page.wait_for_timeout(800)
+        shot("12-plan")
+        page.goto(f"{base}/city?lang=en")
+        page.wait_for_selector("#city-map canvas")
+        assert "City overview" in page.content()
+        page.wait_for_timeout(800)
+        shot("13-city-english")
         page.close()

@@ -52,6 +52,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/forecast"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/zones"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    ("GET", "/plans/{code}"): (COUNTY, COUNTY),
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}")}
 

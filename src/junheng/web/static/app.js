@@ -91,6 +91,60 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  function drawForecast(data) {
+    var el = document.getElementById("forecast-chart");
+    if (!el || !window.echarts) return;
+    var chart = echarts.init(el);
+    var years = data.history.map(function (r) { return r.year; })
+      .concat(data.forecast.map(function (r) { return r.year; }));
+    var hist = {}; data.history.forEach(function (r) { hist[r.year] = r.students; });
+    var fc = {}; data.forecast.forEach(function (r) { fc[r.year] = r; });
+    var lastHist = data.history.length ? data.history[data.history.length - 1] : null;
+    chart.setOption({
+      tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+      grid: { left: 70, right: 20, top: 20, bottom: 50 },
+      xAxis: { type: "category", data: years.map(String) },
+      yAxis: { type: "value", scale: true },
+      series: [
+        { name: data.labels.band, type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
+          data: years.map(function (y) { return fc[y] ? fc[y].lower : null; }) },
+        { name: data.labels.band, type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
+          areaStyle: { color: "rgba(31,95,168,0.15)" },
+          data: years.map(function (y) { return fc[y] ? fc[y].upper - fc[y].lower : null; }) },
+        { name: data.labels.history, type: "line", itemStyle: { color: "#1d2733" },
+          data: years.map(function (y) { return y in hist ? hist[y] : null; }) },
+        { name: data.labels.forecast, type: "line", itemStyle: { color: "#1f5fa8" }, lineStyle: { type: "dashed" },
+          data: years.map(function (y) {
+            if (fc[y]) return fc[y].students;
+            return lastHist && y === lastHist.year ? lastHist.students : null; }) }
+      ]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function drawPlanMap(data) {
+    var el = document.getElementById("plan-map");
+    if (!el || !window.echarts) return;
+    var chart = echarts.init(el);
+    fetch("/assets/zhangye.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+      var own = { type: "FeatureCollection", features: geo.features.filter(function (f) {
+        return f.properties.name === data.county_name; }) };
+      echarts.registerMap("county-" + data.county_name, own.features.length ? own : geo);
+      var max = Math.max.apply(null, data.points.map(function (p) { return p.value[2]; }).concat([1]));
+      chart.setOption({
+        tooltip: { trigger: "item", formatter: function (p) {
+          return p.seriesType === "scatter" ? p.name + "<br>" + data.labels.cost + ": " + Math.round(p.value[2]).toLocaleString() : p.name; } },
+        geo: { map: "county-" + data.county_name, roam: true, layoutCenter: ["50%", "50%"], layoutSize: "95%",
+               itemStyle: { areaColor: "#eef2f7", borderColor: "#9aa8b8" }, label: { show: false } },
+        series: [{ type: "scatter", coordinateSystem: "geo", data: data.points,
+          symbolSize: function (v) { return 6 + 24 * Math.sqrt(v[2] / max); },
+          itemStyle: { color: "#e0675a", opacity: 0.8 } }]
+      });
+      chart.on("click", function (p) { if (p.data && p.data.school_id) window.location.href = "/school/" + p.data.school_id; });
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function init() {
     document.querySelectorAll("select.autosubmit").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
@@ -99,6 +153,8 @@
     if (!data) return;
     if (data.kind === "city") { drawCityMap(data); drawCityTrend(data); }
     if (data.kind === "county") { drawCountyBands(data); }
+    if (data.kind === "forecast") { drawForecast(data); }
+    if (data.kind === "plan") { drawPlanMap(data); }
   }
 
   document.addEventListener("DOMContentLoaded", init);

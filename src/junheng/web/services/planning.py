@@ -1,0 +1,124 @@
+"""Forecast and investment-plan pages: thin views over ``junheng.forecast`` and
+``junheng.planners.investment``, cached per data version like the evaluations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from junheng.web.services import views
+from junheng.web.services.data import DataService
+
+FORECAST_HORIZON = 6
+PLAN_TIME_LIMIT_S = 30.0
+DEFAULT_TARGET_YEAR = 2027  # the Zhangye measures: two thirds of counties by 2027
+
+
+def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
+    """Total pupils per year, history and forecast with its interval, for the city (county
+    None) or one county."""
+
+    def run() -> pl.DataFrame | str:
+        from junheng.forecast import ForecastError, forecast
+
+        try:
+            return forecast(data.dataset(), FORECAST_HORIZON, levels=("city", "county")).rows
+        except ForecastError as exc:  # e.g. no grade_enrollment history: say why on the page
+            return str(exc)
+
+    rows = data.memo(("forecast", FORECAST_HORIZON), run)
+    if isinstance(rows, str):
+        return {"county": county, "error": rows, "history": [], "forecast": [], "by_grade": []}
+    level = "county" if county else "city"
+    sel = rows.filter((pl.col("level") == level) & (pl.col("grade") == "total"))
+    if county:
+        sel = sel.filter(pl.col("unit_id") == county)
+    ds = data.dataset()
+    hist = ds.get("grade_enrollment")
+    if county:
+        schools = ds.get("schools").filter(pl.col("county_code") == county)["school_id"]
+        hist = hist.filter(pl.col("school_id").is_in(schools.implode()))
+    by_grade = rows.filter((pl.col("level") == level) & (pl.col("grade") != "total"))
+    if county:
+        by_grade = by_grade.filter(pl.col("unit_id") == county)
+    # History over the same grades as the forecast's total, so the two lines join up.
+    grades = by_grade["grade"].cast(pl.Int64).unique().implode()
+    hist = (hist.filter(pl.col("grade").is_in(grades)).group_by("year")
+            .agg(pl.col("students").sum()).sort("year"))
+    return {
+        "county": county,
+        "history": hist.to_dicts(),
+        "forecast": sel.select("year", "students", "lower", "upper").sort("year").to_dicts(),
+        "by_grade": by_grade.select("year", "grade", "students").to_dicts(),
+    }
+
+
+def target_year_default(data: DataService, county: str) -> int:
+    counties = data.dataset().get("counties").filter(pl.col("county_code") == county)
+    year = counties["quality_target_year"][0] if counties.height else None
+    latest = data.latest_year() or DEFAULT_TARGET_YEAR
+    return int(year) if year and year >= latest else max(DEFAULT_TARGET_YEAR, latest)
+
+
+def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        from junheng.planners.investment.plan import PlanError, plan_county
+
+        if county not in views.county_names(data):
+            raise views.NotFound(county)
+        try:
+            plan = plan_county(data.dataset(), county, target_year,
+                               time_limit=PLAN_TIME_LIMIT_S).to_json()
+        except PlanError as exc:
+            return {"error": str(exc)}
+        return _shape(data, county, plan)
+
+    return data.memo(("plan", county, target_year), run)
+
+
+def _indicator_pairs(before: dict[str, Any], after: dict[str, Any],
+                     county: str) -> list[dict[str, Any]]:
+    def stages(ev: dict[str, Any]) -> dict[str, Any]:
+        for c in ev.get("counties", []):
+            if c.get("county_code") == county:
+                return c.get("stages") or {}
+        return {}
+
+    b, a = stages(before), stages(after)
+    out = []
+    for stage, block in b.items():
+        for ind, v in (block.get("indicators") or {}).items():
+            w = ((a.get(stage) or {}).get("indicators") or {}).get(ind, {})
+            out.append({"stage": stage, "id": ind, "label": v.get("label"),
+                        "before_value": v.get("county_value"), "after_value": w.get("county_value"),
+                        "before_cv": v.get("cv"), "after_cv": w.get("cv"),
+                        "cv_limit": v.get("cv_limit"), "before_status": v.get("status"),
+                        "after_status": w.get("status")})
+    return out
+
+
+def _passing(ev: dict[str, Any]) -> tuple[int, int]:
+    schools = ev.get("schools", [])
+    return sum(1 for s in schools if s.get("status") == "passed"), len(schools)
+
+
+def _shape(data: DataService, county: str, plan: dict[str, Any]) -> dict[str, Any]:
+    schools = data.dataset().get("schools").filter(pl.col("county_code") == county)
+    coords = {r["school_id"]: (r["longitude"], r["latitude"], r["school_name"])
+              for r in schools.select("school_id", "longitude", "latitude", "school_name")
+              .iter_rows(named=True)}
+    cost_by_school: dict[str, float] = {}
+    for a in plan["actions"]:
+        cost_by_school[a["school_id"]] = cost_by_school.get(a["school_id"], 0) + (a["cost_yuan"] or 0)
+    points = [{"name": coords[s][2], "school_id": s, "value": [coords[s][0], coords[s][1], c]}
+              for s, c in cost_by_school.items() if s in coords and coords[s][0] is not None]
+    before_passed, total = _passing(plan["before"])
+    after_passed, _ = _passing(plan["after"])
+    return {**{k: plan[k] for k in ("county_code", "target_year", "data_year", "status",
+                                    "status_zh", "total_cost_yuan", "actions", "budget_lines",
+                                    "outside_plan", "unattainable", "notes", "check",
+                                    "schedule")},
+            "indicators": _indicator_pairs(plan["before"], plan["after"], county),
+            "schools_before": before_passed, "schools_after": after_passed,
+            "schools_total": total, "points": points}
