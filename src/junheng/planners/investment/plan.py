@@ -239,15 +239,19 @@ def _resource_check(after: dict[str, Any], county: str) -> dict[str, Any]:
     c = next((c for c in after["counties"] if c["county_code"] == county), None)
     if c is None:
         return {"resources_passed": False, "failing_schools": [], "failing_cvs": []}
+    # Stages without any evaluated school (a county with no 初中 in a test, say) have no CV to
+    # judge; the engine calls them not reported, the plan judges the stages that exist.
+    stages = {st: b for st, b in c.get("stages", {}).items() if (b.get("schools_evaluated") or 0) > 0}
     failing_cv = [{"stage": st, "indicator": iid, "cv": ind["cv"], "cv_limit": ind["cv_limit"]}
-                  for st, block in c.get("stages", {}).items()
-                  for iid, ind in block.get("indicators", {}).items() if ind.get("cv_passed") is False]
+                  for st, block in stages.items()
+                  for iid, ind in block.get("indicators", {}).items() if ind.get("cv_passed") is not True]
     failing_schools = [{"school_id": s["school_id"], "stage": s["stage"], "met_count": s["met_count"],
-                        "shortfalls": s.get("shortfalls", [])}
+                        "status": s.get("status"), "shortfalls": s.get("shortfalls", [])}
                        for s in after.get("schools", []) if s.get("county_code") == county and not s.get("passed")]
     res_status = c.get("parts", {}).get("resources", {}).get("status")
     items = c.get("items", {})
-    return {"resources_passed": res_status == "passed", "resources_status": res_status,
+    return {"resources_passed": bool(stages) and not failing_cv and not failing_schools,
+            "resources_status": res_status,
             "county_passed": c.get("passed"), "failing_schools": failing_schools, "failing_cvs": failing_cv,
             "g05_class_size": items.get("g05_class_size", {}).get("status"),
             "reasons_zh": c.get("reasons_zh", [])}
