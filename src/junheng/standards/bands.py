@@ -1,4 +1,10 @@
-"""Class-size bands (班额分档): ≤ 45 normal, 46–55 偏大, 56–65 大班额, 66+ 超大班额."""
+"""Class sizes: one pass over the class list per evaluation.
+
+Bands (班额分档): ≤ 45 normal, 46–55 偏大, 56–65 大班额, 66+ 超大班额. The class list can be
+millions of rows at national scale, so it is aggregated once per school × stage (class count,
+largest class, classes over a cap, classes per band) and every class-size item and the band
+table are computed from that summary.
+"""
 
 from __future__ import annotations
 
@@ -15,27 +21,68 @@ BANDS: tuple[tuple[str, str], ...] = (
     ("super", "超大班额 (66人及以上)"),
 )
 
+EPS = 1e-9
+
+
+class ClassStats:
+    """Per school × stage summary of the year's class list (``None`` when none was given)."""
+
+    def __init__(self, ds: Dataset, band_limits: Mapping[str, int] | None) -> None:
+        classes = ds.get("classes")
+        self.classes: pl.DataFrame | None = (
+            classes if "classes" in ds.tables and classes.height else None
+        )
+        self.band_limits = band_limits
+        self._cache: dict[tuple[tuple[str, float], ...], pl.DataFrame] = {}
+
+    @property
+    def present(self) -> bool:
+        return self.classes is not None
+
+    def summary(self, caps: Mapping[str, float] | None = None) -> pl.DataFrame | None:
+        """school_id, stage, classes, max_class_size, over (classes above ``caps`` of the stage;
+        null without caps) and one count column per band."""
+        if self.classes is None:
+            return None
+        key = tuple(sorted((k, float(v)) for k, v in (caps or {}).items()))
+        if key in self._cache:
+            return self._cache[key]
+        if not caps and self._cache:
+            return next(iter(self._cache.values()))
+        s = pl.col("students")
+        aggs = [pl.len().cast(pl.Int64).alias("classes"), s.max().alias("max_class_size")]
+        if caps:
+            cap = pl.col("stage").replace_strict(dict(caps), default=None, return_dtype=pl.Float64)
+            aggs.append((s.cast(pl.Float64) > cap + cap.abs().clip(lower_bound=1.0) * EPS)
+                        .sum().cast(pl.Int64).alias("over"))
+        else:
+            aggs.append(pl.lit(None, pl.Int64).alias("over"))
+        if self.band_limits:
+            n, l, b = (int(self.band_limits[k]) for k in ("normal_max", "large_max", "big_max"))
+            aggs += [
+                (s <= n).sum().cast(pl.Int64).alias("normal"),
+                ((s > n) & (s <= l)).sum().cast(pl.Int64).alias("large"),
+                ((s > l) & (s <= b)).sum().cast(pl.Int64).alias("big"),
+                (s > b).sum().cast(pl.Int64).alias("super"),
+            ]
+        out = self.classes.group_by("school_id", "stage").agg(aggs)
+        self._cache[key] = out
+        return out
+
 
 def class_bands(
-    ds: Dataset, sections: pl.DataFrame, stages: Sequence[str], limits: Mapping[str, int]
+    stats: ClassStats, sections: pl.DataFrame, stages: Sequence[str]
 ) -> pl.DataFrame | None:
     """Counts and shares of classes per band, per county × stage, over the classes of the
     in-scope school stages in ``sections``; ``None`` when no class list was provided."""
-    classes = ds.get("classes")
-    if "classes" not in ds.tables or classes.height == 0:
+    summary = stats.summary()
+    if summary is None or not stats.band_limits:
         return None
-    n, l, b = int(limits["normal_max"]), int(limits["large_max"]), int(limits["big_max"])
     parts = sections.filter(pl.col("stage").is_in(list(stages))).select(
         "school_id", "stage", "county_code").unique()
-    cls = classes.join(parts, on=["school_id", "stage"], how="inner").with_columns(
-        band=pl.when(pl.col("students") <= n).then(pl.lit("normal"))
-        .when(pl.col("students") <= l).then(pl.lit("large"))
-        .when(pl.col("students") <= b).then(pl.lit("big"))
-        .otherwise(pl.lit("super"))
-    )
-    out = cls.group_by("county_code", "stage").agg(
-        classes=pl.len().cast(pl.Int64),
-        **{k: (pl.col("band") == k).sum().cast(pl.Int64) for k, _ in BANDS},
+    joined = summary.join(parts, on=["school_id", "stage"], how="inner")
+    out = joined.group_by("county_code", "stage").agg(
+        pl.col("classes").sum(), *[pl.col(k).sum() for k, _ in BANDS]
     )
     return out.with_columns(
         **{f"share_{k}": pl.col(k) / pl.col("classes") for k, _ in BANDS}

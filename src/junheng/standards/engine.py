@@ -12,6 +12,8 @@ certified; it gets ``passed: false``, ``status: "not_reported"`` and the list of
 
 from __future__ import annotations
 
+import gc
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,9 +22,9 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.standards.bands import BANDS, class_bands
+from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
-from junheng.standards.items import evaluate_items
+from junheng.standards.items import ItemResults, evaluate_items, status_from_rank, status_rank
 from junheng.standards.loader import Standard, load_standard
 from junheng.standards.rules import ResolvedRules, evaluation_date
 from junheng.standards.school_table import (
@@ -76,10 +78,17 @@ class Evaluation:
     county_indicators: pl.DataFrame
     county_stages: pl.DataFrame
     bands: pl.DataFrame | None
-    items: dict[str, dict[str, dict[str, Any]]]
+    item_results: ItemResults | None
     counties: list[dict[str, Any]]
     city: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """county_code → item id → result with checks and traces (built on first use)."""
+        if self.item_results is None:
+            return {}
+        return self.item_results.dicts()
 
     # ------------------------------------------------------------------ JSON
 
@@ -94,9 +103,12 @@ class Evaluation:
         std = self.standard
         out: dict[str, dict[str, Any]] = {}
         ind_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        limit_rule = "cv_limit" if "cv_limit" in std.params else (
+            "composite_cv_limit" if "composite_cv_limit" in std.params else None)
+        limit_trace = self.rules.trace(limit_rule) if limit_rule else None
+        labels = {i.id: i for i in std.indicators}
         for r in self.county_indicators.iter_rows(named=True):
-            ind = std.indicator(r["indicator"])
-            limit_rule = "cv_limit" if "cv_limit" in std.params else None
+            ind = labels[r["indicator"]]
             trace = {
                 "value": _num(r["cv"]),
                 "threshold": _num(r["cv_limit"]),
@@ -110,9 +122,8 @@ class Evaluation:
                     "resource_total": _num(r["resource_total"]),
                 },
             }
-            if limit_rule:
-                t = self.rules.trace(limit_rule)
-                trace.update(clause=t["clause"], source=t["source"], rule=limit_rule)
+            if limit_trace is not None:
+                trace.update(clause=limit_trace["clause"], source=limit_trace["source"], rule=limit_rule)
             ind_rows.setdefault((r["county_code"], r["stage"]), {})[r["indicator"]] = {
                 "label": ind.label,
                 "unit": ind.unit,
@@ -153,79 +164,106 @@ class Evaluation:
 
     def school_records(self) -> list[dict[str, Any]]:
         """One record per evaluated school × stage, with indicator verdicts, traces and
-        shortfalls in real units."""
+        shortfalls in real units. Rounding, statuses and shortfall texts are prepared as
+        columns first, so the per-row work is only assembling dictionaries."""
         std = self.standard
+        if not std.indicators or self.schools.width == 0:
+            return []
         judged = [i for i in std.indicators if i.rule is not None]
-        traces = {i.id: self.rules.trace(i.id) for i in judged}
+        f64 = [c for c, t in self.schools.schema.items() if t == pl.Float64]
+        frame = self.schools.with_columns(
+            [pl.col(c).fill_nan(None).round(6) for c in f64]
+        )
+        prep: list[pl.Expr] = []
+        for ind in judged:
+            met = pl.col(f"met__{ind.id}")
+            short = pl.col(f"shortfall__{ind.id}")
+            amount = short.cast(pl.Int64) if ind.integer else short.round(2)
+            unit = "" if ind.resource_unit == "人" else f"{ind.resource_unit} "
+            prep += [
+                pl.when(met.is_null()).then(pl.lit("not_reported")).when(met)
+                .then(pl.lit("passed")).otherwise(pl.lit("failed")).alias(f"status__{ind.id}"),
+                pl.when(met.not_() & (short > 0)).then(amount).otherwise(None)
+                .alias(f"amount__{ind.id}"),
+                pl.when(met.not_() & (short > 0))
+                .then(pl.lit("+") + amount.cast(pl.Utf8) + pl.lit(f" {unit}{ind.resource_label}"))
+                .otherwise(None).alias(f"text__{ind.id}"),
+            ]
+        if prep:
+            frame = frame.with_columns(prep)
+        basis: dict[str, dict[str, Any]] = {}
+        for ind in judged:
+            t = self.rules.trace(ind.id)
+            basis[ind.id] = {"rule": ind.id, "comparison": ind.rule.comparison if ind.rule else None,
+                             "clause": t["clause"], "source": t["source"],
+                             "unverified": t["unverified"]}
+        school_rule: dict[str, Any] | None = None
+        if judged:
+            t = self.rules.trace("school_rule_min_met")
+            min_met, floor = self.rules.value("school_rule_min_met"), self.rules.value("school_rule_floor")
+            school_rule = {"rule": "school_rule", "min_met": min_met, "floor": floor,
+                           "clause": t["clause"], "source": t["source"],
+                           "text_zh": f"至少{min_met}项达到要求, 其余项不低于要求的{floor:.0%}"}
+        plain = [i for i in std.indicators if i.rule is None]
+        # Python-level assembly is the cost at national scale (≈ 1.4 M indicator entries), so
+        # the loop only reads prepared columns and writes small dictionaries.
+        specs = [(i.id, i.numerator, i.scale, i.resource_unit, basis[i.id],
+                  f"threshold__{i.id}", f"met__{i.id}", f"status__{i.id}", f"amount__{i.id}",
+                  f"text__{i.id}") for i in judged]
         out: list[dict[str, Any]] = []
-        for r in self.schools.iter_rows(named=True):
+        # Millions of small dicts make the cyclic GC rescan the heap again and again; none of
+        # them can form a cycle, so collection is paused while they are built.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._fill_school_records(frame, specs, plain, school_rule, out)
+        finally:
+            if was_enabled:
+                gc.enable()
+        return out
+
+    @staticmethod
+    def _fill_school_records(frame: pl.DataFrame, specs: list[tuple[Any, ...]], plain: list[Any],
+                             school_rule: dict[str, Any] | None, out: list[dict[str, Any]]) -> None:
+        for r in frame.iter_rows(named=True):
             indicators: dict[str, Any] = {}
             shortfalls: list[dict[str, Any]] = []
-            for ind in std.indicators:
-                entry: dict[str, Any] = {"value": _num(r[ind.id])}
-                if ind.rule is not None:
-                    thr = r[f"threshold__{ind.id}"]
-                    met = r[f"met__{ind.id}"]
-                    t = traces[ind.id]
-                    entry.update(
-                        threshold=_num(thr),
-                        met=bool(met) if met is not None else False,
-                        status="not_reported" if met is None else ("passed" if met else "failed"),
-                        trace={
-                            "value": _num(r[ind.id]), "threshold": _num(thr),
-                            "comparison": ind.rule.comparison, "clause": t["clause"],
-                            "source": t["source"], "unverified": t["unverified"],
-                            "inputs": {ind.numerator: _num(r[ind.numerator]),
-                                       "students": r["students"], "scale": ind.scale},
-                        },
-                    )
-                    short = r[f"shortfall__{ind.id}"]
-                    if met is False and short is not None and short > 0:
-                        amount = int(short) if ind.integer else _num(short, 2)
-                        unit = ind.resource_unit
-                        text = f"+{amount} {ind.resource_label}" if unit == "人" else f"+{amount} {unit} {ind.resource_label}"
-                        entry["shortfall"] = amount
-                        shortfalls.append({"indicator": ind.id, "shortfall": amount, "unit": unit,
-                                           "text_zh": text})
-                else:
-                    entry.update(threshold=None, met=None)
-                indicators[ind.id] = entry
+            students = r["students"]
+            for iid, num, scale, unit, b, c_thr, c_met, c_st, c_am, c_tx in specs:
+                value, thr, amount = r[iid], r[c_thr], r[c_am]
+                entry = {"value": value, "threshold": thr, "met": bool(r[c_met]), "status": r[c_st],
+                         "trace": {"value": value, "threshold": thr, "rule": b["rule"],
+                                   "comparison": b["comparison"], "clause": b["clause"],
+                                   "source": b["source"], "unverified": b["unverified"],
+                                   "inputs": {num: r[num], "students": students, "scale": scale}}}
+                if amount is not None:
+                    entry["shortfall"] = amount
+                    shortfalls.append({"indicator": iid, "shortfall": amount, "unit": unit,
+                                       "text_zh": r[c_tx]})
+                indicators[iid] = entry
+            for ind in plain:
+                indicators[ind.id] = {"value": r[ind.id], "threshold": None, "met": None}
             rec = {
-                "school_id": r["school_id"],
-                "school_name": r["school_name"],
-                "county_code": r["county_code"],
-                "school_type": r["school_type"],
-                "stage": r["stage"],
-                "students": r["students"],
-                "indicators": indicators,
-                "met_count": r["met_count"],
-                "passed": r["passed"],
-                "status": r["status"],
+                "school_id": r["school_id"], "school_name": r["school_name"],
+                "county_code": r["county_code"], "school_type": r["school_type"],
+                "stage": r["stage"], "students": students, "indicators": indicators,
+                "met_count": r["met_count"], "passed": r["passed"], "status": r["status"],
                 "shortfalls": shortfalls,
             }
-            if judged:
-                rec["trace"] = {
-                    "rule": "school_rule",
-                    "min_met": self.rules.value("school_rule_min_met"),
-                    "floor": self.rules.value("school_rule_floor"),
-                    "met_count": r["met_count"],
-                    "clause": self.rules.trace("school_rule_min_met")["clause"],
-                    "source": self.rules.trace("school_rule_min_met")["source"],
-                    "text_zh": "至少{}项达到要求, 其余项不低于要求的{:.0%}".format(
-                        self.rules.value("school_rule_min_met"), self.rules.value("school_rule_floor")),
-                }
+            if school_rule is not None:
+                rec["trace"] = {**school_rule, "met_count": r["met_count"]}
             out.append(rec)
-        return out
 
     def to_json(self, include_schools: bool = True) -> dict[str, Any]:
         stages = self._stage_json()
+        items = self.items
         counties = []
         for c in self.counties:
             cc = c["county_code"]
             counties.append({
                 **c,
                 "stages": stages.get(cc, {}),
-                "items": self.items.get(cc, {}),
+                "items": items.get(cc, {}),
             })
         out: dict[str, Any] = {
             "standard": self.standard.id,
@@ -346,8 +384,9 @@ def _evaluate_balance(
     dsy: Dataset, std: Standard, rules: ResolvedRules, year: int, county: str | None,
     counties: pl.DataFrame,
 ) -> Evaluation:
-    table, excluded = build_school_table(dsy, std, rules, county)
-    sections = scoped_sections(dsy, std, county).filter(pl.col("in_scope"))
+    all_sections = scoped_sections(dsy, std, county)
+    table, excluded = build_school_table(dsy, std, rules, county, all_sections)
+    sections = all_sections.filter(pl.col("in_scope"))
     stats = county_stage_cvs(table, std.indicators)
     codes = counties["county_code"].to_list()
     grid = pl.DataFrame(
@@ -394,84 +433,99 @@ def _evaluate_balance(
         )
     st = st.sort("county_code", "stage")
 
-    bands = None
-    if "class_bands" in std.params:
-        bands = class_bands(dsy, sections, std.stages, rules.require("class_bands"))
-
-    items = evaluate_items(std, rules, dsy, codes, sections, table) if std.items else {c: {} for c in codes}
+    stats = ClassStats(dsy, rules.value("class_bands") if "class_bands" in std.params else None)
+    items = (evaluate_items(std, rules, dsy, codes, sections, table, stats) if std.items else None)
+    bands = class_bands(stats, sections, std.stages)
     verdicts = _county_verdicts(std, counties, st, long, items)
     return Evaluation(std, year, county, rules, table, excluded, long, st, bands, items, verdicts)
 
 
 def _county_verdicts(
     std: Standard, counties: pl.DataFrame, st: pl.DataFrame, long: pl.DataFrame,
-    items: dict[str, dict[str, dict[str, Any]]],
+    items: ItemResults | None,
 ) -> list[dict[str, Any]]:
-    stage_rows: dict[str, list[dict[str, Any]]] = {}
-    for r in st.iter_rows(named=True):
-        stage_rows.setdefault(r["county_code"], []).append(r)
-    bad_cvs: dict[str, list[dict[str, Any]]] = {}
-    for r in long.filter(pl.col("status").is_in(["failed", "not_reported"])).iter_rows(named=True):
-        bad_cvs.setdefault(r["county_code"], []).append(r)
+    """County verdicts from the stage table, the CV table and the item statuses. Only failing
+    and unreported rows are visited one by one (to word the reasons)."""
     resource_part = "balance" if std.method == "basic_2012" else "resources"
+    part_order = [resource_part] + [p for p in PART_LABELS if p != resource_part]
+    ranks = st.group_by("county_code").agg(rank=status_rank(pl.col("status")).max()).with_columns(
+        part=pl.lit(resource_part))
+    frames = [ranks.select("county_code", "part", "rank")]
+    if items is not None:
+        frames.append(items.item_status.group_by("county_code", "part").agg(
+            rank=status_rank(pl.col("status")).max()).select("county_code", "part", "rank"))
+    parts_long = pl.concat(frames, how="vertical_relaxed").with_columns(
+        status=status_from_rank(pl.col("rank")))
+    parts: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in parts_long.iter_rows(named=True):
+        parts.setdefault(r["county_code"], {})[r["part"]] = {
+            "status": r["status"], "label": PART_LABELS.get(r["part"], r["part"])}
+
+    reasons: dict[str, list[str]] = {}
+    not_reported: dict[str, list[str]] = {}
+    for r in st.filter(pl.col("status") != "passed").iter_rows(named=True):
+        cc = r["county_code"]
+        s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
+        if r["schools_evaluated"] == 0:
+            not_reported.setdefault(cc, []).append(f"{r['stage']}.schools")
+            reasons.setdefault(cc, []).append(f"{s_zh}: 没有参评学校")
+        if std.method == "quality_2017":
+            if r["schools_failed"]:
+                reasons.setdefault(cc, []).append(
+                    f"{s_zh}: {r['schools_failed']} 所学校未达到资源配置要求 (至少6项达标且余项不低于85%)")
+            if r["schools_not_reported"]:
+                not_reported.setdefault(cc, []).append(f"{r['stage']}.schools")
+                reasons.setdefault(cc, []).append(f"{s_zh}: {r['schools_not_reported']} 所学校资源配置数据不全")
+        elif r["status"] == "failed":
+            reasons.setdefault(cc, []).append(
+                f"{s_zh}: 综合差异系数 {r['composite_cv']:.4f} > {r['composite_cv_limit']}")
+        elif r["status"] == "not_reported" and r["schools_evaluated"]:
+            not_reported.setdefault(cc, []).append(f"{r['stage']}.composite_cv")
+            reasons.setdefault(cc, []).append(f"{s_zh}: 差异系数数据不全, 无法计算综合差异系数")
+    if std.method == "quality_2017":
+        bad = long.filter(pl.col("status").is_in(["failed", "not_reported"]) & (pl.col("n_schools") > 0))
+        for r in bad.iter_rows(named=True):
+            cc = r["county_code"]
+            if r["status"] == "failed":
+                label = std.indicator(r["indicator"]).label
+                s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
+                reasons.setdefault(cc, []).append(f"{s_zh}: {label} 差异系数 {r['cv']:.4f} > {r['cv_limit']}")
+            else:
+                not_reported.setdefault(cc, []).append(f"{r['stage']}.{r['indicator']}")
+    veto: dict[str, list[str]] = {}
+    if items is not None:
+        order = {i.id: n for n, i in enumerate(std.items)}
+        rows = items.item_status.filter(pl.col("status") != "passed").with_columns(
+            order=pl.col("item").replace_strict(order, return_dtype=pl.Int64)).sort("county_code", "order")
+        for r in rows.iter_rows(named=True):
+            cc = r["county_code"]
+            if r["status"] == "failed":
+                if r["veto"]:
+                    veto.setdefault(cc, []).append(r["item"])
+                reasons.setdefault(cc, []).append(f"{r['item']} {r['label']}: 未达标")
+            else:
+                not_reported.setdefault(cc, []).append(r["item"])
     out = []
     for c in counties.iter_rows(named=True):
         cc = c["county_code"]
-        reasons: list[str] = []
-        not_reported: list[str] = []
-        stage_status = []
-        for r in stage_rows.get(cc, []):
-            s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
-            stage_status.append(r["status"])
-            if r["schools_evaluated"] == 0:
-                not_reported.append(f"{r['stage']}.schools")
-                reasons.append(f"{s_zh}: 没有参评学校")
-            if std.method == "quality_2017":
-                if r["schools_failed"]:
-                    reasons.append(f"{s_zh}: {r['schools_failed']} 所学校未达到资源配置要求 (至少6项达标且余项不低于85%)")
-                if r["schools_not_reported"]:
-                    not_reported.append(f"{r['stage']}.schools")
-                    reasons.append(f"{s_zh}: {r['schools_not_reported']} 所学校资源配置数据不全")
-            elif r["status"] == "failed":
-                reasons.append(f"{s_zh}: 综合差异系数 {r['composite_cv']:.4f} > {r['composite_cv_limit']}")
-            elif r["status"] == "not_reported" and r["schools_evaluated"]:
-                not_reported.append(f"{r['stage']}.composite_cv")
-                reasons.append(f"{s_zh}: 差异系数数据不全, 无法计算综合差异系数")
-        if std.method == "quality_2017":
-            for r in bad_cvs.get(cc, []):
-                ind = std.indicator(r["indicator"])
-                s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
-                if r["status"] == "failed":
-                    reasons.append(f"{s_zh}: {ind.label} 差异系数 {r['cv']:.4f} > {r['cv_limit']}")
-                elif r["n_schools"]:
-                    not_reported.append(f"{r['stage']}.{r['indicator']}")
-        parts: dict[str, dict[str, Any]] = {
-            resource_part: {"status": _worst(stage_status), "label": PART_LABELS[resource_part]}
-        }
-        by_part: dict[str, list[str]] = {}
-        veto_triggered = []
-        for iid, it in items.get(cc, {}).items():
-            by_part.setdefault(it["part"], []).append(it["status"])
-            if it["status"] == "failed":
-                if it["veto"]:
-                    veto_triggered.append(iid)
-                reasons.append(f"{iid} {it['label']}: 未达标")
-            elif it["status"] == "not_reported":
-                not_reported.append(iid)
-        for part, statuses in by_part.items():
-            parts[part] = {"status": _worst(statuses), "label": PART_LABELS.get(part, part)}
-        status = _worst([p["status"] for p in parts.values()])
-        if not_reported and status == "not_reported":
-            reasons.append("未报告 / not reported: " + ", ".join(not_reported))
+        cparts = parts.get(cc, {})
+        cparts = {p: cparts[p] for p in part_order if p in cparts}
+        statuses = [p["status"] for p in cparts.values()]
+        status = "failed" if "failed" in statuses else (
+            "not_reported" if "not_reported" in statuses or not statuses else "passed")
+        nr = not_reported.get(cc, [])
+        why = reasons.get(cc, [])
+        if nr and status == "not_reported":
+            why = why + ["未报告 / not reported: " + ", ".join(nr)]
         out.append({
             "county_code": cc,
             "county_name": c["county_name"],
             "passed": status == "passed",
             "status": status,
-            "parts": parts,
-            "veto_triggered": veto_triggered,
-            "not_reported": not_reported,
-            "reasons_zh": reasons,
+            "parts": cparts,
+            "veto_triggered": veto.get(cc, []),
+            "not_reported": nr,
+            "reasons_zh": why,
         })
     return out
 
@@ -499,8 +553,20 @@ def _evaluate_targets(
                        "overdue": ty is not None and year >= ty and not c["passed"],
                        "reasons_zh": c["reasons_zh"]},
         }
-    items = evaluate_items(std, rules, dsy, codes, sections, sections, {"quality_balance": qb})
+    qb_frame = pl.DataFrame(
+        [(cc, v["value"], v["status"], targets.get(cc), v["inputs"]["due"], v["inputs"]["overdue"])
+         for cc, v in qb.items()],
+        schema={"county_code": pl.Utf8, "value": pl.Boolean, "status": pl.Utf8,
+                "target_year": pl.Int64, "due": pl.Boolean, "overdue": pl.Boolean},
+        orient="row",
+    )
+    stats = ClassStats(dsy, rules.require("class_bands"))
+    item_results = evaluate_items(std, rules, dsy, codes, sections, sections, stats,
+                                  {"quality_balance": (qb_frame, ("target_year", "due", "overdue"))})
+    items = item_results.dicts()
     for cc in codes:
+        items[cc]["z03_quality_balance"]["checks"][0]["trace"]["inputs"]["reasons_zh"] = (
+            qb[cc]["inputs"]["reasons_zh"] if cc in qb else [])
         for it in items[cc].values():
             deadline = it["checks"][0]["trace"].get("deadline")
             it["deadline"] = deadline
@@ -508,7 +574,7 @@ def _evaluate_targets(
         ty = targets.get(cc)
         items[cc]["z03_quality_balance"]["target_year"] = ty
         items[cc]["z03_quality_balance"]["due"] = ty is not None and year >= ty
-    bands = class_bands(dsy, sections, std.stages, rules.require("class_bands"))
+    bands = class_bands(stats, sections, std.stages)
     verdicts = []
     for c in counties.iter_rows(named=True):
         cc = c["county_code"]
@@ -560,7 +626,7 @@ def _evaluate_targets(
                                 "cv_passed": pl.Boolean, "status": pl.Utf8, "n_missing": pl.Int64,
                                 "n_schools": pl.Int64, "students": pl.Int64,
                                 "resource_total": pl.Float64})
-    ev = Evaluation(std, year, county, rules, empty, empty, long, st, bands, items, verdicts, city)
+    ev = Evaluation(std, year, county, rules, empty, empty, long, st, bands, item_results, verdicts, city)
     ev.notes.append("目标类标准: 截止年份前未达到为\"尚未达到目标\", 截止年份后未达到为逾期。")
     return ev
 

@@ -4,24 +4,61 @@ Each item is a list of checks declared in the standard's YAML; a check measures 
 (a yes/no flag, a number, a ratio of two numbers) or a figure computed from the school data
 (music and art rooms, school size, class size). An item passes only when every check passes;
 a check whose data is missing is ``not_reported`` and never counts as passed.
+
+Checks are evaluated as frames over all counties at once; the per-county dictionaries with
+traces (and the lists of offending schools) are only built when a report asks for them.
 """
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.standards.bands import ClassStats
 from junheng.standards.loader import Check, Item, Standard
 from junheng.standards.rules import ResolvedRules
 from junheng.standards.school_table import by_key, compare
 
 MAX_LISTED = 50  # offending schools / classes listed in a trace; the counts are always complete
-
+RANK = {"passed": 0, "not_reported": 1, "failed": 2}
 _FINANCE_FALLBACK = ("teacher_avg_pay_yuan", "civil_servant_avg_pay_yuan")
+
+
+def status_from_rank(rank: pl.Expr) -> pl.Expr:
+    return (pl.when(rank >= 2).then(pl.lit("failed"))
+            .when(rank == 1).then(pl.lit("not_reported")).otherwise(pl.lit("passed")))
+
+
+def status_rank(status: pl.Expr) -> pl.Expr:
+    return status.replace_strict(RANK, default=1, return_dtype=pl.Int8)
+
+
+def json_num(v: Any) -> Any:
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return round(v, 6)
+    return v
+
+
+@dataclass
+class CheckResult:
+    """One check over all counties. ``frame``: county_code, value, status and the input
+    columns named in ``inputs``; ``listed`` lazily gives the offending schools or classes."""
+
+    item: Item
+    check: Check
+    frame: pl.DataFrame
+    inputs: tuple[str, ...]
+    listed: Callable[[], pl.DataFrame] | None = None
+    listed_key: str | None = None
+    note: str | None = None
 
 
 def county_facts(ds: Dataset, county_codes: Sequence[str]) -> pl.DataFrame:
@@ -49,34 +86,19 @@ def _status(passed: pl.Expr, value_null: pl.Expr) -> pl.Expr:
     )
 
 
-def _json_num(v: Any) -> Any:
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return round(v, 6)
-    return v
-
-
-def fact_check(facts: pl.DataFrame, check: Check, rules: ResolvedRules) -> dict[str, dict[str, Any]]:
-    """Per county: value, status and inputs of a flag / column / ratio check."""
+def fact_check(facts: pl.DataFrame, item: Item, check: Check, rules: ResolvedRules) -> CheckResult:
+    """A flag / column / ratio check on the county facts."""
     m = check.measure
     thr = rules.value(check.rule.id)
     comparison = check.rule.comparison or "eq"
-    if "flag" in m:
-        cols = [m["flag"]]
-    elif "column" in m:
-        cols = [m["column"]]
-    else:
-        cols = list(m["ratio"])
+    cols = [m["flag"]] if "flag" in m else [m["column"]] if "column" in m else list(m["ratio"])
     absent = [c for c in cols if c not in facts.columns]
     if absent:
-        return {
-            cc: {"value": None, "status": "not_reported", "inputs": {c: None for c in cols},
-                 "missing": absent}
-            for cc in facts["county_code"].to_list()
-        }
+        frame = facts.select("county_code", value=pl.lit(None, pl.Float64),
+                             status=pl.lit("not_reported"))
+        return CheckResult(item, check, frame, (), note=f"数据中没有列 {absent} / columns absent")
     if "flag" in m:
-        value = pl.col(cols[0])
+        value = pl.col(cols[0]).cast(pl.Boolean)
         passed = value == pl.lit(bool(thr))
     elif "column" in m:
         value = pl.col(cols[0]).cast(pl.Float64)
@@ -87,32 +109,23 @@ def fact_check(facts: pl.DataFrame, check: Check, rules: ResolvedRules) -> dict[
         passed = compare(value, pl.lit(float(thr)), comparison)
     frame = facts.select(
         "county_code", *cols, value=value, passed=passed.fill_null(False)
-    ).with_columns(status=_status(pl.col("passed"), pl.col("value").is_null()))
-    out: dict[str, dict[str, Any]] = {}
-    for row in frame.iter_rows(named=True):
-        out[row["county_code"]] = {
-            "value": _json_num(row["value"]),
-            "status": row["status"],
-            "inputs": {c: _json_num(row[c]) for c in cols},
-        }
-    return out
+    ).with_columns(status=_status(pl.col("passed"), pl.col("value").is_null())).drop("passed")
+    return CheckResult(item, check, frame, tuple(cols))
 
 
 # ---------------------------------------------------------------- computed from school data
 
 
 def school_size(
-    sections: pl.DataFrame, caps: Mapping[str, float], count_stages: Mapping[str, Sequence[str]] | None,
-    comparison: str,
-) -> dict[str, dict[str, Any]]:
+    item: Item, check: Check, sections: pl.DataFrame, caps: Mapping[str, float],
+) -> CheckResult:
     """Schools over the size cap of their type. ``sections``: in-scope sections of the year.
     By default the compulsory students of the whole school count (standards.md §4)."""
+    count_stages = check.measure.get("count_stages") or {}
+    comparison = check.rule.comparison or "le"
     default = ("primary", "junior")
-    pairs = []
     types = sections["school_type"].unique().to_list()
-    for t in types:
-        for s in (count_stages or {}).get(t, default):
-            pairs.append((t, s))
+    pairs = [(t, s) for t in types for s in count_stages.get(t, default)]
     counted = pl.DataFrame(pairs, schema={"school_type": pl.Utf8, "stage": pl.Utf8}, orient="row")
     per_school = (
         sections.join(counted, on=["school_type", "stage"], how="semi")
@@ -122,184 +135,256 @@ def school_size(
         .filter(pl.col("cap").is_not_null())
         .with_columns(ok=compare(pl.col("students").cast(pl.Float64), pl.col("cap"), comparison))
     )
-    agg = per_school.group_by("county_code").agg(
-        schools_checked=pl.len(),
-        schools_over=(~pl.col("ok")).sum(),
+    frame = per_school.group_by("county_code").agg(
+        schools_checked=pl.len().cast(pl.Int64),
+        schools_over=(~pl.col("ok")).sum().cast(pl.Int64),
         max_students=pl.col("students").max(),
         missing=pl.col("any_null").sum(),
+    ).with_columns(
+        value=pl.col("schools_over"),
+        status=pl.when(pl.col("schools_over") > 0).then(pl.lit("failed"))
+        .when(pl.col("missing") > 0).then(pl.lit("not_reported")).otherwise(pl.lit("passed")),
     )
-    offenders = (
-        per_school.filter(~pl.col("ok"))
-        .with_columns(excess=pl.col("students") - pl.col("cap"))
-        .sort("excess", descending=True)
-        .group_by("county_code", maintain_order=True)
-        .head(MAX_LISTED)
-    )
-    listed: dict[str, list[dict[str, Any]]] = {}
-    for row in offenders.iter_rows(named=True):
-        listed.setdefault(row["county_code"], []).append(
-            {"school_id": row["school_id"], "school_name": row["school_name"],
-             "school_type": row["school_type"], "students": row["students"],
-             "cap": _json_num(row["cap"]), "excess": _json_num(row["excess"])}
+
+    def listed() -> pl.DataFrame:
+        return (
+            per_school.filter(~pl.col("ok"))
+            .with_columns(excess=pl.col("students") - pl.col("cap"))
+            .sort("excess", descending=True)
+            .group_by("county_code", maintain_order=True).head(MAX_LISTED)
+            .select("county_code", "school_id", "school_name", "school_type", "students", "cap",
+                    "excess")
         )
-    out: dict[str, dict[str, Any]] = {}
-    for row in agg.iter_rows(named=True):
-        cc = row["county_code"]
-        status = "failed" if row["schools_over"] else ("not_reported" if row["missing"] else "passed")
-        out[cc] = {
-            "value": int(row["schools_over"]),
-            "status": status,
-            "inputs": {"schools_checked": row["schools_checked"],
-                       "schools_over": row["schools_over"],
-                       "max_students": row["max_students"],
-                       "over": listed.get(cc, [])},
-        }
-    return out
+
+    return CheckResult(item, check, frame, ("schools_checked", "schools_over", "max_students"),
+                       listed, "over")
 
 
 def class_size(
-    ds: Dataset, sections: pl.DataFrame, caps: Mapping[str, float], comparison: str,
-) -> dict[str, dict[str, Any]] | None:
-    """Classes over the cap of their stage; ``None`` when no class list was provided for the
-    year (then the item is not reported). A school-stage with students but no class rows is
-    missing data for its county."""
-    classes = ds.get("classes")
-    if "classes" not in ds.tables or classes.height == 0:
-        return None
-    stages = list(caps)
-    parts = sections.filter(pl.col("stage").is_in(stages))
-    cls = classes.select("school_id", "stage", "class_name", "grade", "students").join(
-        parts.select("school_id", "stage", "county_code", "school_name").unique(),
-        on=["school_id", "stage"], how="inner",
-    ).with_columns(cap=by_key("stage", caps))
-    cls = cls.with_columns(ok=compare(pl.col("students").cast(pl.Float64), pl.col("cap"), comparison))
+    item: Item, check: Check, stats: ClassStats, sections: pl.DataFrame, caps: Mapping[str, float],
+) -> CheckResult:
+    """Classes over the cap of their stage. Without a class list for the year the item is not
+    reported; a school stage with students but no class rows is missing data for its county."""
+    if not stats.present:
+        frame = pl.DataFrame(schema={"county_code": pl.Utf8, "value": pl.Int64, "status": pl.Utf8})
+        return CheckResult(item, check, frame, (), note="未提供班级表 (classes) / no class list")
+    summary = stats.summary(caps)
+    assert summary is not None and stats.classes is not None
+    parts = sections.filter(pl.col("stage").is_in(list(caps))).select(
+        "school_id", "stage", "county_code", "school_name", "students")
+    joined = summary.join(parts.select("school_id", "stage", "county_code"),
+                          on=["school_id", "stage"], how="inner")
+    agg = joined.group_by("county_code").agg(
+        classes_checked=pl.col("classes").sum(),
+        classes_over=pl.col("over").sum(),
+        max_class_size=pl.col("max_class_size").max(),
+    )
     missing = (
         parts.filter(pl.col("students").fill_null(1) > 0)
-        .join(classes.select("school_id", "stage").unique(), on=["school_id", "stage"], how="anti")
-        .group_by("county_code").agg(schools_missing=pl.len())
+        .join(summary.select("school_id", "stage"), on=["school_id", "stage"], how="anti")
+        .group_by("county_code").agg(school_stages_without_class_list=pl.len().cast(pl.Int64))
     )
-    agg = cls.group_by("county_code").agg(
-        classes_checked=pl.len(),
-        classes_over=(~pl.col("ok")).sum(),
-        max_class_size=pl.col("students").max(),
-    )
-    base = parts.select("county_code").unique()
-    agg = base.join(agg, on="county_code", how="left").join(missing, on="county_code", how="left")
-    offenders = (
-        cls.filter(~pl.col("ok")).sort("students", descending=True)
-        .group_by("county_code", maintain_order=True).head(MAX_LISTED)
-    )
-    listed: dict[str, list[dict[str, Any]]] = {}
-    for row in offenders.iter_rows(named=True):
-        listed.setdefault(row["county_code"], []).append(
-            {"school_id": row["school_id"], "school_name": row["school_name"], "stage": row["stage"],
-             "grade": row["grade"], "class_name": row["class_name"], "students": row["students"],
-             "cap": _json_num(row["cap"])}
+    frame = (
+        parts.select("county_code").unique()
+        .join(agg, on="county_code", how="left").join(missing, on="county_code", how="left")
+        .with_columns(pl.col("classes_checked").fill_null(0), pl.col("classes_over").fill_null(0),
+                      pl.col("school_stages_without_class_list").fill_null(0))
+        .with_columns(
+            value=pl.col("classes_over"),
+            status=pl.when(pl.col("classes_over") > 0).then(pl.lit("failed"))
+            .when((pl.col("school_stages_without_class_list") > 0) | (pl.col("classes_checked") == 0))
+            .then(pl.lit("not_reported")).otherwise(pl.lit("passed")),
         )
-    out: dict[str, dict[str, Any]] = {}
-    for row in agg.iter_rows(named=True):
-        cc = row["county_code"]
-        over = int(row["classes_over"] or 0)
-        miss = int(row["schools_missing"] or 0)
-        status = "failed" if over else ("not_reported" if miss or not row["classes_checked"] else "passed")
-        out[cc] = {
-            "value": over,
-            "status": status,
-            "inputs": {"classes_checked": int(row["classes_checked"] or 0), "classes_over": over,
-                       "max_class_size": row["max_class_size"],
-                       "school_stages_without_class_list": miss, "over": listed.get(cc, [])},
-        }
-    return out
+    )
+    classes = stats.classes
+    comparison = check.rule.comparison or "le"
+
+    def listed() -> pl.DataFrame:
+        cls = classes.filter(pl.col("stage").is_in(list(caps))).with_columns(
+            cap=by_key("stage", caps))
+        over = cls.filter(~compare(pl.col("students").cast(pl.Float64), pl.col("cap"), comparison))
+        return (
+            over.join(parts.select("school_id", "stage", "county_code", "school_name"),
+                      on=["school_id", "stage"], how="inner")
+            .sort("students", descending=True)
+            .group_by("county_code", maintain_order=True).head(MAX_LISTED)
+            .select("county_code", "school_id", "school_name", "stage", "grade", "class_name",
+                    "students", "cap")
+        )
+
+    return CheckResult(item, check, frame,
+                       ("classes_checked", "classes_over", "max_class_size",
+                        "school_stages_without_class_list"), listed, "over")
 
 
 def music_art_rooms(
-    ds: Dataset, schools: pl.DataFrame, sections: pl.DataFrame, rule: Mapping[str, Any],
-) -> dict[str, dict[str, Any]] | None:
+    item: Item, check: Check, ds: Dataset, schools: pl.DataFrame, sections: pl.DataFrame,
+    rule: Mapping[str, Any],
+) -> CheckResult:
     """Schools lacking music or art rooms of the required size: ceil(classes / 12) rooms of
     each, music ≥ 96 m², art ≥ 90 m². ``schools``: county_code, school_id of the schools judged.
-    ``None`` when no room list was provided for the year."""
+    Without a room list for the year the item is not reported; a school without rows in the
+    list has no rooms."""
     rooms = ds.get("rooms")
     if "rooms" not in ds.tables or rooms.height == 0:
-        return None
+        frame = pl.DataFrame(schema={"county_code": pl.Utf8, "value": pl.Int64, "status": pl.Utf8})
+        return CheckResult(item, check, frame, (), note="未提供专用教室表 (rooms) / no room list")
     per_room = float(rule["classes_per_room"])
+    music_min, art_min = float(rule["music_area_m2"]), float(rule["art_area_m2"])
     cls = (
         sections.filter(pl.col("stage").is_in(["primary", "junior"]))
         .group_by("school_id")
         .agg(classes=pl.col("classes").sum(), any_null=pl.col("classes").is_null().any())
     )
     ok_rooms = rooms.group_by("school_id").agg(
-        music_rooms=((pl.col("room_type") == "music")
-                     & (pl.col("area_m2") >= float(rule["music_area_m2"]))).sum().cast(pl.Int64),
-        art_rooms=((pl.col("room_type") == "art")
-                   & (pl.col("area_m2") >= float(rule["art_area_m2"]))).sum().cast(pl.Int64),
+        music_rooms=((pl.col("room_type") == "music") & (pl.col("area_m2") >= music_min)).sum().cast(pl.Int64),
+        art_rooms=((pl.col("room_type") == "art") & (pl.col("area_m2") >= art_min)).sum().cast(pl.Int64),
     )
     per = (
-        schools.select("county_code", "school_id", "school_name").unique()
+        schools.select("county_code", "school_id", "school_name").unique(subset=["school_id"])
         .join(cls, on="school_id", how="left")
         .join(ok_rooms, on="school_id", how="left")
         .with_columns(pl.col("music_rooms").fill_null(0), pl.col("art_rooms").fill_null(0),
-                      needed=(pl.col("classes").cast(pl.Float64) / per_room).ceil().cast(pl.Int64))
+                      rooms_needed=(pl.col("classes").cast(pl.Float64) / per_room).ceil().cast(pl.Int64))
         .with_columns(
             missing=pl.col("any_null").fill_null(True),
-            ok=(pl.col("music_rooms") >= pl.col("needed")) & (pl.col("art_rooms") >= pl.col("needed")),
+            ok=(pl.col("music_rooms") >= pl.col("rooms_needed")) & (pl.col("art_rooms") >= pl.col("rooms_needed")),
         )
     )
-    agg = per.group_by("county_code").agg(
-        schools_checked=pl.len(),
-        schools_failing=(~pl.col("missing") & ~pl.col("ok").fill_null(True)).sum(),
-        missing=pl.col("missing").sum(),
+    frame = per.group_by("county_code").agg(
+        schools_checked=pl.len().cast(pl.Int64),
+        schools_failing=(~pl.col("missing") & ~pl.col("ok").fill_null(True)).sum().cast(pl.Int64),
+        schools_without_class_count=pl.col("missing").sum().cast(pl.Int64),
+    ).with_columns(
+        value=pl.col("schools_failing"),
+        status=pl.when(pl.col("schools_failing") > 0).then(pl.lit("failed"))
+        .when(pl.col("schools_without_class_count") > 0).then(pl.lit("not_reported"))
+        .otherwise(pl.lit("passed")),
     )
-    offenders = per.filter(~pl.col("missing") & ~pl.col("ok")).group_by(
-        "county_code", maintain_order=True).head(MAX_LISTED)
-    listed: dict[str, list[dict[str, Any]]] = {}
-    for row in offenders.iter_rows(named=True):
-        short = []
-        if row["music_rooms"] < row["needed"]:
-            short.append(f"+{row['needed'] - row['music_rooms']} 间音乐专用教室(≥{_json_num(float(rule['music_area_m2']))} m²)")
-        if row["art_rooms"] < row["needed"]:
-            short.append(f"+{row['needed'] - row['art_rooms']} 间美术专用教室(≥{_json_num(float(rule['art_area_m2']))} m²)")
-        listed.setdefault(row["county_code"], []).append(
-            {"school_id": row["school_id"], "school_name": row["school_name"],
-             "classes": row["classes"], "rooms_needed": row["needed"],
-             "music_rooms": row["music_rooms"], "art_rooms": row["art_rooms"],
-             "text_zh": "; ".join(short)}
+
+    def listed() -> pl.DataFrame:
+        def short(col: str, label: str, area: float) -> pl.Expr:
+            gap = pl.col("rooms_needed") - pl.col(col)
+            return pl.when(gap > 0).then(
+                pl.lit("+") + gap.cast(pl.Utf8) + pl.lit(f" 间{label}专用教室(≥{area:g} m²)"))
+        return (
+            per.filter(~pl.col("missing") & ~pl.col("ok"))
+            .group_by("county_code", maintain_order=True).head(MAX_LISTED)
+            .with_columns(text_zh=pl.concat_str(
+                [short("music_rooms", "音乐", music_min), short("art_rooms", "美术", art_min)],
+                separator="; ", ignore_nulls=True))
+            .select("county_code", "school_id", "school_name", "classes", "rooms_needed",
+                    "music_rooms", "art_rooms", "text_zh")
         )
-    out: dict[str, dict[str, Any]] = {}
-    for row in agg.iter_rows(named=True):
-        cc = row["county_code"]
-        failing = int(row["schools_failing"])
-        status = "failed" if failing else ("not_reported" if row["missing"] else "passed")
-        out[cc] = {
-            "value": failing,
-            "status": status,
-            "inputs": {"schools_checked": row["schools_checked"], "schools_failing": failing,
-                       "schools_without_class_count": int(row["missing"]),
-                       "failing": listed.get(cc, [])},
-        }
-    return out
+
+    return CheckResult(item, check, frame,
+                       ("schools_checked", "schools_failing", "schools_without_class_count"),
+                       listed, "failing")
 
 
-# ---------------------------------------------------------------- items
+def external_check(item: Item, check: Check, frame: pl.DataFrame, inputs: Sequence[str]) -> CheckResult:
+    """A check computed elsewhere (e.g. a county's quality-balance verdict for the targets)."""
+    return CheckResult(item, check, frame, tuple(inputs))
 
 
-def combine(item: Item, checks: list[dict[str, Any]], rules: ResolvedRules) -> dict[str, Any]:
-    """An item from its checks: failed if any check failed, else not reported if any check is
-    not reported, else passed."""
-    statuses = [c["status"] for c in checks]
-    status = "failed" if "failed" in statuses else ("not_reported" if "not_reported" in statuses else "passed")
-    single = len(checks) == 1
-    return {
-        "part": item.part,
-        "label": item.label,
-        "label_en": item.label_en,
-        "passed": status == "passed",
-        "status": status,
-        "veto": item.veto,
-        "value": checks[0]["value"] if single else {c["id"]: c["value"] for c in checks},
-        "threshold": checks[0]["threshold"] if single else {c["id"]: c["threshold"] for c in checks},
-        "comparison": checks[0]["comparison"] if single else {c["id"]: c["comparison"] for c in checks},
-        "checks": checks,
-    }
+# ---------------------------------------------------------------- items over all counties
+
+
+class ItemResults:
+    """All checks of all items for all counties, as frames; ``dicts()`` builds the JSON-ready
+    per-county structure with traces (cached)."""
+
+    def __init__(self, standard: Standard, rules: ResolvedRules, county_codes: Sequence[str],
+                 results: list[CheckResult]) -> None:
+        self.standard = standard
+        self.rules = rules
+        self.codes = list(county_codes)
+        base = pl.DataFrame({"county_code": self.codes}, schema={"county_code": pl.Utf8})
+        self.results: list[CheckResult] = []
+        for r in results:
+            frame = base.join(r.frame, on="county_code", how="left").with_columns(
+                pl.col("status").fill_null("not_reported"))
+            self.results.append(CheckResult(r.item, r.check, frame, r.inputs, r.listed,
+                                            r.listed_key, r.note))
+        meta = pl.DataFrame(
+            [(i.id, i.part, i.veto, i.label) for i in standard.items],
+            schema={"item": pl.Utf8, "part": pl.Utf8, "veto": pl.Boolean, "label": pl.Utf8},
+            orient="row",
+        )
+        empty = pl.DataFrame(schema={"county_code": pl.Utf8, "item": pl.Utf8, "check": pl.Utf8,
+                                     "status": pl.Utf8})
+        long = pl.concat(
+            [empty] + [r.frame.select("county_code", item=pl.lit(r.item.id), check=pl.lit(r.check.id),
+                                      status=pl.col("status")) for r in self.results],
+            how="vertical_relaxed",
+        )
+        self.check_status = long
+        self.item_status = (
+            long.group_by("county_code", "item").agg(rank=status_rank(pl.col("status")).max())
+            .with_columns(status=status_from_rank(pl.col("rank"))).drop("rank")
+            .join(meta, on="item", how="left")
+        )
+        self._dicts: dict[str, dict[str, dict[str, Any]]] | None = None
+
+    def dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
+        if self._dicts is not None:
+            return self._dicts
+        was_enabled = gc.isenabled()
+        gc.disable()  # many small acyclic dicts; see Evaluation.school_records
+        try:
+            self._dicts = self._build_dicts()
+        finally:
+            if was_enabled:
+                gc.enable()
+        return self._dicts
+
+    def _build_dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
+        per_check: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        for r in self.results:
+            trace = self.rules.trace(r.check.rule.id)
+            thr = self.rules.value(r.check.rule.id)
+            listed: dict[str, list[dict[str, Any]]] = {}
+            if r.listed is not None:
+                for row in r.listed().iter_rows(named=True):
+                    listed.setdefault(row["county_code"], []).append(
+                        {k: json_num(v) for k, v in row.items() if k != "county_code"})
+            cols = ["county_code", "value", "status", *r.inputs]
+            for row in r.frame.select(cols).iter_rows(named=True):
+                cc = row["county_code"]
+                inputs: dict[str, Any] = {c: json_num(row[c]) for c in r.inputs}
+                if r.listed_key is not None:
+                    inputs[r.listed_key] = listed.get(cc, [])
+                if r.note:
+                    inputs["note"] = r.note
+                per_check[(cc, r.item.id + "\x00" + r.check.id)] = {
+                    "id": r.check.id,
+                    "value": json_num(row["value"]),
+                    "threshold": thr,
+                    "comparison": r.check.rule.comparison,
+                    "status": row["status"],
+                    "trace": {**trace, "measure": dict(r.check.measure), "inputs": inputs},
+                }
+        status = {(r["county_code"], r["item"]): r["status"]
+                  for r in self.item_status.iter_rows(named=True)}
+        out: dict[str, dict[str, dict[str, Any]]] = {cc: {} for cc in self.codes}
+        for cc in self.codes:
+            for item in self.standard.items:
+                checks = [per_check[(cc, item.id + "\x00" + c.id)] for c in item.checks]
+                st = status.get((cc, item.id), "not_reported")
+                single = len(checks) == 1
+                out[cc][item.id] = {
+                    "part": item.part,
+                    "label": item.label,
+                    "label_en": item.label_en,
+                    "passed": st == "passed",
+                    "status": st,
+                    "veto": item.veto,
+                    "value": checks[0]["value"] if single else {c["id"]: c["value"] for c in checks},
+                    "threshold": checks[0]["threshold"] if single else {c["id"]: c["threshold"] for c in checks},
+                    "comparison": checks[0]["comparison"] if single else {c["id"]: c["comparison"] for c in checks},
+                    "checks": checks,
+                }
+        return out
 
 
 def evaluate_items(
@@ -309,51 +394,31 @@ def evaluate_items(
     county_codes: Sequence[str],
     sections: pl.DataFrame,
     judged_schools: pl.DataFrame,
-    computed: Mapping[str, Mapping[str, dict[str, Any]]] | None = None,
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """county_code → item id → result (passed, status, value, threshold, checks with traces).
-    ``sections``: in-scope sections of the year; ``judged_schools``: the school-stage rows the
-    resource indicators were computed on; ``computed``: precomputed results by measure name."""
+    class_stats: ClassStats,
+    computed: Mapping[str, tuple[pl.DataFrame, Sequence[str]]] | None = None,
+) -> ItemResults:
+    """Every item of ``standard`` for every county. ``sections``: in-scope sections of the year;
+    ``judged_schools``: the school-stage rows the resource indicators were computed on;
+    ``computed``: frames (county_code, value, status, inputs…) for measures computed elsewhere."""
     facts = county_facts(ds, county_codes)
-    out: dict[str, dict[str, dict[str, Any]]] = {cc: {} for cc in county_codes}
+    results: list[CheckResult] = []
     for item in standard.items:
-        per_check: dict[str, list[dict[str, Any]]] = {cc: [] for cc in county_codes}
         for check in item.checks:
-            trace = rules.trace(check.rule.id)
             thr = rules.value(check.rule.id)
-            comparison = check.rule.comparison
             m = check.measure
-            results: Mapping[str, dict[str, Any]] | None
-            reason_absent = None
-            if "computed" in m:
-                name = m["computed"]
-                if computed and name in computed:
-                    results = computed[name]
-                elif name == "school_size":
-                    results = school_size(sections, thr, m.get("count_stages"), comparison or "le")
-                elif name == "class_size":
-                    results = class_size(ds, sections, thr, comparison or "le")
-                    reason_absent = "未提供班级表 (classes) / no class list"
-                elif name == "music_art_rooms":
-                    results = music_art_rooms(ds, judged_schools, sections, thr)
-                    reason_absent = "未提供专用教室表 (rooms) / no room list"
-                else:
-                    raise ValueError(f"unknown computed measure {name}")
+            if "computed" not in m:
+                results.append(fact_check(facts, item, check, rules))
+                continue
+            name = m["computed"]
+            if computed and name in computed:
+                frame, inputs = computed[name]
+                results.append(external_check(item, check, frame, inputs))
+            elif name == "school_size":
+                results.append(school_size(item, check, sections, thr))
+            elif name == "class_size":
+                results.append(class_size(item, check, class_stats, sections, thr))
+            elif name == "music_art_rooms":
+                results.append(music_art_rooms(item, check, ds, judged_schools, sections, thr))
             else:
-                results = fact_check(facts, check, rules)
-            for cc in county_codes:
-                r = (results or {}).get(cc)
-                if r is None:
-                    r = {"value": None, "status": "not_reported",
-                         "inputs": {"reason": reason_absent or "无数据 / no data"}}
-                per_check[cc].append({
-                    "id": check.id,
-                    "value": r["value"],
-                    "threshold": thr,
-                    "comparison": comparison,
-                    "status": r["status"],
-                    "trace": {**trace, "measure": dict(m), "inputs": r["inputs"]},
-                })
-        for cc in county_codes:
-            out[cc][item.id] = combine(item, per_check[cc], rules)
-    return out
+                raise ValueError(f"unknown computed measure {name}")
+    return ItemResults(standard, rules, county_codes, results)

@@ -92,11 +92,13 @@ def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) 
 
 
 def build_school_table(
-    ds: Dataset, standard: Standard, rules: ResolvedRules, county: str | None = None
+    ds: Dataset, standard: Standard, rules: ResolvedRules, county: str | None = None,
+    sections: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(evaluated school-stage rows with resources and indicator verdicts, excluded rows with
-    ``reason``). ``ds`` must already be restricted to the year."""
-    sec = scoped_sections(ds, standard, county)
+    ``reason``). ``ds`` must already be restricted to the year; ``sections`` is
+    ``scoped_sections(ds, standard, county)`` when the caller already has it."""
+    sec = sections if sections is not None else scoped_sections(ds, standard, county)
     weights = rules.value("split_weights") or {}
     wf = _weights_frame(weights)
     fac = ds.get("facilities").select("school_id", *STOCK_COLUMNS)
