@@ -1,0 +1,138 @@
+"""Rotation list on a small hand-made county: every rule checked here from the returned list."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from junheng.domain.dataset import Dataset
+from junheng.planners.teachers import RotationError, rotate_teachers
+from junheng.planners.teachers.rotation import load_params, standard_shares
+
+COUNTY = "629802"
+YEAR = 2024
+SUBJECTS = ["语文", "数学", "英语", "体育", "音乐"]
+# School 3 is far away (≈ 200 km): nobody may rotate to or from it.
+COORDS = [(39.00, 100.00), (39.02, 100.01), (39.04, 100.00), (41.00, 100.00)]
+BACKBONE = [8, 2, 4, 4]       # school 1 is short of county-level backbone teachers (needs 4)
+
+
+def _sid(i: int) -> str:
+    return f"{COUNTY}{i:04d}"
+
+
+def _county() -> Dataset:
+    rng = np.random.default_rng(11)
+    teachers = []
+    for s in range(4):
+        for k in range(20):
+            bb = k < BACKBONE[s]
+            teachers.append({
+                "year": YEAR, "teacher_id": f"T{s}-{k:02d}", "school_id": _sid(s), "stage": "primary",
+                "subject": SUBJECTS[k % len(SUBJECTS)], "degree": "bachelor", "title": "intermediate",
+                "backbone_level": "county" if bb else ("school" if k % 3 == 0 else "none"),
+                "years_at_school": int(rng.integers(1, 14)),
+                # A few near retirement (age 57) and a few flagged ineligible by the bureau.
+                "birth_year": YEAR - (57 if k % 7 == 6 else int(rng.integers(28, 50))),
+                "is_certified": True, "is_rotation_eligible": k % 9 != 8,
+            })
+    t = pl.DataFrame(teachers)
+    sections = (t.group_by("school_id").agg(
+        teachers=pl.len(), backbone_teachers=(pl.col("backbone_level") == "county").sum(),
+        degree_teachers=pl.len(), pe_art_teachers=pl.col("subject").is_in(["体育", "音乐"]).sum(),
+        certified_teachers=pl.len())
+        .with_columns(year=pl.lit(YEAR), stage=pl.lit("primary"), students=pl.lit(400), classes=pl.lit(10)))
+    facilities = pl.DataFrame({"year": YEAR, "school_id": [_sid(i) for i in range(4)],
+                               "teaching_area_m2": 3000.0, "sports_area_m2": 4000.0,
+                               "equipment_value_yuan": 1.0e6, "multimedia_rooms": 12})
+    schools = pl.DataFrame({"school_id": [_sid(i) for i in range(4)],
+                            "school_name": [f"轮岗测试学校{i}" for i in range(4)], "county_code": COUNTY,
+                            "school_type": "primary", "ownership": "public", "locale": "town",
+                            "latitude": [c[0] for c in COORDS], "longitude": [c[1] for c in COORDS]})
+    return Dataset.from_frames({"counties": pl.DataFrame({"county_code": [COUNTY], "county_name": ["轮岗县"]}),
+                                "schools": schools, "sections": sections, "facilities": facilities,
+                                "teachers": t})
+
+
+def _eligible_by_hand(t: pl.DataFrame, params: dict) -> pl.DataFrame:
+    el = params["eligibility"]
+    return t.filter(pl.col("is_rotation_eligible")
+                    & (pl.col("years_at_school") >= el["min_years_at_school"])
+                    & (YEAR - pl.col("birth_year") <= el["retirement_age"] - el["years_before_retirement"]))
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    dl = math.radians(b[1] - a[1])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def test_rotation_list_meets_every_rule() -> None:
+    ds = _county()
+    params = load_params()
+    plan = rotate_teachers(ds, COUNTY, YEAR)
+    out = plan.to_json()
+    t = ds.get("teachers")
+    elig = _eligible_by_hand(t, params)
+    moves = out["moves"]
+    min_share, bb_share, _ = standard_shares(YEAR)
+    assert out["status"] == "optimal"
+    assert out["eligible_teachers"] == elig.height
+    # ≥ 10 % of the eligible rotate, ≥ 20 % of the rotated are county-level or higher backbone.
+    assert len(moves) >= math.ceil(min_share * elig.height)
+    level = dict(zip(t["teacher_id"], t["backbone_level"]))
+    n_bb = sum(level[m["teacher_id"]] in ("county", "city", "province", "national") for m in moves)
+    assert n_bb >= bb_share * len(moves)
+    # Only eligible teachers, each once, from their own school to another school.
+    ok = set(elig["teacher_id"])
+    home = dict(zip(t["teacher_id"], t["school_id"]))
+    assert all(m["teacher_id"] in ok for m in moves)
+    assert len({m["teacher_id"] for m in moves}) == len(moves)
+    assert all(m["from_school_id"] == home[m["teacher_id"]] != m["to_school_id"] for m in moves)
+    # Travel within the limit; the far school takes no part.
+    idx = {_sid(i): i for i in range(4)}
+    for m in moves:
+        assert _km(COORDS[idx[m["from_school_id"]]], COORDS[idx[m["to_school_id"]]]) <= params["limits"]["max_km"]
+    assert _sid(3) not in {m["from_school_id"] for m in moves} | {m["to_school_id"] for m in moves}
+    # Subject and headcount balance per school.
+    subj = dict(zip(t["teacher_id"], t["subject"]))
+    for s in idx:
+        for sub in SUBJECTS:
+            gin = sum(1 for m in moves if m["to_school_id"] == s and subj[m["teacher_id"]] == sub)
+            gout = sum(1 for m in moves if m["from_school_id"] == s and subj[m["teacher_id"]] == sub)
+            assert abs(gin - gout) <= params["limits"]["subject_balance"]
+        net = sum(m["to_school_id"] == s for m in moves) - sum(m["from_school_id"] == s for m in moves)
+        assert abs(net) <= params["limits"]["headcount_balance"]
+    # Toward the school that needs backbone teachers: school 1 gains backbone teachers net.
+    bb_in = sum(1 for m in moves if m["to_school_id"] == _sid(1) and level[m["teacher_id"]] == "county")
+    bb_out = sum(1 for m in moves if m["from_school_id"] == _sid(1) and level[m["teacher_id"]] == "county")
+    assert bb_in - bb_out >= 1
+    assert out["shortfall_after"]["backbone"] < out["shortfall_before"]["backbone"]
+    # The planner's own check agrees, and the explanation names the rule's source.
+    assert all(c["passed"] for c in out["checks"])
+    assert any("教督〔2017〕6号" in line for line in out["explanation_zh"])
+
+
+def test_higher_share_is_honoured_and_lower_refused() -> None:
+    ds = _county()
+    plan = rotate_teachers(ds, COUNTY, YEAR, share=0.15)
+    assert plan.moves.height >= math.ceil(0.15 * plan.eligible)
+    with pytest.raises(RotationError):
+        rotate_teachers(ds, COUNTY, YEAR, share=0.05)
+
+
+def test_impossible_distance_limit_is_reported() -> None:
+    ds = _county()
+    plan = rotate_teachers(ds, COUNTY, YEAR, params={"limits": {"max_km": 0.5}})
+    assert plan.status == "infeasible"
+    assert plan.moves.height == 0
+    assert any("无法排出" in line for line in plan.explanation_zh)
+
+
+def test_unknown_parameter_is_an_error() -> None:
+    with pytest.raises(RotationError):
+        load_params({"limits": {"max_kilometres": 3}})
