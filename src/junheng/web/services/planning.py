@@ -63,6 +63,7 @@ def target_year_default(data: DataService, county: str) -> int:
 
 def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any]:
     def run() -> dict[str, Any]:
+        from junheng.forecast import ForecastError
         from junheng.planners.investment.plan import PlanError, plan_county
 
         if county not in views.county_names(data):
@@ -70,7 +71,7 @@ def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any
         try:
             plan = plan_county(data.dataset(), county, target_year,
                                time_limit=PLAN_TIME_LIMIT_S).to_json()
-        except PlanError as exc:
+        except (PlanError, ForecastError) as exc:  # e.g. a future year without the history
             return {"error": str(exc)}
         return _shape(data, county, plan)
 
