@@ -71,3 +71,51 @@ def repair(problem: ZoneProblem, assign: np.ndarray, max_moves: int = 100_000) -
         r, c = np.unravel_index(np.argmin(delta), delta.shape)
         out[members[r]] = c
     return out
+
+
+def improve(problem: ZoneProblem, assign: np.ndarray, passes: int = 20) -> np.ndarray:
+    """Local search on a feasible plan: shift an area to a nearer school with room, or swap two
+    areas between schools when both still fit; best gains first, until nothing improves."""
+    out = assign.copy()
+    demand = problem.demand
+    cap = problem.capacity
+    dist = np.where(problem.allowed, problem.dist_m, np.inf)
+    movable = np.nonzero(problem.fixed_unit < 0)[0]
+    near = np.argsort(dist, axis=1)[:, :6]
+    for _ in range(passes):
+        load = np.bincount(out, weights=demand, minlength=len(cap))
+        changed = False
+        cur_d = dist[movable, out[movable]]
+        gain = (cur_d[:, None] - dist[movable[:, None], near[movable]]) * demand[movable, None]
+        rows, cols = np.nonzero(gain > 1e-9)
+        order = np.argsort(-gain[rows, cols])
+        for r, c in zip(rows[order], cols[order]):
+            a = movable[r]
+            v = near[a, c]
+            u = out[a]
+            if u == v or dist[a, v] >= dist[a, u]:
+                continue
+            if load[v] + demand[a] <= cap[v] + 1e-9:
+                out[a] = v
+                load[v] += demand[a]
+                load[u] -= demand[a]
+                changed = True
+                continue
+            # Swap with an area b of v that may go to u: both schools must still fit.
+            at_v = np.nonzero((out == v) & (problem.fixed_unit < 0))[0]
+            if len(at_v) == 0:
+                continue
+            fit = (load[v] - demand[at_v] + demand[a] <= cap[v] + 1e-9) & \
+                  (load[u] - demand[a] + demand[at_v] <= cap[u] + 1e-9)
+            delta = (dist[a, v] - dist[a, u]) * demand[a] + (dist[at_v, u] - dist[at_v, v]) * demand[at_v]
+            delta = np.where(fit, delta, np.inf)
+            b_i = int(np.argmin(delta))
+            if delta[b_i] < -1e-9:
+                b = at_v[b_i]
+                out[a], out[b] = v, u
+                load[v] += demand[a] - demand[b]
+                load[u] += demand[b] - demand[a]
+                changed = True
+        if not changed:
+            break
+    return out

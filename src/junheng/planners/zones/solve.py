@@ -393,6 +393,8 @@ def solve(problem: ZoneProblem) -> Solution:
     if not opts.splittable:
         cands = [heuristics.greedy(problem), _round_lp(problem, lp)]
         cands = [c for c in cands if _plan_ok(problem, c)]
+        if cands and not (opts.keep_current and opts.max_moved is not None):
+            cands = [heuristics.improve(problem, c) for c in cands]
         stats["heuristic_seconds"] = round(time.monotonic() - t0 - stats["lp_seconds"], 3)
         if cands:
             start_assign = min(cands, key=lambda c: plan_cost(problem, c))
