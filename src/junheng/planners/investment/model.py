@@ -91,7 +91,6 @@ def solve(
     parts: pl.DataFrame,
     rules: ResourceRules,
     costs: Costs,
-    extra_teaching_m2: np.ndarray | None = None,
     time_limit: float = 60.0,
 ) -> SolveResult:
     """Least-cost actions making every part pass the school rule and every CV hold."""
@@ -109,8 +108,6 @@ def solve(
     margin = solver_opts["cv_margin"]
 
     ys = np.column_stack([parts[ind.resource].to_numpy().astype(float) for ind in INDICATORS])
-    if extra_teaching_m2 is not None:
-        ys[:, 3] += share * extra_teaching_m2[s_of_r]
     thr = np.column_stack([
         np.array([rules.thresholds[ind.id][st] for st in stage]) for ind in INDICATORS
     ])

@@ -268,6 +268,20 @@ def _budget_by_year(budget: float | list[float] | dict[int, float] | None, years
     return {y: (values[i] if i < len(values) else 0.0) for i, y in enumerate(years)}
 
 
+def with_new_classrooms(ds_t: Dataset, year: int, parts: pl.DataFrame, rules: ResourceRules,
+                        costs: Costs) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The parts with the teaching area of the classrooms g05 forces already counted (they are
+    built whatever else the plan does), and the new classes per part."""
+    new_classes = classes_needed(ds_t.for_year(year), parts, rules.class_size_max)
+    per_school = new_classes.group_by("school_id").agg(
+        (pl.col("new_classes").sum() * costs.classroom_area_m2).alias("_room_m2"))
+    parts = (parts.join(per_school, on="school_id", how="left")
+             .with_columns(teaching_area_m2=pl.col("teaching_area_m2")
+                           + pl.col("_room_m2").fill_null(0.0) * pl.col("share"))
+             .drop("_room_m2"))
+    return parts, new_classes
+
+
 def plan_county(
     ds: Dataset,
     county: str,
@@ -297,16 +311,12 @@ def plan_county(
         notes.append("以下数据项有学校未填报，规划按 0 计并补足：" + "、".join(missing)
                      + " / unreported stocks planned as zero: " + ", ".join(missing))
 
-    new_classes = classes_needed(ds_t.for_year(target_year), parts, rules.class_size_max)
-    schools = np.unique(parts["school_id"].to_numpy())
-    per_school = new_classes.group_by("school_id").agg(pl.col("new_classes").sum())
-    add_cls = dict(zip(per_school["school_id"].to_list(), per_school["new_classes"].to_list()))
-    extra = np.array([add_cls.get(s, 0) for s in schools], dtype=float) * costs.classroom_area_m2
+    parts, new_classes = with_new_classrooms(ds_t, target_year, parts, rules, costs)
     if (new_classes["basis"] == "stage").any() and (new_classes["new_classes"] > 0).any():
         notes.append("部分学校没有与在校生一致的班级名单，增班数按全学段平均班额估算 / "
                      "classes estimated from stage totals where no matching class list")
 
-    res = model.solve(parts, rules, costs, extra_teaching_m2=extra, time_limit=time_limit)
+    res = model.solve(parts, rules, costs, time_limit=time_limit)
     before = _evaluate(ds_t, target_year, county, params)
     if res.objective is None:
         actions = _actions(parts, res, costs, new_classes.filter(pl.lit(False)))
