@@ -297,7 +297,10 @@ def plan_county(
     {year: amount} mapping; the plan is then spread over the years up to the target year.
     """
     costs = costs if isinstance(costs, Costs) else load_costs(costs)
-    rules = load_rules(target_year, params)
+    try:
+        rules = load_rules(target_year, params)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from None
     notes: list[str] = []
     if county not in ds.get("counties")["county_code"].to_list():
         raise PlanError(f"数据中没有区县 {county} / county {county} is not in the data")

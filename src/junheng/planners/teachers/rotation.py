@@ -166,7 +166,10 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     """This year's rotation list for ``county``. ``share`` raises the minimum share (never below
     the standard's)."""
     p = load_params(params)
-    min_share, bb_share, traces = standard_shares(year)
+    try:
+        min_share, bb_share, traces = standard_shares(year)
+    except ValueError as exc:
+        raise RotationError(str(exc)) from None
     if share is not None:
         if share < min_share:
             raise RotationError(f"轮岗比例不能低于标准的 {min_share:.0%} / share below the standard's {min_share:.0%}")
