@@ -27,10 +27,11 @@ def dataset(areas: list[tuple[str, float, float, int]],
         "school_id": [x[0] for x in schools], "school_name": [f"学校{x[0]}" for x in schools],
         "county_code": [COUNTY] * len(schools), "school_type": [stage] * len(schools),
         "ownership": ["public"] * len(schools), "latitude": [x[1] for x in schools],
-        "longitude": [x[2] for x in schools],
+        "longitude": [x[2] for x in schools], "locale": ["urban"] * len(schools),
     })
     sec = pl.DataFrame({"year": [year] * len(schools), "school_id": [x[0] for x in schools],
-                        "stage": [stage] * len(schools), "capacity": [x[3] for x in schools]})
+                        "stage": [stage] * len(schools), "capacity": [x[3] for x in schools],
+                        "students": [0] * len(schools)})
     frames = {"counties": pl.DataFrame({"county_code": [COUNTY], "county_name": ["甘州区"]}),
               "areas": a, "area_children": kids, "schools": s, "sections": sec}
     if current:

@@ -217,3 +217,28 @@ def test_problem_reads_classes_and_size_cap():
     prob = build_problem(ds.with_table("sections", sec), COUNTY, "primary", 2024,
                          ZoneOptions(school_size_cap=3000))
     assert prob.capacity.tolist() == [2250.0]
+
+
+def test_cli_json_geojson_xlsx(tmp_path):
+    from junheng.cli import main
+    from junheng.io.writers import write_dataset
+
+    a, b = "6207020001", "6207020002"   # the exchange format wants 10-digit school ids
+    ds = dataset(LINE, [(a, 0, 0.005, 100), (b, 0, 0.03, 200)],
+                 current={"1": a, "2": a, "3": b, "4": b})
+    data = tmp_path / "data"
+    write_dataset(ds, data)
+    for fmt in ("json", "geojson", "xlsx"):
+        out = tmp_path / f"plan.{fmt}"
+        rc = main(["zones", str(data), "--county", COUNTY, "--stage", "primary", "--year", "2024",
+                   "--keep-current", "--max-moved", "100", "--new-site", "N,0,0.02,30",
+                   "--format", fmt, "--out", str(out)])
+        assert rc == 0 and out.stat().st_size > 0
+    j = json.loads((tmp_path / "plan.json").read_text("utf-8"))
+    assert j["status"] == "optimal" and j["check"]["ok"]
+    assert sum(s["assigned"] for s in j["schools"]) == 160
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "plan.xlsx")
+    assert wb.sheetnames[:2] == ["片区分配", "学校负荷"]
+    assert wb["片区分配"]["A1"].value == "片区编码"
