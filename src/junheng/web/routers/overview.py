@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from junheng.web.access import Permission, User
 from junheng.web.deps import DataDep, TDep, require
 from junheng.web.i18n import Translator
-from junheng.web.services.data import DataService
 from junheng.web.services import views
+from junheng.web.services.data import DataService
 from junheng.web.templating import render, render_fragment
 
 router = APIRouter(tags=["overview"])
