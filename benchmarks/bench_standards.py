@@ -186,7 +186,9 @@ def pandas_resources(tables: dict, rules: dict) -> tuple:  # type: ignore[type-a
     import numpy as np
     import pandas as pd
 
-    schools, sec, fac = tables["schools"], tables["sections"], tables["facilities"]
+    schools = tables["schools"]
+    sec = tables["sections"][tables["sections"]["year"] == 2024]
+    fac = tables["facilities"][tables["facilities"]["year"] == 2024].drop(columns=["year"])
     df = sec.merge(schools[["school_id", "county_code", "school_type", "ownership"]], on="school_id")
     df = df[df["school_type"].isin(rules["types"]) & (df["ownership"] == "public")].copy()
     w = pd.DataFrame([(t, s, v) for t, d in rules["weights"].items() for s, v in d.items()],
@@ -248,8 +250,25 @@ def pandas_rules() -> dict:  # type: ignore[type-arg]
 # ----------------------------------------------------------------------------- children
 
 
-def _maxrss_mb() -> float:
+def _status_mb(field: str) -> float:
+    """VmHWM (peak) or VmRSS (now) of this process from /proc, in MB. ru_maxrss is not used:
+    Linux carries it over from the parent through fork + exec, so a child would report the
+    parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _maxrss_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
@@ -274,7 +293,7 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
 
         tables = {t: pd.read_parquet(pq / f"{t}.parquet") for t in ("schools", "sections", "facilities")}
         rules = pandas_rules()
-        before = _maxrss_mb()
+        before = _rss_mb()
         for _ in range(runs):
             t = time.perf_counter()
             schools, cvs = pandas_resources(tables, rules)
@@ -282,8 +301,10 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
         schools.to_parquet(Path(folder) / "pandas_schools.parquet")
         cvs.to_parquet(Path(folder) / "pandas_cvs.parquet")
         return {"times": times, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb()}
-    ds = Dataset.from_frames({p.stem: pl.read_parquet(p) for p in pq.glob("*.parquet")})
-    before = _maxrss_mb()
+    wanted = None if mode == "evaluate" else {"schools", "sections", "facilities"}
+    ds = Dataset.from_frames({p.stem: pl.read_parquet(p) for p in pq.glob("*.parquet")
+                              if wanted is None or p.stem in wanted})
+    before = _rss_mb()
     if mode == "polars-resources":
         from junheng.standards.cv import county_stage_cvs
         from junheng.standards.loader import load_standard
@@ -373,12 +394,12 @@ def main() -> None:
         for mode, runs in (("evaluate", args.runs), ("polars-resources", args.runs),
                            ("pandas-resources", args.runs), ("load+evaluate", args.load_runs)):
             res[mode] = run_child(mode, tmp, runs)
-        print(f"{'measurement':34} {'median s':>9} {'min s':>8} {'runs':>5} {'peak RSS MB':>12} {'data RSS MB':>12}")
+        print(f"{'measurement':34} {'median s':>9} {'min s':>8} {'runs':>5} {'peak RSS MB':>12} {'RSS with data MB':>17}")
         for mode, r in res.items():
             ts = r["times"]
             before = f"{r['rss_before_mb']:.0f}" if r["rss_before_mb"] is not None else "—"
             print(f"{mode:34} {statistics.median(ts):9.3f} {min(ts):8.3f} {len(ts):5d} "
-                  f"{r['peak_rss_mb']:12.0f} {before:>12}")
+                  f"{r['peak_rss_mb']:12.0f} {before:>17}")
         ratio = statistics.median(res["pandas-resources"]["times"]) / statistics.median(res["polars-resources"]["times"])
         ratio_full = statistics.median(res["pandas-resources"]["times"]) / statistics.median(res["evaluate"]["times"])
         print(f"\nspeed ratio pandas / polars (resource rules, like for like): {ratio:.1f}x")

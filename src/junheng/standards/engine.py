@@ -171,7 +171,7 @@ class Evaluation:
             return []
         judged = [i for i in std.indicators if i.rule is not None]
         f64 = [c for c, t in self.schools.schema.items() if t == pl.Float64]
-        frame = self.schools.with_columns(
+        frame = self.schools.sort("county_code", "school_id", "stage").with_columns(
             [pl.col(c).fill_nan(None).round(6) for c in f64]
         )
         prep: list[pl.Expr] = []
@@ -322,7 +322,7 @@ def school_stage_table(
     std = load_standard(standard_id)
     rules = ResolvedRules(std, evaluation_date(year), params)
     table, _ = build_school_table(ds.for_year(year), std, rules, county)
-    return table
+    return table.sort("county_code", "school_id", "stage")
 
 
 def evaluate(

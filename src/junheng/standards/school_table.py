@@ -98,13 +98,13 @@ def build_school_table(
     """(evaluated school-stage rows with resources and indicator verdicts, excluded rows with
     ``reason``). ``ds`` must already be restricted to the year; ``sections`` is
     ``scoped_sections(ds, standard, county)`` when the caller already has it."""
-    sec = sections if sections is not None else scoped_sections(ds, standard, county)
+    sec_df = sections if sections is not None else scoped_sections(ds, standard, county)
+    # One lazy query for both outputs, so Polars plans the joins and windows once.
+    sec = sec_df.lazy()
     weights = rules.value("split_weights") or {}
-    wf = _weights_frame(weights)
-    fac = ds.get("facilities").select("school_id", *STOCK_COLUMNS)
-    # One facilities row per school and year is the format's key; a duplicate would double
-    # the stocks silently, so keep the first and let validation report it.
-    fac = fac.unique(subset=["school_id"], keep="first", maintain_order=False)
+    wf = _weights_frame(weights).lazy()
+    # One facilities row per school and year is the format's key (enforced on import).
+    fac = ds.get("facilities").lazy().select("school_id", *STOCK_COLUMNS)
 
     scoped = sec.filter(pl.col("in_scope"))
     default_w = by_key("stage", _DEFAULT_STAGE_WEIGHT).fill_null(1.0)
@@ -113,10 +113,12 @@ def build_school_table(
     )
     wp = pl.col("weight") * pl.col("students").cast(pl.Float64)
     scoped = scoped.with_columns(
-        stock_share=pl.when(
-            pl.col("students").is_null().any().over("school_id") | (wp.sum().over("school_id") <= 0)
-        ).then(None).otherwise(wp / wp.sum().over("school_id"))
-    )
+        _wsum=wp.sum().over("school_id"),
+        _any_null=pl.col("students").is_null().any().over("school_id"),
+    ).with_columns(
+        stock_share=pl.when(pl.col("_any_null") | (pl.col("_wsum") <= 0)).then(None)
+        .otherwise(wp / pl.col("_wsum"))
+    ).drop("_wsum", "_any_null")
     scoped = scoped.join(fac, on="school_id", how="left").with_columns(
         [(pl.col(c).cast(pl.Float64) * pl.col("stock_share")).alias(c) for c in STOCK_COLUMNS]
         + [pl.col(c).cast(pl.Float64) for c in TEACHER_COLUMNS]
@@ -149,10 +151,11 @@ def build_school_table(
     )
     table = table.with_columns(pl.col("students").cast(pl.Int64))
     table = _add_indicators(table, standard, rules)
-    return table.sort("county_code", "school_id", "stage"), excluded
+    table_df, excluded_df = pl.collect_all([table, excluded])
+    return table_df, excluded_df
 
 
-def _add_indicators(table: pl.DataFrame, standard: Standard, rules: ResolvedRules) -> pl.DataFrame:
+def _add_indicators(table: pl.LazyFrame, standard: Standard, rules: ResolvedRules) -> pl.LazyFrame:
     p = pl.col("students").cast(pl.Float64)
     values = [
         (pl.col(ind.numerator) * ind.scale / p).alias(ind.id) for ind in standard.indicators
