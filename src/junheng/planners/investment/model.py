@@ -130,13 +130,13 @@ def solve(
     lower_loss = np.zeros((n, 7))
     for kind in TEACHER_KINDS:
         j = _TEACHER_INDICATOR[kind]
-        h = b.add_vars(f"hire_{kind}", keys_r, 0, max_h, hire_cost[kind], integer=True)
+        hv = b.add_vars(f"hire_{kind}", keys_r, 0, max_h, hire_cost[kind], integer=True)
         mi = b.add_vars(f"move_in_{kind}", keys_r, 0, max_h, unit["move_teacher_yuan"], integer=True)
         mo_ub = np.floor(ys[:, j] * out_share + 1e-9)
         mo = b.add_vars(f"move_out_{kind}", keys_r, 0, mo_ub, 0.0, integer=True)
-        tvars[kind] = (h, mi, mo)
+        tvars[kind] = (hv, mi, mo)
         rows = np.concatenate([np.arange(n)] * 3)
-        cols = np.concatenate([h, mi, mo])
+        cols = np.concatenate([hv, mi, mo])
         vals = np.concatenate([np.ones(n), np.ones(n), -np.ones(n)])
         delta[j] = sp.csr_matrix((vals, (rows, cols)), shape=(n, 0 + b.n_cols + 0))
         movable = np.zeros(n)
@@ -282,7 +282,7 @@ def solve(
     rounds = 0
     status = "infeasible"
     x = None
-    bound = objective = None
+    bound = None
     cv_after: dict[tuple[str, str], float] = {}
     while True:
         h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.1))
@@ -298,7 +298,6 @@ def solve(
             x = None
             break
         x = np.asarray(h.getSolution().col_value)
-        objective = info.objective_function_value
         bound = info.mip_dual_bound
         violated = separate(x, margin / 2, cv_after)
         hit_time = ms == highspy.HighsModelStatus.kTimeLimit
@@ -330,11 +329,10 @@ def solve(
         # search much harder for a difference of a few hundred 元 per school.
         result.facilities[:, c] = np.round(vals) if j == 6 else np.ceil(vals * 100 - 1e-6) / 100
     result.facilities = np.maximum(result.facilities, 0)
-    result.objective = float(objective)
     result.met_after = xr[met]
     cost = actual_cost(result, costs)
     result.objective = cost
-    result.gap = 0.0 if cost <= 0 else max(0.0, (cost - float(bound)) / cost)
+    result.gap = 0.0 if cost <= 0 or bound is None else max(0.0, (cost - float(bound)) / cost)
     if result.status == "optimal" and result.gap > max(solver_opts["mip_rel_gap"], 1e-4):
         result.status = "feasible"
     return result

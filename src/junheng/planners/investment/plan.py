@@ -170,16 +170,16 @@ def _actions(parts: pl.DataFrame, res: model.SolveResult, costs: Costs,
                  ("buy_equipment_yuan", "equipment_yuan_per_yuan"),
                  ("add_multimedia_rooms", "multimedia_room_yuan")]
     for c, (kind, key) in enumerate(fac_kinds):
-        for s in np.flatnonzero(res.facilities[:, c] > 0):
-            q = float(res.facilities[s, c])
-            sid = res.schools[s]
+        for si in np.flatnonzero(res.facilities[:, c] > 0):
+            amount = float(res.facilities[si, c])
+            sid = res.schools[si]
             rows.append({"school_id": sid, "stage": single.get(sid), "kind": kind,
-                         "quantity": int(q) if kind == "add_multimedia_rooms" else round(q, 2),
-                         "unit": KIND_UNITS[kind], "cost_yuan": round(q * unit[key], 2)})
-    for r in new_classes.filter(pl.col("new_classes") > 0).to_dicts():
-        rows.append({"school_id": r["school_id"], "stage": r["stage"], "kind": "add_classrooms",
-                     "quantity": int(r["new_classes"]), "unit": "间",
-                     "cost_yuan": int(r["new_classes"]) * unit["classroom_yuan"]})
+                         "quantity": int(amount) if kind == "add_multimedia_rooms" else round(amount, 2),
+                         "unit": KIND_UNITS[kind], "cost_yuan": round(amount * unit[key], 2)})
+    for nc in new_classes.filter(pl.col("new_classes") > 0).to_dicts():
+        rows.append({"school_id": nc["school_id"], "stage": nc["stage"], "kind": "add_classrooms",
+                     "quantity": int(nc["new_classes"]), "unit": "间",
+                     "cost_yuan": int(nc["new_classes"]) * unit["classroom_yuan"]})
     schema = {"school_id": pl.Utf8, "stage": pl.Utf8, "kind": pl.Utf8, "quantity": pl.Float64,
               "unit": pl.Utf8, "cost_yuan": pl.Float64, "from_school_id": pl.Utf8, "distance_km": pl.Float64}
     frame = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
@@ -198,16 +198,11 @@ def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Datas
     last = max(years)
     if target_year < last:
         raise PlanError(f"数据中没有 {target_year} 学年 / no data for school year {target_year}")
-    try:
-        from junheng.forecast import project_dataset
-    except ImportError:  # pragma: no cover - forecast is part of the package
-        project_dataset = None
-    if project_dataset is not None:
-        notes.append(f"{target_year} 学年学生数为预测值（由 {last} 学年数据推算），其余办学条件沿用 {last} 学年 / "
-                     f"students of {target_year} are projected from {last}; other stocks carried forward")
-        return project_dataset(ds, target_year), last
-    notes.append(f"无法预测，按 {last} 学年数据规划 / no projection available: planned on {last} data")
-    return ds.with_table("sections", ds.get("sections")), last
+    from junheng.forecast import project_dataset
+
+    notes.append(f"{target_year} 学年学生数为预测值（由 {last} 学年数据推算），其余办学条件沿用 {last} 学年 / "
+                 f"students of {target_year} are projected from {last}; other stocks carried forward")
+    return project_dataset(ds, target_year), last
 
 
 def _unattainable_json(parts: pl.DataFrame, items: list[model.Unattainable],

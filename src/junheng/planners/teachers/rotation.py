@@ -205,21 +205,21 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
         arcs += [(ti, int(d), round(float(dist[src, d]))) for d in ok]
 
     m = cp_model.CpModel()
-    go = [m.NewBoolVar(f"go[{cand['teacher_id'][a[0]]},{parts['school_id'][a[1]]}]") for a in arcs]
+    go = [m.new_bool_var(f"go[{cand['teacher_id'][a[0]]},{parts['school_id'][a[1]]}]") for a in arcs]
     by_teacher: dict[int, list[int]] = {}
     into: dict[int, list[int]] = {}
     for k, (ti, d, _) in enumerate(arcs):
         by_teacher.setdefault(ti, []).append(k)
         into.setdefault(d, []).append(k)
     for ti, ks in by_teacher.items():
-        m.Add(sum(go[k] for k in ks) <= 1).WithName(f"one_destination[{cand['teacher_id'][ti]}]")
+        m.add(sum(go[k] for k in ks) <= 1).with_name(f"one_destination[{cand['teacher_id'][ti]}]")
     total = sum(go) if go else 0
-    m.Add(total >= required).WithName("min_share")
-    m.Add(total <= max_rot).WithName("max_share")
+    m.add(total >= required).with_name("min_share")
+    m.add(total <= max_rot).with_name("max_share")
     bb = cand["is_backbone"].to_numpy()
     # ≥ 20 % backbone among the rotated, exactly in integers: 100·Σ backbone ≥ 20·Σ all.
     pct = round(bb_share * 100)
-    m.Add(sum(100 * go[k] for k, a in enumerate(arcs) if bb[a[0]]) >= pct * total).WithName("backbone_share")
+    m.add(sum(100 * go[k] for k, a in enumerate(arcs) if bb[a[0]]) >= pct * total).with_name("backbone_share")
 
     subj = cand["subject"].fill_null("").to_list()
     flags = {"backbone": bb, "degree": cand["is_degree"].to_numpy(), "pe_art": cand["is_pe_art"].to_numpy()}
@@ -233,33 +233,33 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
         ins, outs = into.get(j, []), out_of.get(j, [])
         inflow = sum(go[k] for k in ins)
         outflow = sum(go[k] for k in outs)
-        m.Add(outflow <= math.floor(limits["max_out_share"] * staff[j] + 1e-9)).WithName(f"max_out[{j}]")
-        m.Add(inflow - outflow <= limits["headcount_balance"]).WithName(f"headcount_hi[{j}]")
-        m.Add(outflow - inflow <= limits["headcount_balance"]).WithName(f"headcount_lo[{j}]")
+        m.add(outflow <= math.floor(limits["max_out_share"] * staff[j] + 1e-9)).with_name(f"max_out[{j}]")
+        m.add(inflow - outflow <= limits["headcount_balance"]).with_name(f"headcount_hi[{j}]")
+        m.add(outflow - inflow <= limits["headcount_balance"]).with_name(f"headcount_lo[{j}]")
         for s in {subj[arcs[k][0]] for k in ins + outs}:
             si = sum(go[k] for k in ins if subj[arcs[k][0]] == s)
             so = sum(go[k] for k in outs if subj[arcs[k][0]] == s)
-            m.Add(si - so <= limits["subject_balance"]).WithName(f"subject_hi[{j},{s}]")
-            m.Add(so - si <= limits["subject_balance"]).WithName(f"subject_lo[{j},{s}]")
+            m.add(si - so <= limits["subject_balance"]).with_name(f"subject_hi[{j},{s}]")
+            m.add(so - si <= limits["subject_balance"]).with_name(f"subject_lo[{j},{s}]")
         for kind in KINDS:
             have = int(parts[f"{kind}_teachers"][j] or 0)
             need = int(parts[f"need__{kind}"][j] or 0)
             shortfall_before[kind] = shortfall_before.get(kind, 0) + max(0, need - have)
             f = flags[kind]
             gain = sum(go[k] for k in ins if f[arcs[k][0]]) - sum(go[k] for k in outs if f[arcs[k][0]])
-            sv = m.NewIntVar(0, max(need, 0), f"short[{kind},{j}]")
-            m.Add(sv >= need - have - gain).WithName(f"shortfall[{kind},{j}]")
+            sv = m.new_int_var(0, max(need, 0), f"short[{kind},{j}]")
+            m.add(sv >= need - have - gain).with_name(f"shortfall[{kind},{j}]")
             short_vars.append(sv)
-    m.Minimize(obj["shortfall_weight"] * sum(short_vars)
+    m.minimize(obj["shortfall_weight"] * sum(short_vars)
                + sum(a[2] * go[k] for k, a in enumerate(arcs)) + obj["per_move_weight"] * total)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(p["solver"]["time_limit_s"])
     solver.parameters.num_workers = int(p["solver"]["workers"])
     solver.parameters.random_seed = 0
-    st = solver.Solve(m)
+    st = solver.solve(m)
     status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
               cp_model.INFEASIBLE: "infeasible"}.get(st, "unknown")
-    chosen = [k for k in range(len(arcs)) if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.Value(go[k])]
+    chosen = [k for k in range(len(arcs)) if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.value(go[k])]
     rows = []
     names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
     for k in chosen:
@@ -279,8 +279,8 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     after = _shortfall_after(parts, moves)
     checks = check_rotation(moves, tt, parts, p, min_share, bb_share, year)
     plan = RotationPlan(county, year, status, moves, n_elig, required, bb_share,
-                        solver.ObjectiveValue() if chosen else None,
-                        solver.BestObjectiveBound() if chosen else None,
+                        solver.objective_value if chosen else None,
+                        solver.best_objective_bound if chosen else None,
                         shortfall_before, after, checks, [], p, parts)
     plan.explanation_zh = _explain(plan, p, min_share, traces, tt)
     return plan
