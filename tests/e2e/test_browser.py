@@ -133,6 +133,11 @@ def test_first_session(browser, site, screenshots: Path) -> None:  # type: ignor
             f"a[href^='/school/{site['school_id']}']")).first
         assert "未达标" not in row.inner_text()
         shot("10-county-after")
+        # The year picker swaps the page content in place with htmx and keeps the URL.
+        previous = str(int(site["year"]) - 1)
+        page.select_option("select[name=year]", previous)
+        page.wait_for_url(f"**year={previous}*")
+        assert f"{previous}—{int(previous) + 1}" in page.locator("main").inner_text()
 
         page.goto(f"{base}/forecast?county={site['county']}")
         page.wait_for_selector("#forecast-chart canvas")
