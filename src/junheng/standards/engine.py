@@ -101,6 +101,7 @@ class Evaluation:
     def _stage_json(self) -> dict[str, dict[str, Any]]:
         """county → stage → stage block."""
         std = self.standard
+        judged = any(i.rule is not None for i in std.indicators)
         out: dict[str, dict[str, Any]] = {}
         ind_rows: dict[tuple[str, str], dict[str, Any]] = {}
         limit_rule = "cv_limit" if "cv_limit" in std.params else (
@@ -147,8 +148,9 @@ class Evaluation:
             key = (r["county_code"], r["stage"])
             out.setdefault(r["county_code"], {})[r["stage"]] = {
                 "schools_evaluated": r["schools_evaluated"],
-                "schools_passed": r["schools_passed"],
-                "schools_not_reported": r["schools_not_reported"],
+                # 2012 has no school thresholds, so no school "passes" or "fails".
+                "schools_passed": r["schools_passed"] if judged else None,
+                "schools_not_reported": r["schools_not_reported"] if judged else None,
                 "students": r["students"],
                 "composite_cv": _num(r["composite_cv"]),
                 "composite_cv_limit": _num(r["composite_cv_limit"]),
@@ -160,7 +162,9 @@ class Evaluation:
         for (cc, stage), b in bands.items():
             block = out.setdefault(cc, {}).setdefault(stage, {})
             block.setdefault("class_bands", b)
-        return out
+        order = {s: i for i, s in enumerate(std.stages)}
+        return {cc: dict(sorted(v.items(), key=lambda kv: order.get(kv[0], 99)))
+                for cc, v in out.items()}
 
     def school_records(self) -> list[dict[str, Any]]:
         """One record per evaluated school × stage, with indicator verdicts, traces and
