@@ -275,18 +275,20 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
     from junheng.domain.dataset import Dataset
 
     times: list[float] = []
+    cpu: list[float] = []
     extra: dict = {}  # type: ignore[type-arg]
     if mode == "load+evaluate":
         from junheng.io.source import load_dataset
         from junheng.standards.engine import evaluate
 
         for _ in range(runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             ds = load_dataset(str(Path(folder) / "csv"))
             evaluate(ds, "quality-balance-2017", 2024)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             del ds
-        return {"times": times, "rss_before_mb": None, "peak_rss_mb": _maxrss_mb()}
+        return {"times": times, "cpu": cpu, "rss_before_mb": None, "peak_rss_mb": _maxrss_mb()}
     pq = Path(folder) / "parquet"
     if mode.startswith("pandas"):
         import pandas as pd
@@ -295,12 +297,13 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
         rules = pandas_rules()
         before = _rss_mb()
         for _ in range(runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             schools, cvs = pandas_resources(tables, rules)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         schools.to_parquet(Path(folder) / "pandas_schools.parquet")
         cvs.to_parquet(Path(folder) / "pandas_cvs.parquet")
-        return {"times": times, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb()}
+        return {"times": times, "cpu": cpu, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb()}
     wanted = None if mode == "evaluate" else {"schools", "sections", "facilities"}
     ds = Dataset.from_frames({p.stem: pl.read_parquet(p) for p in pq.glob("*.parquet")
                               if wanted is None or p.stem in wanted})
@@ -313,25 +316,27 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
 
         std = load_standard("quality-balance-2017")
         for _ in range(runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             rules = ResolvedRules(std, evaluation_date(2024))
             table, _ = build_school_table(ds.for_year(2024), std, rules)
-            stats = county_stage_cvs(table, std.indicators)
+            county_stage_cvs(table, std.indicators)
             times.append(time.perf_counter() - t)
-        return {"times": times, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb()}
+            cpu.append(time.process_time() - c)
+        return {"times": times, "cpu": cpu, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb()}
     from junheng.standards.engine import evaluate
 
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         ev = evaluate(ds, "quality-balance-2017", 2024)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     ev.schools.select("school_id", "stage", "passed").write_parquet(Path(folder) / "polars_schools.parquet")
     ev.county_indicators.select("county_code", "stage", "indicator", "cv", "cv_passed").write_parquet(
         Path(folder) / "polars_cvs.parquet")
     extra["counties_passed"] = sum(1 for c in ev.counties if c["passed"])
     extra["schools_evaluated"] = ev.schools.height
     extra["schools_passed"] = int(ev.schools["passed"].sum())
-    return {"times": times, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb(), **extra}
+    return {"times": times, "cpu": cpu, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb(), **extra}
 
 
 def run_child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
@@ -394,15 +399,20 @@ def main() -> None:
         for mode, runs in (("evaluate", args.runs), ("polars-resources", args.runs),
                            ("pandas-resources", args.runs), ("load+evaluate", args.load_runs)):
             res[mode] = run_child(mode, tmp, runs)
-        print(f"{'measurement':34} {'median s':>9} {'min s':>8} {'runs':>5} {'peak RSS MB':>12} {'RSS with data MB':>17}")
+        print(f"{'measurement':26} {'median s':>9} {'min s':>8} {'CPU s':>7} {'runs':>5} {'peak RSS MB':>12} {'RSS with data MB':>17}")
         for mode, r in res.items():
             ts = r["times"]
             before = f"{r['rss_before_mb']:.0f}" if r["rss_before_mb"] is not None else "—"
-            print(f"{mode:34} {statistics.median(ts):9.3f} {min(ts):8.3f} {len(ts):5d} "
+            print(f"{mode:26} {statistics.median(ts):9.3f} {min(ts):8.3f} {statistics.median(r['cpu']):7.2f} {len(ts):5d} "
                   f"{r['peak_rss_mb']:12.0f} {before:>17}")
         ratio = statistics.median(res["pandas-resources"]["times"]) / statistics.median(res["polars-resources"]["times"])
         ratio_full = statistics.median(res["pandas-resources"]["times"]) / statistics.median(res["evaluate"]["times"])
-        print(f"\nspeed ratio pandas / polars (resource rules, like for like): {ratio:.1f}x")
+        load = os.getloadavg()[0]
+        print(f"\nload average during the run: {load:.1f} on {os.cpu_count()} cpus (wall times are "
+              "sensitive to other processes; min and CPU columns less so)")
+        ratio_min = min(res["pandas-resources"]["times"]) / min(res["polars-resources"]["times"])
+        print(f"speed ratio pandas / polars (resource rules, like for like): {ratio:.1f}x "
+              f"median, {ratio_min:.1f}x best run")
         print(f"speed ratio pandas resource rules / full polars evaluate:     {ratio_full:.1f}x")
         e = res["evaluate"]
         print(f"evaluate: {e['schools_evaluated']:,} school-stages evaluated, {e['schools_passed']:,} "
