@@ -36,8 +36,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/school/{school_id}/people"): (COUNTY | {"clerk"}, COUNTY),
     ("GET", "/school/{school_id}/edit"): ({"city", "ganzhou", "clerk"}, {"city", "ganzhou"}),
     ("POST", "/school/{school_id}/edit"): ({"city", "ganzhou", "clerk"}, {"city", "ganzhou"}),
-    ("GET", "/data"): ({"city"}, {"city"}),
-    ("POST", "/data/upload"): ({"city"}, {"city"}),
+    ("GET", "/data"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("POST", "/data/upload"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    # The staged upload here is the city administrator's: nobody else may see or confirm it.
     ("GET", "/data/uploads/{upload_id}"): ({"city"}, {"city"}),
     ("POST", "/data/uploads/{upload_id}/confirm"): ({"city"}, {"city"}),
     ("GET", "/data/template.xlsx"): (STAFF, STAFF),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
+
 from junheng.standards.engine import evaluate
 from tests.web import tiny
 from tests.web.conftest import Site, csrf_from
@@ -120,3 +122,45 @@ def test_edit_form_validates_like_an_upload(site: Site) -> None:
                                             "sections.primary.capacity": ""})
     again = c.get("/api/school/6207020002?year=2024").json()
     assert again["sections"][0]["capacity"] is None
+
+
+def test_county_admin_imports_own_county_only(site: Site, tmp_path: Path) -> None:
+    from junheng.domain.dataset import Dataset
+    from junheng.io.writers import write_dataset
+    from tests.web.workbooks import boosted
+
+    full = boosted(tiny.build(), WEAK_SCHOOL, 2024)
+    c = site.login("linze")
+    token = csrf_from(c.get("/data").text)
+    # All six counties in the counties sheet: the other five are refused, nothing written.
+    write_dataset(full, tmp_path / "all.xlsx")
+    r = c.post("/data/upload", data={"csrf_token": token},
+               files={"file": ("all.xlsx", (tmp_path / "all.xlsx").read_bytes())},
+               follow_redirects=True)
+    assert "620702" in r.text and "不属于本区县" in r.text
+    assert 'id="confirm-import"' not in r.text
+    # A Ganzhou school's figures in Linze's workbook are refused too.
+    ganzhou = boosted(tiny.build(), "6207020002", 2024)
+    mixed = Dataset({**full.tables, "counties": full.get("counties").filter(
+        pl.col("county_code") == "620723"), "sections": pl.concat(
+        [full.get("sections"), ganzhou.get("sections")])})
+    write_dataset(mixed, tmp_path / "mixed.xlsx")
+    r = c.post("/data/upload", data={"csrf_token": token},
+               files={"file": ("mixed.xlsx", (tmp_path / "mixed.xlsx").read_bytes())},
+               follow_redirects=True)
+    assert "6207020002" in r.text and "不属于本区县" in r.text
+    # Only Linze's rows: accepted and imported.
+    own = Dataset({**full.tables, "counties": full.get("counties").filter(
+        pl.col("county_code") == "620723")})
+    write_dataset(own, tmp_path / "own.xlsx")
+    r = c.post("/data/upload", data={"csrf_token": token},
+               files={"file": ("own.xlsx", (tmp_path / "own.xlsx").read_bytes())},
+               follow_redirects=True)
+    assert 'id="confirm-import"' in r.text, r.text
+    assert c.post(r.url.path + "/confirm", data={"csrf_token": token}).status_code == 303
+    assert _school_status(site, WEAK_SCHOOL) == {"passed"}
+    # Ganzhou's administrator can neither see nor confirm Linze's upload.
+    g = site.login("ganzhou")
+    assert g.get(r.url.path).status_code == 403
+    assert g.post(r.url.path + "/confirm", headers={
+        "X-CSRF-Token": csrf_from(g.get("/data").text)}).status_code == 403

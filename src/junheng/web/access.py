@@ -46,7 +46,10 @@ _ALL_VIEW = {Permission.VIEW_COUNTY, Permission.VIEW_SCHOOL, Permission.VIEW_PER
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CITY_ADMIN: frozenset(Permission),
     Role.INSPECTOR: frozenset(_ALL_VIEW | {Permission.VIEW_CITY, Permission.VIEW_PLANNING}),
-    Role.COUNTY_ADMIN: frozenset(_ALL_VIEW | {Permission.EDIT_SCHOOL, Permission.VIEW_PLANNING}),
+    # A county administrator imports workbooks too, but only rows of the own county
+    # (checked row by row in services/scope.py).
+    Role.COUNTY_ADMIN: frozenset(_ALL_VIEW | {Permission.EDIT_SCHOOL, Permission.VIEW_PLANNING,
+                                              Permission.IMPORT_DATA}),
     Role.SCHOOL_CLERK: frozenset({Permission.VIEW_SCHOOL, Permission.VIEW_PERSONAL,
                                   Permission.EDIT_SCHOOL, Permission.DOWNLOAD_TEMPLATE}),
     Role.PARENT: frozenset(),

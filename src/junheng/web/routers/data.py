@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.web.access import Permission, User
-from junheng.web.deps import DataDep, EngineDep, SettingsDep, TDep, client_ip, require
+from junheng.web.deps import (
+    DataDep,
+    EngineDep,
+    Forbidden,
+    SettingsDep,
+    TDep,
+    client_ip,
+    require,
+)
 from junheng.web.services import audit, exports, uploads, views
 from junheng.web.templating import render
 
@@ -22,8 +30,8 @@ TemplateUser = Annotated[User, Depends(require(Permission.DOWNLOAD_TEMPLATE))]
 def data_home(request: Request, t: TDep, data: DataDep, engine: EngineDep,
               user: Importer) -> Response:
     return render(request, "data.html", t, {
-        "recent": uploads.recent(engine), "years": data.years(),
-        "counts": uploads.table_counts(data)})
+        "recent": uploads.recent(engine, user), "years": data.years(),
+        "counts": uploads.table_counts(data) if user.is_city_wide else []})
 
 
 @router.post("/data/upload")
@@ -32,8 +40,8 @@ async def upload(request: Request, t: TDep, data: DataDep, engine: EngineDep,
     content = await file.read(settings.upload_max_bytes + 1)
     if len(content) > settings.upload_max_bytes:
         return render(request, "data.html", t, {
-            "recent": uploads.recent(engine), "years": data.years(),
-            "counts": uploads.table_counts(data), "error": t("data.too_large")}, status_code=413)
+            "recent": uploads.recent(engine, user), "years": data.years(),
+            "counts": [], "error": t("data.too_large")}, status_code=413)
     staged = uploads.stage(engine, data, user, file.filename or "upload.xlsx", content)
     audit.record(engine, user, "upload", target=f"upload:{staged.id}",
                  detail={"file": staged.filename, "status": staged.status},
@@ -47,6 +55,8 @@ def upload_result(request: Request, upload_id: str, t: TDep, engine: EngineDep,
     staged = uploads.get(engine, upload_id)
     if staged is None:
         raise views.NotFound(upload_id)
+    if not uploads.visible_to(staged, user):
+        raise Forbidden()
     return render(request, "upload.html", t, {"u": staged})
 
 
@@ -56,7 +66,9 @@ def confirm(request: Request, upload_id: str, t: TDep, data: DataDep, engine: En
     staged = uploads.get(engine, upload_id)
     if staged is None:
         raise views.NotFound(upload_id)
-    outcome = uploads.import_staged(engine, data, staged)
+    if not uploads.visible_to(staged, user):
+        raise Forbidden()
+    outcome = uploads.import_staged(engine, data, staged, user)
     audit.record(engine, user, "import", target=f"upload:{upload_id}",
                  detail={"file": staged.filename, "ok": outcome.ok, "rows": outcome.counts},
                  ip=client_ip(request))

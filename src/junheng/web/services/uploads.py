@@ -17,16 +17,21 @@ from sqlalchemy.engine import Engine
 from junheng.domain.fields import registry
 from junheng.io.problems import Problem, ValidationFailed
 from junheng.web import models
-from junheng.web.access import User
+from junheng.web.access import Role, User
 from junheng.web.security import now
 from junheng.web.services.data import DataService
 
 ACCEPTED_SUFFIXES = (".xlsx",)
 
 
+def _scope(user: User) -> str | None:
+    return None if user.is_city_wide else user.county_code or "-"
+
+
 @dataclass
 class Staged:
     id: str
+    user_id: int
     filename: str
     status: str  # invalid | valid | imported
     created_at: datetime
@@ -42,9 +47,10 @@ class ImportOutcome:
     counts: dict[str, int]
 
 
-def _validate(engine: Engine, filename: str, content: bytes
+def _validate(engine: Engine, filename: str, content: bytes, county: str | None = None
               ) -> tuple[Any, list[Problem], list[Problem], bool]:
-    """(dataset or None, errors, warnings, truncated)."""
+    """(dataset or None, errors, warnings, truncated). With ``county``, every row must belong
+    to that county (a county administrator's upload)."""
     from junheng.io.db import known_keys
     from junheng.io.validate import read_dataset
 
@@ -66,6 +72,12 @@ def _validate(engine: Engine, filename: str, content: bytes
             return None, [Problem(filename, None, None, None,
                                   f"无法读取该文件：{type(exc).__name__}",
                                   f"cannot read this file: {type(exc).__name__}")], [], False
+    if county is not None:
+        from junheng.web.services.scope import scope_problems
+
+        outside = scope_problems(ds, engine, county, filename)
+        if outside:
+            return None, outside, [], False
     return ds, [], _renamed(warnings, filename), False
 
 
@@ -77,7 +89,7 @@ def _renamed(problems: list[Problem], filename: str) -> list[Problem]:
 def stage(engine: Engine, data: DataService, user: User, filename: str,
           content: bytes) -> Staged:
     filename = Path(filename).name[:200] or "upload.xlsx"
-    ds, errors, warnings, truncated = _validate(engine, filename, content)
+    ds, errors, warnings, truncated = _validate(engine, filename, content, _scope(user))
     counts = {tid: ds.get(tid).height for tid in ds} if ds is not None else {}
     summary = {"problems": [p.to_dict() for p in errors],
                "warnings": [p.to_dict() for p in warnings], "counts": counts,
@@ -96,25 +108,33 @@ def stage(engine: Engine, data: DataService, user: User, filename: str,
 def get(engine: Engine, upload_id: str) -> Staged | None:
     u = models.uploads
     with engine.connect() as conn:
-        row = conn.execute(select(u.c.id, u.c.filename, u.c.status, u.c.created_at, u.c.summary)
-                           .where(u.c.id == upload_id)).first()
+        row = conn.execute(select(u.c.id, u.c.user_id, u.c.filename, u.c.status, u.c.created_at,
+                                  u.c.summary).where(u.c.id == upload_id)).first()
     if row is None:
         return None
     summary = json.loads(row.summary or "{}")
-    return Staged(row.id, row.filename, row.status, row.created_at,
+    return Staged(row.id, row.user_id, row.filename, row.status, row.created_at,
                   summary.get("problems", []), summary.get("warnings", []),
                   summary.get("counts", {}), summary.get("truncated", False))
 
 
-def recent(engine: Engine, limit: int = 10) -> list[Staged]:
+def visible_to(staged: Staged, user: User) -> bool:
+    """A staged upload is seen and confirmed by whoever uploaded it, or a city administrator."""
+    return user.role == Role.CITY_ADMIN or staged.user_id == user.id
+
+
+def recent(engine: Engine, user: User, limit: int = 10) -> list[Staged]:
     u = models.uploads
+    q = select(u.c.id).order_by(u.c.created_at.desc()).limit(limit)
+    if user.role != Role.CITY_ADMIN:
+        q = q.where(u.c.user_id == user.id)
     with engine.connect() as conn:
-        ids = [r[0] for r in conn.execute(select(u.c.id).order_by(u.c.created_at.desc())
-                                          .limit(limit))]
+        ids = [r[0] for r in conn.execute(q)]
     return [s for s in (get(engine, i) for i in ids) if s is not None]
 
 
-def import_staged(engine: Engine, data: DataService, staged: Staged) -> ImportOutcome:
+def import_staged(engine: Engine, data: DataService, staged: Staged,
+                  user: User) -> ImportOutcome:
     """Validate again (the database may have changed since) and import all-or-nothing."""
     from junheng.io.db import import_dataset
 
@@ -123,7 +143,7 @@ def import_staged(engine: Engine, data: DataService, staged: Staged) -> ImportOu
     with engine.connect() as conn:
         content = conn.execute(select(models.uploads.c.content)
                                .where(models.uploads.c.id == staged.id)).scalar_one()
-    ds, errors, warnings, truncated = _validate(engine, staged.filename, content)
+    ds, errors, warnings, truncated = _validate(engine, staged.filename, content, _scope(user))
     if ds is not None:
         try:
             summary = import_dataset(engine, ds, source=staged.filename)
