@@ -59,6 +59,12 @@ def test_sunan_cvs_out_of_reach_are_explained_exactly(demo: Dataset) -> None:
         assert u["best_reachable"] <= after_cv + 1e-6
         assert u["best_reachable"] > u["required"]
     assert not plan.check["failing_schools"]
+    # And what it would take: lifting the binding limits, every requirement is met, and the
+    # actions beyond the limits are named.
+    what_if = plan.what_if_no_limits
+    assert what_if is not None and what_if["unattainable_left"] == 0
+    assert what_if["extra_cost_yuan"] > 0
+    assert what_if["over_limit"] and all(o["quantity"] > o["limit"] for o in what_if["over_limit"])
 
 
 def test_tight_land_limit_at_an_urban_school(demo: Dataset) -> None:
@@ -79,6 +85,8 @@ def test_tight_land_limit_at_an_urban_school(demo: Dataset) -> None:
     assert "体育运动场地" in mine[0]["text_zh"]
     assert {f["school_id"] for f in plan.check["failing_schools"]} == {sid}
     assert not any(a["school_id"] == sid and a["kind"] == "build_sports_area_m2" for a in plan.actions.to_dicts())
+    over = plan.what_if_no_limits["over_limit"]
+    assert [o["school_id"] for o in over] == [sid] and over[0]["limit"] == 0
 
 
 def test_yearly_budget_spreads_and_reports_what_is_missing(demo: Dataset) -> None:

@@ -86,6 +86,21 @@ class Costs:
         return load_costs(raw)
 
 
+    def without_limits(self, keys: set[str], schools: dict[str, set[str]] | None = None,
+                       value: float = 1e7) -> Costs:
+        """A copy with the limits ``keys`` lifted everywhere, and ``schools`` (school id → keys)
+        lifted at those schools only (for the "what would it take" run)."""
+        raw = copy.deepcopy(self.raw)
+        raw["school_limits"] = dict(raw.get("school_limits") or {})
+        for key in keys:
+            raw["limits"][key] = value
+            for lim in raw["school_limits"].values():
+                lim.pop(key, None)
+        for sid, skeys in (schools or {}).items():
+            raw["school_limits"].setdefault(sid, {}).update({k: value for k in skeys})
+        return Costs(raw)
+
+
 def _validate(raw: dict[str, Any]) -> None:
     for key, value in raw["unit_costs"].items():
         if not isinstance(value, (int, float)) or value < 0:

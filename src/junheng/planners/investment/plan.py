@@ -81,6 +81,7 @@ class InvestmentPlan:
     schedule: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     after_dataset: Dataset | None = None
+    what_if_no_limits: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +103,7 @@ class InvestmentPlan:
             "outside_plan": self.outside_plan,
             "unattainable": self.unattainable,
             "check": self.check,
+            "what_if_no_limits": self.what_if_no_limits,
             "schedule": self.schedule,
             "notes": self.notes,
             "before": self.before,
@@ -225,6 +227,57 @@ def _unattainable_json(parts: pl.DataFrame, items: list[model.Unattainable],
     return out
 
 
+def _what_if_no_limits(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
+                       res: model.SolveResult, time_limit: float) -> dict[str, Any]:
+    """What it would take if the binding limits were lifted: the cost and the actions beyond the
+    limits. Turns "cannot" into "would need 49 907 m² at school X, where the land allows 4 000"."""
+    # A school that cannot pass has its own limits lifted; a CV out of reach lifts the limit at
+    # every school (any of them may be where the cheapest fix lies).
+    keys: set[str] = set()
+    per_school: dict[str, set[str]] = {}
+    for u in res.unattainable:
+        j = next(i for i, ind in enumerate(model.INDICATORS) if ind.id == u.indicator)
+        key = model._LIMIT_KEYS[j] if j >= 3 else "max_hires_per_school_kind"
+        if u.kind == "cv":
+            keys.add(key)
+        elif u.school_id is not None:
+            per_school.setdefault(u.school_id, set()).add(key)
+    relaxed = costs.without_limits(keys, per_school)
+    lifted = keys | {k for ks in per_school.values() for k in ks}
+    alt = model.solve(parts, rules, relaxed, time_limit=min(time_limit, 30.0))
+    out: dict[str, Any] = {"lifted_limits": sorted(keys),
+                           "lifted_at_schools": {k: sorted(v) for k, v in per_school.items()}, "status": alt.status,
+                           "total_cost_yuan": alt.objective, "unattainable_left": len(alt.unattainable)}
+    if alt.objective is None:
+        return out
+    out["extra_cost_yuan"] = round(alt.objective - (res.objective or 0.0), 2)
+    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
+    locale = dict(zip(parts["school_id"].to_list(), parts["locale"].to_list()))
+    over = []
+    for c, j in enumerate(model._FACILITY_VARS):
+        key = model._LIMIT_KEYS[j]
+        if key not in lifted:
+            continue
+        for si, sid in enumerate(alt.schools):
+            q = float(alt.facilities[si, c])
+            lim = model._limit_for(costs, key, locale[sid], sid)
+            if q > lim + 1e-6:
+                over.append({"school_id": sid, "school_name": names.get(sid), "limit_key": key,
+                             "quantity": round(q, 2), "limit": lim,
+                             "text_zh": f"{names.get(sid, sid)}需{KIND_LABELS[_FAC_KIND[j]]} {q:,.0f}"
+                                        f"{KIND_UNITS[_FAC_KIND[j]]}，超出上限 {lim:,.0f}"})
+    out["over_limit"] = over
+    out["text_zh"] = (f"若取消上限（{'、'.join(sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
+                      f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
+                      + ("；".join(o["text_zh"] for o in over) or "无")) if not alt.unattainable else (
+                      "即使取消这些上限仍有要求无法达到 / still unattainable without these limits")
+    return out
+
+
+_FAC_KIND = {3: "build_teaching_area_m2", 4: "build_sports_area_m2", 5: "buy_equipment_yuan",
+             6: "add_multimedia_rooms"}
+
+
 def _stage_zh(stage: str) -> str:
     return {"primary": "小学", "junior": "初中"}.get(stage, stage)
 
@@ -333,6 +386,7 @@ def plan_county(
     check = _resource_check(after, county)
     outside = outside_plan(after, county, {b["item"] for b in items.budget_lines})
     unattainable = _unattainable_json(parts, res.unattainable, rules)
+    what_if = _what_if_no_limits(parts, rules, costs, res, time_limit) if res.unattainable else None
 
     years = list(range(data_year + 1, target_year + 1)) if target_year > data_year else [target_year]
     sched = schedule_plan(actions, years, _budget_by_year(budget, years))
@@ -353,7 +407,7 @@ def plan_county(
     return InvestmentPlan(
         county, target_year, data_year, status, res.status, float(res.objective), res.gap, res.bound,
         res.seconds, res.cut_rounds, actions, items.budget_lines, outside, unattainable, before, after,
-        check, schedule, notes, after_ds)
+        check, schedule, notes, after_ds, what_if)
 
 
 def _evaluate(ds: Dataset, year: int, county: str, params: dict[str, Any] | None) -> dict[str, Any]:
