@@ -131,6 +131,9 @@ def test_impossible_distance_limit_is_reported() -> None:
     assert plan.status == "infeasible"
     assert plan.moves.height == 0
     assert any("无法排出" in line for line in plan.explanation_zh)
+    # The diagnosis says how many the other rules allow and which relaxation would help.
+    assert any("最多只能安排 0 人" in line for line in plan.explanation_zh)
+    assert any("距离上限" in line or "不够" in line for line in plan.explanation_zh)
 
 
 def test_unknown_parameter_is_an_error() -> None:

@@ -161,33 +161,23 @@ def _parts(ds: Dataset, year: int, county: str) -> pl.DataFrame:
         *[f"need__{k}" for k in KINDS])
 
 
-def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] | str | Path | None = None,
-                    share: float | None = None) -> RotationPlan:
-    """This year's rotation list for ``county``. ``share`` raises the minimum share (never below
-    the standard's)."""
-    p = load_params(params)
-    try:
-        min_share, bb_share, traces = standard_shares(year)
-    except ValueError as exc:
-        raise RotationError(str(exc)) from None
-    if share is not None:
-        if share < min_share:
-            raise RotationError(f"轮岗比例不能低于标准的 {min_share:.0%} / share below the standard's {min_share:.0%}")
-        min_share = share
-    teachers = ds.get("teachers").filter(pl.col("year") == year)
-    if teachers.height == 0:
-        raise RotationError(f"没有 {year} 学年的教师名单 (teachers) / no teacher list for {year}")
-    parts = _parts(ds, year, county)
-    tt = eligible_teachers(teachers.join(parts.select("school_id", "stage"), on=["school_id", "stage"],
-                                         how="semi"), year, p)
-    # The counts the indicators are judged on are those of sections; the teacher list may differ
-    # slightly, so shortfalls are taken from sections and moves adjust them.
-    cand = tt.filter(pl.col("eligible")).sort("teacher_id")
-    n_elig = cand.height
-    required = math.ceil(min_share * n_elig - 1e-9)
-    limits, obj = p["limits"], p["objective"]
-    max_rot = max(required, math.floor(limits["max_share"] * n_elig + 1e-9))
+@dataclass
+class _Solved:
+    status: str
+    chosen: list[int]
+    arcs: list[tuple[int, int, int]]
+    dist: np.ndarray
+    t_part: np.ndarray
+    objective: float | None
+    bound: float | None
+    shortfall_before: dict[str, int]
 
+
+def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required: int, max_rot: int,
+           bb_share: float, most: bool = False, time_limit: float | None = None) -> _Solved:
+    """Build and solve the CP-SAT model; ``most`` maximises the number rotated instead (used to
+    say how many the other rules allow when the share cannot be met)."""
+    limits, obj = p["limits"], p["objective"]
     part_key = {(r["school_id"], r["stage"]): i for i, r in enumerate(parts.iter_rows(named=True))}
     n_parts = parts.height
     lat = parts["latitude"].to_numpy().astype(float)
@@ -250,16 +240,82 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
             sv = m.new_int_var(0, max(need, 0), f"short[{kind},{j}]")
             m.add(sv >= need - have - gain).with_name(f"shortfall[{kind},{j}]")
             short_vars.append(sv)
-    m.minimize(obj["shortfall_weight"] * sum(short_vars)
-               + sum(a[2] * go[k] for k, a in enumerate(arcs)) + obj["per_move_weight"] * total)
+    if most:
+        m.maximize(total)
+    else:
+        m.minimize(obj["shortfall_weight"] * sum(short_vars)
+                   + sum(a[2] * go[k] for k, a in enumerate(arcs)) + obj["per_move_weight"] * total)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(p["solver"]["time_limit_s"])
+    solver.parameters.max_time_in_seconds = float(time_limit or p["solver"]["time_limit_s"])
     solver.parameters.num_workers = int(p["solver"]["workers"])
     solver.parameters.random_seed = 0
     st = solver.solve(m)
     status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
               cp_model.INFEASIBLE: "infeasible"}.get(st, "unknown")
     chosen = [k for k in range(len(arcs)) if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.value(go[k])]
+    ok = st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and bool(chosen)
+    return _Solved(status, chosen, arcs, dist, t_part, solver.objective_value if ok else None,
+                   solver.best_objective_bound if ok else None, shortfall_before)
+
+
+_RELAXATIONS: tuple[tuple[str, str, Any], ...] = (
+    ("max_km", "距离上限放宽一倍", lambda v: v * 2),
+    ("subject_balance", "学科平衡放宽 2 人", lambda v: v + 2),
+    ("headcount_balance", "总人数平衡放宽 2 人", lambda v: v + 2),
+    ("max_out_share", "每校调出比例放宽到 50%", lambda v: max(v, 0.5)),
+    ("nearest_schools", "每人可去学校增加到 30 所", lambda v: max(v, 30)),
+)
+
+
+def _diagnose(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required: int, max_rot: int,
+              bb_share: float) -> list[str]:
+    """Why no list meets the share: how many the rules allow, and which single relaxation helps."""
+    quick = min(float(p["solver"]["time_limit_s"]), 5.0)
+    most = _solve(cand, parts, p, 0, max_rot, bb_share, most=True, time_limit=quick)
+    out = [f"在现有约束下最多只能安排 {len(most.chosen)} 人轮岗，而规则要求至少 {required} 人。"]
+    helps = []
+    for key, label, fn in _RELAXATIONS:
+        q = copy.deepcopy(p)
+        q["limits"][key] = fn(q["limits"][key])
+        if _solve(cand, parts, q, required, max_rot, bb_share, time_limit=quick).chosen:
+            helps.append(label)
+    out.append("单独放宽以下任一项即可排出名单：" + "、".join(helps) if helps
+               else "单独放宽任何一项约束都不够，需同时放宽多项或核实符合条件教师名单。")
+    return out
+
+
+def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] | str | Path | None = None,
+                    share: float | None = None) -> RotationPlan:
+    """This year's rotation list for ``county``. ``share`` raises the minimum share (never below
+    the standard's)."""
+    p = load_params(params)
+    try:
+        min_share, bb_share, traces = standard_shares(year)
+    except ValueError as exc:
+        raise RotationError(str(exc)) from None
+    if share is not None:
+        if share < min_share:
+            raise RotationError(f"轮岗比例不能低于标准的 {min_share:.0%} / share below the standard's {min_share:.0%}")
+        min_share = share
+    teachers = ds.get("teachers").filter(pl.col("year") == year)
+    if teachers.height == 0:
+        raise RotationError(f"没有 {year} 学年的教师名单 (teachers) / no teacher list for {year}")
+    parts = _parts(ds, year, county)
+    tt = eligible_teachers(teachers.join(parts.select("school_id", "stage"), on=["school_id", "stage"],
+                                         how="semi"), year, p)
+    # The counts the indicators are judged on are those of sections; the teacher list may differ
+    # slightly, so shortfalls are taken from sections and moves adjust them.
+    cand = tt.filter(pl.col("eligible")).sort("teacher_id")
+    n_elig = cand.height
+    required = math.ceil(min_share * n_elig - 1e-9)
+    limits = p["limits"]
+    max_rot = max(required, math.floor(limits["max_share"] * n_elig + 1e-9))
+
+    sol = _solve(cand, parts, p, required, max_rot, bb_share)
+    status, chosen, arcs, dist, t_part = sol.status, sol.chosen, sol.arcs, sol.dist, sol.t_part
+    shortfall_before = sol.shortfall_before
+    diagnosis = _diagnose(cand, parts, p, required, max_rot, bb_share) if status == "infeasible" else []
+
     rows = []
     names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
     for k in chosen:
@@ -279,10 +335,9 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     after = _shortfall_after(parts, moves)
     checks = check_rotation(moves, tt, parts, p, min_share, bb_share, year)
     plan = RotationPlan(county, year, status, moves, n_elig, required, bb_share,
-                        solver.objective_value if chosen else None,
-                        solver.best_objective_bound if chosen else None,
+                        sol.objective, sol.bound,
                         shortfall_before, after, checks, [], p, parts)
-    plan.explanation_zh = _explain(plan, p, min_share, traces, tt)
+    plan.explanation_zh = _explain(plan, p, min_share, traces, tt) + diagnosis
     return plan
 
 
