@@ -344,9 +344,22 @@ def evaluate(
         if counties.height == 0:
             raise ValueError(f"数据中没有区县 {county} / county {county} is not in the data")
     counties = counties.unique(subset=["county_code"], keep="first").sort("county_code")
+    if county is not None:
+        dsy = _only_county(dsy, county)
     if std.method == "zhangye_targets":
         return _evaluate_targets(ds, dsy, std, rules, year, county, counties)
     return _evaluate_balance(dsy, std, rules, year, county, counties)
+
+
+def _only_county(dsy: Dataset, county: str) -> Dataset:
+    """The school-level lists restricted to one county's schools, so that evaluating one
+    county of a national database does not aggregate every class in the country."""
+    ids = dsy.get("schools").filter(pl.col("county_code") == county).select("school_id")
+    out = dsy
+    for tid in ("sections", "facilities", "classes", "rooms"):
+        if tid in dsy.tables:
+            out = out.with_table(tid, dsy.tables[tid].join(ids, on="school_id", how="semi"))
+    return out
 
 
 # ---------------------------------------------------------------------------- balance methods
