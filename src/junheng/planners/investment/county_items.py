@@ -163,8 +163,17 @@ def outside_plan(after_json: dict[str, Any], county: str, budget_items: set[str]
             out.append({"item": item_id, "label_zh": item.get("label"), "part": item.get("part"),
                         "status": item["status"], "value": item.get("value"),
                         "threshold": item.get("threshold"), "comparison": item.get("comparison"),
-                        "gap": _gap(item), "how_zh": OUTSIDE_HINTS.get(item_id, _DEFAULT_HINT)})
+                        "gap": _gap(item), "how_zh": _hint(item_id, item["status"])})
     return out
+
+
+def _hint(item_id: str, status: str) -> str:
+    if status == "not_reported":
+        if item_id == "g05_class_size":
+            return ("数据中没有该学年的班级名单（预测年份没有），无法逐班判断；规划已按学段平均班额增加教室 / "
+                    "no class list for the year: classrooms were added from stage averages")
+        return "数据未填报，无法判断 / not reported in the data"
+    return OUTSIDE_HINTS.get(item_id, _DEFAULT_HINT)
 
 
 def _gap(item: dict[str, Any]) -> Any:

@@ -397,7 +397,8 @@ def plan_county(
     schedule = {"status": sched.status, "years": sched.years,
                 "budget_by_year": {str(k): v for k, v in sched.budget.items()},
                 "spent_by_year": {str(k): round(v, 2) for k, v in sched.spent.items()},
-                "missing_yuan": round(sched.missing_yuan, 2)}
+                "missing_yuan": round(sched.missing_yuan, 2),
+                "missing_lower_bound_yuan": round(sched.missing_lower_bound_yuan, 2)}
     if sched.status == "budget_short":
         notes.append(f"年度预算不足：到 {target_year} 年仍缺 {sched.missing_yuan:,.0f} 元 / "
                      f"budget short by {sched.missing_yuan:,.0f} yuan by {target_year}")

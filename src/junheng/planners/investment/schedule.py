@@ -27,16 +27,24 @@ class Schedule:
     budget: dict[int, float]
     spent: dict[int, float]
     missing_yuan: float
+    missing_lower_bound_yuan: float
     status: str                  # "funded" | "budget_short" | "no_budget"
 
 
+def _solution(values: np.ndarray) -> highspy.HighsSolution:
+    sol = highspy.HighsSolution()
+    sol.col_value = list(values)
+    sol.value_valid = True
+    return sol
+
+
 def schedule_plan(actions: pl.DataFrame, years: list[int], budget: dict[int, float] | None,
-                  time_limit: float = 20.0) -> Schedule:
+                  time_limit: float = 6.0) -> Schedule:
     if actions.height == 0 or not budget:
         year = years[0]
         out = actions.with_columns(year=pl.lit(year, pl.Int64))
         spent = {year: float(actions["cost_yuan"].sum())} if actions.height else {}
-        return Schedule(out, years, budget or {}, spent, 0.0, "no_budget")
+        return Schedule(out, years, budget or {}, spent, 0.0, 0.0, "no_budget")
     n = actions.height
     qty = actions["quantity"].to_numpy().astype(float)
     cost = actions["cost_yuan"].to_numpy().astype(float)
@@ -48,12 +56,8 @@ def schedule_plan(actions: pl.DataFrame, years: list[int], budget: dict[int, flo
     ny = len(years)
     b = MilpBuilder()
     keys = [f"{i},{y}" for i in range(n) for y in years]
-    total = float(cost.sum())
-    # Lateness weight: a yuan spent one year later costs 1e-6 of a yuan left unfunded, so
-    # funding always wins and timing only breaks ties.
-    late = np.tile(np.arange(ny, dtype=float), n) * 1e-6
     uc = np.repeat(unit_cost, ny)
-    q = b.add_vars("do", keys, 0.0, np.repeat(units, ny), uc * late, integer=True)
+    q = b.add_vars("do", keys, 0.0, np.repeat(units, ny), 0.0, integer=True)
     short = b.add_vars("unfunded", [str(i) for i in range(n)], 0.0, units, unit_cost, integer=True)
     qm = q.reshape(n, ny)
     b.add_rows("all_or_unfunded", [str(i) for i in range(n)],
@@ -63,11 +67,31 @@ def schedule_plan(actions: pl.DataFrame, years: list[int], budget: dict[int, flo
     cap = np.array([float(budget.get(y, 0.0)) for y in years])
     b.add_rows("budget", [str(y) for y in years], np.tile(np.arange(ny), n), qm.ravel(),
                np.repeat(unit_cost, ny), -np.inf, cap)
-    h = b.build(time_limit, 1e-9)
+    # Lexicographic: first fund as much as the budgets allow, then, with that amount fixed,
+    # spend as early as possible (a yuan spent k years after the first plan year costs k).
+    h = b.build(time_limit / 2, 1e-4)
+    # The amount missing is reported with its proven lower bound; a thousand yuan either way
+    # does not change a budget decision.
+    h.setOptionValue("mip_abs_gap", 1000.0)
     h.run()
     if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
         raise RuntimeError(f"schedule MILP: {h.modelStatusToString(h.getModelStatus())}")
-    x = np.round(np.asarray(h.getSolution().col_value))
+    unfunded = float(h.getInfo().objective_function_value)
+    unfunded_bound = max(0.0, float(h.getInfo().mip_dual_bound))
+    first = np.asarray(h.getSolution().col_value)
+    b.add_rows("funding_kept", ["all"], np.zeros(n, int), short, unit_cost, -np.inf, unfunded + 0.5)
+    b.push_new(h)
+    late = np.tile(np.arange(ny, dtype=float), n)
+    h.changeColsCost(b.n_cols, np.arange(b.n_cols, dtype=np.int32),
+                     np.concatenate([uc * late, np.zeros(n)]))
+    h.setOptionValue("mip_rel_gap", 1e-3)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    h.setOptionValue("time_limit", time_limit / 2)
+    h.setSolution(_solution(first))
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        h = None
+    x = np.round(np.asarray(h.getSolution().col_value) if h is not None else first)
     done = x[qm]
     rows = []
     for i in range(n):
@@ -94,5 +118,5 @@ def schedule_plan(actions: pl.DataFrame, years: list[int], budget: dict[int, flo
     spent = {y: float(out.filter(pl.col("year") == y)["cost_yuan"].sum()) for y in years}
     missing = float(out.filter(~pl.col("funded"))["cost_yuan"].sum())
     status = "funded" if missing <= 0.5 else "budget_short"
-    del total
-    return Schedule(out, years, {y: float(budget.get(y, 0.0)) for y in years}, spent, missing, status)
+    return Schedule(out, years, {y: float(budget.get(y, 0.0)) for y in years}, spent, missing,
+                    min(missing, unfunded_bound), status)
