@@ -326,7 +326,8 @@ def school_stage_table(
     std = load_standard(standard_id)
     rules = ResolvedRules(std, evaluation_date(year), params)
     table, _ = build_school_table(ds.for_year(year), std, rules, county)
-    return table.sort("county_code", "school_id", "stage")
+    extra = ds.get("schools").select("school_id", "locale", "parent_school_id")
+    return table.join(extra, on="school_id", how="left").sort("county_code", "school_id", "stage")
 
 
 def evaluate(

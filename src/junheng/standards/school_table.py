@@ -64,30 +64,28 @@ def _weights_frame(weights: Mapping[str, Mapping[str, float]]) -> pl.DataFrame:
 
 
 def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) -> pl.DataFrame:
-    """Sections of the year joined to their school, with ``in_scope`` and ``scope_reason``."""
+    """Sections of the year joined to their school, with ``in_scope``."""
     schools = ds.get("schools").select(
-        "school_id", "school_name", "county_code", "school_type", "ownership", "locale",
-        "parent_school_id",
+        "school_id", "school_name", "county_code", "school_type", "ownership",
     )
     if county is not None:
         schools = schools.filter(pl.col("county_code") == county)
     sec = ds.get("sections").select(
         "school_id", "stage", "students", "classes", *TEACHER_COLUMNS
     )
-    out = sec.join(schools, on="school_id", how="inner")
-    labels = registry().enums["school_type"]
-    type_ok = pl.col("school_type").is_in(list(standard.scope.school_types))
-    own_ok = pl.col("ownership").is_in(list(standard.scope.ownership))
-    reason = (
-        pl.when(~type_ok)
-        .then(pl.lit("办学类型不在评估范围: ")
-              + pl.col("school_type").replace_strict(labels, default=pl.col("school_type")))
-        .when(~own_ok)
-        .then(pl.lit("民办学校不在评估范围"))
-        .otherwise(None)
+    return sec.join(schools, on="school_id", how="inner").with_columns(
+        in_scope=pl.col("school_type").is_in(list(standard.scope.school_types))
+        & pl.col("ownership").is_in(list(standard.scope.ownership))
     )
-    return out.with_columns(scope_reason=reason).with_columns(
-        in_scope=pl.col("scope_reason").is_null()
+
+
+def _scope_reason() -> pl.Expr:
+    """Why an out-of-scope section is not evaluated (computed on those rows only)."""
+    labels = registry().enums["school_type"]
+    return (
+        pl.when(pl.col("ownership") == "private").then(pl.lit("民办学校不在评估范围"))
+        .otherwise(pl.lit("办学类型不在评估范围: ")
+                   + pl.col("school_type").replace_strict(labels, default=pl.col("school_type")))
     )
 
 
@@ -112,13 +110,12 @@ def build_school_table(
         weight=pl.col("weight").fill_null(default_w)
     )
     wp = pl.col("weight") * pl.col("students").cast(pl.Float64)
+    # One window: an unreported stage makes the school's weighted total NaN (sums skip nulls
+    # but not NaN), so no part of that school gets a share of the stocks.
+    wsum = wp.fill_null(float("nan")).sum().over("school_id")
     scoped = scoped.with_columns(
-        _wsum=wp.sum().over("school_id"),
-        _any_null=pl.col("students").is_null().any().over("school_id"),
-    ).with_columns(
-        stock_share=pl.when(pl.col("_any_null") | (pl.col("_wsum") <= 0)).then(None)
-        .otherwise(wp / pl.col("_wsum"))
-    ).drop("_wsum", "_any_null")
+        stock_share=pl.when(wsum > 0).then(wp / wsum).otherwise(None).fill_nan(None)
+    )
     scoped = scoped.join(fac, on="school_id", how="left").with_columns(
         [(pl.col(c).cast(pl.Float64) * pl.col("stock_share")).alias(c) for c in STOCK_COLUMNS]
         + [pl.col(c).cast(pl.Float64) for c in TEACHER_COLUMNS]
@@ -139,16 +136,14 @@ def build_school_table(
         [
             sec.filter(~pl.col("in_scope") & pl.col("stage").is_in(list(standard.stages)))
             .select("county_code", "school_id", "school_name", "school_type", "stage",
-                    "students", reason=pl.col("scope_reason")),
+                    "students", reason=_scope_reason()),
             scoped.filter(pl.col("reason").is_not_null()).select(
                 "county_code", "school_id", "school_name", "school_type", "stage", "students",
                 "reason"),
         ],
         how="vertical_relaxed",
     )
-    table = scoped.filter(pl.col("reason").is_null()).drop(
-        "reason", "scope_reason", "in_scope", "weight"
-    )
+    table = scoped.filter(pl.col("reason").is_null()).drop("reason", "in_scope", "weight")
     table = table.with_columns(pl.col("students").cast(pl.Int64))
     table = _add_indicators(table, standard, rules)
     table_df, excluded_df = pl.collect_all([table, excluded])
