@@ -150,3 +150,19 @@ def test_unknown_cost_key_is_an_error() -> None:
         load_costs({"unit_costs": {"hire_teacher": 1}})
     with pytest.raises(CostsError):
         load_costs({"school_limits": {"6207020001": {"land": 0}}})
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_random_county_plan_passes_the_engine_or_names_what_cannot(seed: int) -> None:
+    from junheng.planners.investment.synthetic import synthetic_county
+
+    ds = synthetic_county(30, seed=seed, spread=0.5)
+    plan = plan_county(ds, "629901", 2024, time_limit=30)
+    assert plan.solver_status == "optimal"
+    cannot_cv = {(u["stage"], u["indicator"]) for u in plan.unattainable if u["kind"] == "cv"}
+    cannot_school = {(u["school_id"], u["stage"]) for u in plan.unattainable if u["kind"] != "cv"}
+    assert {(f["stage"], f["indicator"]) for f in plan.check["failing_cvs"]} == cannot_cv
+    assert {(f["school_id"], f["stage"]) for f in plan.check["failing_schools"]} == cannot_school
+    # The plan's cost is what its actions cost, and no cheaper than the solver's own lower bound.
+    assert plan.total_cost_yuan == pytest.approx(float(plan.actions["cost_yuan"].sum()), abs=1.0)
+    assert plan.lower_bound_yuan is not None and plan.lower_bound_yuan <= plan.total_cost_yuan + 1e-6

@@ -405,8 +405,14 @@ def plan_county(
     status = res.status
     if unattainable:
         status = "partial"
+    # The classrooms g05 forces are outside the MILP (their number is fixed); they are part of
+    # the plan's cost and shift its lower bound by the same amount.
+    rooms_cost = float(actions.filter(pl.col("kind") == "add_classrooms")["cost_yuan"].sum())
+    total = float(res.objective) + rooms_cost
+    bound = None if res.bound is None else float(res.bound) + rooms_cost
+    gap = None if bound is None else (0.0 if total <= 0 else max(0.0, (total - bound) / total))
     return InvestmentPlan(
-        county, target_year, data_year, status, res.status, float(res.objective), res.gap, res.bound,
+        county, target_year, data_year, status, res.status, total, gap, bound,
         res.seconds, res.cut_rounds, actions, items.budget_lines, outside, unattainable, before, after,
         check, schedule, notes, after_ds, what_if)
 
