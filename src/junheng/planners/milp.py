@@ -2,7 +2,7 @@
 
 Variables and rows are added in blocks from numpy arrays (no Python loop per school in the model
 build); each block has a name prefix and per-element keys, so a model written with
-``write_lp`` reads like the plan's tables ("cv_cut[junior,sports_area_per_student,3]").
+``write_lp`` reads like the plan's tables ("cv_cut(junior,sports_area_per_student,3)").
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class MilpBuilder:
         self.ub.append(np.broadcast_to(np.asarray(ub, dtype=float), (n,)).copy())
         self.cost.append(np.broadcast_to(np.asarray(cost, dtype=float), (n,)).copy())
         self.integer.append(np.full(n, integer))
-        self.col_names.extend(f"{prefix}[{k}]" for k in keys)
+        self.col_names.extend(f"{prefix}({k})" for k in keys)
         self.n_cols += n
         return idx
 
@@ -84,7 +84,7 @@ class MilpBuilder:
         mat = (n, np.asarray(row, np.int64), np.asarray(col, np.int64), np.asarray(val, float))
         self.rows.append((mat, np.broadcast_to(np.asarray(lo, float), (n,)).copy(),
                           np.broadcast_to(np.asarray(hi, float), (n,)).copy()))
-        self.row_names.extend(f"{prefix}[{k}]" for k in keys)
+        self.row_names.extend(f"{prefix}({k})" for k in keys)
         idx = np.arange(self.n_rows, self.n_rows + n)
         self.n_rows += n
         return idx

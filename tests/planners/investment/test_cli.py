@@ -35,6 +35,16 @@ def test_plan_json_has_the_promised_shape(demo_dir: Path, tmp_path: Path) -> Non
     assert sum(a["cost_yuan"] for a in plan["actions"]) == pytest.approx(plan["total_cost_yuan"], abs=1)
 
 
+def test_plan_writes_a_named_model(demo_dir: Path, tmp_path: Path) -> None:
+    lp = tmp_path / "model.lp"
+    assert main(["plan", str(demo_dir), "--county", "620722", "--target-year", "2024", "--no-evaluations",
+                 "--write-model", str(lp), "--out", str(tmp_path / "p.json")]) == 0
+    text = lp.read_text()
+    for name in ("hire_backbone(", "move_balance_degree(", "meets_degree_teachers_per_100(", "school_rule(", "cv_mean_def(",
+                 "cv_cut(junior,equipment_value_per_student,"):
+        assert name in text, name
+
+
 def test_plan_budget_file_and_xlsx(demo_dir: Path, tmp_path: Path) -> None:
     budget = tmp_path / "budget.yaml"
     budget.write_text("2024: 1000000\n", encoding="utf-8")

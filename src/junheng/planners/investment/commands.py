@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--time-limit", type=float, default=60.0, help="求解时间上限（秒）/ solver time limit (s)")
     p.add_argument("--format", choices=["json", "xlsx"], default="json", help="输出格式 / output format")
     p.add_argument("--out", type=Path, help="输出文件；json 可省略 / output file")
+    p.add_argument("--write-model", type=Path,
+                   help="把模型写成 .lp 文件（变量和约束均有名称）以便审查 / write the MILP as an .lp file")
     p.add_argument("--no-evaluations", action="store_true",
                    help="JSON 中不含规划前后的完整评估 / leave the full before/after evaluations out")
     p.set_defaults(func=_plan)
@@ -69,7 +71,8 @@ def _plan(args: argparse.Namespace) -> int:
         raise CliError(f"找不到数据 / data not found: {args.data}") from None
     try:
         plan = plan_county(ds, args.county, args.target_year, costs=args.costs, budget=budget,
-                           time_limit=args.time_limit)
+                           time_limit=args.time_limit,
+                           write_model=str(args.write_model) if args.write_model else None)
     except (PlanError, CostsError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
     result = plan.to_json()

@@ -92,6 +92,7 @@ def solve(
     rules: ResourceRules,
     costs: Costs,
     time_limit: float = 60.0,
+    write_model: str | None = None,
 ) -> SolveResult:
     """Least-cost actions making every part pass the school rule and every CV hold."""
     started = time.perf_counter()
@@ -266,6 +267,9 @@ def solve(
 
     deadline = started + time_limit
     h = b.build(time_limit, solver_opts["mip_rel_gap"])
+    if write_model:
+        # The model as built (before any cut round), with every variable and row named.
+        h.writeModel(write_model)
     # Phase 1 — cuts from the LP relaxation: cheap rounds that shape the cone near the optimum,
     # so the integer phase needs only a few (expensive) rounds.
     h.setOptionValue("solve_relaxation", True)

@@ -338,11 +338,13 @@ def plan_county(
     budget: float | list[float] | dict[int, float] | None = None,
     time_limit: float = 60.0,
     params: dict[str, Any] | None = None,
+    write_model: str | None = None,
 ) -> InvestmentPlan:
     """The least-cost plan for ``county`` to meet the resource rules in ``target_year``.
 
     ``budget``: a yearly amount (元), a list of amounts from the first plan year, or a
     {year: amount} mapping; the plan is then spread over the years up to the target year.
+    ``write_model``: a path (``.lp`` or ``.mps``) to write the MILP to, for inspection.
     """
     costs = costs if isinstance(costs, Costs) else load_costs(costs)
     try:
@@ -367,7 +369,7 @@ def plan_county(
         notes.append("部分学校没有与在校生一致的班级名单，增班数按全学段平均班额估算 / "
                      "classes estimated from stage totals where no matching class list")
 
-    res = model.solve(parts, rules, costs, time_limit=time_limit)
+    res = model.solve(parts, rules, costs, time_limit=time_limit, write_model=write_model)
     before = _evaluate(ds_t, target_year, county, params)
     if res.objective is None:
         actions = _actions(parts, res, costs, new_classes.filter(pl.lit(False)))
