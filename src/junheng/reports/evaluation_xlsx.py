@@ -65,7 +65,7 @@ def write_evaluation_xlsx(result: dict[str, Any], out: Path) -> None:
     parts = sorted({p for c in result["counties"] for p in c.get("parts", {})},
                    key=lambda p: list(PART_ZH).index(p) if p in PART_ZH else 99)
     sh = _Sheet(book, "汇总", ["区县代码", "区县名称", "结论"] + [PART_ZH.get(p, p) for p in parts]
-                + ["一票否决", "未报告项目", "原因"], [10, 18, 14] + [12] * len(parts) + [18, 30, 80],
+                + ["触发一票否决的项目", "未报告项目", "原因"], [10, 18, 14] + [12] * len(parts) + [18, 30, 80],
                 title=title)
     for c in result["counties"]:
         row = [c["county_code"], c["county_name"], county_verdict_zh(c["status"])]

@@ -16,7 +16,7 @@ PART_ZH = {
 }
 STATUS_ZH = {"passed": "达标", "failed": "未达标", "not_reported": "未报告", "reported": "已计算"}
 COUNTY_ZH = {"passed": "通过", "failed": "未通过", "not_reported": "未报告 (不能认定)"}
-COMPARISON_ZH = {"ge": "≥", "le": "≤", "eq": "=", "gt": ">", "lt": "<"}
+COMPARISON_ZH = {"ge": "≥", "le": "≤", "eq": "＝", "gt": ">", "lt": "<"}  # full-width ＝: a bare "=" cell reads as a formula
 KEY_ZH = {
     **STAGE_ZH,
     "teaching_point": "教学点", "nine_year": "九年一贯制", "twelve_year": "十二年一贯制",
