@@ -242,3 +242,12 @@ def test_cli_json_geojson_xlsx(tmp_path):
     wb = load_workbook(tmp_path / "plan.xlsx")
     assert wb.sheetnames[:2] == ["片区分配", "学校负荷"]
     assert wb["片区分配"]["A1"].value == "片区编码"
+
+
+def test_too_few_candidates_still_finds_the_optimum():
+    # k = 1: every area sees only its nearest school, so the pruned model has no plan; the
+    # planner must fall back to all pairs instead of reporting missing seats.
+    ds = dataset(LINE, [("A", 0, 0.005, 100), ("B", 0, 0.03, 200)])
+    plan = zones(ds, candidates_per_area=1)
+    assert plan.status == "optimal" and not plan.shortages
+    assert pairs(plan) == {("1", "A"), ("2", "B"), ("3", "B"), ("4", "B")}

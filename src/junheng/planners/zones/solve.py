@@ -506,6 +506,15 @@ def _diagnose(problem: ZoneProblem, pa: np.ndarray, pu: np.ndarray, unserved: li
     moved_excess = float(v[model.moved_slack_col]) if model.moved_row >= 0 else 0.0
     sel = x > 1e-9
     obj = float((np.maximum(problem.demand[pa[sel]], 0) * problem.dist_m[pa[sel], pu[sel]] * x[sel]).sum() / 1000)
+    if not unserved and float(slack.sum()) < 1e-6 and moved_excess < 1e-6:
+        # No seat is missing: the candidates were too few, not the seats. The slack model over
+        # every allowed pair is then the plain model, and its answer stands as the plan.
+        info = model.h.getInfo()
+        bound = float(info.mip_dual_bound)
+        gap = max(0.0, (info.objective_function_value - bound) / max(abs(obj), 1e-9))
+        pruning["exact"] = bool(len(pa) == int(problem.allowed.sum()))
+        return Solution("optimal" if status == "Optimal" else "feasible", pa[sel], pu[sel],
+                        np.clip(x[sel], 0, 1), obj, bound, gap, stats=stats, pruning=pruning)
     return Solution("infeasible", pa[sel], pu[sel], np.clip(x[sel], 0, 1), obj, None, None,
                     slack_seats=np.round(slack, 6), moved_excess=moved_excess,
                     unserved_areas=unserved, stats=stats, pruning=pruning)
