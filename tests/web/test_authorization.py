@@ -51,7 +51,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/api/county/{code}"): (COUNTY, COUNTY),
     ("GET", "/api/school/{school_id}"): (COUNTY | {"clerk"}, COUNTY),
     ("GET", "/forecast"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    # /zones without a county opens Ganzhou for city-wide users and the own county otherwise.
     ("GET", "/zones"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    ("GET", "/zones/lookup"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans/{code}"): (COUNTY, COUNTY),
 }

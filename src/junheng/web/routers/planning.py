@@ -36,9 +36,44 @@ async def forecast(request: Request, t: TDep, data: DataDep, user: Planner,
                                                 "county_name": names.get(county or "")})
 
 
+def _zone_args(user: User, data: DataDep, county: str | None, stage: str | None,
+               year: int | None) -> tuple[str, str, int]:
+    county = county or _own_county(user) or "620702"
+    check_county(user, county)
+    stage = stage if stage in planning.ZONE_STAGES else "primary"
+    y = views.pick_year(data, year)
+    if y is None:
+        raise views.NotFound("year")
+    return county, stage, y
+
+
 @router.get("/zones")
-def zones(request: Request, t: TDep, user: Planner) -> Response:
-    return render(request, "placeholder.html", t, {"section": "zones"})
+async def zones(request: Request, t: TDep, data: DataDep, user: Planner,
+                county: str | None = None, stage: str | None = None,
+                year: int | None = None) -> Response:
+    county, stage, y = _zone_args(user, data, county, stage, year)
+    names = views.county_names(data)
+    choices = names if user.is_city_wide else {county: names.get(county, county)}
+    ctx = {"county": county, "stage": stage, "year": y, "choices": choices,
+           "county_name": names.get(county, county), "stages": planning.ZONE_STAGES}
+    # A large county can take the solver half a minute: answer at once with a page that
+    # fetches the result (htmx) instead of leaving the browser waiting on a blank screen.
+    if (data.peek(("zones", county, stage, y)) is None and not request.headers.get("hx-request")
+            and request.query_params.get("wait") != "1"):
+        return render(request, "zones.html", t, {**ctx, "pending": True, "v": {}})
+    v = await run_in_threadpool(planning.zones_view, data, county, stage, y)
+    return render(request, "zones.html", t, {**ctx, "v": v})
+
+
+@router.get("/zones/lookup")
+async def zones_lookup(request: Request, t: TDep, data: DataDep, user: Planner,
+                       q: str = "", county: str | None = None, stage: str | None = None,
+                       year: int | None = None) -> Response:
+    """Which school serves this village: an htmx fragment (a full page without htmx)."""
+    county, stage, y = _zone_args(user, data, county, stage, year)
+    v = await run_in_threadpool(planning.zones_view, data, county, stage, y)
+    return render(request, "_zone_lookup.html", t, {
+        "found": planning.lookup_area(v, q[:50]), "q": q[:50], "v": v})
 
 
 @router.get("/plans")

@@ -7,10 +7,16 @@ from typing import Any
 
 import polars as pl
 
+from junheng.domain.dataset import Dataset
 from junheng.web.services import views
 from junheng.web.services.data import DataService
 
 FORECAST_HORIZON = 6
+
+
+def _copy(ds: Dataset) -> Dataset:
+    """The planners get their own table dict: the cached dataset is shared by every page."""
+    return Dataset(dict(ds.tables))
 PLAN_TIME_LIMIT_S = 30.0
 DEFAULT_TARGET_YEAR = 2027  # the Zhangye measures: two thirds of counties by 2027
 
@@ -23,7 +29,8 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
         from junheng.forecast import ForecastError, forecast
 
         try:
-            return forecast(data.dataset(), FORECAST_HORIZON, levels=("city", "county")).rows
+            return forecast(_copy(data.dataset()), FORECAST_HORIZON,
+                            levels=("city", "county")).rows
         except ForecastError as exc:  # e.g. no grade_enrollment history: say why on the page
             return str(exc)
 
@@ -69,7 +76,7 @@ def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any
         if county not in views.county_names(data):
             raise views.NotFound(county)
         try:
-            plan = plan_county(data.dataset(), county, target_year,
+            plan = plan_county(_copy(data.dataset()), county, target_year,
                                time_limit=PLAN_TIME_LIMIT_S).to_json()
         except (PlanError, ForecastError) as exc:  # e.g. a future year without the history
             return {"error": str(exc)}
@@ -123,3 +130,70 @@ def _shape(data: DataService, county: str, plan: dict[str, Any]) -> dict[str, An
             "indicators": _indicator_pairs(plan["before"], plan["after"], county),
             "schools_before": before_passed, "schools_after": after_passed,
             "schools_total": total, "points": points}
+
+
+ZONE_STAGES = ("primary", "junior")
+# A page must answer in seconds: the solver stops at 1 % of the optimum or after 8 s
+# (``junheng zones`` on the command line has no such limit).
+ZONES_TIME_LIMIT_S = 8.0
+ZONES_GAP = 0.01
+
+
+def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[str, Any]:
+    """Current zones (area_assignments, when reported) next to the proposed ones from
+    ``plan_zones``, school load against capacity, and every area with both schools."""
+
+    def run() -> dict[str, Any]:
+        from junheng.planners.zones.problem import ZoneInputError, ZoneOptions
+        from junheng.planners.zones.service import plan_zones
+
+        if county not in views.county_names(data):
+            raise views.NotFound(county)
+        ds = data.dataset()
+        try:
+            plan = plan_zones(_copy(ds), county, stage, year, ZoneOptions(
+                time_limit_s=ZONES_TIME_LIMIT_S, mip_rel_gap=ZONES_GAP))
+        except ZoneInputError as exc:
+            return {"error": exc.message_zh, "error_en": exc.message_en}
+        areas = ds.get("areas").filter(pl.col("county_code") == county).select(
+            "area_id", "area_name", "township", "latitude", "longitude")
+        current = ds.get("area_assignments").filter(
+            (pl.col("year") == year) & (pl.col("stage") == stage)).select(
+            "area_id", pl.col("school_id").alias("current_school_id"))
+        proposed = plan.assignments.sort("share", descending=True).unique(
+            subset=["area_id"], keep="first").select(
+            "area_id", pl.col("school_id").alias("proposed_school_id"), "students",
+            "distance_km")
+        names = ds.get("schools").select("school_id", "school_name")
+        table = (areas.join(current, on="area_id", how="left")
+                 .join(proposed, on="area_id", how="left")
+                 .join(names.rename({"school_id": "current_school_id",
+                                     "school_name": "current_school"}),
+                       on="current_school_id", how="left")
+                 .join(names.rename({"school_id": "proposed_school_id",
+                                     "school_name": "proposed_school"}),
+                       on="proposed_school_id", how="left")
+                 .sort("township", "area_id"))
+        schools = plan.schools.select("school_id", "school_name", "capacity", "assigned",
+                                      "utilisation")
+        coords = ds.get("schools").filter(pl.col("school_id").is_in(
+            schools["school_id"].implode())).select("school_id", "latitude", "longitude")
+        j = plan.to_json()
+        return {"status": plan.status, "objective_km": j.get("objective_student_km"),
+                "moved_students": j.get("moved_students"), "shortages": plan.shortages,
+                "notes": j.get("notes") or [], "has_current": current.height > 0,
+                "areas": table.to_dicts(),
+                "schools": schools.join(coords, on="school_id", how="left").to_dicts()}
+
+    return data.memo(("zones", county, stage, year), run)
+
+
+def lookup_area(view: dict[str, Any], query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Areas whose name, township or code contains ``query``, with their schools."""
+    q = query.strip()
+    if not q:
+        return []
+    found = [a for a in view.get("areas", [])
+             if q in (a.get("area_name") or "") or q in (a.get("township") or "")
+             or q in (a.get("area_id") or "")]
+    return found[:limit]

@@ -145,6 +145,45 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  var PALETTE = ["#1f5fa8", "#e0675a", "#3fa66a", "#f6c85f", "#8e6bbf", "#2bb3b1", "#d98c3f",
+                 "#c04f8d", "#6b8e23", "#4c6ef5", "#a0522d", "#20a4f3", "#ef476f", "#118ab2"];
+
+  function drawZoneMap(elId, data, key) {
+    var el = document.getElementById(elId);
+    if (!el || !window.echarts) return;
+    var chart = echarts.init(el);
+    var idx = {};
+    data.schools.forEach(function (s, i) { idx[s.school_id] = i; });
+    var names = {};
+    data.schools.forEach(function (s) { names[s.school_id] = s.school_name; });
+    fetch("/assets/zhangye.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+      var own = { type: "FeatureCollection", features: geo.features.filter(function (f) {
+        return f.properties.name === data.county_name; }) };
+      var mapName = "county-" + data.county_name;
+      if (!echarts.getMap(mapName)) echarts.registerMap(mapName, own.features.length ? own : geo);
+      var pts = data.rows.filter(function (a) { return a[key] && a.longitude != null; }).map(function (a) {
+        var i = idx[a[key]];
+        return { name: a.area_name, value: [a.longitude, a.latitude], school: names[a[key]] || a[key],
+                 itemStyle: { color: PALETTE[(i === undefined ? 0 : i) % PALETTE.length] } };
+      });
+      var schools = data.schools.filter(function (s) { return s.longitude != null; }).map(function (s, i) {
+        return { name: s.school_name, value: [s.longitude, s.latitude],
+                 itemStyle: { color: PALETTE[idx[s.school_id] % PALETTE.length], borderColor: "#1d2733", borderWidth: 1.5 } };
+      });
+      chart.setOption({
+        tooltip: { trigger: "item", formatter: function (p) {
+          return p.data && p.data.school ? p.name + " → " + p.data.school : p.name; } },
+        geo: { map: mapName, roam: true, layoutCenter: ["50%", "50%"], layoutSize: "95%",
+               itemStyle: { areaColor: "#eef2f7", borderColor: "#9aa8b8" } },
+        series: [
+          { type: "scatter", coordinateSystem: "geo", data: pts, symbolSize: 7 },
+          { type: "scatter", coordinateSystem: "geo", data: schools, symbol: "diamond", symbolSize: 14, zlevel: 1 }
+        ]
+      });
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function init() {
     document.querySelectorAll("select.autosubmit").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
@@ -155,6 +194,10 @@
     if (data.kind === "county") { drawCountyBands(data); }
     if (data.kind === "forecast") { drawForecast(data); }
     if (data.kind === "plan") { drawPlanMap(data); }
+    if (data.kind === "zones") {
+      if (data.has_current) drawZoneMap("zones-current", data, "current_school_id");
+      drawZoneMap("zones-proposed", data, "proposed_school_id");
+    }
   }
 
   document.addEventListener("DOMContentLoaded", init);
