@@ -185,3 +185,12 @@ def test_audit_log_records_personal_data_views_and_changes(site: Site) -> None:
     assert site.login("inspector").get("/admin/audit").status_code == 403
     page = site.login("city").get("/admin/audit").text
     assert "查看个人信息" in page and "修改学校数据" in page
+
+
+def test_reflected_input_is_escaped(site: Site) -> None:
+    c = site.login("city")
+    r = c.get("/zones/lookup", params={"county": "620702", "q": "<img src=x onerror=alert(1)>"})
+    assert r.status_code == 200
+    assert "<img src=x" not in r.text and "&lt;img src=x" in r.text
+    r = c.get("/login", params={"next": "https://evil.example/"})
+    assert 'value="https://evil.example/"' not in r.text
