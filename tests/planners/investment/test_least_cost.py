@@ -166,3 +166,39 @@ def test_random_county_plan_passes_the_engine_or_names_what_cannot(seed: int) ->
     # The plan's cost is what its actions cost, and no cheaper than the solver's own lower bound.
     assert plan.total_cost_yuan == pytest.approx(float(plan.actions["cost_yuan"].sum()), abs=1.0)
     assert plan.lower_bound_yuan is not None and plan.lower_bound_yuan <= plan.total_cost_yuan + 1e-6
+
+
+def test_continuous_cv_case_matches_scip_with_the_quadratic_constraint() -> None:
+    """Sports area is continuous, so enumeration cannot check it; SCIP solves the same problem
+    with the CV written as the quadratic constraint itself (spatial branch and bound)."""
+    from pyscipopt import Model, quicksum
+
+    students = [900, 300, 250, 400, 150]
+    sports = [22500.0, 1800.0, 1600.0, 2600.0, 6000.0]   # per student 25, 6.0, 6.4, 6.5, 40
+    ds = tiny_county(students, {i: {"sports_area_m2": a} for i, a in enumerate(sports)})
+    margin = 1e-6
+    plan = plan_county(ds, COUNTY, 2024, costs=load_costs({"solver": {"cv_margin": margin}}), time_limit=30)
+
+    thr = T["sports_area_per_student"]
+    limit = RULES.cv_limit["primary"] - margin
+    p = np.array(students, float)
+    assert weighted_cv(np.array(sports), p) > RULES.cv_limit["primary"]
+    m = Model()
+    m.hideOutput()
+    x = [m.addVar(lb=0.0, ub=load_costs().limits["sports_area_max_m2"]["rural"]) for _ in students]
+    y = [sports[i] + x[i] for i in range(len(students))]
+    for i in range(len(students)):
+        m.addCons(y[i] >= RULES.floor_share * thr * students[i])
+    total_p = float(p.sum())
+    mean = quicksum(y) / total_p
+    m.addCons(quicksum((students[i] / total_p) * (y[i] / students[i] - mean) * (y[i] / students[i] - mean)
+                       for i in range(len(students))) <= limit * limit * mean * mean)
+    m.setObjective(quicksum(UNIT["sports_area_yuan_per_m2"] * xi for xi in x), "minimize")
+    m.setParam("limits/gap", 1e-9)
+    m.optimize()
+    assert m.getStatus() == "optimal"
+    scip_cost = m.getObjVal()
+    assert scip_cost > 0
+    # Same optimum, up to rounding the plan's m² up to 0.01 (≤ 4 元 per school) and the gaps.
+    assert plan.total_cost_yuan == pytest.approx(scip_cost, rel=1e-5, abs=25.0), (plan.total_cost_yuan, scip_cost)
+    assert plan.check["resources_passed"]
