@@ -57,12 +57,6 @@ def by_key(column: str, mapping: Mapping[str, Any], dtype: pl.DataType = pl.Floa
     )
 
 
-def _weights_frame(weights: Mapping[str, Mapping[str, float]]) -> pl.DataFrame:
-    rows = [(t, s, float(w)) for t, by_stage in weights.items() for s, w in by_stage.items()]
-    return pl.DataFrame(rows, schema={"school_type": pl.Utf8, "stage": pl.Utf8, "weight": pl.Float64},
-                        orient="row")
-
-
 def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) -> pl.DataFrame:
     """Sections of the year joined to their school, with ``in_scope``."""
     schools = ds.get("schools").select(
@@ -100,15 +94,17 @@ def build_school_table(
     # One lazy query for both outputs, so Polars plans the joins and windows once.
     sec = sec_df.lazy()
     weights = rules.value("split_weights") or {}
-    wf = _weights_frame(weights).lazy()
     # One facilities row per school and year is the format's key (enforced on import).
     fac = ds.get("facilities").lazy().select("school_id", *STOCK_COLUMNS)
 
     scoped = sec.filter(pl.col("in_scope"))
-    default_w = by_key("stage", _DEFAULT_STAGE_WEIGHT).fill_null(1.0)
-    scoped = scoped.join(wf, on=["school_type", "stage"], how="left").with_columns(
-        weight=pl.col("weight").fill_null(default_w)
-    )
+    # A handful of (type, stage) weights: a when/then chain is cheaper than a join on strings.
+    weight: Any = by_key("stage", _DEFAULT_STAGE_WEIGHT).fill_null(1.0)
+    for t, by_stage in weights.items():
+        for st, w in by_stage.items():
+            weight = pl.when((pl.col("school_type") == t) & (pl.col("stage") == st)).then(
+                pl.lit(float(w))).otherwise(weight)
+    scoped = scoped.with_columns(weight=weight)
     wp = pl.col("weight") * pl.col("students").cast(pl.Float64)
     # One window: an unreported stage makes the school's weighted total NaN (sums skip nulls
     # but not NaN), so no part of that school gets a share of the stocks.
