@@ -158,6 +158,6 @@ def ensure_initial_admin(engine: Engine) -> str | None:
     if count:
         return None
     password = security.random_password()
-    create_user(engine, INITIAL_ADMIN, password, Role.CITY_ADMIN, display_name="市级管理员",
+    create_user(engine, INITIAL_ADMIN, password, Role.CITY_ADMIN, display_name=INITIAL_ADMIN,
                 must_change_password=True)
     return password
