@@ -38,6 +38,11 @@ def test_contiguous_plan_beats_current_zoning():
     near = nearest(prob)
     load = np.bincount(near, weights=prob.demand, minlength=prob.n_units)
     assert plan.objective_student_km < current
+    gj = plan.to_geojson()
+    zones = [f for f in gj["features"] if f["properties"]["kind"] == "zone"]
+    assert len(zones) == 11 and gj["properties"]["geometry_kind"] == "polygons_union"
+    # Contiguous zones dissolve into a single outline each.
+    assert all(f["geometry"]["type"] == "Polygon" for f in zones)
     # Nearest-school ignores capacity: cheaper but overloads schools.
     assert plan_cost(prob, near) <= plan.objective_student_km
     assert (load > prob.capacity).any()

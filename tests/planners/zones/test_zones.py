@@ -164,9 +164,9 @@ def instances(draw):
     areas = [(str(i), draw(coord), draw(coord), draw(st.integers(0, 40))) for i in range(n)]
     schools = [(f"S{j}", draw(coord), draw(coord), draw(st.integers(0, 150))) for j in range(m)]
     cur = {a[0]: f"S{draw(st.integers(0, m - 1))}" for a in areas}
-    opts = dict(splittable=draw(st.booleans()), contiguity=draw(st.booleans()),
-                keep_current=True, max_moved=draw(st.none() | st.integers(0, 200)),
-                max_km=draw(st.none() | st.floats(2, 8)), adjacency="knn", time_limit_s=20)
+    opts = {"splittable": draw(st.booleans()), "contiguity": draw(st.booleans()),
+            "keep_current": True, "max_moved": draw(st.none() | st.integers(0, 200)),
+            "max_km": draw(st.none() | st.floats(2, 8)), "adjacency": "knn", "time_limit_s": 20}
     return areas, schools, cur, opts
 
 

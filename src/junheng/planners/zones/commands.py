@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         ds = load_dataset(args.data)
-    except Exception as exc:  # noqa: BLE001 — the loader names file, sheet, row and column
+    except Exception as exc:
         raise CliError(f"无法读取数据 / cannot read data: {exc}") from exc
     polygons = None
     if args.polygons:
@@ -123,5 +124,5 @@ def write_xlsx(plan: Any, out: Path) -> None:
         ws = wb.add_worksheet(name)
         ws.write_row(0, 0, head)
         for i, r in enumerate(rows, start=1):
-            ws.write_row(i, 0, [x if not isinstance(x, float) or x == x else None for x in r])
+            ws.write_row(i, 0, [None if isinstance(x, float) and math.isnan(x) else x for x in r])
     wb.close()

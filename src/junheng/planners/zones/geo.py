@@ -21,7 +21,7 @@ def haversine_m(
     dp = p2 - p1
     dl = np.radians(lon2) - np.radians(lon1)
     h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
 def _local_xy(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from junheng.planners.zones.problem import ZoneProblem
 
 def nearest(problem: ZoneProblem) -> np.ndarray:
     d = np.where(problem.allowed, problem.dist_m, np.inf)
-    out = np.argmin(d, axis=1)
+    out = np.asarray(np.argmin(d, axis=1), dtype=np.int64)
     out[~np.isfinite(d.min(axis=1))] = -1
     return out
 

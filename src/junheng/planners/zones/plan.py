@@ -64,8 +64,8 @@ class ZonePlan:
             "groups": [{"group_id": g, "members": m} for g, m in
                        groups.select("unit_id", "members").rows()],
             "options": p.options.to_json(),
-            "adjacency": {"source": p.adjacency_source, "edges": int(len(p.edges)),
-                          "links_added": int(len(p.edges_added))},
+            "adjacency": {"source": p.adjacency_source, "edges": len(p.edges),
+                          "links_added": len(p.edges_added)},
             "pruning": self.pruning,
             "solver": self.stats,
             "notes": p.notes,
@@ -122,7 +122,7 @@ def _r(x: float | None, nd: int = 3) -> float | None:
 def _num(x: float | None) -> float | int | None:
     if x is None:
         return None
-    return int(round(x)) if abs(x - round(x)) < 1e-6 else round(float(x), 3)
+    return round(x) if abs(x - round(x)) < 1e-6 else round(float(x), 3)
 
 
 def read_back(problem: ZoneProblem, sol: Solution, county_name: str | None = None) -> ZonePlan:

@@ -52,7 +52,7 @@ class NewSite:
     school_name: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "NewSite":
+    def parse(cls, text: str) -> NewSite:
         """``"id,lat,lon,capacity[,name]"`` as given on the command line."""
         parts = [p.strip() for p in text.split(",")]
         if len(parts) < 4:

@@ -164,7 +164,7 @@ class _Model:
         if self.integer:
             lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
                                for f in np.concatenate(integ)]
-        h = highspy.Highs()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", int(seed))
         h.setOptionValue("threads", int(opts.threads))
@@ -174,6 +174,8 @@ class _Model:
             h.passRowName(i, name)
         self.h = h
         self.n_cuts = 0
+        self.rc: np.ndarray | None = None      # reduced costs of all pairs (LP only)
+        self.certified = False                 # no pair outside the model prices out
 
     def y_col(self, pair_idx: np.ndarray) -> np.ndarray:
         return pair_idx + (self.y_off if self.split_y else 0)
@@ -234,8 +236,8 @@ def _lp_relaxation(problem: ZoneProblem, pa: np.ndarray, pu: np.ndarray, seed: i
         neg = problem.allowed & (rc < -1e-6 * (1 + np.abs(rc)))
         neg[pa, pu] = False
         if not neg.any() or rounds >= 25 or time.monotonic() > deadline:
-            m.rc = rc  # type: ignore[attr-defined]
-            m.certified = not neg.any()  # type: ignore[attr-defined]
+            m.rc = rc
+            m.certified = not neg.any()
             return m, pa, pu, rounds
         # Add, per area, its most negative pairs (at most 5 a round).
         rows, cols = np.nonzero(neg)
@@ -370,11 +372,12 @@ def solve(problem: ZoneProblem) -> Solution:
     limit = float(opts.time_limit_s or cfg["time_limit_s"])
     deadline = t0 + limit
     k = int(opts.candidates_per_area or cfg["candidates_per_area"])
-    stats: dict[str, Any] = {"solver": f"HiGHS {highspy.Highs().version()}", "threads": opts.threads}
+    stats: dict[str, Any] = {"solver": f"HiGHS {highspy.Highs().version()}"  # type: ignore[no-untyped-call]
+                             , "threads": opts.threads}
 
     unserved = np.nonzero(~problem.allowed.any(axis=1))[0].tolist()
     pa, pu = candidate_pairs(problem, k)
-    pruning: dict[str, Any] = {"k": k, "candidate_pairs": int(len(pa)),
+    pruning: dict[str, Any] = {"k": k, "candidate_pairs": len(pa),
                                "all_pairs": int(problem.allowed.sum())}
     if unserved:
         return _diagnose(problem, pa, pu, unserved, stats, pruning, deadline)
@@ -382,10 +385,10 @@ def solve(problem: ZoneProblem) -> Solution:
     lp, pa, pu, rounds = _lp_relaxation(problem, pa, pu, opts.seed, deadline)
     stats["lp_seconds"] = round(time.monotonic() - t0, 3)
     pruning["column_generation_rounds"] = rounds
-    if not hasattr(lp, "rc"):
+    if lp.rc is None:
         return _diagnose(problem, pa, pu, unserved, stats, pruning, deadline)
     lb = float(lp.h.getInfo().objective_function_value)
-    pruning["lp_certified"] = bool(lp.certified)  # type: ignore[attr-defined]
+    pruning["lp_certified"] = bool(lp.certified)
     stats["lp_bound_student_km"] = lb
 
     start_assign: np.ndarray | None = None
@@ -400,11 +403,12 @@ def solve(problem: ZoneProblem) -> Solution:
             start_assign = min(cands, key=lambda c: plan_cost(problem, c))
             ub = plan_cost(problem, start_assign)
             stats["start_student_km"] = ub
-    rc = lp.rc  # type: ignore[attr-defined]
+    rc = lp.rc
+    assert rc is not None
     exact = False
     if opts.splittable and not opts.contiguity:
-        exact = bool(lp.certified)  # type: ignore[attr-defined]
-    elif np.isfinite(ub) and lp.certified and not opts.contiguity:  # type: ignore[attr-defined]
+        exact = bool(lp.certified)
+    elif np.isfinite(ub) and lp.certified and not opts.contiguity:
         keep = problem.allowed & (rc <= (ub - lb) + 1e-7 * (1 + abs(ub)))
         if keep.sum() <= max(40 * problem.n_areas, len(pa)):
             assert start_assign is not None
@@ -417,7 +421,7 @@ def solve(problem: ZoneProblem) -> Solution:
         extra[pa, pu] = True
         extra[np.arange(problem.n_areas), start_assign] = True
         pa, pu = (v.astype(np.int64) for v in np.nonzero(extra))
-    pruning["model_pairs"] = int(len(pa))
+    pruning["model_pairs"] = len(pa)
     pruning["exact"] = exact
     if exact:
         pruning["note_zh"] = (f"每个片区先只考虑最近 {k} 所学校; 经对偶检验 (列生成 + 约简费用固定), "
@@ -427,11 +431,11 @@ def solve(problem: ZoneProblem) -> Solution:
                               "improve the plan: optimal for the unpruned problem")
     else:
         pruning["note_zh"] = (f"每个片区只考虑最近 {k} 所学校 (及现行学校)"
-                              + ("; 线性松弛已对全部组合验证" if lp.certified else "")  # type: ignore[attr-defined]
+                              + ("; 线性松弛已对全部组合验证" if lp.certified else "")
                               + "; 这是对完整问题的近似")
         pruning["note_en"] = (f"candidates pruned to the {k} nearest schools per area (and the "
                               "current one); an approximation of the unpruned problem"
-                              + (" (its LP relaxation is certified)" if lp.certified else ""))  # type: ignore[attr-defined]
+                              + (" (its LP relaxation is certified)" if lp.certified else ""))
 
     model = _Model(problem, pa, pu, integer=True, contiguity=opts.contiguity, slack=False,
                    seed=opts.seed)
@@ -501,8 +505,7 @@ def _diagnose(problem: ZoneProblem, pa: np.ndarray, pu: np.ndarray, unserved: li
     v = model.values()
     m = problem.n_units
     x = v[: len(pa)]
-    slack = v[model.slack_off: model.slack_off + m] if not model.split_y else \
-        v[model.slack_off: model.slack_off + m]
+    slack = v[model.slack_off: model.slack_off + m]
     moved_excess = float(v[model.moved_slack_col]) if model.moved_row >= 0 else 0.0
     sel = x > 1e-9
     obj = float((np.maximum(problem.demand[pa[sel]], 0) * problem.dist_m[pa[sel], pu[sel]] * x[sel]).sum() / 1000)
