@@ -53,7 +53,7 @@ def synthetic_city(n_areas: int = 5000, n_schools: int = 150, seed: int = 0) -> 
 
 
 def run_case(name: str, ds: Dataset, county: str, stage: str, year: int, runs: int,
-             opts: ZoneOptions) -> None:
+             opts: ZoneOptions) -> str:
     times, plan = [], None
     for _ in range(runs):
         t = time.perf_counter()
@@ -85,6 +85,9 @@ def run_case(name: str, ds: Dataset, county: str, stage: str, year: int, runs: i
         ("greedy capacity-aware", plan_cost(prob, gr), overload(gr)),
     ):
         print(f"{label:<28}{value:>14,.1f}{value / opt:>12.4f}{over:>16,.0f}")
+    for sh in j["shortages"][:3]:
+        print("  " + sh["message_zh"])
+    return plan.status
 
 
 def cpsat_same_model(prob: object, k: int, time_limit: float) -> tuple[str, float, float, float]:
@@ -158,7 +161,12 @@ def main() -> None:
     for county in ds.get("areas")["county_code"].unique().sort().to_list():
         for stage in ("primary", "junior"):
             try:
-                run_case(f"demo {county} {stage} {year}", ds, county, stage, year, args.runs, opts)
+                status = run_case(f"demo {county} {stage} {year}", ds, county, stage, year,
+                                  args.runs, opts)
+                if status == "infeasible":
+                    split = ZoneOptions(time_limit_s=args.time_limit, threads=2, splittable=True)
+                    run_case(f"demo {county} {stage} {year} (splittable)", ds, county, stage,
+                             year, args.runs, split)
             except Exception as exc:  # noqa: BLE001 — report and continue with the next county
                 print(f"\n== demo {county} {stage}: {exc}")
 

@@ -251,3 +251,16 @@ def test_too_few_candidates_still_finds_the_optimum():
     plan = zones(ds, candidates_per_area=1)
     assert plan.status == "optimal" and not plan.shortages
     assert pairs(plan) == {("1", "A"), ("2", "B"), ("3", "B"), ("4", "B")}
+
+
+def test_current_plan_side_by_side():
+    from junheng.planners.zones import current_plan
+
+    ds = dataset(LINE, [("A", 0, 0.005, 100), ("B", 0, 0.03, 200)],
+                 current={"1": "A", "2": "A", "3": "B", "4": "B"})
+    now = current_plan(ds, COUNTY, "primary", 2024)
+    assert now.status == "current" and now.moved_students == 0
+    # The zoning in force overloads A (110 pupils, 100 seats); the proposal does not.
+    assert now.check is not None and [v["constraint"] for v in now.check.violations] == ["capacity"]
+    best = zones(ds)
+    assert best.objective_student_km > now.objective_student_km

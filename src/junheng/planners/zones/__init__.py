@@ -8,7 +8,7 @@ result back, and ``check`` recomputes every constraint from the plan alone.
 from junheng.planners.zones.check import CheckResult, check_plan
 from junheng.planners.zones.plan import ZonePlan, which_school
 from junheng.planners.zones.problem import NewSite, ZoneOptions, ZoneProblem, build_problem
-from junheng.planners.zones.service import plan_zones
+from junheng.planners.zones.service import current_plan, plan_zones
 
 __all__ = [
     "CheckResult",
@@ -18,6 +18,7 @@ __all__ = [
     "ZoneProblem",
     "build_problem",
     "check_plan",
+    "current_plan",
     "plan_zones",
     "which_school",
 ]

@@ -26,3 +26,25 @@ def plan_zones(ds: Dataset, county: str, stage: str, year: int,
         if plan.status in ("optimal", "feasible") and not plan.check.ok:
             plan.status = "unknown"
     return plan
+
+
+def current_plan(ds: Dataset, county: str, stage: str, year: int,
+                 options: ZoneOptions | None = None) -> ZonePlan:
+    """The zoning in force (``area_assignments``) as a plan, for the side-by-side view: same
+    tables, figures and GeoJSON as a proposal, and its check shows where it breaks the rules
+    (overloaded schools, …). Areas without a current school are left out."""
+    import numpy as np
+
+    from junheng.planners.zones.solve import Solution, plan_cost
+
+    problem = build_problem(ds, county, stage, year, options or ZoneOptions())
+    cur = problem.current
+    has = np.nonzero(cur >= 0)[0]
+    sol = Solution("current", has, cur[has], np.ones(len(has)),
+                   plan_cost(problem, cur) if len(has) else None, None, None,
+                   stats={}, pruning={})
+    counties = ds.get("counties").filter(pl.col("county_code") == county)
+    plan = read_back(problem, sol, counties["county_name"][0] if counties.height else None)
+    if plan.assignments.height:
+        plan.check = check_plan(problem, plan.assignments)
+    return plan
