@@ -101,9 +101,15 @@ def forecast(
         ),
         "intervals": {
             "level_pct": opts.level_pct,
-            "calibration": "empirical quantiles (≥30 errors) or t-scaled RMS of log errors "
+            "calibration": "empirical quantiles (≥30 effective errors) or RMS × Student-t "
+                           "(effective sample size) of log errors "
                            "ln((actual+0.5)/(forecast+0.5)) from this model's own backtest, by "
-                           "level, horizon, grade/total and size band",
+                           "level, horizon, grade/total and size band; n errors at horizon h "
+                           "count as n / (1 + (h−1)(2h−1)/(3h)) because consecutive origins "
+                           "share h−1 years",
+            "calibration_zh": "用本模型自身回测的对数误差校准：有效误差数≥30 时取经验分位数，"
+                              "否则取均方根误差 × t 分位数(按有效样本量)；h 年期的 n 个误差因相邻"
+                              "起报年份重叠 h−1 年，只折算为 n/(1+(h−1)(2h−1)/(3h)) 个独立误差",
             "backtest_errors": errors.height,
             "sources": {f"{r['level']}:{r['source']}": r["len"]
                         for r in sources.iter_rows(named=True)},

@@ -3,9 +3,13 @@
 An error is the log ratio ``e = ln((actual + 0.5) / (forecast + 0.5))`` (the 0.5 keeps empty
 grades of tiny schools finite). For each level, horizon, row kind (a grade or the unit total)
 and size band of the forecast, the split-conformal order statistics of e give the interval
-``(forecast + 0.5) · exp(q) − 0.5``, floored at zero. Small cells borrow from the whole level at
+``(forecast + 0.5) · exp(q) − 0.5``, floored at zero. What counts is the *effective* number of
+errors: errors at horizon h from consecutive origins overlap by h − 1 years, so n of them are
+worth about n / (1 + (h − 1)(2h − 1) / (3h)) independent ones (see ``overlap_factor``). Empirical
+quantiles need 30 effective errors; below that the cell uses the root-mean-square log error times
+a Student-t factor for the effective sample size. Small cells borrow from the whole level at
 that horizon; horizons longer than any backtest take the longest available one widened by
-sqrt(h / h_max); levels with no backtest at all get a stated default. Intervals never narrow as
+h / h_max; levels with no backtest at all get a stated default. Intervals never narrow as
 the horizon grows (running max/min over h), and always contain the point forecast.
 """
 
@@ -25,7 +29,7 @@ BAND_LABELS: tuple[str, ...] = ("<10", "10-30", "30-100", "100-300", "300-1000",
 # Relative spread per sqrt(year) when a level has no backtest errors at all.
 DEFAULT_SPREAD = {"school": 0.15, "county": 0.05, "city": 0.04}
 OFFSET = 0.5
-# Below this many errors in a cell, empirical quantiles are replaced by a t-scaled RMS.
+# Below this many effective errors in a cell, empirical quantiles are replaced by a t-scaled RMS.
 EMPIRICAL_MIN = 30
 
 
@@ -42,6 +46,20 @@ def kind_of(grade: pl.Expr) -> pl.Expr:
 
 def log_error(actual: pl.Expr, forecast: pl.Expr) -> pl.Expr:
     return ((actual + OFFSET) / (forecast + OFFSET)).log()
+
+
+def overlap_factor(h: pl.Expr) -> pl.Expr:
+    """How many backtest errors at horizon h are worth one independent error.
+
+    Errors of consecutive origins at horizon h share h − 1 of their h years, so they are
+    correlated about (h − k) / h at lag k (an MA(h − 1) process). By Bartlett's formula the
+    spread (a second moment) estimated from n such errors is as uncertain as from
+    n / (1 + 2 Σ_k ρ_k²) independent ones, and Σ_{k<h} ((h − k) / h)² = (h − 1)(2h − 1) / (6h).
+    Without this, a 5-year horizon with 20 origins is treated as 20 draws when it holds about
+    six, and its quantiles come out too narrow.
+    """
+    hf = h.cast(pl.Float64)
+    return 1.0 + (hf - 1.0) * (2.0 * hf - 1.0) / (3.0 * hf)
 
 
 def calibration_table(
@@ -66,6 +84,7 @@ def calibration_table(
                      (n_plus * q_hi).ceil().cast(pl.Int64).clip(1, pl.len()) - 1),
                  rms=(pl.col("e") ** 2).mean().sqrt(), n=pl.len())
             .filter(pl.col("n") >= opts.min_errors)
+            .with_columns(n_eff=pl.col("n") / overlap_factor(pl.col("h")))
         )
 
     grid = (
@@ -80,22 +99,23 @@ def calibration_table(
     if e.height:
         cell = (
             stats(["level", "kind", "band", "h"])
-            .filter(pl.col("n") >= EMPIRICAL_MIN)
+            .filter(pl.col("n_eff") >= EMPIRICAL_MIN)
             .select("level", "kind", "band", "h", lo="q_lo", hi="q_hi")
         )
         pooled = stats(["level", "kind", "h"])
-        # Few errors (a single county has one per origin): sample quantiles of a handful of
-        # values understate the spread, so use the root-mean-square error with a Student-t
-        # factor for the sample size instead (bias is inside the RMS).
+        # Few effective errors (a single county has one per origin, and its h-year errors
+        # overlap): sample quantiles of a handful of values understate the spread, so use the
+        # root-mean-square error with a Student-t factor for the effective sample size
+        # instead (bias is inside the RMS).
         t_factor = pl.Series(
-            [float(student_t.ppf(q_hi, max(n, 1))) * math.sqrt(1.0 + 1.0 / max(n, 1))
-             for n in pooled["n"].to_list()], dtype=pl.Float64,
+            [float(student_t.ppf(q_hi, max(n - 1.0, 1.0))) * math.sqrt(1.0 + 1.0 / max(n, 1.0))
+             for n in pooled["n_eff"].to_list()], dtype=pl.Float64,
         )
         pooled = pooled.with_columns(t_factor=t_factor).select(
             "level", "kind", "h",
-            lo_p=pl.when(pl.col("n") >= EMPIRICAL_MIN).then("q_lo")
+            lo_p=pl.when(pl.col("n_eff") >= EMPIRICAL_MIN).then("q_lo")
             .otherwise(-pl.col("t_factor") * pl.col("rms")),
-            hi_p=pl.when(pl.col("n") >= EMPIRICAL_MIN).then("q_hi")
+            hi_p=pl.when(pl.col("n_eff") >= EMPIRICAL_MIN).then("q_hi")
             .otherwise(pl.col("t_factor") * pl.col("rms")),
         )
     else:
