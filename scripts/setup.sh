@@ -22,14 +22,16 @@ apt_install() {
 # WeasyPrint (PDF reports) needs Pango; the web app needs Node.js/npm once, to fetch its assets.
 apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 command -v npm >/dev/null || apt_install nodejs npm
-[ $dev -eq 1 ] && apt_install chromium
+if [ $dev -eq 1 ]; then apt_install chromium; fi
 
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-stamp=.venv/.junheng-installed$([ $dev -eq 1 ] && echo -dev)
+stamp=.venv/.junheng-installed
+if [ $dev -eq 1 ]; then stamp=$stamp-dev; fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "安装 Python 依赖 / installing Python dependencies ..."
   .venv/bin/pip install -q --upgrade pip
   if [ $dev -eq 1 ]; then .venv/bin/pip install -q -e '.[dev]'; else .venv/bin/pip install -q -e .; fi
   touch "$stamp"
