@@ -9,7 +9,7 @@ import pytest
 
 from junheng.forecast import ForecastError, ForecastOptions, forecast
 from junheng.forecast.history import build_history, read_inputs
-from junheng.forecast.intervals import calibration_table
+from junheng.forecast.intervals import calibration_table, overlap_factor
 from junheng.forecast.options import LEVELS
 from junheng.forecast.project import forecast_points
 
@@ -168,6 +168,16 @@ def test_intervals_widen_with_horizon():
         g = g.sort("h")
         assert (g["hi"].diff().drop_nulls() >= 0).all()
         assert (g["lo"].diff().drop_nulls() <= 0).all()
+
+
+def test_overlapping_horizon_errors_count_as_fewer_independent_ones():
+    # Bartlett: n errors with lag-k correlation (h − k) / h are worth n / (1 + 2 Σ ρ_k²).
+    hs = list(range(1, 11))
+    got = pl.DataFrame({"h": hs}).select(f=overlap_factor(pl.col("h")))["f"].to_list()
+    for h, factor in zip(hs, got):
+        direct = 1.0 + 2.0 * sum(((h - k) / h) ** 2 for k in range(1, h))
+        assert factor == pytest.approx(direct)
+    assert got[0] == 1.0
 
 
 def test_too_short_history_is_a_clear_error():

@@ -2,7 +2,8 @@
 
 These are behaviour checks, not stored numbers: the backtest is run afresh and the method must
 beat persistence and 3-year cohort survival at county level for horizons 1–5, with 80 %
-intervals that hold roughly 80 % of what happened.
+intervals that hold 75–87 % of what happened at county level pooled over horizons 1–5 (and
+75–85 % at school level).
 """
 
 from __future__ import annotations
@@ -14,17 +15,23 @@ from junheng.forecast import ForecastOptions, run_backtest
 from forecast.eau_claire import district_totals, eau_claire_dataset
 
 
+def _pooled_coverage(report: dict, level: str, horizons: range) -> float:
+    cells = [report["levels"][level]["horizons"][str(h)] for h in horizons]
+    inside = sum(c["coverage80"] * c["coverage_n"] for c in cells)
+    return inside / sum(c["coverage_n"] for c in cells)
+
+
 def _check(report: dict, horizons: range) -> None:
     county = report["levels"]["county"]["horizons"]
-    inside, total = 0.0, 0
     for h in horizons:
         cell = county[str(h)]
         for base in ("persistence", "csr3"):
             assert cell["mape"] < cell["baselines"][base]["mape"], (h, base, cell)
-        assert 0.55 <= cell["coverage80"] <= 0.97, (h, cell)
-        inside += cell["coverage80"] * cell["coverage_n"]
-        total += cell["coverage_n"]
-    assert 0.65 <= inside / total <= 0.95
+        # 20–60 outcomes per horizon: a binomial spread of ±0.05–0.09 around 0.8.
+        assert 0.65 <= cell["coverage80"] <= 0.95, (h, cell)
+    # Pooled over horizons 1–5 (110 outcomes on Eau Claire, 240 on the demo).
+    assert 0.75 <= _pooled_coverage(report, "county", horizons) <= 0.87
+    assert 0.75 <= _pooled_coverage(report, "school", horizons) <= 0.85
 
 
 @pytest.fixture(scope="module")
@@ -55,4 +62,8 @@ def test_demo_beats_baselines_with_calibrated_intervals():
 
     # Thirteen years, so that origins with five years to come exist.
     ds = generate(0, range(2012, 2025))
-    _check(run_backtest(ds, 5, ForecastOptions()), range(1, 6))
+    report = run_backtest(ds, 5, ForecastOptions())
+    _check(report, range(1, 6))
+    # The city is one unit with 6–10 origins per horizon: only the pooled figure (40 outcomes)
+    # means something, and it is held to a wider band.
+    assert 0.65 <= _pooled_coverage(report, "city", range(1, 6)) <= 0.95
