@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.engine import Engine
 
 from junheng.web import models
@@ -93,6 +93,17 @@ def create_session(engine: Engine, settings: Settings, user_id: int) -> str:
     return _serializer(settings).dumps(token)
 
 
+# Built once: every request runs it, and building the statement costs more than running it.
+_SESSION_QUERY = (
+    select(models.sessions.c.id, models.sessions.c.csrf_token, models.sessions.c.expires_at,
+           models.users.c.id.label("uid"), models.users.c.username, models.users.c.display_name,
+           models.users.c.role, models.users.c.county_code, models.users.c.school_id,
+           models.users.c.must_change_password, models.users.c.is_active)
+    .join(models.users, models.users.c.id == models.sessions.c.user_id)
+    .where(models.sessions.c.id == bindparam("sid"))
+)
+
+
 def read_session(engine: Engine, settings: Settings, cookie: str | None
                  ) -> tuple[User, str, str] | None:
     """(user, csrf token, session id) for a valid cookie, else None."""
@@ -104,15 +115,8 @@ def read_session(engine: Engine, settings: Settings, cookie: str | None
         return None
     if not isinstance(token, str):
         return None
-    s, u = models.sessions, models.users
     with engine.connect() as conn:
-        row = conn.execute(
-            select(s.c.id, s.c.csrf_token, s.c.expires_at, u.c.id.label("uid"), u.c.username,
-                   u.c.display_name, u.c.role, u.c.county_code, u.c.school_id,
-                   u.c.must_change_password, u.c.is_active)
-            .join(u, u.c.id == s.c.user_id)
-            .where(s.c.id == _token_id(token))
-        ).first()
+        row = conn.execute(_SESSION_QUERY, {"sid": _token_id(token)}).first()
     if row is None or not row.is_active or _aware(row.expires_at) < now():
         return None
     user = User(id=row.uid, username=row.username, display_name=row.display_name,

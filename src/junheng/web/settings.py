@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Upper bound on how stale a cached evaluation may be when data is changed by another
     # process that does not bump the data version (e.g. ``junheng import`` on the command line).
     cache_ttl_seconds: int = 300
+    # How often a worker asks the database whether the data changed. The worker that makes a
+    # change sees it at once; the others within this many seconds.
+    data_version_check_seconds: float = 1.0
 
 
 @lru_cache

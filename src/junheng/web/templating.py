@@ -14,6 +14,8 @@ from junheng.web.access import Permission, Role
 from junheng.web.i18n import Translator
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Templates ship with the package and do not change while it runs: no stat() per render.
+templates.env.auto_reload = False
 
 
 def _num(value: Any, digits: int = 2) -> str:

@@ -45,9 +45,15 @@ class DataService:
         self._key_locks: dict[Hashable, threading.Lock] = {}
         self._values: dict[Hashable, tuple[float, Any]] = {}
         self._version: int | None = None
+        self._checked_at = 0.0
 
-    def version(self) -> int:
+    def version(self, refresh: bool = False) -> int:
+        now = time.monotonic()
+        if (not refresh and self._version is not None
+                and now - self._checked_at < self.settings.data_version_check_seconds):
+            return self._version
         v = read_version(self.engine)
+        self._checked_at = now
         if v != self._version:
             with self._lock:
                 if v != self._version:
@@ -57,7 +63,7 @@ class DataService:
 
     def invalidate(self) -> None:
         bump_version(self.engine)
-        self.version()
+        self.version(refresh=True)
 
     def peek(self, key: Hashable) -> Any | None:
         """The cached value for ``key`` at the current data version, or None."""

@@ -111,7 +111,7 @@ def save(data: DataService, school_id: str, year: int, values: dict[str, str]) -
         import_dataset(data.engine, typed, source=FORM_SOURCE)
     except ValidationFailed as exc:
         return SaveResult(exc.problems)
-    data.version()
+    data.version(refresh=True)
     return SaveResult([], changes)
 
 

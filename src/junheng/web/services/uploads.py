@@ -152,7 +152,7 @@ def import_staged(engine: Engine, data: DataService, staged: Staged,
         else:
             _set(engine, staged.id, "imported", {"problems": [], "counts": summary.rows,
                                                  "warnings": [p.to_dict() for p in warnings]})
-            data.version()
+            data.version(refresh=True)
             return ImportOutcome(True, summary.rows)
     _set(engine, staged.id, "invalid", {"problems": [p.to_dict() for p in errors], "counts": {},
                                         "truncated": truncated})
