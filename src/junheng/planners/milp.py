@@ -34,6 +34,13 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+def allow_seconds(h: highspy.Highs, seconds: float) -> None:
+    """Let the next ``run`` take at most ``seconds`` more. HiGHS's ``time_limit`` is measured
+    against the run time accumulated over every ``run`` of the instance, so a re-solve must be
+    given the time already spent plus the time it may add."""
+    h.setOptionValue("time_limit", float(h.getRunTime()) + max(float(seconds), 0.1))
+
+
 @dataclass
 class MilpBuilder:
     lb: list[np.ndarray] = field(default_factory=list)

@@ -202,3 +202,22 @@ def test_continuous_cv_case_matches_scip_with_the_quadratic_constraint() -> None
     # Same optimum, up to rounding the plan's m² up to 0.01 (≤ 4 元 per school) and the gaps.
     assert plan.total_cost_yuan == pytest.approx(scip_cost, rel=1e-5, abs=25.0), (plan.total_cost_yuan, scip_cost)
     assert plan.check["resources_passed"]
+
+
+def test_out_of_cut_rounds_the_plan_is_repaired_to_feasibility() -> None:
+    # No LP rounds and no MILP re-solve allowed: the first integer solution (initial cuts only)
+    # leaves a CV above its limit, and the repair must still hand back a plan that passes.
+    from junheng.planners.investment.synthetic import synthetic_county
+
+    ds = synthetic_county(30, seed=3, spread=0.5)
+    costs = load_costs({"solver": {"max_lp_cut_rounds": 0, "max_cut_rounds": 0}})
+    plan = plan_county(ds, "629901", 2024, costs=costs, time_limit=30)
+    assert plan.solver_status == "feasible" and plan.cut_rounds == 1
+    exact = plan_county(ds, "629901", 2024, time_limit=30)
+    cannot = {(u["stage"], u["indicator"]) for u in exact.unattainable if u["kind"] == "cv"}
+    assert {(f["stage"], f["indicator"]) for f in plan.check["failing_cvs"]} == cannot
+    # No plan is cheaper than the exact run's proven lower bound, and the repaired plan's own
+    # bound is a true lower bound of the exact optimum.
+    assert exact.lower_bound_yuan is not None
+    assert plan.total_cost_yuan >= exact.lower_bound_yuan - 1e-6
+    assert plan.lower_bound_yuan is not None and plan.lower_bound_yuan <= exact.total_cost_yuan + 1e-6

@@ -21,6 +21,7 @@ Parts and CVs that no action within the limits can bring to the rule are found b
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -31,7 +32,7 @@ import scipy.sparse as sp
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.cv import min_cv_in_box, weighted_cv
 from junheng.planners.investment.rules import INDICATORS, STAGES, ResourceRules
-from junheng.planners.milp import MilpBuilder
+from junheng.planners.milp import MilpBuilder, allow_seconds
 
 TEACHER_KINDS = ("degree", "backbone", "pe_art")
 _TEACHER_INDICATOR = {"degree": 0, "backbone": 1, "pe_art": 2}
@@ -265,7 +266,8 @@ def solve(
                 violated = True
         return violated
 
-    deadline = started + time_limit
+    # The last 15 % of the time is kept for a repair, should the cut rounds not finish in time.
+    deadline = started + 0.85 * time_limit
     h = b.build(time_limit, solver_opts["mip_rel_gap"])
     if write_model:
         # The model as built (before any cut round), with every variable and row named.
@@ -274,7 +276,7 @@ def solve(
     # so the integer phase needs only a few (expensive) rounds.
     h.setOptionValue("solve_relaxation", True)
     for _ in range(int(solver_opts["max_lp_cut_rounds"])):
-        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.1))
+        allow_seconds(h, deadline - time.perf_counter())
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
@@ -289,7 +291,7 @@ def solve(
     bound = None
     cv_after: dict[tuple[str, str], float] = {}
     while True:
-        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.1))
+        allow_seconds(h, deadline - time.perf_counter())
         h.run()
         ms = h.getModelStatus()
         info = h.getInfo()
@@ -313,6 +315,27 @@ def solve(
             status = "cv_not_converged"
             break
         b.push_new(h)
+
+    if status == "cv_not_converged" and x is not None:
+        # Out of time with a CV still above its limit: keep every integer decision except those
+        # of the offending indicators and finish the cut rounds on that much smaller model, so the
+        # plan returned is feasible; the bound of the full model stays a valid lower bound.
+        offending = {INDICATORS[j].id: j for j in range(7)}
+        free: list[np.ndarray] = []
+        for (_st, iid), cv in cv_after.items():
+            j = offending[iid]
+            if cv <= rules.cv_limit[_st] - margin / 2:
+                continue
+            if j < 3:
+                free.append(tvars[TEACHER_KINDS[j]][0])   # hires only: moves must stay balanced
+            elif j == 6:
+                free.append(fvars[6])
+        repaired = _repair(h, b, x, np.concatenate(free) if free else np.zeros(0, int),
+                           lambda xs: separate(xs, margin / 2, cv_after),
+                           grace=max(started + time_limit - time.perf_counter(), 1.0),
+                           rounds=max(int(solver_opts["max_lp_cut_rounds"]), 100))
+        if repaired is not None:
+            x, status = repaired, "feasible"
 
     result = SolveResult(status, None, bound, None, rounds, time.perf_counter() - started,
                          np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((m, 4)),
@@ -349,6 +372,36 @@ def actual_cost(result: SolveResult, costs: Costs) -> float:
     fac = np.array([unit[_UNIT_COST_KEYS[j]] for j in _FACILITY_VARS])
     return float((result.hires * hire).sum() + result.moves_in.sum() * unit["move_teacher_yuan"]
                  + (result.facilities * fac).sum())
+
+
+def _repair(h: highspy.Highs, b: MilpBuilder, x: np.ndarray, free: np.ndarray,
+            separate: Callable[[np.ndarray], bool], grace: float, rounds: int) -> np.ndarray | None:
+    """Fix the integer columns not in ``free`` at ``x``; relax the free ones, solve LPs with cut
+    rounds, and round the free ones up (more resource never breaks the school rule) until every
+    CV holds exactly at the rounded point."""
+    stop = time.perf_counter() + grace
+    integer = np.concatenate(b.integer)[: len(x)]
+    keep = np.ones(len(x), bool)
+    keep[free.astype(int)] = False
+    fix = np.flatnonzero(integer & keep).astype(np.int32)
+    vals = np.round(x[fix])
+    h.changeColsBounds(len(fix), fix, vals, vals)
+    h.setOptionValue("solve_relaxation", True)
+    b.push_new(h)
+    free = free.astype(int)
+    for _ in range(rounds):
+        allow_seconds(h, stop - time.perf_counter())
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        xs = np.asarray(h.getSolution().col_value)
+        xs[free] = np.ceil(xs[free] - 1e-6)
+        if not separate(xs):
+            return xs
+        if time.perf_counter() > stop:
+            return None
+        b.push_new(h)
+    return None
 
 
 @dataclass

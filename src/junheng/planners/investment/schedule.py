@@ -15,7 +15,7 @@ import highspy
 import numpy as np
 import polars as pl
 
-from junheng.planners.milp import MilpBuilder
+from junheng.planners.milp import MilpBuilder, allow_seconds
 
 BUILDING_KINDS = ("build_teaching_area_m2", "build_sports_area_m2", "add_classrooms")
 
@@ -86,7 +86,7 @@ def schedule_plan(actions: pl.DataFrame, years: list[int], budget: dict[int, flo
                      np.concatenate([uc * late, np.zeros(n)]))
     h.setOptionValue("mip_rel_gap", 1e-3)
     h.setOptionValue("mip_abs_gap", 1e-6)
-    h.setOptionValue("time_limit", time_limit / 2)
+    allow_seconds(h, time_limit / 2)
     h.setSolution(_solution(first))
     h.run()
     if h.getInfo().primal_solution_status != 2:
