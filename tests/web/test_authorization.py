@@ -167,7 +167,8 @@ def test_county_admin_never_sees_another_county(site: Site) -> None:
     for path in ["/county/620723", "/county/620723/report.xlsx", "/county/620723/report.pdf",
                  "/api/county/620723", "/school/6207230001", "/api/school/6207230001",
                  "/school/6207230001/people", "/school/6207230001/edit", "/api/evaluation",
-                 "/city"]:
+                 "/city", "/forecast?county=620723", "/plans/620723", "/zones?county=620723",
+                 "/zones/lookup?county=620723&q=村"]:
         assert c.get(path).status_code == 403, path
     token = csrf_from(c.get("/account/password").text)
     r = c.post("/school/6207230001/edit", data={"year": "2024", "sections.primary.students": "1"},
