@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.standards.school_table import by_key
 
 BANDS: tuple[tuple[str, str], ...] = (
     ("normal", "正常 (≤45人)"),
@@ -50,22 +51,27 @@ class ClassStats:
         if not caps and self._cache:
             return next(iter(self._cache.values()))
         s = pl.col("students")
-        aggs = [pl.len().cast(pl.Int64).alias("classes"), s.max().alias("max_class_size")]
+        # Per-class flags are computed row-wise first and only summed in the group_by: an
+        # expression with a comparison inside ``agg`` is evaluated group by group, several times
+        # slower over 3 million classes.
+        flags: dict[str, pl.Expr] = {}
         if caps:
-            cap = pl.col("stage").replace_strict(dict(caps), default=None, return_dtype=pl.Float64)
-            aggs.append((s.cast(pl.Float64) > cap + cap.abs().clip(lower_bound=1.0) * EPS)
-                        .sum().cast(pl.Int64).alias("over"))
-        else:
-            aggs.append(pl.lit(None, pl.Int64).alias("over"))
+            cap = by_key("stage", caps)
+            flags["over"] = s.cast(pl.Float64) > cap + cap.abs().clip(lower_bound=1.0) * EPS
         if self.band_limits:
             n, l, b = (int(self.band_limits[k]) for k in ("normal_max", "large_max", "big_max"))
-            aggs += [
-                (s <= n).sum().cast(pl.Int64).alias("normal"),
-                ((s > n) & (s <= l)).sum().cast(pl.Int64).alias("large"),
-                ((s > l) & (s <= b)).sum().cast(pl.Int64).alias("big"),
-                (s > b).sum().cast(pl.Int64).alias("super"),
-            ]
-        out = self.classes.group_by("school_id", "stage").agg(aggs)
+            flags.update(normal=s <= n, large=(s > n) & (s <= l), big=(s > l) & (s <= b), super=s > b)
+        aggs = [pl.len().cast(pl.Int64).alias("classes"), s.max().alias("max_class_size")]
+        aggs += [pl.col(f"__{k}").sum().cast(pl.Int64).alias(k) for k in flags]
+        if not caps:
+            aggs.append(pl.lit(None, pl.Int64).alias("over"))
+        order = ["school_id", "stage", "classes", "max_class_size", "over"] + [
+            k for k, _ in BANDS if k in flags]
+        out = (
+            self.classes.lazy()
+            .with_columns(**{f"__{k}": e for k, e in flags.items()})
+            .group_by("school_id", "stage").agg(aggs).select(order).collect()
+        )
         self._cache[key] = out
         return out
 

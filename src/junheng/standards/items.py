@@ -236,10 +236,15 @@ def music_art_rooms(
         .group_by("school_id")
         .agg(classes=pl.col("classes").sum(), any_null=pl.col("classes").is_null().any())
     )
-    ok_rooms = rooms.group_by("school_id").agg(
-        music_rooms=((pl.col("room_type") == "music") & (pl.col("area_m2") >= music_min)).sum().cast(pl.Int64),
-        art_rooms=((pl.col("room_type") == "art") & (pl.col("area_m2") >= art_min)).sum().cast(pl.Int64),
-    )
+    # Flags row-wise, then plain sums: a comparison inside ``agg`` runs group by group.
+    ok_rooms = rooms.lazy().select(
+        "school_id",
+        music=(pl.col("room_type") == "music") & (pl.col("area_m2") >= music_min),
+        art=(pl.col("room_type") == "art") & (pl.col("area_m2") >= art_min),
+    ).group_by("school_id").agg(
+        music_rooms=pl.col("music").sum().cast(pl.Int64),
+        art_rooms=pl.col("art").sum().cast(pl.Int64),
+    ).collect()
     per = (
         schools.select("county_code", "school_id", "school_name").unique(subset=["school_id"])
         .join(cls, on="school_id", how="left")

@@ -51,10 +51,17 @@ def compare(value: pl.Expr, threshold: pl.Expr, comparison: str) -> pl.Expr:
 
 
 def by_key(column: str, mapping: Mapping[str, Any], dtype: pl.DataType = pl.Float64()) -> pl.Expr:
-    """Look a per-stage (or per-type) value up from a column; absent keys give null."""
-    return pl.col(column).replace_strict(
-        {k: v for k, v in mapping.items()}, default=None, return_dtype=dtype
-    )
+    """Look a per-stage (or per-type) value up from a column; absent keys give null.
+
+    Per-stage maps have two to four keys: a when/then chain of string equalities is several
+    times cheaper than ``replace_strict`` (a hash lookup per row), which matters on the
+    3 million rows of a national class list."""
+    if len(mapping) > 8:
+        return pl.col(column).replace_strict(dict(mapping), default=None, return_dtype=dtype)
+    out: Any = pl.lit(None, dtype)
+    for k, v in reversed(list(mapping.items())):
+        out = pl.when(pl.col(column) == k).then(pl.lit(v, dtype)).otherwise(out)
+    return out
 
 
 def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) -> pl.DataFrame:
