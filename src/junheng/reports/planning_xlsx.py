@@ -59,6 +59,12 @@ def write_plan_xlsx(plan: dict[str, Any], out: Path) -> None:
               u["best_reachable"], u["required"], u["text_zh"]] for u in plan["unattainable"]]
     _sheet(book, "无法达到", ["类型", "学段", "指标", "学校", "现值", "上限内最好", "要求", "原因"], unatt,
            [12, 8, 28, 14, 10, 12, 10, 80])
+    what_if = plan.get("what_if_no_limits") or {}
+    if what_if:
+        rows = [["说明", what_if.get("text_zh")], ["取消上限后总成本（元）", what_if.get("total_cost_yuan")],
+                ["比本规划多（元）", what_if.get("extra_cost_yuan")]]
+        rows += [[o.get("school_name") or o["school_id"], o["text_zh"]] for o in what_if.get("over_limit", [])]
+        _sheet(book, "取消上限测算", ["项目", "内容"], rows, [28, 90])
     sched = plan.get("schedule", {})
     years = sched.get("years", [])
     _sheet(book, "年度安排", ["年度", "预算（元）", "支出（元）"],

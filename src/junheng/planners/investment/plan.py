@@ -267,13 +267,16 @@ def _what_if_no_limits(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
                              "text_zh": f"{names.get(sid, sid)}需{KIND_LABELS[_FAC_KIND[j]]} {q:,.0f}"
                                         f"{KIND_UNITS[_FAC_KIND[j]]}，超出上限 {lim:,.0f}"})
     out["over_limit"] = over
-    out["text_zh"] = (f"若取消上限（{'、'.join(sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
+    out["text_zh"] = (f"若取消上限（{'、'.join(_LIMIT_ZH.get(k, k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
                       f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
                       + ("；".join(o["text_zh"] for o in over) or "无")) if not alt.unattainable else (
                       "即使取消这些上限仍有要求无法达到 / still unattainable without these limits")
     return out
 
 
+_LIMIT_ZH = {"teaching_area_max_m2": "教学用房新建上限", "sports_area_max_m2": "运动场地新建上限（土地）",
+             "equipment_max_yuan": "设备购置上限", "multimedia_rooms_max": "多媒体教室新增上限",
+             "max_hires_per_school_kind": "每校新聘教师上限"}
 _FAC_KIND = {3: "build_teaching_area_m2", 4: "build_sports_area_m2", 5: "buy_equipment_yuan",
              6: "add_multimedia_rooms"}
 
