@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 
+import openpyxl
+
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -155,13 +157,19 @@ def test_county_admin_never_sees_another_county(site: Site) -> None:
     and every Linze URL is refused."""
     c = site.login("ganzhou")
     linze_ids = [f"620723{i:04d}" for i in range(1, 5)]
-    own = ["/", "/county/620702", "/county/620702/report.xlsx", "/api/county/620702",
+    own = ["/", "/county/620702", "/county/620702/report.xlsx",
+           "/county/620702/report.xlsx?lang=en", "/api/county/620702",
            "/school/6207020001", "/api/school/6207020001", "/school/6207020001/people",
            "/school/6207020001/edit", "/county/620702?year=2023"]
     for path in own:
         r = c.get(path, follow_redirects=True)
         assert r.status_code == 200, path
         body = r.content.decode("utf-8", "replace")
+        if path.endswith(".xlsx"):
+            book = openpyxl.load_workbook(io.BytesIO(r.content))
+            body = " ".join(str(cell.value) for ws in book.worksheets for row in ws.iter_rows()
+                            for cell in row if cell.value is not None)
+            assert "6207020001" in body  # the report does hold Ganzhou's schools
         assert not any(sid in body for sid in linze_ids), path
         assert "临泽县" not in body, path
     for path in ["/county/620723", "/county/620723/report.xlsx", "/county/620723/report.pdf",

@@ -35,7 +35,9 @@ def neutralise(value: Any) -> Any:
 
 
 def _write_rows(book: Any, name: str, header: list[str], rows: list[list[Any]]) -> None:
-    sheet = book.add_worksheet(name)
+    # Excel limits sheet names to 31 characters without []:*?/\
+    safe = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31]
+    sheet = book.add_worksheet(safe)
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     for c, h in enumerate(header):
         sheet.write_string(0, c, h, bold)
@@ -56,7 +58,25 @@ def _write_rows(book: Any, name: str, header: list[str], rows: list[list[Any]]) 
 
 
 def county_xlsx(data: DataService, code: str, year: int, lang: str = "zh") -> bytes:
+    """The county's evaluation workbook: in Chinese, the supervisors' layout from
+    ``junheng.reports.evaluation_xlsx`` over an evaluation of this county only (so the file
+    holds no other county's schools); in English, a compact bilingual summary."""
+    if lang == "zh":
+        return data.memo(("xlsx", code, year, lang), lambda: _supervisor_xlsx(data, code, year))
     return data.memo(("xlsx", code, year, lang), lambda: _county_xlsx(data, code, year, lang))
+
+
+def _supervisor_xlsx(data: DataService, code: str, year: int) -> bytes:
+    from junheng.reports.evaluation_xlsx import write_evaluation_xlsx
+    from junheng.standards.engine import evaluate
+
+    if code not in views.county_names(data):
+        raise views.NotFound(code)
+    result = evaluate(data.dataset(), data.settings.standard_id, year, county=code).to_json()
+    with tempfile.TemporaryDirectory(prefix="junheng-report-") as tmp:
+        path = Path(tmp) / "report.xlsx"
+        write_evaluation_xlsx(result, path)
+        return path.read_bytes()
 
 
 def _county_xlsx(data: DataService, code: str, year: int, lang: str) -> bytes:
