@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 
 import openpyxl
-
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
