@@ -14,7 +14,8 @@ memory (ru_maxrss) belongs to that measurement alone:
 
 It checks that the pandas and Polars versions give identical verdicts (every school's
 pass/fail and every county × stage × indicator CV verdict) and that their CVs agree to 1e-9.
-The data generator is vectorised numpy, seeded, and lives here so the benchmark reproduces.
+The data is the project's own national generator, ``junheng.demo.generate_national`` (seeded,
+vectorised numpy): the same synthetic country the import benchmark and the demo use.
 """
 
 from __future__ import annotations
@@ -30,151 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import polars as pl
-
-TYPES = ["primary", "teaching_point", "junior", "nine_year", "complete_secondary", "twelve_year",
-         "senior", "special"]
-TYPE_P = [0.52, 0.16, 0.14, 0.10, 0.03, 0.01, 0.03, 0.01]
-STAGES_OF = {"primary": ["primary"], "teaching_point": ["primary"], "junior": ["junior"],
-             "nine_year": ["primary", "junior"], "complete_secondary": ["junior", "senior"],
-             "twelve_year": ["primary", "junior", "senior"], "senior": ["senior"],
-             "special": ["primary"]}
-MEAN_STUDENTS = {("primary", "primary"): 600, ("teaching_point", "primary"): 60,
-                 ("junior", "junior"): 800, ("nine_year", "primary"): 450,
-                 ("nine_year", "junior"): 350, ("complete_secondary", "junior"): 600,
-                 ("complete_secondary", "senior"): 700, ("twelve_year", "primary"): 700,
-                 ("twelve_year", "junior"): 500, ("twelve_year", "senior"): 500,
-                 ("senior", "senior"): 1500, ("special", "primary"): 120}
-
-
-# ----------------------------------------------------------------------------- data generator
-
-
-def generate(seed: int, n_counties: int, n_schools: int, with_classes: bool = True) -> dict[str, pl.DataFrame]:
-    rng = np.random.default_rng(seed)
-    codes = np.array([f"{100001 + i:06d}" for i in range(n_counties)])
-    county_of = rng.integers(0, n_counties, n_schools)
-    order = np.argsort(county_of, kind="stable")
-    county_of = county_of[order]
-    seq = np.arange(n_schools) - np.searchsorted(county_of, county_of)
-    school_id = np.char.add(codes[county_of], np.char.zfill((seq + 1).astype(str), 4))
-    stype = rng.choice(TYPES, n_schools, p=TYPE_P)
-    private = (rng.random(n_schools) < 0.08) & (stype != "teaching_point")
-    schools = pl.DataFrame({
-        "school_id": school_id, "school_name": np.char.add("学校", school_id),
-        "county_code": codes[county_of], "school_type": stype,
-        "ownership": np.where(private, "private", "public"),
-        "locale": rng.choice(["urban", "town", "rural"], n_schools),
-    })
-    # County-level quality factor gives some counties wide inter-school gaps.
-    spread = rng.uniform(0.05, 0.45, n_counties)[county_of]
-    level = rng.uniform(0.85, 1.35, n_counties)[county_of]
-    rows_s, rows_t, rows_c = [], [], []
-    for (t, stage), mean in MEAN_STUDENTS.items():
-        idx = np.nonzero(stype == t)[0]
-        if not len(idx):
-            continue
-        st = np.maximum(5, rng.lognormal(np.log(mean), 0.5, len(idx))).astype(np.int64)
-        rows_s.append(pl.DataFrame({"idx": idx, "stage": [stage] * len(idx), "students": st}))
-    sec = pl.concat(rows_s)
-    n = sec.height
-    idx = sec["idx"].to_numpy()
-    p = sec["students"].to_numpy().astype(float)
-    junior = (sec["stage"] == "junior").to_numpy()
-    f = level[idx] * np.exp(rng.normal(0, spread[idx], n))
-
-    def teachers(per100: np.ndarray) -> np.ndarray:
-        return np.maximum(0, np.round(p * per100 / 100 * f * np.exp(rng.normal(0, 0.1, n)))).astype(np.int64)
-
-    sec = sec.with_columns(
-        year=pl.lit(2024, pl.Int64),
-        school_id=pl.Series(school_id[idx]),
-        classes=pl.Series(np.maximum(1, np.ceil(p / 42)).astype(np.int64)),
-        teachers=pl.Series(teachers(np.full(n, 6.5))),
-        degree_teachers=pl.Series(teachers(np.where(junior, 5.6, 4.6))),
-        backbone_teachers=pl.Series(teachers(np.full(n, 1.1))),
-        pe_art_teachers=pl.Series(teachers(np.full(n, 1.0))),
-        senior_title_teachers=pl.Series(teachers(np.full(n, 3.0))),
-        certified_teachers=pl.Series(teachers(np.full(n, 6.4))),
-    ).drop("idx")
-    # Whole-school stocks: per-student norms × the school's weighted students × noise.
-    wp = sec.group_by("school_id").agg(
-        p=pl.col("students").sum(),
-        pj=pl.col("students").filter(pl.col("stage") == "junior").sum(),
-    )
-    sid = wp["school_id"].to_numpy()
-    pos = np.searchsorted(school_id, sid)
-    ff = level[pos] * np.exp(rng.normal(0, spread[pos], len(sid)))
-    tot = wp["p"].to_numpy().astype(float)
-    pj = wp["pj"].to_numpy().astype(float)
-    mix = pj / np.maximum(tot, 1)
-
-    def stock(prim: float, jun: float, sd: float = 0.15) -> np.ndarray:
-        return tot * (prim * (1 - mix) + jun * mix) * ff * np.exp(rng.normal(0, sd, len(sid)))
-
-    fac = pl.DataFrame({
-        "year": np.full(len(sid), 2024), "school_id": sid,
-        "teaching_area_m2": np.round(stock(5.0, 6.4), 1),
-        "sports_area_m2": np.round(stock(8.3, 11.2), 1),
-        "equipment_value_yuan": np.round(stock(2300, 2900), 0),
-        "multimedia_rooms": np.round(stock(2.6, 2.7) / 100).astype(np.int64),
-        "computers": np.round(stock(12, 15) / 100).astype(np.int64),
-        "books": np.round(stock(30, 40)).astype(np.int64),
-    })
-    tables: dict[str, pl.DataFrame] = {
-        "counties": pl.DataFrame({"county_code": codes, "county_name": np.char.add("县", codes)}),
-        "schools": schools, "sections": sec, "facilities": fac,
-    }
-    if with_classes:
-        cls_n = sec["classes"].to_numpy()
-        rep = np.repeat(np.arange(n), cls_n)
-        within = np.arange(len(rep)) - np.repeat(np.cumsum(cls_n) - cls_n, cls_n)
-        size = np.maximum(5, np.round(np.repeat(p / cls_n, cls_n) + rng.normal(0, 4, len(rep)))).astype(np.int64)
-        stage_arr = sec["stage"].to_numpy()
-        base_grade = np.select([stage_arr == "primary", stage_arr == "junior"], [1, 7], 10)
-        tables["classes"] = pl.DataFrame({
-            "year": np.full(len(rep), 2024), "school_id": sec["school_id"].to_numpy()[rep],
-            "stage": stage_arr[rep], "grade": base_grade[rep] + within % 3,
-            "class_name": np.char.add("班", within.astype(str)), "students": size,
-        })
-        per_school_classes = sec.group_by("school_id").agg(c=pl.col("classes").sum())
-        need = np.ceil(per_school_classes["c"].to_numpy() / 12).astype(np.int64)
-        have = np.maximum(0, need - (rng.random(len(need)) < 0.05))
-        ids = np.repeat(per_school_classes["school_id"].to_numpy(), have)
-        tables["rooms"] = pl.concat([
-            pl.DataFrame({"year": np.full(len(ids), 2024), "school_id": ids, "room_type": ["music"] * len(ids),
-                          "area_m2": rng.uniform(90, 130, len(ids)).round(1)}),
-            pl.DataFrame({"year": np.full(len(ids), 2024), "school_id": ids, "room_type": ["art"] * len(ids),
-                          "area_m2": rng.uniform(85, 120, len(ids)).round(1)}),
-        ])
-    m = n_counties
-    tables["county_facts"] = pl.DataFrame({
-        "year": np.full(m, 2024), "county_code": codes,
-        "g01_layout_planned": rng.random(m) < 0.95, "g02_unified_standards": rng.random(m) < 0.95,
-        "g06_small_school_funding": np.ones(m, bool),
-        "special_school_funding_per_student_yuan": rng.uniform(5800, 8000, m).round(0),
-        "teacher_avg_pay_yuan": rng.uniform(80000, 100000, m).round(0),
-        "civil_servant_avg_pay_yuan": rng.uniform(80000, 95000, m).round(0),
-        "training_completion_rate": np.where(rng.random(m) < 0.9, 1.0, 0.97),
-        "g10_staffing_allocation": np.ones(m, bool),
-        "rotation_eligible_teachers": rng.integers(200, 2000, m),
-    }).with_columns(
-        rotated_teachers=(pl.col("rotation_eligible_teachers") * 0.12).cast(pl.Int64),
-    ).with_columns(
-        rotated_backbone_teachers=(pl.col("rotated_teachers") * 0.25).cast(pl.Int64),
-        certified_rate=pl.lit(1.0), nearby_enrollment_rate_primary=pl.lit(1.0),
-        nearby_enrollment_rate_junior=pl.lit(0.97), quality_hs_quota_share=pl.lit(0.55),
-        quota_rural_tilt=pl.lit(True), migrant_public_share=pl.lit(0.9),
-        junior_retention_rate=pl.lit(0.97), disabled_enrollment_rate=pl.lit(0.96),
-        q03_charter_and_it=pl.lit(True), training_budget_share_min=pl.lit(0.06),
-        q05_it_use=pl.lit(True), q06_moral_culture=pl.lit(True), q07_curriculum=pl.lit(True),
-        q08_no_overload=pl.lit(True), monitoring_level=pl.lit(3), monitoring_school_diff_rate=pl.lit(0.1),
-        recognition_rate=pl.lit(0.9), veto_exam_admission=pl.lit(False),
-        veto_school_choice=pl.lit(False), veto_key_schools=pl.lit(False), veto_fraud=pl.lit(False),
-    )
-    return tables
-
 
 # ----------------------------------------------------------------------------- pandas baseline
 
@@ -276,6 +133,7 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
 
     times: list[float] = []
     cpu: list[float] = []
+    loads: list[float] = []  # reading the parquet files, before each timed run
     extra: dict = {}  # type: ignore[type-arg]
     if mode == "load+evaluate":
         from junheng.io.source import load_dataset
@@ -293,20 +151,31 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
     if mode.startswith("pandas"):
         import pandas as pd
 
-        tables = {t: pd.read_parquet(pq / f"{t}.parquet") for t in ("schools", "sections", "facilities")}
+        def read_pd() -> dict:  # type: ignore[type-arg]
+            return {t: pd.read_parquet(pq / f"{t}.parquet") for t in ("schools", "sections", "facilities")}
+
+        tables = read_pd()
         rules = pandas_rules()
         before = _rss_mb()
         for _ in range(runs):
+            t = time.perf_counter()
+            tables = read_pd()
+            loads.append(time.perf_counter() - t)
             t, c = time.perf_counter(), time.process_time()
             schools, cvs = pandas_resources(tables, rules)
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
         schools.to_parquet(Path(folder) / "pandas_schools.parquet")
         cvs.to_parquet(Path(folder) / "pandas_cvs.parquet")
-        return {"times": times, "cpu": cpu, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb()}
+        return {"times": times, "cpu": cpu, "loads": loads, "rss_before_mb": before,
+                "peak_rss_mb": _maxrss_mb()}
     wanted = None if mode == "evaluate" else {"schools", "sections", "facilities"}
-    ds = Dataset.from_frames({p.stem: pl.read_parquet(p) for p in pq.glob("*.parquet")
-                              if wanted is None or p.stem in wanted})
+
+    def read_pl() -> Dataset:
+        return Dataset.from_frames({p.stem: pl.read_parquet(p) for p in pq.glob("*.parquet")
+                                    if wanted is None or p.stem in wanted})
+
+    ds = read_pl()
     before = _rss_mb()
     if mode == "polars-resources":
         from junheng.standards.cv import county_stage_cvs
@@ -316,16 +185,23 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
 
         std = load_standard("quality-balance-2017")
         for _ in range(runs):
+            t = time.perf_counter()
+            ds = read_pl()
+            loads.append(time.perf_counter() - t)
             t, c = time.perf_counter(), time.process_time()
             rules = ResolvedRules(std, evaluation_date(2024))
             table, _ = build_school_table(ds.for_year(2024), std, rules)
             county_stage_cvs(table, std.indicators)
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
-        return {"times": times, "cpu": cpu, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb()}
+        return {"times": times, "cpu": cpu, "loads": loads, "rss_before_mb": before,
+                "peak_rss_mb": _maxrss_mb()}
     from junheng.standards.engine import evaluate
 
     for _ in range(runs):
+        t = time.perf_counter()
+        ds = read_pl()
+        loads.append(time.perf_counter() - t)
         t, c = time.perf_counter(), time.process_time()
         ev = evaluate(ds, "quality-balance-2017", 2024)
         times.append(time.perf_counter() - t)
@@ -336,7 +212,8 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
     extra["counties_passed"] = sum(1 for c in ev.counties if c["passed"])
     extra["schools_evaluated"] = ev.schools.height
     extra["schools_passed"] = int(ev.schools["passed"].sum())
-    return {"times": times, "cpu": cpu, "rss_before_mb": before, "peak_rss_mb": _maxrss_mb(), **extra}
+    return {"times": times, "cpu": cpu, "loads": loads, "rss_before_mb": before,
+            "peak_rss_mb": _maxrss_mb(), **extra}
 
 
 def run_child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
@@ -369,6 +246,8 @@ def compare_verdicts(folder: str) -> str:
 
 
 def main() -> None:
+    from junheng.demo import generate_national
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--counties", type=int, default=2850)
     ap.add_argument("--schools", type=int, default=210000)
@@ -385,7 +264,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        tables = generate(args.seed, args.counties, args.schools, not args.no_classes)
+        tables = generate_national(args.seed, n_counties=args.counties, n_schools=args.schools,
+                                   with_classes=not args.no_classes).tables
         print(f"generated in {time.perf_counter() - t:.1f}s: "
               + ", ".join(f"{k} {v.height:,}" for k, v in tables.items()))
         (Path(tmp) / "parquet").mkdir()
@@ -399,21 +279,34 @@ def main() -> None:
         for mode, runs in (("evaluate", args.runs), ("polars-resources", args.runs),
                            ("pandas-resources", args.runs), ("load+evaluate", args.load_runs)):
             res[mode] = run_child(mode, tmp, runs)
-        print(f"{'measurement':26} {'median s':>9} {'min s':>8} {'CPU s':>7} {'runs':>5} {'peak RSS MB':>12} {'RSS with data MB':>17}")
+        print(f"{'measurement':18} {'median s':>9} {'best s':>7} {'CPU s':>6} {'+read med s':>12} "
+              f"{'+read best s':>13} {'runs':>5} {'peak RSS MB':>12} {'RSS with data MB':>17}")
         for mode, r in res.items():
             ts = r["times"]
             before = f"{r['rss_before_mb']:.0f}" if r["rss_before_mb"] is not None else "—"
-            print(f"{mode:26} {statistics.median(ts):9.3f} {min(ts):8.3f} {statistics.median(r['cpu']):7.2f} {len(ts):5d} "
-                  f"{r['peak_rss_mb']:12.0f} {before:>17}")
-        ratio = statistics.median(res["pandas-resources"]["times"]) / statistics.median(res["polars-resources"]["times"])
-        ratio_full = statistics.median(res["pandas-resources"]["times"]) / statistics.median(res["evaluate"]["times"])
+            if r.get("loads"):
+                with_read = [a + b for a, b in zip(ts, r["loads"])]
+                rd = f"{statistics.median(with_read):12.3f} {min(with_read):13.3f}"
+            else:
+                rd = f"{'(CSV load)':>12} {'':>13}"
+            print(f"{mode:18} {statistics.median(ts):9.3f} {min(ts):7.3f} {statistics.median(r['cpu']):6.2f} "
+                  f"{rd} {len(ts):5d} {r['peak_rss_mb']:12.0f} {before:>17}")
         load = os.getloadavg()[0]
         print(f"\nload average during the run: {load:.1f} on {os.cpu_count()} cpus (wall times are "
-              "sensitive to other processes; min and CPU columns less so)")
-        ratio_min = min(res["pandas-resources"]["times"]) / min(res["polars-resources"]["times"])
-        print(f"speed ratio pandas / polars (resource rules, like for like): {ratio:.1f}x "
-              f"median, {ratio_min:.1f}x best run")
-        print(f"speed ratio pandas resource rules / full polars evaluate:     {ratio_full:.1f}x")
+              "sensitive to other processes; best-run and CPU columns less so)")
+        pd_r, pl_r = res["pandas-resources"], res["polars-resources"]
+
+        def ratios(pd_t: list[float], pl_t: list[float]) -> str:
+            return (f"{statistics.median(pd_t) / statistics.median(pl_t):.1f}x median, "
+                    f"{min(pd_t) / min(pl_t):.1f}x best run")
+
+        def plus_read(r: dict) -> list[float]:  # type: ignore[type-arg]
+            return [a + b for a, b in zip(r["times"], r["loads"])]
+
+        print(f"speed ratio pandas / polars (resource rules, like for like): {ratios(pd_r['times'], pl_r['times'])}, "
+              f"{statistics.median(pd_r['cpu']) / statistics.median(pl_r['cpu']):.1f}x CPU time")
+        print(f"  the same, each reading its parquet files first:            {ratios(plus_read(pd_r), plus_read(pl_r))}")
+        print(f"speed ratio pandas resource rules / full polars evaluate:     {ratios(pd_r['times'], res['evaluate']['times'])}")
         e = res["evaluate"]
         print(f"evaluate: {e['schools_evaluated']:,} school-stages evaluated, {e['schools_passed']:,} "
               f"passed the school rule; {e['counties_passed']} counties passed")

@@ -135,21 +135,21 @@ def build_school_table(
         ).then(pl.lit(f"在校生不足{int(min_tp)}人的教学点不参与资源配置指标"))
     scoped = scoped.with_columns(reason=reason.otherwise(None))
 
-    excluded = pl.concat(
+    # One collect; the evaluated rows and the excluded ones are then split off the result
+    # (filters on a materialised frame are cheap, a second lazy branch recomputes the joins).
+    scoped_df = scoped.collect()
+    out_cols = ["county_code", "school_id", "school_name", "school_type", "stage", "students"]
+    excluded_df = pl.concat(
         [
-            sec.filter(~pl.col("in_scope") & pl.col("stage").is_in(list(standard.stages)))
-            .select("county_code", "school_id", "school_name", "school_type", "stage",
-                    "students", reason=_scope_reason()),
-            scoped.filter(pl.col("reason").is_not_null()).select(
-                "county_code", "school_id", "school_name", "school_type", "stage", "students",
-                "reason"),
+            sec_df.filter(~pl.col("in_scope") & pl.col("stage").is_in(list(standard.stages)))
+            .select(*out_cols, reason=_scope_reason()),
+            scoped_df.filter(pl.col("reason").is_not_null()).select(*out_cols, "reason"),
         ],
         how="vertical_relaxed",
     )
-    table = scoped.filter(pl.col("reason").is_null()).drop("reason", "in_scope", "weight")
+    table = scoped_df.lazy().filter(pl.col("reason").is_null()).drop("reason", "in_scope", "weight")
     table = table.with_columns(pl.col("students").cast(pl.Int64))
-    table = _add_indicators(table, standard, rules)
-    table_df, excluded_df = pl.collect_all([table, excluded])
+    table_df = _add_indicators(table, standard, rules).collect()
     return table_df, excluded_df
 
 
