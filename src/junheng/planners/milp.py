@@ -26,7 +26,7 @@ def new_highs() -> highspy.Highs:
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -138,7 +138,9 @@ class MilpBuilder:
         self._push_rows(h, self.rows[since:], first_name)
         self._built_rows = len(self.rows)
 
-    def _push_rows(self, h: highspy.Highs, blocks: list, first_name: int) -> None:
+    def _push_rows(self, h: highspy.Highs,
+                   blocks: list[tuple[tuple[int, np.ndarray, np.ndarray, np.ndarray], np.ndarray, np.ndarray]],
+                   first_name: int) -> None:
         inf = h.getInfinity()
         k = first_name
         for mat, lo, hi in blocks:

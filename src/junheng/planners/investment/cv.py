@@ -34,7 +34,8 @@ def tangent_cut(point: np.ndarray, students: np.ndarray, limit: float) -> np.nda
     s = float(np.sqrt(np.sum(students / total_p * dev**2)))
     if s <= 1e-12 * max(abs(mean), 1.0):
         return None
-    return dev / s - limit
+    cut: np.ndarray = dev / s - limit
+    return cut
 
 
 def _cv_and_grad(resource: np.ndarray, students: np.ndarray) -> tuple[float, np.ndarray]:

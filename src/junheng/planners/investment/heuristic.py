@@ -65,7 +65,8 @@ def heuristic_plan(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
     def lift(target: np.ndarray) -> np.ndarray:
         gap = np.maximum(target - y, 0)
         gap = np.where(integer, np.ceil(gap - 1e-9), gap)
-        return np.minimum(gap, cap)
+        lifted: np.ndarray = np.minimum(gap, cap)
+        return lifted
 
     full = lift(need)
     floor = lift(rules.floor_share * need)

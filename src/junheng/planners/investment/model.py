@@ -177,7 +177,8 @@ def solve(
     full_ok = best >= need - 1e-9
     can_pass = floor_ok.all(axis=1) & (full_ok.sum(axis=1) >= rules.min_met)
     for r in np.flatnonzero(~can_pass):
-        for j in np.flatnonzero(~floor_ok[r] | ~full_ok[r]):
+        for jj in np.flatnonzero(~floor_ok[r] | ~full_ok[r]):
+            j = int(jj)
             ind = INDICATORS[j]
             kind = "school_floor" if not floor_ok[r, j] else "school_count"
             unattainable.append(Unattainable(
@@ -252,7 +253,7 @@ def solve(
         else:
             lazy.append(pair)
 
-    def separate(xs: np.ndarray, tol: float, cv_out: dict | None = None) -> bool:
+    def separate(xs: np.ndarray, tol: float, cv_out: dict[tuple[str, str], float] | None = None) -> bool:
         violated = _separate(b, cones, xs, tol, cv_out)
         for pair in list(lazy):
             st, j, sel, target = pair

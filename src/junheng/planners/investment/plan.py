@@ -25,6 +25,7 @@ from junheng.planners.investment.county_items import budget_lines, outside_plan
 from junheng.planners.investment.inputs import school_stage_parts
 from junheng.planners.investment.rules import (
     INDICATOR_BY_ID,
+    INDICATORS,
     STANDARD_ID,
     ResourceRules,
     load_rules,
@@ -121,7 +122,8 @@ def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) 
     dphi = p2 - p1
     dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.nan_to_num(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))), nan=0.0)
+    km: np.ndarray = np.nan_to_num(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))), nan=0.0)
+    return km
 
 
 def _pair_moves(parts: pl.DataFrame, res: model.SolveResult, move_cost: float) -> list[dict[str, Any]]:
@@ -236,7 +238,7 @@ def _what_if_no_limits(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
     keys: set[str] = set()
     per_school: dict[str, set[str]] = {}
     for u in res.unattainable:
-        j = next(i for i, ind in enumerate(model.INDICATORS) if ind.id == u.indicator)
+        j = next(i for i, ind in enumerate(INDICATORS) if ind.id == u.indicator)
         key = model._LIMIT_KEYS[j] if j >= 3 else "max_hires_per_school_kind"
         if u.kind == "cv":
             keys.add(key)
@@ -269,7 +271,7 @@ def _what_if_no_limits(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
     out["over_limit"] = over
     out["text_zh"] = (f"若取消上限（{'、'.join(_LIMIT_ZH.get(k, k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
                       f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
-                      + ("；".join(o["text_zh"] for o in over) or "无")) if not alt.unattainable else (
+                      + ("；".join(str(o["text_zh"]) for o in over) or "无")) if not alt.unattainable else (
                       "即使取消这些上限仍有要求无法达到 / still unattainable without these limits")
     return out
 

@@ -89,9 +89,8 @@ def schedule_plan(actions: pl.DataFrame, years: list[int], budget: dict[int, flo
     allow_seconds(h, time_limit / 2)
     h.setSolution(_solution(first))
     h.run()
-    if h.getInfo().primal_solution_status != 2:
-        h = None
-    x = np.round(np.asarray(h.getSolution().col_value) if h is not None else first)
+    late_ok = h.getInfo().primal_solution_status == 2
+    x = np.round(np.asarray(h.getSolution().col_value) if late_ok else first)
     done = x[qm]
     rows = []
     for i in range(n):

@@ -46,13 +46,13 @@ class RotationError(ValueError):
 
 def load_params(over: dict[str, Any] | str | Path | None = None) -> dict[str, Any]:
     with DEFAULT_PARAMS_PATH.open(encoding="utf-8") as fh:
-        base = yaml.safe_load(fh)
+        base: dict[str, Any] = yaml.safe_load(fh)
     if over is None:
         return base
     if not isinstance(over, dict):
         with Path(over).open(encoding="utf-8") as fh:
             over = yaml.safe_load(fh) or {}
-    out = copy.deepcopy(base)
+    out: dict[str, Any] = copy.deepcopy(base)
     for sect, values in over.items():
         if sect not in base or not isinstance(values, dict):
             raise RotationError(f"未知的轮岗参数 {sect} / unknown rotation parameter {sect}")
@@ -120,7 +120,8 @@ def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) 
     p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
     dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    km: np.ndarray = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return km
 
 
 def eligible_teachers(teachers: pl.DataFrame, year: int, params: dict[str, Any]) -> pl.DataFrame:
@@ -203,7 +204,7 @@ def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
         into.setdefault(d, []).append(k)
     for ti, ks in by_teacher.items():
         m.add(sum(go[k] for k in ks) <= 1).with_name(f"one_destination[{cand['teacher_id'][ti]}]")
-    total = sum(go) if go else 0
+    total: Any = sum(go) if go else 0
     m.add(total >= required).with_name("min_share")
     m.add(total <= max_rot).with_name("max_share")
     bb = cand["is_backbone"].to_numpy()
@@ -253,9 +254,9 @@ def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
     status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
               cp_model.INFEASIBLE: "infeasible"}.get(st, "unknown")
     chosen = [k for k in range(len(arcs)) if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.value(go[k])]
-    ok = st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and bool(chosen)
-    return _Solved(status, chosen, arcs, dist, t_part, solver.objective_value if ok else None,
-                   solver.best_objective_bound if ok else None, shortfall_before)
+    found = st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and bool(chosen)
+    return _Solved(status, chosen, arcs, dist, t_part, solver.objective_value if found else None,
+                   solver.best_objective_bound if found else None, shortfall_before)
 
 
 _RELAXATIONS: tuple[tuple[str, str, Any], ...] = (
@@ -382,17 +383,18 @@ def check_rotation(moves: pl.DataFrame, teachers: pl.DataFrame, parts: pl.DataFr
     add("from_matches_data", bool((moved["school_id"] == moved["from_school_id"]).all()) if n else True, None,
         "调出学校与教师名单一致")
     add("max_km", bool((moves["distance_km"] <= lim["max_km"] + 1e-6).all()) if n else True,
-        float(moves["distance_km"].max()) if n else 0.0, f"单程距离不超过 {lim['max_km']} 公里")
+        float(moves["distance_km"].cast(pl.Float64).max() or 0.0) if n else 0.0,  # type: ignore[arg-type]
+        f"单程距离不超过 {lim['max_km']} 公里")
     ins = moves.group_by(pl.col("to_school_id").alias("school_id"), "stage", "subject").len("i")
     outs = moves.group_by(pl.col("from_school_id").alias("school_id"), "stage", "subject").len("o")
     # Counts are unsigned; their difference must not wrap around.
     bal = (ins.join(outs, on=["school_id", "stage", "subject"], how="full", coalesce=True)
            .with_columns(pl.col("i").cast(pl.Int64), pl.col("o").cast(pl.Int64)).fill_null(0))
-    worst_subject = int((bal["i"] - bal["o"]).abs().max() or 0) if bal.height else 0
+    worst_subject = int(bal.select((pl.col("i") - pl.col("o")).abs().max()).item() or 0) if bal.height else 0
     add("subject_balance", worst_subject <= lim["subject_balance"], worst_subject,
         f"每校每学科调入与调出之差不超过 {lim['subject_balance']} 人")
     head = bal.group_by("school_id", "stage").agg(pl.col("i").sum(), pl.col("o").sum())
-    worst_head = int((head["i"] - head["o"]).abs().max() or 0) if head.height else 0
+    worst_head = int(head.select((pl.col("i") - pl.col("o")).abs().max()).item() or 0) if head.height else 0
     add("headcount_balance", worst_head <= lim["headcount_balance"], worst_head,
         f"每校总人数净变化不超过 {lim['headcount_balance']} 人")
     out_share = head.join(parts.select("school_id", "stage", "teachers"), on=["school_id", "stage"], how="left")
