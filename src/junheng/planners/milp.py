@@ -17,6 +17,13 @@ import numpy as np
 import scipy.sparse as sp
 
 
+# HiGHS runs every instance of a thread on one global task scheduler whose size is fixed by the
+# first run; an instance that later asks for another thread count fails outright ("global
+# scheduler has already been initialized"). So every planner of the process must ask for the
+# same number: this one.
+SOLVER_THREADS = int(os.environ.get("JUNHENG_SOLVER_THREADS", "2"))
+
+
 def new_highs() -> highspy.Highs:
     """A silent HiGHS instance. The first one of a process prints a banner on the C-level
     stdout, which would corrupt ``junheng plan`` JSON written to the screen: stdout's file
@@ -31,6 +38,7 @@ def new_highs() -> highspy.Highs:
         os.dup2(saved, 1)
         os.close(saved)
     h.silent()
+    h.setOptionValue("threads", SOLVER_THREADS)
     return h
 
 
@@ -96,11 +104,10 @@ class MilpBuilder:
         self.n_rows += n
         return idx
 
-    def build(self, time_limit: float, mip_rel_gap: float, threads: int = 1) -> highspy.Highs:
+    def build(self, time_limit: float, mip_rel_gap: float) -> highspy.Highs:
         h = new_highs()
         h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-        h.setOptionValue("threads", int(threads))
         self._push_cols(h, 0)
         self._push_rows(h, self.rows, 0)
         self._built_rows = len(self.rows)
