@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from junheng.demo import cohorts, schooling
 from junheng.demo import county_tables as ct
-from junheng.demo import schooling
 from junheng.demo.places import build_areas, townships
 from junheng.demo.profiles import zhangye_profile
 from junheng.demo.roster import build_roster
@@ -45,6 +45,7 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
     streams = pl.concat(stream_frames)
 
     births = ct.births_table(profile, streams, schools, year_list, rng)
+    streams = cohorts.continue_into_junior(profile, streams, schools, births, last)
     grades = schooling.enrol(schooling.grade_rows(schools, streams, year_list), schools, births,
                              last, rng)
     knobs = ct.fact_knobs(profile, year_list)
@@ -55,7 +56,8 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
     teachers = teachers_table(sections, schools, last, rng)
     finance = ct.finance_table(profile, sections, year_list)
     facts = ct.county_facts_table(profile, knobs, sections, teachers, finance)
-    children = ct.area_children_table(areas, births, year_list, rng)
+    children = cohorts.area_children_table(profile, areas, schools, streams, grades, births,
+                                           year_list, rng)
 
     enrolment = grades.filter(pl.col("grade") >= 0).select("year", "school_id", "grade", "students")
     return Dataset.from_frames({

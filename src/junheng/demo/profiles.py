@@ -48,7 +48,7 @@ _COUNTY_KEYS = {
     "code", "name", "school_prefix", "story", "seat", "box", "basic_balance_year",
     "quality_target_year", "enrolment_per_birth", "trend", "survival", "resource_margin",
     "crowded_area_margin", "small_school_kit", "equipment_growth", "rooms_ready_year", "areas",
-    "facts", "finance", "townships", "schools", "pastoral",
+    "facts", "finance", "townships", "schools", "pastoral", "children_elsewhere",
 }
 
 
@@ -120,6 +120,9 @@ class CountyProfile:
     township_coords: dict[str, tuple[float, float]]
     schools: tuple[SchoolGroup, ...]
     pastoral: bool = False
+    # Share of the county's school-age children who go to school outside it (extra children
+    # in area_children over the county's enrolment).
+    children_elsewhere: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class DemoProfile:
     village_stems: tuple[str, ...]
     pastoral_stems: tuple[str, ...]
     counties: tuple[CountyProfile, ...]
+    junior_transition: float = 1.0
 
 
 def _pair(value: Any) -> tuple[float, float]:
@@ -180,7 +184,7 @@ def _group(doc: dict[str, Any], county: str) -> SchoolGroup:
     )
 
 
-def _county(doc: dict[str, Any]) -> CountyProfile:
+def _county(doc: dict[str, Any], default_elsewhere: float) -> CountyProfile:
     bad = set(doc) - _COUNTY_KEYS
     if bad:
         raise ProfileError(f"{doc.get('code')}: unknown county keys {sorted(bad)}")
@@ -208,6 +212,7 @@ def _county(doc: dict[str, Any]) -> CountyProfile:
         township_coords={str(k): _pair(v) for k, v in doc["townships"].items()},
         schools=tuple(_group(g, code) for g in doc["schools"]),
         pastoral=bool(doc.get("pastoral", False)),
+        children_elsewhere=float(doc.get("children_elsewhere", default_elsewhere)),
     )
 
 
@@ -229,7 +234,9 @@ def parse_profile(doc: dict[str, Any]) -> DemoProfile:
         community_stems=tuple(doc["community_stems"]),
         village_stems=tuple(doc["village_stems"]),
         pastoral_stems=tuple(doc["pastoral_stems"]),
-        counties=tuple(_county(c) for c in doc["counties"]),
+        counties=tuple(_county(c, float(doc["cohorts"]["children_elsewhere"]))
+                       for c in doc["counties"]),
+        junior_transition=float(doc["cohorts"]["junior_transition"]),
     )
 
 
