@@ -56,7 +56,7 @@ def by_key(column: str, mapping: Mapping[str, Any], dtype: pl.DataType = pl.Floa
     Per-stage maps have two to four keys: a when/then chain of string equalities is several
     times cheaper than ``replace_strict`` (a hash lookup per row), which matters on the
     3 million rows of a national class list."""
-    if len(mapping) > 8:
+    if not mapping or len(mapping) > 8:
         return pl.col(column).replace_strict(dict(mapping), default=None, return_dtype=dtype)
     out: Any = pl.lit(None, dtype)
     for k, v in reversed(list(mapping.items())):
