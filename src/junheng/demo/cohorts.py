@@ -33,6 +33,8 @@ _REACH_KM = {"urban": 1.2, "town": 4.0, "rural": 3.0}
 _REACH_STAGE = {"preschool": 1.0, "primary": 1.0, "junior": 2.0, "senior": 3.0}
 # Pastoral land is wide: a school's catchment is too.
 _REACH_PASTORAL = 2.5
+# A private (mostly boarding) school takes pupils from all over the county, not its street.
+_REACH_PRIVATE = 4.0
 # Where families live: city communities are larger than villages.
 _AREA_WEIGHT = {"urban": 3.0, "town": 1.6, "rural": 1.0}
 
@@ -88,7 +90,8 @@ def catchments(profile: DemoProfile, areas: pl.DataFrame, schools: pl.DataFrame,
     a = areas.select("area_id", "county_code", "latitude", "longitude").with_columns(
         pl.Series("size", size))
     st = streams.select("school_id", "stage").join(
-        schools.select("school_id", "county_code", "locale", "latitude", "longitude"),
+        schools.select("school_id", "county_code", "locale", "ownership", "latitude",
+                       "longitude"),
         on="school_id")
     pairs = st.join(a, on="county_code", suffix="_area")
     d = _distance_m(pairs["latitude"].to_numpy(), pairs["longitude"].to_numpy(),
@@ -96,7 +99,9 @@ def catchments(profile: DemoProfile, areas: pl.DataFrame, schools: pl.DataFrame,
     reach = (pairs["locale"].replace_strict(_REACH_KM, return_dtype=pl.Float64).to_numpy()
              * pairs["stage"].replace_strict(_REACH_STAGE, return_dtype=pl.Float64).to_numpy()
              * np.where(pairs["county_code"].is_in(list(pastoral)).to_numpy(),
-                        _REACH_PASTORAL, 1.0) * 1000.0)
+                        _REACH_PASTORAL, 1.0)
+             * np.where(pairs["ownership"].to_numpy() == "private", _REACH_PRIVATE, 1.0)
+             * 1000.0)
     pairs = pairs.with_columns(pl.Series("d", d), pl.Series("reach", reach))
     key = ["school_id", "stage"]
     # Relative to the nearest area, so a school far from every area still draws from some.
@@ -178,6 +183,8 @@ def area_children_table(profile: DemoProfile, areas: pl.DataFrame, schools: pl.D
     grid = grid.join(pl.concat([school_age, outside]), on=["year", "area_id", "age"],
                      how="left").sort("year", "area_id", "age")
     mean = grid["mean"].fill_null(0.0).to_numpy()
-    # Counted, not modelled: a little noise per area, year and age.
-    children = np.rint(mean * np.exp(rng.normal(0.0, 0.03, mean.size))).astype(np.int64)
+    # Counted, not modelled: a little noise per area, year and age, then rounded up or down
+    # at random in proportion (plain rounding would lose the many small village counts).
+    noisy = mean * np.exp(rng.normal(0.0, 0.03, mean.size))
+    children = (np.floor(noisy) + (rng.random(mean.size) < noisy % 1.0)).astype(np.int64)
     return grid.select("year", "area_id", "age").with_columns(pl.Series("children", children))

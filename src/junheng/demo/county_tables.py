@@ -1,4 +1,5 @@
-"""County-level tables of the demo: counties, births, children by area, county facts, finance."""
+"""County-level tables of the demo: counties, births, county facts, finance (children by area
+are in ``cohorts``)."""
 
 from __future__ import annotations
 
@@ -46,30 +47,6 @@ def births_table(profile: DemoProfile, streams: pl.DataFrame, schools: pl.DataFr
         frames.append(pl.DataFrame({"year": birth_years, "county_code": c.code,
                                     "births": births.astype(np.int64)}))
     return pl.concat(frames).with_columns(pl.lit(None, dtype=pl.Utf8).alias("area_id"))
-
-
-# Children move toward towns as they grow: yearly factor by locale.
-_MIGRATION = {"urban": 1.012, "town": 1.0, "rural": 0.985}
-_AREA_WEIGHT = {"urban": 3.0, "town": 1.6, "rural": 1.0}
-
-
-def area_children_table(areas: pl.DataFrame, births: pl.DataFrame, years: Sequence[int],
-                        rng: np.random.Generator) -> pl.DataFrame:
-    """Children by area, year and age 0–15: the county's births of that cohort shared out over
-    its areas (city communities larger than villages), drifting toward towns with age."""
-    a = areas.select("area_id", "county_code", "locale").with_columns(
-        (pl.col("locale").replace_strict(_AREA_WEIGHT, return_dtype=pl.Float64)
-         * pl.Series(np.exp(rng.normal(0.0, 0.25, areas.height)))).alias("w"))
-    a = a.with_columns((pl.col("w") / pl.col("w").sum().over("county_code")).alias("share"))
-    grid = a.join(pl.DataFrame({"year": list(years)}), how="cross").join(
-        pl.DataFrame({"age": np.arange(16)}), how="cross")
-    grid = grid.with_columns((pl.col("year") - pl.col("age")).alias("birth_year")).join(
-        births.select("county_code", pl.col("year").alias("birth_year"), "births"),
-        on=["county_code", "birth_year"], how="left")
-    mig = grid["locale"].replace_strict(_MIGRATION, return_dtype=pl.Float64).to_numpy()
-    mean = grid["births"].to_numpy() * grid["share"].to_numpy() * np.power(mig, grid["age"])
-    children = rng.poisson(mean)
-    return grid.select("year", "area_id", "age").with_columns(pl.Series("children", children))
 
 
 def _facts_points(profile: DemoProfile) -> dict[str, dict[str, dict[int, Any]]]:

@@ -72,7 +72,8 @@ def build_areas(profile: DemoProfile, county: CountyProfile, towns: list[Townshi
         if t.kind == "street":
             plan = ["urban"] * county.areas["street"]
         elif t.kind == "seat":
-            plan = ["urban", "urban"] + ["rural"] * county.areas["seat_village"]
+            plan = (["urban"] * county.areas.get("seat_community", 2)
+                    + ["rural"] * county.areas["seat_village"])
         elif t.kind == "town":
             plan = ["town"] + ["rural"] * county.areas["town_village"]
         else:

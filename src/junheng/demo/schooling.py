@@ -166,10 +166,12 @@ def sections_table(profile: DemoProfile, grades: pl.DataFrame, schools: pl.DataF
     certified = teachers - np.rint(teachers * (1.0 - cert_rate))
 
     # 核定学位: bureaus approve seats for town and city schools; crowded ones are over them.
+    # The others have room to spare: enough for the children now in private schools or
+    # schooled elsewhere, so zoning outside the crowded city is feasible.
     p_last = dict(zip(sec.filter(pl.col("year") == last)["stream"],
                       sec.filter(pl.col("year") == last)["students"], strict=True))
     cap_factor = np.where(crowded, rng.uniform(0.72, 0.86, n_streams)[stream],
-                          rng.uniform(1.0, 1.25, n_streams)[stream])
+                          rng.uniform(1.1, 1.3, n_streams)[stream])
     has_cap = ((sec["locale"].to_numpy() != "rural") & ~tp
                & (sec["ownership"].to_numpy() == "public"))
     capacity = np.rint(np.array([p_last.get(s, 0) for s in stream]) * cap_factor)
