@@ -1,9 +1,10 @@
 """Benchmark: the standards engine on a national-scale dataset (≈ 2,850 counties, 210,000 schools).
 
-Run by hand:  .venv/bin/python benchmarks/bench_standards.py [--schools 210000] [--runs 5]
+Run by hand:  .venv/bin/python benchmarks/bench_standards.py [--schools 210000] [--runs 3] [--rounds 3]
 
-Prints, side by side and as medians of several runs, each in its own subprocess so that peak
-memory (ru_maxrss) belongs to that measurement alone:
+Prints, side by side and as medians of several runs, each measurement in its own subprocess so
+that peak memory belongs to that measurement alone, in interleaved rounds (evaluate, Polars
+rules, pandas rules, then again) so that both implementations see the same machine load:
 
 - ``evaluate(ds, "quality-balance-2017", 2024)`` — the whole method (resource indicators, CVs,
   the 15 + 9 county items, class-size bands) on an in-memory dataset;
@@ -251,7 +252,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--counties", type=int, default=2850)
     ap.add_argument("--schools", type=int, default=210000)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per child process")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the three measurements")
     ap.add_argument("--load-runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-classes", action="store_true", help="leave the class list out")
@@ -275,10 +277,22 @@ def main() -> None:
             v.write_csv(Path(tmp) / "csv" / f"{k}.csv")
         del tables
         print(f"python {sys.version.split()[0]}, polars {pl.__version__}, cpus {os.cpu_count()}\n")
-        res = {}
-        for mode, runs in (("evaluate", args.runs), ("polars-resources", args.runs),
-                           ("pandas-resources", args.runs), ("load+evaluate", args.load_runs)):
-            res[mode] = run_child(mode, tmp, runs)
+        # Rounds interleave the measurements, so that a burst of load from other processes
+        # falls on both implementations rather than on whichever happened to run then; the
+        # per-round ratio pairs runs made within seconds of each other.
+        res: dict[str, dict] = {}  # type: ignore[type-arg]
+        paired: list[float] = []
+        for _ in range(args.rounds):
+            rnd = {m: run_child(m, tmp, args.runs)
+                   for m in ("evaluate", "polars-resources", "pandas-resources")}
+            paired.append(statistics.median(rnd["pandas-resources"]["times"])
+                          / statistics.median(rnd["polars-resources"]["times"]))
+            for m, r in rnd.items():
+                acc = res.setdefault(m, {**r, "times": [], "cpu": [], "loads": [], "peak_rss_mb": 0.0})
+                for k in ("times", "cpu", "loads"):
+                    acc[k] += r[k]
+                acc["peak_rss_mb"] = max(acc["peak_rss_mb"], r["peak_rss_mb"])
+        res["load+evaluate"] = run_child("load+evaluate", tmp, args.load_runs)
         print(f"{'measurement':18} {'median s':>9} {'best s':>7} {'CPU s':>6} {'+read med s':>12} "
               f"{'+read best s':>13} {'runs':>5} {'peak RSS MB':>12} {'RSS with data MB':>17}")
         for mode, r in res.items():
@@ -305,6 +319,8 @@ def main() -> None:
 
         print(f"speed ratio pandas / polars (resource rules, like for like): {ratios(pd_r['times'], pl_r['times'])}, "
               f"{statistics.median(pd_r['cpu']) / statistics.median(pl_r['cpu']):.1f}x CPU time")
+        print(f"  paired by round (median of {len(paired)} rounds' ratios):          {statistics.median(paired):.1f}x "
+              f"({', '.join(f'{x:.1f}' for x in paired)})")
         print(f"  the same, each reading its parquet files first:            {ratios(plus_read(pd_r), plus_read(pl_r))}")
         print(f"speed ratio pandas resource rules / full polars evaluate:     {ratios(pd_r['times'], res['evaluate']['times'])}")
         e = res["evaluate"]
