@@ -30,14 +30,36 @@ def test_minle_money_fixes_everything(demo: Dataset) -> None:
     assert plan.total_cost_yuan == pytest.approx(plan.actions["cost_yuan"].sum())
 
 
-def test_ganzhou_resources_and_classes_fixed_school_size_outside(demo: Dataset) -> None:
+def test_ganzhou_passes_after_new_campuses_classrooms_and_buildings(demo: Dataset) -> None:
     plan = plan_county(demo, "620702", YEAR, time_limit=30)
     assert plan.check["resources_passed"]
     assert plan.check["g05_class_size"] == "passed"
-    assert "add_classrooms" in set(plan.actions["kind"])
-    outside = {o["item"] for o in plan.outside_plan}
-    assert "g04_school_size" in outside
-    assert plan.after["counties"][0]["items"]["g04_school_size"]["status"] == "failed"
+    assert {"add_classrooms", "new_campus"} <= set(plan.actions["kind"])
+    # g04 was failing and no longer is: new campuses took the students above the caps, so
+    # nothing is left outside the plan and the county passes on the engine's re-evaluation.
+    before = plan.before["counties"][0]["items"]["g04_school_size"]
+    assert before["status"] == "failed"
+    assert plan.after["counties"][0]["items"]["g04_school_size"]["status"] == "passed"
+    assert plan.check["g04_school_size"] == "passed" and plan.check["schools_over_size_cap"] == []
+    assert plan.outside_plan == []
+    assert plan.after["counties"][0]["passed"] is True and plan.check["county_passed"] is True
+    # Independently of the engine: every school of the changed data is within its cap, and the
+    # students moved are exactly those above the caps before.
+    rules = load_rules(YEAR)
+    after = plan.after_dataset
+    sizes = (after.get("sections").filter((pl.col("year") == YEAR) & pl.col("stage").is_in(["primary", "junior"]))
+             .join(after.get("schools").filter(pl.col("county_code") == "620702"), on="school_id")
+             .group_by("school_id", "school_type").agg(pl.col("students").sum())
+             .with_columns(cap=pl.col("school_type").replace_strict(rules.school_size_max, default=None)))
+    assert sizes.filter(pl.col("students") > pl.col("cap")).height == 0
+    over = before["checks"][0]["trace"]["inputs"]["over"]
+    campus = plan.actions.filter(pl.col("kind") == "new_campus")
+    assert campus["quantity"].sum() == sum(o["excess"] for o in over)
+    new_ids = set(campus["school_id"])
+    assert {s["school_id"] for s in plan.after["schools"]} >= new_ids
+    assert all(s["passed"] for s in plan.after["schools"] if s["school_id"] in new_ids)
+    assert len(plan.new_campuses) == campus.height and plan.explanation_zh
+    assert plan.total_cost_yuan == pytest.approx(plan.actions["cost_yuan"].sum())
 
 
 def test_shandan_nothing_to_buy_retention_outside(demo: Dataset) -> None:
@@ -73,7 +95,10 @@ def test_tight_land_limit_at_an_urban_school(demo: Dataset) -> None:
     thr = parts["stage"].replace_strict(rules.thresholds["sports_area_per_student"])
     short = parts.filter((pl.col("locale") == "urban")
                          & (pl.col("sports_area_per_student") < rules.floor_share * thr)
-                         & ~pl.col("school_type").is_in(["nine_year", "twelve_year", "complete_secondary"]))
+                         & ~pl.col("school_type").is_in(["nine_year", "twelve_year", "complete_secondary"])
+                         # An oversized school gives students to a new campus, and its area per
+                         # student rises: the land limit must bite at a school that keeps its size.
+                         & (pl.col("students") <= pl.col("school_type").replace_strict(rules.school_size_max)))
     assert short.height > 0
     sid = short["school_id"][0]
     costs = load_costs().with_school_limit(sid, sports_area_max_m2=0)

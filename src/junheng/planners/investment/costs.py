@@ -70,6 +70,10 @@ class Costs:
         return float(self.raw["classroom"]["area_m2"])
 
     @property
+    def new_campus(self) -> dict[str, Any]:
+        return dict(self.raw["new_campus"])
+
+    @property
     def norms(self) -> dict[str, Any]:
         return dict(self.raw["budget_norms"])
 
@@ -105,6 +109,13 @@ def _validate(raw: dict[str, Any]) -> None:
     for key, value in raw["unit_costs"].items():
         if not isinstance(value, (int, float)) or value < 0:
             raise CostsError(f"单位成本 {key} 必须为非负数 / unit cost {key} must be a non-negative number")
+    nc = raw["new_campus"]
+    seat = nc["seat_yuan"]
+    if not isinstance(seat, dict) or any(not isinstance(v, (int, float)) or v < 0 for v in seat.values()):
+        raise CostsError("new_campus.seat_yuan 应为各学段的非负金额 / must map stages to non-negative yuan")
+    for key in ("fixed_yuan", "max_km", "offset_m"):
+        if not isinstance(nc[key], (int, float)) or nc[key] < 0:
+            raise CostsError(f"new_campus.{key} 必须为非负数 / must be a non-negative number")
     for sid, lim in (raw.get("school_limits") or {}).items():
         if not isinstance(lim, dict):
             raise CostsError(f"school_limits.{sid} 应为映射 / must be a mapping")

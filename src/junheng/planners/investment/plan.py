@@ -19,6 +19,7 @@ from scipy.optimize import linear_sum_assignment
 from junheng.domain.dataset import Dataset
 from junheng.planners.investment import model
 from junheng.planners.investment.apply import apply_plan
+from junheng.planners.investment.campuses import plan_new_campuses
 from junheng.planners.investment.classes import classes_needed
 from junheng.planners.investment.costs import Costs, load_costs
 from junheng.planners.investment.county_items import budget_lines, outside_plan
@@ -44,10 +45,11 @@ KIND_LABELS = {
     "buy_equipment_yuan": "购置教学仪器设备",
     "add_multimedia_rooms": "新增网络多媒体教室",
     "add_classrooms": "新增普通教室（增班降班额）",
+    "new_campus": "新建校区（分校），接收超出规模上限的学生",
 }
 KIND_UNITS = {
     "build_teaching_area_m2": "m²", "build_sports_area_m2": "m²", "buy_equipment_yuan": "元",
-    "add_multimedia_rooms": "间", "add_classrooms": "间",
+    "add_multimedia_rooms": "间", "add_classrooms": "间", "new_campus": "学位",
 }
 STATUS_ZH = {
     "optimal": "已证明最优", "feasible": "可行（未证明最优）", "time_limit": "达到时间上限",
@@ -83,6 +85,8 @@ class InvestmentPlan:
     notes: list[str] = field(default_factory=list)
     after_dataset: Dataset | None = None
     what_if_no_limits: dict[str, Any] | None = None
+    new_campuses: list[dict[str, Any]] = field(default_factory=list)
+    explanation_zh: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +109,8 @@ class InvestmentPlan:
             "unattainable": self.unattainable,
             "check": self.check,
             "what_if_no_limits": self.what_if_no_limits,
+            "new_campuses": self.new_campuses,
+            "explanation_zh": self.explanation_zh,
             "schedule": self.schedule,
             "notes": self.notes,
             "before": self.before,
@@ -155,9 +161,9 @@ def _pair_moves(parts: pl.DataFrame, res: model.SolveResult, move_cost: float) -
 
 
 def _actions(parts: pl.DataFrame, res: model.SolveResult, costs: Costs,
-             new_classes: pl.DataFrame) -> pl.DataFrame:
+             new_classes: pl.DataFrame, campus_rows: list[dict[str, Any]] | None = None) -> pl.DataFrame:
     unit = costs.unit
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = list(campus_rows or [])
     ids = parts["school_id"].to_list()
     stage = parts["stage"].to_list()
     hire_cost = [unit["hire_degree_teacher_yuan"], unit["hire_backbone_teacher_yuan"], unit["hire_pe_art_teacher_yuan"]]
@@ -307,7 +313,17 @@ def _resource_check(after: dict[str, Any], county: str) -> dict[str, Any]:
             "resources_status": res_status,
             "county_passed": c.get("passed"), "failing_schools": failing_schools, "failing_cvs": failing_cv,
             "g05_class_size": items.get("g05_class_size", {}).get("status"),
+            "g04_school_size": items.get("g04_school_size", {}).get("status"),
+            "schools_over_size_cap": _over_size_cap(items.get("g04_school_size", {})),
             "reasons_zh": c.get("reasons_zh", [])}
+
+
+def _over_size_cap(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schools the engine finds over the g04 cap (from the check's trace)."""
+    over: list[dict[str, Any]] = []
+    for chk in item.get("checks", []):
+        over += (chk.get("trace") or {}).get("inputs", {}).get("over", []) or []
+    return over
 
 
 def _budget_by_year(budget: float | list[float] | dict[int, float] | None, years: list[int]) -> dict[int, float] | None:
@@ -363,6 +379,13 @@ def plan_county(
     parts = school_stage_parts(ds_t, target_year, county, params)
     if parts.height == 0:
         raise PlanError(f"区县 {county} 在 {target_year} 学年没有参评学校 / no schools to plan")
+    # g04 first: new campuses take the students above each size cap, and everything after
+    # (classrooms, the MILP, the engine's check) sees the moved students and the new schools.
+    campus = plan_new_campuses(ds_t, target_year, county, parts, rules, costs, params)
+    ds_before = ds_t
+    if campus.campuses:
+        ds_t = campus.data
+        parts = school_stage_parts(ds_t, target_year, county, params)
     missing = [c.removeprefix("missing__") for c in parts.columns
                if c.startswith("missing__") and parts[c].any()]
     if missing:
@@ -375,16 +398,17 @@ def plan_county(
                      "classes estimated from stage totals where no matching class list")
 
     res = model.solve(parts, rules, costs, time_limit=time_limit, write_model=write_model)
-    before = _evaluate(ds_t, target_year, county, params)
+    before = _evaluate(ds_before, target_year, county, params)
     if res.objective is None:
-        actions = _actions(parts, res, costs, new_classes.filter(pl.lit(False)))
+        actions = _actions(parts, res, costs, new_classes.filter(pl.lit(False)), campus.actions)
         return InvestmentPlan(
-            county, target_year, data_year, res.status, res.status, 0.0, None, res.bound,
+            county, target_year, data_year, res.status, res.status, campus.cost_yuan, None, res.bound,
             res.seconds, res.cut_rounds, actions, [], [], _unattainable_json(parts, res.unattainable, rules),
             before, before, _resource_check(before, county), {}, notes + [
-                "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"])
+                "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"],
+            new_campuses=campus.campuses, explanation_zh=campus.explanation_zh)
 
-    actions = _actions(parts, res, costs, new_classes)
+    actions = _actions(parts, res, costs, new_classes, campus.actions)
     applied = apply_plan(ds_t, target_year, actions, costs.classroom_area_m2, rules.class_size_max, new_classes)
     in_scope = parts.select("school_id").unique()
     items = budget_lines(applied, county, target_year, rules, costs, in_scope)
@@ -414,14 +438,15 @@ def plan_county(
         status = "partial"
     # The classrooms g05 forces are outside the MILP (their number is fixed); they are part of
     # the plan's cost and shift its lower bound by the same amount.
-    rooms_cost = float(actions.filter(pl.col("kind") == "add_classrooms")["cost_yuan"].sum())
+    # So are the new campuses of g04 (fixed before the solve).
+    rooms_cost = float(actions.filter(pl.col("kind").is_in(["add_classrooms", "new_campus"]))["cost_yuan"].sum())
     total = float(res.objective) + rooms_cost
     bound = None if res.bound is None else float(res.bound) + rooms_cost
     gap = None if bound is None else (0.0 if total <= 0 else max(0.0, (total - bound) / total))
     return InvestmentPlan(
         county, target_year, data_year, status, res.status, total, gap, bound,
         res.seconds, res.cut_rounds, actions, items.budget_lines, outside, unattainable, before, after,
-        check, schedule, notes, after_ds, what_if)
+        check, schedule, notes, after_ds, what_if, campus.campuses, campus.explanation_zh)
 
 
 def _evaluate(ds: Dataset, year: int, county: str, params: dict[str, Any] | None) -> dict[str, Any]:

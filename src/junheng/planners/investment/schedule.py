@@ -17,7 +17,7 @@ import polars as pl
 
 from junheng.planners.milp import MilpBuilder, allow_seconds
 
-BUILDING_KINDS = ("build_teaching_area_m2", "build_sports_area_m2", "add_classrooms")
+BUILDING_KINDS = ("build_teaching_area_m2", "build_sports_area_m2", "add_classrooms", "new_campus")
 
 
 @dataclass
