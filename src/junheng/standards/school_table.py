@@ -136,20 +136,17 @@ def build_school_table(
             (pl.col("school_type") == "teaching_point") & (pl.col("students") < int(min_tp))
         ).then(pl.lit(f"在校生不足{int(min_tp)}人的教学点不参与资源配置指标"))
     scoped = scoped.with_columns(reason=reason.otherwise(None)).drop("in_scope")
-    scoped = scoped.with_columns(pl.col("students").cast(pl.Int64))
-    # Indicators are computed on the excluded rows too (a few percent more rows) so that one
-    # collect gives both outputs; the excluded rows keep only their identification.
-    all_rows = _add_indicators(scoped, standard, rules).collect()
     out_cols = ["county_code", "school_id", "school_name", "school_type", "stage", "students"]
-    excluded_df = pl.concat(
-        [
-            sec_df.filter(~pl.col("in_scope") & pl.col("stage").is_in(list(standard.stages)))
-            .select(*out_cols, reason=_scope_reason()),
-            all_rows.filter(pl.col("reason").is_not_null()).select(*out_cols, "reason"),
-        ],
-        how="vertical_relaxed",
-    )
-    table_df = all_rows.filter(pl.col("reason").is_null()).drop("reason")
+    # Both branches start from the joined frame already in memory, so nothing is computed
+    # twice; filtering before the indicators are added copies a narrow frame, not a wide one.
+    table = scoped.filter(pl.col("reason").is_null()).drop("reason")
+    table = _add_indicators(table.with_columns(pl.col("students").cast(pl.Int64)), standard, rules)
+    out_of_scope = sec_df.lazy().filter(
+        ~pl.col("in_scope") & pl.col("stage").is_in(list(standard.stages))
+    ).select(*out_cols, reason=_scope_reason())
+    dropped = scoped.filter(pl.col("reason").is_not_null()).select(*out_cols, "reason")
+    table_df, out_df, dropped_df = pl.collect_all([table, out_of_scope, dropped])
+    excluded_df = pl.concat([out_df, dropped_df], how="vertical_relaxed")
     return table_df, excluded_df
 
 
