@@ -75,7 +75,8 @@ def _distance_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.n
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * _EARTH_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    d: np.ndarray = 2 * _EARTH_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return d
 
 
 def catchments(profile: DemoProfile, areas: pl.DataFrame, schools: pl.DataFrame,
