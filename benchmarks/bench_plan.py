@@ -20,8 +20,7 @@ from junheng.demo import generate
 from junheng.planners.investment import model, plan_county
 from junheng.planners.investment.costs import load_costs
 from junheng.planners.investment.heuristic import heuristic_plan
-from junheng.planners.investment.inputs import school_stage_parts
-from junheng.planners.investment.plan import with_new_classrooms
+from junheng.planners.investment.plan import plan_inputs
 from junheng.planners.investment.rules import load_rules
 from junheng.planners.investment.synthetic import synthetic_county
 
@@ -31,9 +30,9 @@ YEAR = 2024
 def run(name: str, ds, county: str, repeats: int, time_limit: float) -> dict:
     rules = load_rules(YEAR)
     costs = load_costs()
-    parts, _ = with_new_classrooms(ds, YEAR, school_stage_parts(ds, YEAR, county), rules, costs)
-    # The classrooms g05 forces are in ``parts`` for both methods (their cost is the same in
-    # both and left out of the comparison).
+    _, parts, _, campus = plan_inputs(ds, YEAR, county, rules, costs)
+    # The classrooms g05 forces and the new campuses g04 forces are in ``parts`` for both
+    # methods (their cost is the same in both and left out of the comparison).
     times: list[float] = []
     for _ in range(max(repeats, 1)):
         t0 = time.perf_counter()
@@ -51,6 +50,7 @@ def run(name: str, ds, county: str, repeats: int, time_limit: float) -> dict:
     return {"name": name, "schools": parts["school_id"].n_unique(), "parts": parts.height,
             "status": res.status, "gap": res.gap, "seconds": statistics.median(times),
             "cost": res.objective, "unattainable": len(res.unattainable),
+            "campuses": len(campus.campuses), "campus_cost": campus.cost_yuan,
             "heur_cost": heur.cost_yuan, "heur_feasible": heur.feasible, "heur_seconds": t_h, "full_seconds": t_full}
 
 
@@ -71,7 +71,8 @@ def main() -> None:
         rows.append(run("合成县 200 校 (spread 0.55, hard)", synthetic_county(200, seed=1, spread=0.55), "629901",
                         1, args.time_limit))
     head = (f"{'instance':34} {'sch':>4} {'parts':>5} {'status':>16} {'gap':>9} {'median s':>8} "
-            f"{'plan s':>7} {'MILP cost 元':>14} {'heuristic 元':>14} {'heur/opt':>8} {'heur ok':>7} {'unreach':>7}")
+            f"{'plan s':>7} {'MILP cost 元':>14} {'heuristic 元':>14} {'heur/opt':>8} {'heur ok':>7} {'unreach':>7}"
+            f" {'campuses':>8} {'campus 元':>13}")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -79,7 +80,8 @@ def main() -> None:
         gap = "-" if r["gap"] is None else f"{r['gap']:.1e}"
         print(f"{r['name']:34} {r['schools']:>4} {r['parts']:>5} {r['status']:>16} {gap:>9} "
               f"{r['seconds']:>8.2f} {r['full_seconds']:>7.2f} {r['cost'] or 0:>14,.0f} {r['heur_cost']:>14,.0f} {ratio:>8.3f} "
-              f"{'yes' if r['heur_feasible'] else 'no':>7} {r['unattainable']:>7}")
+              f"{'yes' if r['heur_feasible'] else 'no':>7} {r['unattainable']:>7}"
+              f" {r['campuses']:>8} {r['campus_cost']:>13,.0f}")
 
 
 if __name__ == "__main__":

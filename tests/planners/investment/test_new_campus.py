@@ -12,8 +12,10 @@ import polars as pl
 import pytest
 from planners.investment.tiny import COUNTY, school_id, tiny_county
 
+from junheng.domain.dataset import Dataset
 from junheng.planners.investment import plan_county
 from junheng.planners.investment.costs import CostsError, load_costs
+from junheng.planners.investment.plan import InvestmentPlan
 from junheng.planners.investment.rules import load_rules
 
 RULES = load_rules(2024)
@@ -37,7 +39,7 @@ def _hand_cost(seats: int, stage: str = "primary") -> float:
             + rooms * UNIT["multimedia_room_yuan"])
 
 
-def _sizes(plan) -> dict[str, int]:
+def _sizes(plan: InvestmentPlan) -> dict[str, int]:
     sec = plan.after_dataset.get("sections").filter(pl.col("year") == 2024)
     return dict(sec.group_by("school_id").agg(pl.col("students").sum()).iter_rows())
 
@@ -106,3 +108,61 @@ def test_new_campus_costs_are_validated() -> None:
         load_costs({"new_campus": {"fixed_yuan": -1}})
     with pytest.raises(CostsError):
         load_costs({"new_campus": {"site_yuan": 1}})
+
+
+def test_a_cheap_seat_is_flagged_in_the_explanation() -> None:
+    # With seats cheaper than what a student fewer saves the parent, moving only the excess may
+    # no longer be the least cost: the plan says so rather than claim it.
+    costs = load_costs({"new_campus": {"seat_yuan": {"primary": 1000}}})
+    plan = plan_county(tiny_county([2300, 600]), COUNTY, 2024, costs=costs, time_limit=30)
+    assert any(line.startswith("注意") for line in plan.explanation_zh)
+    default = plan_county(tiny_county([2300, 600]), COUNTY, 2024, time_limit=30)
+    assert not any(line.startswith("注意") for line in default.explanation_zh)
+
+
+def _nine_year_county() -> Dataset:
+    """A 九年一贯制 school of 1800 + 900 compulsory students (cap 2500) and a primary school,
+    every resource at 1.5 times each threshold."""
+
+    t = RULES.thresholds
+    sec, fac = [], []
+    for sid, stages in ((school_id(0), {"primary": 1800, "junior": 900}), (school_id(1), {"primary": 600})):
+        for st, p in stages.items():
+            sec.append({"year": 2024, "school_id": sid, "stage": st, "students": p, "classes": -(-p // 40),
+                        "teachers": p // 12, "certified_teachers": p // 12,
+                        **{k: round(1.5 * t[f"{k}_per_100"][st] * p / 100)
+                           for k in ("degree_teachers", "backbone_teachers", "pe_art_teachers")}})
+        w = {"primary": 1.0, "junior": 1.1}
+        wsum = sum(w[st] * p for st, p in stages.items())
+        fac.append({"year": 2024, "school_id": sid, **{
+            col: 1.5 * max(t[ind][st] / scale / w[st] for st in stages) * wsum
+            for col, ind, scale in (("teaching_area_m2", "teaching_area_per_student", 1),
+                                    ("sports_area_m2", "sports_area_per_student", 1),
+                                    ("equipment_value_yuan", "equipment_value_per_student", 1),
+                                    ("multimedia_rooms", "multimedia_rooms_per_100", 100))}})
+    for f in fac:
+        f["multimedia_rooms"] = math.ceil(f["multimedia_rooms"])
+    schools = pl.DataFrame({"school_id": [school_id(0), school_id(1)], "school_name": ["一贯制学校", "小学"],
+                            "county_code": COUNTY, "school_type": ["nine_year", "primary"],
+                            "ownership": "public", "locale": "urban",
+                            "latitude": [39.0, 39.01], "longitude": [100.0, 100.0]})
+    return Dataset.from_frames({
+        "counties": pl.DataFrame({"county_code": [COUNTY], "county_name": ["测试县"]}),
+        "schools": schools, "sections": pl.DataFrame(sec), "facilities": pl.DataFrame(fac)})
+
+
+def test_a_nine_year_school_gives_both_stages_to_a_nine_year_campus() -> None:
+    plan = plan_county(_nine_year_county(), COUNTY, 2024, time_limit=30)
+    cap = RULES.school_size_max["nine_year"]
+    campus = plan.new_campuses
+    assert len(campus) == 1 and campus[0]["school_type"] == "nine_year"
+    assert campus[0]["seats"] == 2700 - cap
+    # In proportion to the stages (1800 : 900).
+    assert campus[0]["students_by_stage"] == {"primary": 133, "junior": 67}
+    assert plan.actions.filter(pl.col("kind") == "new_campus")["stage"].to_list() == [None]
+    # The weighted-student split of the engine gives each stage part its threshold.
+    parts = [s for s in plan.after["schools"] if s["school_id"] == campus[0]["school_id"]]
+    assert {p["stage"] for p in parts} == {"primary", "junior"}
+    assert all(p["passed"] and p["met_count"] == 7 for p in parts)
+    assert plan.check["g04_school_size"] == "passed" and plan.check["resources_passed"]
+    assert max(_sizes(plan).values()) <= cap

@@ -42,6 +42,9 @@ CAMPUS_TYPE = {"primary": "primary", "teaching_point": "primary", "junior": "jun
                "complete_secondary": "junior", "nine_year": "nine_year", "twelve_year": "nine_year"}
 _STAGE_ZH = {"primary": "小学", "junior": "初中"}
 _GRADE_EPS = 1e-9
+_UNIT_KEYS = ("hire_degree_teacher_yuan", "hire_backbone_teacher_yuan", "hire_pe_art_teacher_yuan",
+              "teaching_area_yuan_per_m2", "sports_area_yuan_per_m2", "equipment_yuan_per_yuan",
+              "multimedia_room_yuan")
 
 
 @dataclass
@@ -330,6 +333,16 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         "远高于少一名学生为原校省下的资源费用，多迁不会更省；迁出人数固定后，差异系数仍按固定学生数计算。"
         f"相距不超过 {float(nc['max_km']):g} 公里的超员学校合建一个校区（每个校区固定费用 {float(nc['fixed_yuan']):,.0f} 元），"
         "校区不超过规模上限。原校保留全部教师、校舍和设备，生均指标随之提高；学生按年级比例迁出，连同班级一起迁走。"))
+    # Why the least number moved is the least cost: a student fewer saves the parent at most the
+    # thresholds' worth of every resource and a share of a classroom; a seat costs more.
+    for st, seat in nc["seat_yuan"].items():
+        if st not in class_cap:
+            continue
+        saved = sum(thr[ind.id][st] / ind.scale * unit[key] for ind, key in zip(INDICATORS, _UNIT_KEYS)) \
+            + unit["classroom_yuan"] / class_cap[st]
+        if float(seat) < saved:
+            lines.append(f"注意：{_STAGE_ZH[st]}每学位费用 {float(seat):,.0f} 元低于少一名学生可为原校省下的上限 {saved:,.0f} 元，"
+                         "多迁学生可能更省；本规划仍只迁出超出上限的人数。")
     small = per.filter(pl.col("excess") < 50)
     if small.height:
         lines.append("超出很少的学校（" + "、".join(f"{r['school_name']} {r['excess']} 人" for r in small.to_dicts())

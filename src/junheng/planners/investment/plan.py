@@ -19,7 +19,7 @@ from scipy.optimize import linear_sum_assignment
 from junheng.domain.dataset import Dataset
 from junheng.planners.investment import model
 from junheng.planners.investment.apply import apply_plan
-from junheng.planners.investment.campuses import plan_new_campuses
+from junheng.planners.investment.campuses import CampusPlan, plan_new_campuses
 from junheng.planners.investment.classes import classes_needed
 from junheng.planners.investment.costs import Costs, load_costs
 from junheng.planners.investment.county_items import budget_lines, outside_plan
@@ -351,6 +351,24 @@ def with_new_classrooms(ds_t: Dataset, year: int, parts: pl.DataFrame, rules: Re
     return parts, new_classes
 
 
+def plan_inputs(ds_t: Dataset, year: int, county: str, rules: ResourceRules, costs: Costs,
+                params: dict[str, Any] | None = None) -> tuple[Dataset, pl.DataFrame, pl.DataFrame, CampusPlan]:
+    """What the MILP is given: the year's data after the new campuses of g04 (students above each
+    size cap moved, new schools added), its school-stage parts with the classrooms g05 forces
+    already counted, the new classes per part, and the campus plan itself."""
+    parts = school_stage_parts(ds_t, year, county, params)
+    if parts.height == 0:
+        raise PlanError(f"区县 {county} 在 {year} 学年没有参评学校 / no schools to plan")
+    # g04 first: new campuses take the students above each size cap, and everything after
+    # (classrooms, the MILP, the engine's check) sees the moved students and the new schools.
+    campus = plan_new_campuses(ds_t, year, county, parts, rules, costs, params)
+    if campus.campuses:
+        ds_t = campus.data
+        parts = school_stage_parts(ds_t, year, county, params)
+    parts, new_classes = with_new_classrooms(ds_t, year, parts, rules, costs)
+    return ds_t, parts, new_classes, campus
+
+
 def plan_county(
     ds: Dataset,
     county: str,
@@ -375,24 +393,18 @@ def plan_county(
     notes: list[str] = []
     if county not in ds.get("counties")["county_code"].to_list():
         raise PlanError(f"数据中没有区县 {county} / county {county} is not in the data")
-    ds_t, data_year = _target_data(ds, target_year, notes)
-    parts = school_stage_parts(ds_t, target_year, county, params)
-    if parts.height == 0:
-        raise PlanError(f"区县 {county} 在 {target_year} 学年没有参评学校 / no schools to plan")
-    # g04 first: new campuses take the students above each size cap, and everything after
-    # (classrooms, the MILP, the engine's check) sees the moved students and the new schools.
-    campus = plan_new_campuses(ds_t, target_year, county, parts, rules, costs, params)
-    ds_before = ds_t
-    if campus.campuses:
-        ds_t = campus.data
-        parts = school_stage_parts(ds_t, target_year, county, params)
+    ds_before, data_year = _target_data(ds, target_year, notes)
+    ds_t, parts, new_classes, campus = plan_inputs(ds_before, target_year, county, rules, costs, params)
     missing = [c.removeprefix("missing__") for c in parts.columns
                if c.startswith("missing__") and parts[c].any()]
     if missing:
         notes.append("以下数据项有学校未填报，规划按 0 计并补足：" + "、".join(missing)
                      + " / unreported stocks planned as zero: " + ", ".join(missing))
 
-    parts, new_classes = with_new_classrooms(ds_t, target_year, parts, rules, costs)
+    if campus.campuses:
+        notes.append(f"学校规模（g04）：新建 {len(campus.campuses)} 个校区，共 {sum(c['seats'] for c in campus.campuses)} 个学位，"
+                     f"迁出学生数固定为超出上限的人数，见 new_campuses 和 explanation_zh / "
+                     f"{len(campus.campuses)} new campuses take the students above the size caps")
     if (new_classes["basis"] == "stage").any() and (new_classes["new_classes"] > 0).any():
         notes.append("部分学校没有与在校生一致的班级名单，增班数按全学段平均班额估算 / "
                      "classes estimated from stage totals where no matching class list")
