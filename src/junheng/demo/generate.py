@@ -15,6 +15,7 @@ from junheng.demo.places import build_areas, townships
 from junheng.demo.profiles import zhangye_profile
 from junheng.demo.roster import build_roster
 from junheng.demo.teachers import teachers_table
+from junheng.demo.zoning import zones_in_force
 from junheng.domain.dataset import Dataset
 
 _SCHOOL_COLUMNS = ["school_id", "school_name", "county_code", "school_type", "ownership",
@@ -74,6 +75,7 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
         "births": births.sort("county_code", "year"),
         "areas": areas.select(_AREA_COLUMNS),
         "area_children": children.sort("year", "area_id", "age"),
+        "area_assignments": zones_in_force(areas, schools, sections),
         "county_facts": facts,
         "finance": finance,
         "teachers": teachers,
