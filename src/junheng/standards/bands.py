@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.standards.school_table import by_key
+from junheng.standards.school_table import by_key, one_of
 
 BANDS: tuple[tuple[str, str], ...] = (
     ("normal", "正常 (≤45人)"),
@@ -84,7 +84,7 @@ def class_bands(
     summary = stats.summary()
     if summary is None or not stats.band_limits:
         return None
-    parts = sections.filter(pl.col("stage").is_in(list(stages))).select(
+    parts = sections.filter(one_of("stage", stages)).select(
         "school_id", "stage", "county_code").unique()
     joined = summary.join(parts, on=["school_id", "stage"], how="inner")
     out = joined.group_by("county_code", "stage").agg(

@@ -23,7 +23,7 @@ from junheng.domain.dataset import Dataset
 from junheng.standards.bands import ClassStats
 from junheng.standards.loader import Check, Item, Standard
 from junheng.standards.rules import ResolvedRules
-from junheng.standards.school_table import by_key, compare
+from junheng.standards.school_table import by_key, compare, one_of
 
 MAX_LISTED = 50  # offending schools / classes listed in a trace; the counts are always complete
 RANK = {"passed": 0, "not_reported": 1, "failed": 2}
@@ -170,7 +170,7 @@ def class_size(
         return CheckResult(item, check, frame, (), note="未提供班级表 (classes) / no class list")
     summary = stats.summary(caps)
     assert summary is not None and stats.classes is not None
-    parts = sections.filter(pl.col("stage").is_in(list(caps))).select(
+    parts = sections.filter(one_of("stage", list(caps))).select(
         "school_id", "stage", "county_code", "school_name", "students")
     joined = summary.join(parts.select("school_id", "stage", "county_code"),
                           on=["school_id", "stage"], how="inner")
@@ -200,7 +200,7 @@ def class_size(
     comparison = check.rule.comparison or "le"
 
     def listed() -> pl.DataFrame:
-        cls = classes.filter(pl.col("stage").is_in(list(caps))).with_columns(
+        cls = classes.filter(one_of("stage", list(caps))).with_columns(
             cap=by_key("stage", caps))
         over = cls.filter(~compare(pl.col("students").cast(pl.Float64), pl.col("cap"), comparison))
         return (
@@ -232,7 +232,7 @@ def music_art_rooms(
     per_room = float(rule["classes_per_room"])
     music_min, art_min = float(rule["music_area_m2"]), float(rule["art_area_m2"])
     cls = (
-        sections.filter(pl.col("stage").is_in(["primary", "junior"]))
+        sections.filter(one_of("stage", ["primary", "junior"]))
         .group_by("school_id")
         .agg(classes=pl.col("classes").sum(), any_null=pl.col("classes").is_null().any())
     )

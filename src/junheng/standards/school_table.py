@@ -9,7 +9,7 @@ the standard's scope and parts that cannot be evaluated are returned separately 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -64,6 +64,15 @@ def by_key(column: str, mapping: Mapping[str, Any], dtype: pl.DataType = pl.Floa
     return out
 
 
+def one_of(column: str, values: Sequence[str]) -> pl.Expr:
+    """``column`` is one of a few ``values`` (null stays null, as with ``is_in``). On string
+    columns a short chain of equalities is several times cheaper than ``is_in``."""
+    values = list(values)
+    if not values or len(values) > 8:
+        return pl.col(column).is_in(values)
+    return pl.any_horizontal([pl.col(column) == v for v in values])
+
+
 def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) -> pl.DataFrame:
     """Sections of the year joined to their school, with ``in_scope``."""
     schools = ds.get("schools").select(
@@ -75,8 +84,8 @@ def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) 
         "school_id", "stage", "students", "classes", *TEACHER_COLUMNS
     )
     return sec.join(schools, on="school_id", how="inner").with_columns(
-        in_scope=pl.col("school_type").is_in(list(standard.scope.school_types))
-        & pl.col("ownership").is_in(list(standard.scope.ownership))
+        in_scope=one_of("school_type", standard.scope.school_types)
+        & one_of("ownership", standard.scope.ownership)
     )
 
 
@@ -117,7 +126,7 @@ def build_school_table(
     shared = (
         sec_df.lazy().filter(pl.col("in_scope"))
         .with_columns(stock_share=pl.when(wsum > 0).then(wp / wsum).otherwise(None).fill_nan(None))
-        .filter(pl.col("stage").is_in(list(standard.stages)))
+        .filter(one_of("stage", standard.stages))
         .collect()
     )
     # Joined eagerly: on a frame this wide the in-memory hash join is about twice as cheap as
@@ -142,7 +151,7 @@ def build_school_table(
     table = scoped.filter(pl.col("reason").is_null()).drop("reason")
     table = _add_indicators(table.with_columns(pl.col("students").cast(pl.Int64)), standard, rules)
     out_of_scope = sec_df.lazy().filter(
-        ~pl.col("in_scope") & pl.col("stage").is_in(list(standard.stages))
+        ~pl.col("in_scope") & one_of("stage", standard.stages)
     ).select(*out_cols, reason=_scope_reason())
     dropped = scoped.filter(pl.col("reason").is_not_null()).select(*out_cols, "reason")
     table_df, out_df, dropped_df = pl.collect_all([table, out_of_scope, dropped])
