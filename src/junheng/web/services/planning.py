@@ -116,20 +116,28 @@ def _shape(data: DataService, county: str, plan: dict[str, Any]) -> dict[str, An
     coords = {r["school_id"]: (r["longitude"], r["latitude"], r["school_name"])
               for r in schools.select("school_id", "longitude", "latitude", "school_name")
               .iter_rows(named=True)}
+    # New campuses exist only in the plan, so their site comes from the plan itself.
+    proposed = {c["school_id"] for c in plan.get("new_campuses", [])}
+    for c in plan.get("new_campuses", []):
+        coords[c["school_id"]] = (c.get("longitude"), c.get("latitude"), c.get("school_name"))
     cost_by_school: dict[str, float] = {}
     for a in plan["actions"]:
         cost_by_school[a["school_id"]] = cost_by_school.get(a["school_id"], 0) + (a["cost_yuan"] or 0)
-    points = [{"name": coords[s][2], "school_id": s, "value": [coords[s][0], coords[s][1], c]}
+    points = [{"name": coords[s][2], "school_id": s, "proposed": s in proposed,
+               "value": [coords[s][0], coords[s][1], c]}
               for s, c in cost_by_school.items() if s in coords and coords[s][0] is not None]
+    actions = [{**a, "proposed": a["school_id"] in proposed} for a in plan["actions"]]
     before_passed, total = _passing(plan["before"])
     after_passed, _ = _passing(plan["after"])
     return {**{k: plan[k] for k in ("county_code", "target_year", "data_year", "status",
-                                    "status_zh", "total_cost_yuan", "actions", "budget_lines",
+                                    "status_zh", "total_cost_yuan", "budget_lines",
                                     "outside_plan", "unattainable", "notes", "check",
                                     "schedule")},
             "indicators": _indicator_pairs(plan["before"], plan["after"], county),
             "schools_before": before_passed, "schools_after": after_passed,
-            "schools_total": total, "points": points}
+            "schools_total": total, "points": points, "actions": actions,
+            "new_campuses": plan.get("new_campuses", []),
+            "explanation_zh": plan.get("explanation_zh", [])}
 
 
 ZONE_STAGES = ("primary", "junior")
