@@ -164,3 +164,25 @@ def test_county_admin_imports_own_county_only(site: Site, tmp_path: Path) -> Non
     assert g.get(r.url.path).status_code == 403
     assert g.post(r.url.path + "/confirm", headers={
         "X-CSRF-Token": csrf_from(g.get("/data").text)}).status_code == 403
+
+
+def test_edit_form_keeps_unknown_columns(site: Site) -> None:
+    import polars as pl
+
+    from junheng.domain.dataset import Dataset
+    from junheng.io.db import import_dataset, load_dataset
+
+    stored = load_dataset(site.engine)  # type: ignore[arg-type]
+    row = stored.get("sections").filter((pl.col("school_id") == "6207020002")
+                                        & (pl.col("year") == 2024))
+    import_dataset(site.engine, Dataset({"sections": row.with_columns(  # type: ignore[arg-type]
+        pl.lit("扩建中").alias("备注"))}))
+    c = site.login("ganzhou")
+    token = csrf_from(c.get("/school/6207020002/edit?year=2024").text)
+    ok = c.post("/school/6207020002/edit", data={
+        "csrf_token": token, "year": "2024", "sections.primary.students": "701"})
+    assert ok.status_code == 303
+    after = load_dataset(site.engine).get("sections").filter(  # type: ignore[arg-type]
+        (pl.col("school_id") == "6207020002") & (pl.col("year") == 2024))
+    assert after["students"].to_list() == [701]
+    assert after["备注"].to_list() == ["扩建中"]

@@ -74,8 +74,8 @@ def save(data: DataService, school_id: str, year: int, values: dict[str, str]) -
                                    f"no sections for this school in {year}")])
     sec_rows: list[dict[str, str | None]] = []
     for i, row in enumerate(current.iter_rows(named=True), start=1):
-        rec: dict[str, str | None] = {c: _text(row.get(c)) or None
-                                      for c in reg.table("sections").column_ids}
+        # Every column of the stored row, unknown ones included, so a save keeps them.
+        rec: dict[str, str | None] = {c: _text(v) or None for c, v in row.items()}
         for c in SECTION_FIELDS:
             key = f"sections.{row['stage']}.{c}"
             if key in values:
@@ -84,15 +84,16 @@ def save(data: DataService, school_id: str, year: int, values: dict[str, str]) -
         sec_rows.append(rec)
     fac_base = facilities.row(0, named=True) if facilities.height else {
         "year": year, "school_id": school_id}
-    fac_rec: dict[str, str | None] = {c: _text(fac_base.get(c)) or None
-                                      for c in reg.table("facilities").column_ids}
+    fac_rec: dict[str, str | None] = {c: _text(v) or None for c, v in fac_base.items()}
     for c in FACILITY_FIELDS:
         if f"facilities.{c}" in values:
             fac_rec[c] = values[f"facilities.{c}"].strip() or None
     fac_rec[ROW] = "1"
 
     def sheet(tid: str, rows: list[dict[str, str | None]]) -> RawSheet:
-        cols = [*reg.table(tid).column_ids, ROW]
+        known = reg.table(tid).column_ids
+        extra = [c for c in rows[0] if c not in known and c != ROW]
+        cols = [*known, *extra, ROW]
         frame = pl.DataFrame({c: [r.get(c) for r in rows] for c in cols},
                              schema={c: pl.Utf8 for c in cols}).with_columns(
             pl.col(ROW).cast(pl.Int64))
