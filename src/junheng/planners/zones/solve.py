@@ -379,7 +379,9 @@ def solve(problem: ZoneProblem) -> Solution:
     pa, pu = candidate_pairs(problem, k)
     pruning: dict[str, Any] = {"k": k, "candidate_pairs": len(pa),
                                "all_pairs": int(problem.allowed.sum())}
-    if unserved:
+    if unserved or _seats_short(problem):
+        # Fewer seats than pupils in total: no plan exists, and the priced-slack model says
+        # where and by how much at once, instead of first proving the plain model infeasible.
         return _diagnose(problem, pa, pu, unserved, stats, pruning, deadline)
 
     lp, pa, pu, rounds = _lp_relaxation(problem, pa, pu, opts.seed, deadline)
@@ -403,6 +405,20 @@ def solve(problem: ZoneProblem) -> Solution:
             start_assign = min(cands, key=lambda c: plan_cost(problem, c))
             ub = plan_cost(problem, start_assign)
             stats["start_student_km"] = ub
+    tol = float(opts.mip_rel_gap or cfg["mip_rel_gap"])
+    if start_assign is not None and lp.certified and not opts.contiguity \
+            and ub - lb <= tol * abs(ub):
+        # A vertex of this transportation-like LP leaves at most about one fractional area per
+        # school, so when seats are not tight the rounded plan is already within the gap of
+        # the LP bound over every allowed pair: that bound is the certificate, no MIP needed.
+        stats["seconds"] = round(time.monotonic() - t0, 3)
+        stats["mip_status"] = "proved by LP bound"
+        pruning.update(model_pairs=len(pa), exact=True,
+                       note_zh="线性松弛下界 (已对全部组合验证) 与所得方案之差在容差以内, 方案即最优",
+                       note_en="the LP bound over every pair proves the plan optimal within the gap")
+        ar = np.arange(problem.n_areas)
+        return Solution("optimal", ar, start_assign.copy(), np.ones(problem.n_areas), ub, lb,
+                        max(0.0, (ub - lb) / max(abs(ub), 1e-9)), stats=stats, pruning=pruning)
     rc = lp.rc
     assert rc is not None
     exact = False
@@ -482,6 +498,16 @@ def solve(problem: ZoneProblem) -> Solution:
                     pruning=pruning)
 
 
+def _seats_short(problem: ZoneProblem) -> bool:
+    fu = problem.fixed_unit
+    if (problem.demand.sum() > problem.capacity.sum() + 1e-6):
+        return True
+    # Areas fixed to a school can overload it on their own.
+    fixed_load = np.bincount(fu[fu >= 0], weights=problem.demand[fu >= 0],
+                             minlength=problem.n_units)
+    return bool((fixed_load > problem.capacity + 1e-6).any())
+
+
 def _zone_matrix(problem: ZoneProblem, pa: np.ndarray, pu: np.ndarray, x: np.ndarray) -> np.ndarray:
     z = np.zeros((problem.n_areas, problem.n_units), dtype=bool)
     sel = x > 1e-9
@@ -513,8 +539,11 @@ def _diagnose(problem: ZoneProblem, pa: np.ndarray, pu: np.ndarray, unserved: li
         # No seat is missing: the candidates were too few, not the seats. The slack model over
         # every allowed pair is then the plain model, and its answer stands as the plan.
         info = model.h.getInfo()
-        bound = float(info.mip_dual_bound)
-        gap = max(0.0, (info.objective_function_value - bound) / max(abs(obj), 1e-9))
+        if model.integer:
+            bound = float(info.mip_dual_bound)
+            gap = max(0.0, (info.objective_function_value - bound) / max(abs(obj), 1e-9))
+        else:   # splittable: an LP, solved exactly (mip_dual_bound is not set)
+            bound, gap = float(info.objective_function_value), 0.0
         pruning["exact"] = bool(len(pa) == int(problem.allowed.sum()))
         return Solution("optimal" if status == "Optimal" else "feasible", pa[sel], pu[sel],
                         np.clip(x[sel], 0, 1), obj, bound, gap, stats=stats, pruning=pruning)
