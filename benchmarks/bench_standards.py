@@ -299,7 +299,7 @@ def main() -> None:
             ts = r["times"]
             before = f"{r['rss_before_mb']:.0f}" if r["rss_before_mb"] is not None else "—"
             if r.get("loads"):
-                with_read = [a + b for a, b in zip(ts, r["loads"])]
+                with_read = [a + b for a, b in zip(ts, r["loads"], strict=False)]
                 rd = f"{statistics.median(with_read):12.3f} {min(with_read):13.3f}"
             else:
                 rd = f"{'(CSV load)':>12} {'':>13}"
@@ -315,7 +315,7 @@ def main() -> None:
                     f"{min(pd_t) / min(pl_t):.1f}x best run")
 
         def plus_read(r: dict) -> list[float]:  # type: ignore[type-arg]
-            return [a + b for a, b in zip(r["times"], r["loads"])]
+            return [a + b for a, b in zip(r["times"], r["loads"], strict=False)]
 
         print(f"speed ratio pandas / polars (resource rules, like for like): {ratios(pd_r['times'], pl_r['times'])}, "
               f"{statistics.median(pd_r['cpu']) / statistics.median(pl_r['cpu']):.1f}x CPU time")

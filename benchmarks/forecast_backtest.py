@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from forecast.eau_claire import eau_claire_dataset  # noqa: E402
+from forecast.eau_claire import eau_claire_dataset
 
-from junheng.demo import generate  # noqa: E402
-from junheng.forecast import ForecastOptions, forecast, run_backtest  # noqa: E402
+from junheng.demo import generate
+from junheng.forecast import ForecastOptions, forecast, run_backtest
 
 
 def timed(fn, repeat: int) -> tuple[object, float]:  # type: ignore[no-untyped-def]
@@ -43,8 +43,8 @@ def main() -> None:
     }
     opts = ForecastOptions()
     for name, ds in sets.items():
-        report, t_bt = timed(lambda: run_backtest(ds, 5, opts), args.repeat)
-        _, t_fc = timed(lambda: forecast(ds, 10, opts), args.repeat)
+        report, t_bt = timed(lambda ds=ds: run_backtest(ds, 5, opts), args.repeat)
+        _, t_fc = timed(lambda ds=ds: forecast(ds, 10, opts), args.repeat)
         print(f"\n== {name}: backtest {t_bt:.2f} s, 10-year forecast {t_fc:.2f} s (median of "
               f"{args.repeat})")
         for level in ("county", "school", "city"):

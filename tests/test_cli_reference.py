@@ -3,8 +3,9 @@ and every command appears in the README's command table."""
 
 from __future__ import annotations
 
-from junheng.cli_reference import render
 from support.paths import REPO
+
+from junheng.cli_reference import render
 
 
 def test_cli_reference_is_current() -> None:

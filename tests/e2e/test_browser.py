@@ -71,8 +71,8 @@ def test_first_session(browser, site, screenshots: Path) -> None:  # type: ignor
     with serve(str(site["url"])) as base:
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         page.set_default_timeout(60_000)  # CI machines are shared; be patient, never flaky
-        shot = lambda name: page.screenshot(path=str(screenshots / f"{name}.png"),
-                                            full_page=True)
+        def shot(name: str) -> None:
+            page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
 
         page.goto(base + "/")
         assert page.url.startswith(base + "/login")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from support.paths import REAL_DATA
 
 from junheng.domain.dataset import Dataset
-from support.paths import REAL_DATA
 
 DATA = REAL_DATA / "eau_claire"
 COUNTY = "550001"

@@ -8,12 +8,11 @@ import json
 import polars as pl
 import pytest
 
+from forecast.tiny import make
 from junheng.cli import main
 from junheng.demo import generate
 from junheng.forecast import project_dataset
 from junheng.io.writers import write_dataset
-
-from forecast.tiny import make
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,12 @@ import math
 import polars as pl
 import pytest
 
+from forecast.tiny import COUNTY, OTHER, make
 from junheng.forecast import ForecastError, ForecastOptions, forecast
 from junheng.forecast.history import build_history, read_inputs
 from junheng.forecast.intervals import calibration_table, overlap_factor
 from junheng.forecast.options import LEVELS
 from junheng.forecast.project import forecast_points
-
-from forecast.tiny import COUNTY, OTHER, make
 
 A, B, C = "6207020001", "6207020002", "6207020003"
 PLAIN = ForecastOptions(method="gpr-mean", is_shrink=False)
@@ -174,7 +173,7 @@ def test_overlapping_horizon_errors_count_as_fewer_independent_ones():
     # Bartlett: n errors with lag-k correlation (h − k) / h are worth n / (1 + 2 Σ ρ_k²).
     hs = list(range(1, 11))
     got = pl.DataFrame({"h": hs}).select(f=overlap_factor(pl.col("h")))["f"].to_list()
-    for h, factor in zip(hs, got):
+    for h, factor in zip(hs, got, strict=False):
         direct = 1.0 + 2.0 * sum(((h - k) / h) ** 2 for k in range(1, h))
         assert factor == pytest.approx(direct)
     assert got[0] == 1.0

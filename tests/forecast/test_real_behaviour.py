@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from junheng.forecast import ForecastOptions, run_backtest
-
 from forecast.eau_claire import district_totals, eau_claire_dataset
+from junheng.forecast import ForecastOptions, run_backtest
 
 
 def _pooled_coverage(report: dict, level: str, horizons: range) -> float:

@@ -7,14 +7,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from support.io_data import assert_same_rows, dataset_grid, small_dataset, write_grid_workbook
 
 from junheng.cli import main
 from junheng.io import db
 from junheng.io.problems import ValidationFailed
 from junheng.io.validate import read_dataset
 from junheng.io.writers import write_dataset
-
-from support.io_data import assert_same_rows, dataset_grid, small_dataset, write_grid_workbook
 
 
 def _counts(url: str) -> dict[str, int]:

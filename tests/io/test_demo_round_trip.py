@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.io_data import assert_same_rows
 
 from junheng.cli import main
 from junheng.io.validate import read_dataset
-
-from support.io_data import assert_same_rows
 
 
 @pytest.mark.parametrize("fmt, years", [("csv", "2019-2024"), ("xlsx", "2023-2024")])

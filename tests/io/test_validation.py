@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 import xlwt
+from support.io_data import assert_same_rows, dataset_grid, small_dataset, write_grid_workbook
 
 from junheng.io.problems import ValidationFailed
 from junheng.io.validate import read_dataset
 from junheng.io.writers import write_dataset
-
-from support.io_data import dataset_grid, small_dataset, write_grid_workbook, assert_same_rows
 
 
 def _errors(path: Path) -> list:

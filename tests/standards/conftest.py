@@ -40,7 +40,7 @@ class CaseFile(pytest.File):
         if unknown:
             raise ValueError(f"{self.path}: unknown case keys {sorted(unknown)}")
         runs = doc.get("runs") or [{"year": doc["year"], "expect": doc["expect"]}]
-        for i, run in enumerate(runs):
+        for run in runs:
             name = f"{self.path.stem}[{run['year']}]" if len(runs) > 1 else self.path.stem
             yield CaseItem.from_parent(self, name=name, doc=doc, run=run)
 
@@ -76,7 +76,7 @@ def build_dataset(data: dict[str, Any]) -> Dataset:
     frames: dict[str, pl.DataFrame] = {}
     for table, rows in data.items():
         if isinstance(rows, dict):
-            records = [dict(zip(rows["columns"], r)) for r in rows["rows"]]
+            records = [dict(zip(rows["columns"], r, strict=False)) for r in rows["rows"]]
         else:
             records = list(rows)
         cols: list[str] = []
@@ -134,7 +134,7 @@ def expect_subset(exp: Any, act: Any, path: str) -> None:
     if isinstance(exp, list):
         if not isinstance(act, list) or len(exp) != len(act):
             raise CaseMismatch(f"{path}: expected {exp!r}, got {act!r}")
-        for i, (e, a) in enumerate(zip(exp, act)):
+        for i, (e, a) in enumerate(zip(exp, act, strict=False)):
             expect_subset(e, a, f"{path}[{i}]")
         return
     if not _close(exp, act):

@@ -33,7 +33,7 @@ class Dataset:
     def __getitem__(self, table_id: str) -> pl.DataFrame:
         return self.get(table_id)
 
-    def with_table(self, table_id: str, frame: pl.DataFrame) -> "Dataset":
+    def with_table(self, table_id: str, frame: pl.DataFrame) -> Dataset:
         """A copy with one table replaced (datasets are treated as values)."""
         return Dataset({**self.tables, table_id: frame})
 
@@ -45,7 +45,7 @@ class Dataset:
                 found.update(self.tables[tid]["year"].unique().to_list())
         return sorted(found)
 
-    def for_year(self, year: int) -> "Dataset":
+    def for_year(self, year: int) -> Dataset:
         """The tables as they stood in school year ``year``: yearly tables filtered to that year,
         history tables (births, enrollment, finance) up to it, static tables whole."""
         out: dict[str, pl.DataFrame] = {}
@@ -60,7 +60,7 @@ class Dataset:
         return Dataset(out)
 
     @classmethod
-    def from_frames(cls, frames: Mapping[str, pl.DataFrame]) -> "Dataset":
+    def from_frames(cls, frames: Mapping[str, pl.DataFrame]) -> Dataset:
         """Cast each known table to the registry schema (missing optional columns become null)."""
         out: dict[str, pl.DataFrame] = {}
         for tid, frame in frames.items():

@@ -15,7 +15,7 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.fields import registry
-from junheng.forecast.api import whole_pupils, check_horizon
+from junheng.forecast.api import check_horizon, whole_pupils
 from junheng.forecast.history import build_history, read_inputs
 from junheng.forecast.options import ForecastError, ForecastOptions
 from junheng.forecast.project import forecast_points

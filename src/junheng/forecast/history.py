@@ -39,7 +39,7 @@ class Inputs:
     enrollment: pl.DataFrame  # school_id, county_code, year, grade, students (int, as reported)
     cohorts: pl.DataFrame  # county_code, birth_year, size, observed_year, source
 
-    def until(self, origin: int) -> "Inputs":
+    def until(self, origin: int) -> Inputs:
         return Inputs(
             self.enrollment.filter(pl.col("year") <= origin),
             self.cohorts.filter(pl.col("observed_year") <= origin),

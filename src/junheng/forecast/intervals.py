@@ -35,7 +35,7 @@ EMPIRICAL_MIN = 30
 
 def band_of(value: pl.Expr) -> pl.Expr:
     expr = pl.when(value < BAND_EDGES[0]).then(pl.lit(BAND_LABELS[0]))
-    for edge, label in zip(BAND_EDGES[1:], BAND_LABELS[1:-1]):
+    for edge, label in zip(BAND_EDGES[1:], BAND_LABELS[1:-1], strict=False):
         expr = expr.when(value < edge).then(pl.lit(label))
     return expr.otherwise(pl.lit(BAND_LABELS[-1]))
 

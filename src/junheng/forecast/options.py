@@ -72,7 +72,7 @@ class ForecastOptions:
         if not 0.0 < self.level_pct < 100.0:
             raise ForecastError("区间置信水平须在 0–100 之间 / level-pct must be in (0, 100)")
 
-    def with_(self, **changes: Any) -> "ForecastOptions":
+    def with_(self, **changes: Any) -> ForecastOptions:
         return replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:

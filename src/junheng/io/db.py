@@ -243,10 +243,10 @@ def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tupl
         # COPY is an order of magnitude faster than INSERT for large imports.
         raw = conn.connection.driver_connection
         col_sql = ", ".join(f'"{c}"' for c in cols)
-        with raw.cursor() as cur:  # type: ignore[union-attr]
-            with cur.copy(f'COPY "{t.name}" ({col_sql}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
+        with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+                f'COPY "{t.name}" ({col_sql}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     placeholders = ", ".join("?" for _ in cols)
     col_sql = ", ".join(f'"{c}"' for c in cols)

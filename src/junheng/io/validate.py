@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.fields import Column, Table, registry
+from junheng.domain.fields import Column, registry
 from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
 from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
 

@@ -16,7 +16,6 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-
 # HiGHS runs every instance of a thread on one global task scheduler whose size is fixed by the
 # first run; an instance that later asks for another thread count fails outright ("global
 # scheduler has already been initialized"). So every planner of the process must ask for the

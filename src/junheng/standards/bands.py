@@ -59,8 +59,9 @@ class ClassStats:
             cap = by_key("stage", caps)
             flags["over"] = s.cast(pl.Float64) > cap + cap.abs().clip(lower_bound=1.0) * EPS
         if self.band_limits:
-            n, l, b = (int(self.band_limits[k]) for k in ("normal_max", "large_max", "big_max"))
-            flags.update(normal=s <= n, large=(s > n) & (s <= l), big=(s > l) & (s <= b), super=s > b)
+            n, lg, b = (int(self.band_limits[k]) for k in ("normal_max", "large_max", "big_max"))
+            flags.update(normal=s <= n, large=(s > n) & (s <= lg), big=(s > lg) & (s <= b),
+                         super=s > b)
         aggs = [pl.len().cast(pl.Int64).alias("classes"), s.max().alias("max_class_size")]
         aggs += [pl.col(f"__{k}").sum().cast(pl.Int64).alias(k) for k in flags]
         if not caps:

@@ -13,7 +13,6 @@ certified; it gets ``passed: false``, ``status: "not_reported"`` and the list of
 from __future__ import annotations
 
 import gc
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -559,7 +558,7 @@ def _evaluate_targets(
     sections = scoped_sections(dsy, std, county).filter(pl.col("in_scope"))
     quality_id = rules.require("quality_standard")
     quality = evaluate(ds, quality_id, year, county)
-    targets = dict(zip(counties["county_code"].to_list(), counties["quality_target_year"].to_list()))
+    targets = dict(zip(counties["county_code"].to_list(), counties["quality_target_year"].to_list(), strict=False))
     qb: dict[str, dict[str, Any]] = {}
     for c in quality.counties:
         ty = targets.get(c["county_code"])

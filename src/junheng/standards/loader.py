@@ -219,7 +219,8 @@ class _Ctx:
     def fail(self, path: str, message: str) -> StandardError:
         return StandardError(f"{self.file}: {path}: {message}")
 
-    def keys(self, node: Any, path: str, allowed: set[str], required: set[str] = set()) -> dict:
+    def keys(self, node: Any, path: str, allowed: set[str],
+             required: frozenset[str] | set[str] = frozenset()) -> dict:
         if not isinstance(node, dict):
             raise self.fail(path, f"expected a mapping, got {type(node).__name__} / 应为键值映射")
         unknown = set(node) - allowed
@@ -280,7 +281,7 @@ def _rule(ctx: _Ctx, rid: str, node: dict, path: str, label: str,
             note=raw.get("note"), deadline=deadline,
         ))
     values.sort(key=lambda v: v.effective_from)
-    for a, b in zip(values, values[1:]):
+    for a, b in zip(values, values[1:], strict=False):
         if a.effective_to is None or a.effective_to >= b.effective_from:
             raise ctx.fail(f"{path}.values", f"periods overlap at {b.effective_from} / 有效期重叠")
     return Rule(id=rid, label=label, values=tuple(values), label_en=node.get("label_en"),

@@ -196,7 +196,7 @@ def _add_indicators(table: pl.LazyFrame, standard: Standard, rules: ResolvedRule
     any_null = pl.any_horizontal([pl.col(ind.id).is_null() for ind in judged])
     table = table.with_columns(short_exprs).with_columns(
         met_count=pl.sum_horizontal([m.fill_null(False).cast(pl.Int64) for m in met_cols]),
-        near_ok=pl.all_horizontal([(m.fill_null(False) | n.fill_null(False)) for m, n in zip(met_cols, near)]),
+        near_ok=pl.all_horizontal([(m.fill_null(False) | n.fill_null(False)) for m, n in zip(met_cols, near, strict=False)]),
     )
     table = table.with_columns(
         passed=(pl.col("met_count") >= min_met) & pl.col("near_ok") & ~any_null,

@@ -84,12 +84,12 @@ def test_rotation_list_meets_every_rule() -> None:
     assert out["eligible_teachers"] == elig.height
     # ≥ 10 % of the eligible rotate, ≥ 20 % of the rotated are county-level or higher backbone.
     assert len(moves) >= math.ceil(min_share * elig.height)
-    level = dict(zip(t["teacher_id"], t["backbone_level"]))
+    level = dict(zip(t["teacher_id"], t["backbone_level"], strict=False))
     n_bb = sum(level[m["teacher_id"]] in ("county", "city", "province", "national") for m in moves)
     assert n_bb >= bb_share * len(moves)
     # Only eligible teachers, each once, from their own school to another school.
     ok = set(elig["teacher_id"])
-    home = dict(zip(t["teacher_id"], t["school_id"]))
+    home = dict(zip(t["teacher_id"], t["school_id"], strict=False))
     assert all(m["teacher_id"] in ok for m in moves)
     assert len({m["teacher_id"] for m in moves}) == len(moves)
     assert all(m["from_school_id"] == home[m["teacher_id"]] != m["to_school_id"] for m in moves)
@@ -99,7 +99,7 @@ def test_rotation_list_meets_every_rule() -> None:
         assert _km(COORDS[idx[m["from_school_id"]]], COORDS[idx[m["to_school_id"]]]) <= params["limits"]["max_km"]
     assert _sid(3) not in {m["from_school_id"] for m in moves} | {m["to_school_id"] for m in moves}
     # Subject and headcount balance per school.
-    subj = dict(zip(t["teacher_id"], t["subject"]))
+    subj = dict(zip(t["teacher_id"], t["subject"], strict=False))
     for s in idx:
         for sub in SUBJECTS:
             gin = sum(1 for m in moves if m["to_school_id"] == s and subj[m["teacher_id"]] == sub)

@@ -94,7 +94,7 @@ def _pool(excess: np.ndarray, dist: np.ndarray, cap: float, fixed: float,
     src, site = np.nonzero((d <= max_km) | (np.arange(n)[:, None] == sites[None, :]))
     b = MilpBuilder()
     # The travel term only breaks ties: a county's student-km stays far below one fixed cost.
-    x = b.add_vars("campus_students", [f"{i},{s}" for i, s in zip(src, site)], 0.0, float(excess.max()),
+    x = b.add_vars("campus_students", [f"{i},{s}" for i, s in zip(src, site, strict=False)], 0.0, float(excess.max()),
                    1e-3 * np.where(src == sites[site], 0.0, d[src, site]), integer=True)
     y = b.add_vars("campus_open", [str(s) for s in range(ns)], 0.0, 1.0, max(fixed, 1.0), integer=True)
     b.add_rows("campus_takes_excess", [str(i) for i in range(n)], src, x, np.ones(len(x)), excess, excess)
@@ -181,14 +181,14 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
     stage_students = {(r["school_id"], r["stage"]): int(r["students"]) for r in parts.to_dicts()}
     weights = _split_weights(year, params)
     class_cap = rules.class_size_max
-    names = dict(zip(per["school_id"], per["school_name"]))
+    names = dict(zip(per["school_id"], per["school_name"], strict=False))
 
     # Students each oversized school gives, by stage (in proportion for combined schools).
     give: dict[str, dict[str, int]] = {}
     for r in per.to_dicts():
         stages = [st for st in ("primary", "junior") if stage_students.get((r["school_id"], st), 0) > 0]
         take = _take(np.array([stage_students[(r["school_id"], st)] for st in stages], float), int(r["excess"]))
-        give[r["school_id"]] = dict(zip(stages, (int(t) for t in take)))
+        give[r["school_id"]] = dict(zip(stages, (int(t) for t in take), strict=False))
 
     # Pool the excess of nearby schools of the same campus kind.
     plan_groups: list[tuple[str, str, list[tuple[str, int]]]] = []   # (campus type, host, flows)
@@ -215,7 +215,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
     per_host: dict[str, int] = {}
     has_ge = ds_year.get("grade_enrollment").height > 0
 
-    for new_id, (ctype, host, flows) in zip(new_ids, plan_groups):
+    for new_id, (ctype, host, flows) in zip(new_ids, plan_groups, strict=False):
         k = per_host.get(host, 0)
         per_host[host] = k + 1
         h = info[host]
@@ -225,7 +225,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         sources = []
         for sid, q in flows:
             st_take = _take(np.array([left_stage[sid][st] for st in left_stage[sid]], float), q)
-            for st, t in zip(list(left_stage[sid]), st_take):
+            for st, t in zip(list(left_stage[sid]), st_take, strict=False):
                 t = int(t)
                 if t == 0:
                     continue
@@ -236,7 +236,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
                     g_take = _take(left_grade[key].astype(float), t)
                     left_grade[key] -= g_take
                     moved_grade[key] += g_take
-                    for g, n in zip(grades[key][0], g_take):
+                    for g, n in zip(grades[key][0], g_take, strict=False):
                         if n > 0:
                             grade_p[(st, g)] = grade_p.get((st, g), 0) + int(n)
             d = float(_km(np.array([info[sid]["latitude"], h["latitude"]], float),
@@ -307,7 +307,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         campus = {"school_id": new_id, "school_name": name, "school_type": ctype, "proposed": True,
                   "parent_school_id": host, "latitude": site_lat, "longitude": h["longitude"],
                   "seats": seats, "students_by_stage": stage_p, "classes_by_stage": classes,
-                  "from": sources, "teachers_by_stage": {st: dict(zip(("degree", "backbone", "pe_art"), v))
+                  "from": sources, "teachers_by_stage": {st: dict(zip(("degree", "backbone", "pe_art"), v, strict=False))
                                                           for st, v in staff.items()},
                   "teaching_area_m2": teaching, "sports_area_m2": sports, "equipment_value_yuan": equipment,
                   "multimedia_rooms": rooms_mm, "music_rooms": n_ma, "art_rooms": n_ma,
@@ -338,7 +338,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
     for st, seat in nc["seat_yuan"].items():
         if st not in class_cap:
             continue
-        saved = sum(thr[ind.id][st] / ind.scale * unit[key] for ind, key in zip(INDICATORS, _UNIT_KEYS)) \
+        saved = sum(thr[ind.id][st] / ind.scale * unit[key] for ind, key in zip(INDICATORS, _UNIT_KEYS, strict=False)) \
             + unit["classroom_yuan"] / class_cap[st]
         if float(seat) < saved:
             lines.append(f"注意：{_STAGE_ZH[st]}每学位费用 {float(seat):,.0f} 元低于少一名学生可为原校省下的上限 {saved:,.0f} 元，"
@@ -360,7 +360,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
            .select(sec.columns))
     out = out.with_table("sections", sec)
     g_rows = [{"school_id": sid, "stage": st, "grade": g, "moved": int(n)}
-              for (sid, st), arr in moved_grade.items() for g, n in zip(grades[(sid, st)][0], arr) if n > 0]
+              for (sid, st), arr in moved_grade.items() for g, n in zip(grades[(sid, st)][0], arr, strict=False) if n > 0]
     if g_rows:
         mg = pl.DataFrame(g_rows).with_columns(year=pl.lit(year, pl.Int64))
         cls = out.get("classes")

@@ -70,5 +70,5 @@ def min_cv_in_box(lower: np.ndarray, upper: np.ndarray, students: np.ndarray,
         return best
     x0 = np.clip(float(np.median(hi / students)) * students, lo, hi)
     res = minimize(_cv_and_grad, x0, args=(students,), jac=True, method="L-BFGS-B",
-                   bounds=list(zip(lo, hi)), options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12})
+                   bounds=list(zip(lo, hi, strict=False)), options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12})
     return min(best, float(res.fun))

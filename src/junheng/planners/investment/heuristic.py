@@ -42,7 +42,7 @@ def heuristic_plan(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
     p = parts["students"].to_numpy().astype(float)
     share = parts["share"].to_numpy().astype(float)
     sid = parts["school_id"].to_numpy()
-    locale = dict(zip(sid, parts["locale"].to_list()))
+    locale = dict(zip(sid, parts["locale"].to_list(), strict=False))
     unit = costs.unit
     y = np.column_stack([parts[ind.resource].to_numpy().astype(float) for ind in INDICATORS])
     thr = np.column_stack([np.array([rules.thresholds[ind.id][s] for s in stage]) for ind in INDICATORS])
@@ -112,7 +112,7 @@ def heuristic_plan(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
         for c, j in enumerate(range(3, 7)):
             per_school = pl.DataFrame({"s": sid, "x": added[:, j] / np.maximum(share, 1e-9)}).group_by("s").agg(
                 pl.col("x").max())
-            lookup = dict(zip(per_school["s"].to_list(), per_school["x"].to_list()))
+            lookup = dict(zip(per_school["s"].to_list(), per_school["x"].to_list(), strict=False))
             school_buy[:, c] = [lookup[s] for s in sid]
         final = y.copy()
         final[:, :3] += added[:, :3]
@@ -131,7 +131,7 @@ def heuristic_plan(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
         cost += float(sum(school_buy[r, c] * unit[_UNIT_COST_KEYS[j]] for c, j in enumerate(range(3, 7))))
     met = final >= need - 1e-6
     ok = (final >= rules.floor_share * need - 1e-6).all(axis=1) & (met.sum(axis=1) >= rules.min_met)
-    judged = np.array([(s, st) not in exclude_parts for s, st in zip(sid, stage)], dtype=bool)
+    judged = np.array([(s, st) not in exclude_parts for s, st in zip(sid, stage, strict=False)], dtype=bool)
     failures = [f"school {sid[r]} {stage[r]}" for r in np.flatnonzero(judged & ~ok)]
     failures += [f"cv {st} {INDICATORS[j].id} {weighted_cv(final[stage == st, j], p[stage == st]):.4f}"
                  for st in STAGES if (stage == st).sum() >= 2 for j in range(7)

@@ -104,7 +104,7 @@ def solve(
     school_ids = parts["school_id"].to_list()
     schools, s_of_r = np.unique(np.asarray(school_ids), return_inverse=True)
     m = len(schools)
-    locale_of_s = dict(zip(school_ids, parts["locale"].to_list()))
+    locale_of_s = dict(zip(school_ids, parts["locale"].to_list(), strict=False))
     unit = costs.unit
     solver_opts = costs.solver
     margin = solver_opts["cv_margin"]
@@ -118,7 +118,7 @@ def solve(
     floor = rules.floor_share * need
 
     b = MilpBuilder()
-    keys_r = [f"{sid},{st}" for sid, st in zip(school_ids, stage)]
+    keys_r = [f"{sid},{st}" for sid, st in zip(school_ids, stage, strict=False)]
     keys_s = [str(s) for s in schools]
 
     # Teacher variables and the resource change matrix of each teacher indicator.

@@ -151,7 +151,7 @@ def _pair_moves(parts: pl.DataFrame, res: model.SolveResult, move_cost: float) -
             dist = _km(lat[src], lon[src], lat[dst], lon[dst])
             r, c = linear_sum_assignment(dist)
             pairs: dict[tuple[int, int], list[float]] = {}
-            for i, j in zip(r, c):
+            for i, j in zip(r, c, strict=False):
                 pairs.setdefault((int(src[i]), int(dst[j])), []).append(float(dist[i, j]))
             for (a, b), kms in pairs.items():
                 out.append({"school_id": ids[b], "stage": st, "kind": f"move_{kind}_teacher",
@@ -217,7 +217,7 @@ def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Datas
 
 def _unattainable_json(parts: pl.DataFrame, items: list[model.Unattainable],
                        rules: ResourceRules) -> list[dict[str, Any]]:
-    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
+    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
     out = []
     for u in items:
         ind = INDICATOR_BY_ID[u.indicator] if u.indicator else None
@@ -259,8 +259,8 @@ def _what_if_no_limits(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
     if alt.objective is None:
         return out
     out["extra_cost_yuan"] = round(alt.objective - (res.objective or 0.0), 2)
-    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
-    locale = dict(zip(parts["school_id"].to_list(), parts["locale"].to_list()))
+    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
+    locale = dict(zip(parts["school_id"].to_list(), parts["locale"].to_list(), strict=False))
     over = []
     for c, j in enumerate(model._FACILITY_VARS):
         key = model._LIMIT_KEYS[j]

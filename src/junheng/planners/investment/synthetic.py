@@ -29,7 +29,7 @@ def synthetic_county(n_schools: int = 200, seed: int = 0, year: int = 2024,
         "latitude": 38.93 + rng.normal(0, 0.15, n_schools), "longitude": 100.45 + rng.normal(0, 0.2, n_schools),
     })
     rows = []
-    for sid, kind, p in zip(ids, kinds, size):
+    for sid, kind, p in zip(ids, kinds, size, strict=False):
         stages = {"primary": [("primary", p)], "junior": [("junior", p)],
                   "nine_year": [("primary", int(p * 0.65)), ("junior", p - int(p * 0.65))]}[kind]
         for st, ps in stages:

@@ -186,7 +186,7 @@ def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
     stage_arr = parts["stage"].to_numpy()
     dist = np.nan_to_num(_km(lat, lon, lat, lon), nan=0.0)
 
-    t_part = np.array([part_key[(s, st)] for s, st in zip(cand["school_id"], cand["stage"])], dtype=int)
+    t_part = np.array([part_key[(s, st)] for s, st in zip(cand["school_id"], cand["stage"], strict=False)], dtype=int)
     # Candidate destinations: same stage, another school, within max_km, nearest first.
     arcs: list[tuple[int, int, int]] = []   # (teacher index, destination part, km rounded)
     for ti, src in enumerate(t_part):
@@ -318,7 +318,7 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     diagnosis = _diagnose(cand, parts, p, required, max_rot, bb_share) if status == "infeasible" else []
 
     rows = []
-    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list()))
+    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
     for k in chosen:
         ti, d, _km_rounded = arcs[k]
         r = cand.row(ti, named=True)

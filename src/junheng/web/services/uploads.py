@@ -68,7 +68,7 @@ def _validate(engine: Engine, filename: str, content: bytes, county: str | None 
             ds, warnings = read_dataset(str(path), known=known_keys(engine))
         except ValidationFailed as exc:
             return None, _renamed(exc.problems, filename), [], exc.truncated
-        except Exception as exc:  # noqa: BLE001 — any file that is not a workbook at all
+        except Exception as exc:
             return None, [Problem(filename, None, None, None,
                                   f"无法读取该文件：{type(exc).__name__}",
                                   f"cannot read this file: {type(exc).__name__}")], [], False
