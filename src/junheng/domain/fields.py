@@ -186,7 +186,7 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                     min=c.get("min"), max=c.get("max"), pattern=c.get("pattern"),
                     enum=c.get("values") if c["type"] == "enum" else None, values=values,
                     check=c.get("check"), personal=bool(c.get("personal", False)),
-                    ref=ref, label_en=c.get("label_en"),  # type: ignore[arg-type]
+                    ref=ref, label_en=c.get("label_en"),
                 )
             )
         key = tuple(t.get("key", []))

@@ -450,9 +450,11 @@ def _evaluate_balance(
         )
     st = st.sort("county_code", "stage")
 
-    stats = ClassStats(dsy, rules.value("class_bands") if "class_bands" in std.params else None)
-    items = (evaluate_items(std, rules, dsy, codes, sections, table, stats) if std.items else None)
-    bands = class_bands(stats, sections, std.stages)
+    class_stats = ClassStats(dsy, rules.value("class_bands") if "class_bands" in std.params
+                             else None)
+    items = (evaluate_items(std, rules, dsy, codes, sections, table, class_stats)
+             if std.items else None)
+    bands = class_bands(class_stats, sections, std.stages)
     verdicts = _county_verdicts(std, counties, st, long, items)
     return Evaluation(std, year, county, rules, table, excluded, long, st, bands, items, verdicts)
 

@@ -344,7 +344,7 @@ class ItemResults:
         return self._dicts
 
     def _build_dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
-        per_check: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        per_check: dict[tuple[str, str], dict[str, Any]] = {}
         for r in self.results:
             trace = self.rules.trace(r.check.rule.id)
             thr = self.rules.value(r.check.rule.id)

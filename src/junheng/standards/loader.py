@@ -173,7 +173,7 @@ class Standard:
 # strictly ourselves (PyYAML would turn 2017-02-30 into a bare ValueError without a location).
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
     pass
 
 
@@ -183,7 +183,8 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode,
+                       deep: bool = False) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
@@ -200,7 +201,7 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 def read_yaml(text: str, name: str) -> Any:
     loader = _StrictLoader(text)
-    loader.name = name  # type: ignore[attr-defined]
+    loader.name = name
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -220,7 +221,7 @@ class _Ctx:
         return StandardError(f"{self.file}: {path}: {message}")
 
     def keys(self, node: Any, path: str, allowed: set[str],
-             required: frozenset[str] | set[str] = frozenset()) -> dict:
+             required: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
         if not isinstance(node, dict):
             raise self.fail(path, f"expected a mapping, got {type(node).__name__} / 应为键值映射")
         unknown = set(node) - allowed
@@ -248,7 +249,7 @@ class _Ctx:
         return raw
 
 
-def _rule(ctx: _Ctx, rid: str, node: dict, path: str, label: str,
+def _rule(ctx: _Ctx, rid: str, node: dict[str, Any], path: str, label: str,
           allow_empty: bool = False) -> Rule | None:
     raw_values = node.get("values")
     if raw_values is None:

@@ -61,7 +61,8 @@ def by_key(column: str, mapping: Mapping[str, Any], dtype: pl.DataType = pl.Floa
     out: Any = pl.lit(None, dtype)
     for k, v in reversed(list(mapping.items())):
         out = pl.when(pl.col(column) == k).then(pl.lit(v, dtype)).otherwise(out)
-    return out
+    expr: pl.Expr = out
+    return expr
 
 
 def one_of(column: str, values: Sequence[str]) -> pl.Expr:
@@ -137,7 +138,7 @@ def build_school_table(
     )
 
     min_tp = rules.value("teaching_point_min_students") if "teaching_point_min_students" in standard.params else None
-    reason = pl.when(pl.col("students").is_null() | (pl.col("students") <= 0)).then(
+    reason: Any = pl.when(pl.col("students").is_null() | (pl.col("students") <= 0)).then(
         pl.lit("无在校生数据")
     )
     if min_tp is not None:
