@@ -453,7 +453,8 @@ def solve(problem: ZoneProblem) -> Solution:
             stats["start_student_km"] = ub
     tol = float(opts.mip_rel_gap or cfg["mip_rel_gap"])
     polished = False
-    if start_assign is not None and not opts.contiguity and ub - lb > tol * abs(ub):
+    if opts.polish and start_assign is not None and not opts.contiguity \
+            and ub - lb > tol * abs(ub):
         t1 = time.monotonic()
         better, polished = _polish(problem, lp.rc, start_assign, opts.seed, tol,
                                    t1 + min(float(cfg["polish_share"]) * max(deadline - t1, 1.0),
