@@ -86,7 +86,7 @@ def run_case(name: str, ds: Dataset, county: str, stage: str, year: int, runs: i
           f"{plan.pruning.get('model_pairs')} of {plan.pruning.get('all_pairs')}")
     what = "optimality" if all(x == "optimal" for x in statuses) else "answer"
     print(f"seconds to {what}: median {statistics.median(times):.2f}  "
-          f"(runs: {', '.join(f'{t:.2f} {x}' for t, x in zip(times, statuses))})  "
+          f"(runs: {', '.join(f'{t:.2f} {x}' for t, x in zip(times, statuses, strict=True))})  "
           f"load average {load0:.1f} → {load1:.1f} on {os.cpu_count()} cores")
     st = plan.stats
     print(f"last run: LP {st.get('lp_seconds')} s, polish {st.get('polish_seconds', '-')} s "
@@ -128,7 +128,7 @@ def cpsat_same_model(prob: object, k: int, time_limit: float) -> tuple[str, floa
     for u in range(p.n_units):  # type: ignore[attr-defined]
         idx = np.nonzero(pu == u)[0]
         m.add(sum(int(d[pa[i]]) * x[i] for i in idx) <= int(p.capacity[u]))  # type: ignore[attr-defined]
-    m.minimize(sum(int(c) * xi for c, xi in zip(cost, x)))
+    m.minimize(sum(int(c) * xi for c, xi in zip(cost, x, strict=False)))
     for i in range(len(pa)):
         m.add_hint(x[i], bool(hint[pa[i]] == pu[i]))
     solver = cp_model.CpSolver()
@@ -191,7 +191,7 @@ def main() -> None:
                     split = ZoneOptions(time_limit_s=args.time_limit, threads=2, splittable=True)
                     run_case(f"demo {county} {stage} {year} (splittable)", ds, county, stage,
                              year, args.runs, split)
-            except Exception as exc:  # noqa: BLE001 — report and continue with the next county
+            except Exception as exc:
                 print(f"\n== demo {county} {stage}: {exc}")
 
 

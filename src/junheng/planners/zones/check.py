@@ -38,13 +38,13 @@ def check_plan(problem: ZoneProblem, assignments: pl.DataFrame) -> CheckResult:
 
     o = problem.options
     areas = problem.areas
-    demand = dict(zip(areas["area_id"].to_list(), areas["students"].to_list()))
+    demand = dict(zip(areas["area_id"].to_list(), areas["students"].to_list(), strict=False))
     schools = problem.schools
     closing = set(schools.filter(pl.col("status") == "closing")["school_id"].to_list())
     open_s = schools.filter(pl.col("status") != "closing")
     unit_cap: dict[str, float] = defaultdict(float)
     unit_members: dict[str, list[str]] = defaultdict(list)
-    for sid, uid, cap in zip(open_s["school_id"], open_s["unit_id"], open_s["capacity"]):
+    for sid, uid, cap in zip(open_s["school_id"], open_s["unit_id"], open_s["capacity"], strict=False):
         unit_cap[uid] += float(cap)
         unit_members[uid].append(sid)
 
@@ -85,9 +85,9 @@ def check_plan(problem: ZoneProblem, assignments: pl.DataFrame) -> CheckResult:
     # Distances recomputed from coordinates (or the travel matrix, which is input data).
     area_idx = {a: i for i, a in enumerate(areas["area_id"].to_list())}
     unit_idx = {u: j for j, u in enumerate(problem.units["unit_id"].to_list())}
-    s_lat = dict(zip(open_s["school_id"], open_s["latitude"]))
-    s_lon = dict(zip(open_s["school_id"], open_s["longitude"]))
-    s_cap = dict(zip(open_s["school_id"], open_s["capacity"]))
+    s_lat = dict(zip(open_s["school_id"], open_s["latitude"], strict=False))
+    s_lon = dict(zip(open_s["school_id"], open_s["longitude"], strict=False))
+    s_cap = dict(zip(open_s["school_id"], open_s["capacity"], strict=False))
     lat = areas["latitude"].to_numpy()
     lon = areas["longitude"].to_numpy()
     has_travel = problem.travel_missing_pairs > 0 or o.travel is not None
@@ -134,7 +134,7 @@ def check_plan(problem: ZoneProblem, assignments: pl.DataFrame) -> CheckResult:
                 bad("contiguity", f"{u} 的片区不连通 ({len(nodes) - len(seen)} 个片区与学校不相连)",
                     f"zone of {u} is not contiguous ({len(nodes) - len(seen)} areas cut off)")
 
-    cur_unit = dict(zip(areas["area_id"].to_list(), areas["current_unit"].to_list()))
+    cur_unit = dict(zip(areas["area_id"].to_list(), areas["current_unit"].to_list(), strict=False))
     share_of = {(a, u): s for a, u, s in rows}
     moved = sum(demand[a] * (1 - share_of.get((a, cu), 0.0))
                 for a, cu in cur_unit.items() if cu is not None and cu in unit_cap)
@@ -152,7 +152,7 @@ def check_plan(problem: ZoneProblem, assignments: pl.DataFrame) -> CheckResult:
         for a in zone.get(u, set()):
             if cur_unit.get(a) != u:
                 bad("fixed", f"固定学校 {u} 新增片区 {a}", f"fixed school {u} gained area {a}")
-    school_unit = dict(zip(open_s["school_id"], open_s["unit_id"]))
+    school_unit = dict(zip(open_s["school_id"], open_s["unit_id"], strict=False))
     for a, s in o.fixed_areas.items():
         u = school_unit.get(s)
         if share_of.get((a, u), 0.0) < 1 - 1e-6:

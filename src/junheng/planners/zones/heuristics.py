@@ -89,7 +89,7 @@ def improve(problem: ZoneProblem, assign: np.ndarray, passes: int = 20) -> np.nd
         gain = (cur_d[:, None] - dist[movable[:, None], near[movable]]) * demand[movable, None]
         rows, cols = np.nonzero(gain > 1e-9)
         order = np.argsort(-gain[rows, cols])
-        for r, c in zip(rows[order], cols[order]):
+        for r, c in zip(rows[order], cols[order], strict=False):
             a = movable[r]
             v = near[a, c]
             u = out[a]

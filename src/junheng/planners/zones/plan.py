@@ -92,7 +92,7 @@ class ZonePlan:
                 "areas": part["area_id"].to_list(), "students": _num(float(part["students"].sum())),
                 "capacity": _num(row["capacity"][0]) if row.height else None,
             }})
-        load = dict(zip(self.schools["school_id"].to_list(), self.schools["assigned"].to_list()))
+        load = dict(zip(self.schools["school_id"].to_list(), self.schools["assigned"].to_list(), strict=False))
         for sid, name, la, lo, cap, status, uid in p.schools.select(
                 "school_id", "school_name", "latitude", "longitude", "capacity", "status",
                 "unit_id").rows():
@@ -183,7 +183,7 @@ def shortages(problem: ZoneProblem, sol: Solution, load: np.ndarray,
             is_short = np.zeros(problem.n_units, dtype=bool)
             is_short[short] = True
             src, dst = [], []
-            for a, u in zip(sol.pair_area, sol.pair_unit):
+            for a, u in zip(sol.pair_area, sol.pair_unit, strict=False):
                 if is_short[u]:
                     for w in near3[a]:
                         if is_short[w] and w != u:
@@ -200,7 +200,7 @@ def shortages(problem: ZoneProblem, sol: Solution, load: np.ndarray,
                 need = float(load[members].sum())
                 have = float(problem.capacity[members].sum())
                 miss = float(sol.slack_seats[members].sum())
-                towns = [town[a] for a, u in zip(sol.pair_area, sol.pair_unit)
+                towns = [town[a] for a, u in zip(sol.pair_area, sol.pair_unit, strict=False)
                          if u in set(members.tolist()) and town[a]]
                 if towns:
                     top = pl.Series(towns).value_counts(sort=True)[:, 0].to_list()[:2]
@@ -252,4 +252,4 @@ def which_school(plan_or_assignments: ZonePlan | pl.DataFrame, area: str) -> lis
             hit = asg.filter(pl.col("area_name").str.contains(key, literal=True))
     cols = [c for c in ("area_id", "area_name", "school_id", "school_name", "share", "students",
                         "distance_km") if c in hit.columns]
-    return [dict(zip(cols, r)) for r in hit.select(cols).rows()]
+    return [dict(zip(cols, r, strict=False)) for r in hit.select(cols).rows()]

@@ -241,7 +241,7 @@ def build_problem(
         allowed &= minutes_u <= options.max_minutes + 1e-9
 
     current = _current(ds, areas, stage, year, notes)
-    school_unit = dict(zip(schools["school_id"].to_list(), schools["unit_id"].to_list()))
+    school_unit = dict(zip(schools["school_id"].to_list(), schools["unit_id"].to_list(), strict=False))
     closing = set(schools.filter(pl.col("status") == "closing")["school_id"].to_list())
     cur_school = current.to_list()
     forced = np.array([c in closing for c in cur_school], dtype=bool)

@@ -139,7 +139,7 @@ class _Model:
             vals.append(np.concatenate([np.ones(npairs), -np.ones(npairs)]))
             rlo.append(np.full(npairs, -np.inf))
             rhi.append(np.zeros(npairs))
-            names += [f"link[{areas_ids[a]},{unit_ids[u]}]" for a, u in zip(pa, pu)]
+            names += [f"link[{areas_ids[a]},{unit_ids[u]}]" for a, u in zip(pa, pu, strict=False)]
             r += npairs
         fixed = problem.fixed_unit
         lower_x = lower[0]
@@ -514,7 +514,7 @@ def solve(problem: ZoneProblem) -> Solution:
 
     model = _Model(problem, pa, pu, integer=True, contiguity=opts.contiguity, slack=False,
                    seed=opts.seed)
-    pair_index = {(int(a), int(u)): i for i, (a, u) in enumerate(zip(pa, pu))}
+    pair_index = {(int(a), int(u)): i for i, (a, u) in enumerate(zip(pa, pu, strict=False))}
     start = None
     if start_assign is not None:
         start = (start_assign[pa] == pu).astype(float)
