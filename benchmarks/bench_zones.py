@@ -157,7 +157,7 @@ def main() -> None:
     ap.add_argument("--compare-plain", action="store_true",
                     help="also time the plain MIP (no polished start) on the city")
     args = ap.parse_args()
-    opts = ZoneOptions(time_limit_s=args.time_limit, threads=2)
+    opts = ZoneOptions(time_limit_s=args.time_limit)
     city = synthetic_city(args.areas, args.schools, 0)
     run_case("synthetic city (seed 0)", city, "999999", "primary", 2024, args.runs, opts)
     if args.compare_plain:
@@ -188,7 +188,7 @@ def main() -> None:
                 status = run_case(f"demo {county} {stage} {year}", ds, county, stage, year,
                                   args.runs, opts)
                 if status == "infeasible":
-                    split = ZoneOptions(time_limit_s=args.time_limit, threads=2, splittable=True)
+                    split = ZoneOptions(time_limit_s=args.time_limit, splittable=True)
                     run_case(f"demo {county} {stage} {year} (splittable)", ds, county, stage,
                              year, args.runs, split)
             except Exception as exc:

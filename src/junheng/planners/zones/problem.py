@@ -88,7 +88,6 @@ class ZoneOptions:
     mip_rel_gap: float | None = None
     speed_kmh: float | None = None
     seed: int = 0
-    threads: int = 2
     polish: bool = True     # whole areas: near-optimal start before the MIP (off = plain MIP)
 
     def to_json(self) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
+from junheng.planners.milp import SOLVER_THREADS, new_highs
 from junheng.planners.zones import heuristics
 from junheng.planners.zones.problem import ZoneProblem, rules
 
@@ -164,7 +165,7 @@ class _Model:
         if self.integer:
             lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
                                for f in np.concatenate(integ)]
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h = new_highs()
         self.h = h
         self.seed = seed
         self.configure(opts)
@@ -180,7 +181,6 @@ class _Model:
         h = self.h
         h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", int(self.seed))
-        h.setOptionValue("threads", int(opts.threads))
         h.setOptionValue("mip_rel_gap", float(opts.mip_rel_gap or rules()["defaults"]["mip_rel_gap"]))
 
     def y_col(self, pair_idx: np.ndarray) -> np.ndarray:
@@ -419,7 +419,7 @@ def solve(problem: ZoneProblem) -> Solution:
     deadline = t0 + limit
     k = int(opts.candidates_per_area or cfg["candidates_per_area"])
     stats: dict[str, Any] = {"solver": f"HiGHS {highspy.Highs().version()}"  # type: ignore[no-untyped-call]
-                             , "threads": opts.threads}
+                             , "threads": SOLVER_THREADS}
 
     unserved = np.nonzero(~problem.allowed.any(axis=1))[0].tolist()
     pa, pu = candidate_pairs(problem, k)
