@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from junheng.domain.dataset import Dataset
 
 # Modules that contribute subcommands, in the order their commands are listed in --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -26,6 +32,34 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 class CliError(Exception):
     """An error the user can act on: printed without a traceback, exit code 2."""
+
+
+def load_data(spec: str) -> Dataset:
+    """DATA of every command (workbook, CSV folder or database URL). Bad input prints every
+    located problem, then stops the command with a one-line reason."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from junheng.io.problems import ValidationFailed
+    from junheng.io.source import load_dataset
+
+    try:
+        return load_dataset(spec)
+    except ValidationFailed as exc:
+        print(exc.report(), file=sys.stderr)
+        raise CliError(f"数据有误，未做任何处理 / the data is invalid, nothing was done: "
+                       f"{spec}") from None
+    except SQLAlchemyError as exc:
+        raise CliError(f"无法读取数据库 / cannot read the database {spec}: "
+                       f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def write_json(result: object, out: Path | None) -> None:
+    """JSON for people and tools alike: UTF-8, Chinese unescaped; stdout without --out."""
+    text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
 
 
 def build_parser() -> argparse.ArgumentParser:

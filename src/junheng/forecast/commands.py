@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from junheng.cli import CliError
+from junheng.cli import CliError, load_data
 from junheng.forecast.options import LEVELS, METHODS, RECONCILE, ForecastError, ForecastOptions
 
 
@@ -73,16 +73,8 @@ def options_from(args: argparse.Namespace) -> ForecastOptions:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from junheng.io.problems import ValidationFailed
-    from junheng.io.source import load_dataset
-
     opts = options_from(args)
-    try:
-        ds = load_dataset(args.data)
-    except ValidationFailed as exc:
-        print(exc.report(), file=sys.stderr)
-        return 1
-    return run_on(ds, args, opts)
+    return run_on(load_data(args.data), args, opts)
 
 
 def run_on(ds: Any, args: argparse.Namespace, opts: ForecastOptions) -> int:

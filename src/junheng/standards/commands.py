@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from junheng.cli import CliError
+from junheng.cli import CliError, load_data, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,32 +46,19 @@ def parse_params(items: list[str]) -> dict[str, Any]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from junheng.io.problems import ValidationFailed
-    from junheng.io.source import load_dataset
     from junheng.standards.engine import evaluate
 
     if args.format != "json" and args.out is None:
         raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
     params = parse_params(args.param)
-    try:
-        ds = load_dataset(args.data)
-    except ValidationFailed as exc:
-        for prob in getattr(exc, "problems", []):
-            print(str(prob), file=sys.stderr)
-        raise CliError(f"数据有误, 未评估 / the data is invalid, nothing evaluated: {args.data}") from None
-    except FileNotFoundError:
-        raise CliError(f"找不到数据 / data not found: {args.data}") from None
+    ds = load_data(args.data)
     try:
         ev = evaluate(ds, args.standard, args.year, args.county, params or None)
     except (ValueError, KeyError) as exc:
         raise CliError(str(exc).strip("'\"")) from None
     result = ev.to_json(include_schools=not args.no_schools)
     if args.format == "json":
-        text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
-        if args.out is None:
-            print(text)
-        else:
-            args.out.write_text(text, encoding="utf-8")
+        write_json(result, args.out)
     elif args.format == "xlsx":
         from junheng.reports.evaluation_xlsx import write_evaluation_xlsx
 

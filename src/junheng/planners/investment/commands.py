@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from junheng.cli import CliError
+from junheng.cli import CliError, load_data, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,22 +51,13 @@ def parse_budget(raw: str | None) -> Any:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from junheng.io.problems import ValidationFailed
-    from junheng.io.source import load_dataset
     from junheng.planners.investment import PlanError, plan_county
     from junheng.planners.investment.costs import CostsError
 
     if args.format != "json" and args.out is None:
         raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
     budget = parse_budget(args.budget)
-    try:
-        ds = load_dataset(args.data)
-    except ValidationFailed as exc:
-        for prob in getattr(exc, "problems", []):
-            print(str(prob), file=sys.stderr)
-        raise CliError(f"数据有误, 未规划 / the data is invalid: {args.data}") from None
-    except FileNotFoundError:
-        raise CliError(f"找不到数据 / data not found: {args.data}") from None
+    ds = load_data(args.data)
     try:
         plan = plan_county(ds, args.county, args.target_year, costs=args.costs, budget=budget,
                            time_limit=args.time_limit,
@@ -80,11 +69,7 @@ def _plan(args: argparse.Namespace) -> int:
         result.pop("before", None)
         result.pop("after", None)
     if args.format == "json":
-        text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
-        if args.out is None:
-            print(text)
-        else:
-            args.out.write_text(text, encoding="utf-8")
+        write_json(result, args.out)
     else:
         from junheng.reports.planning_xlsx import write_plan_xlsx
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
-from junheng.cli import CliError
+from junheng.cli import CliError, load_data, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,31 +21,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from junheng.io.problems import ValidationFailed
-    from junheng.io.source import load_dataset
     from junheng.planners.teachers import RotationError, rotate_teachers
 
     if args.format != "json" and args.out is None:
         raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
-    try:
-        ds = load_dataset(args.data)
-    except ValidationFailed as exc:
-        for prob in getattr(exc, "problems", []):
-            print(str(prob), file=sys.stderr)
-        raise CliError(f"数据有误 / the data is invalid: {args.data}") from None
-    except FileNotFoundError:
-        raise CliError(f"找不到数据 / data not found: {args.data}") from None
+    ds = load_data(args.data)
     try:
         plan = rotate_teachers(ds, args.county, args.year, params=args.params, share=args.share)
     except (RotationError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
     result = plan.to_json()
     if args.format == "json":
-        text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
-        if args.out is None:
-            print(text)
-        else:
-            args.out.write_text(text, encoding="utf-8")
+        write_json(result, args.out)
     else:
         from junheng.reports.planning_xlsx import write_rotation_xlsx
 

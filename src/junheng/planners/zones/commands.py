@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from junheng.cli import CliError
+from junheng.cli import CliError, load_data
 
 
 def register(sub: Any) -> None:
@@ -47,14 +47,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from junheng.io.source import load_dataset
     from junheng.planners.zones.problem import NewSite, ZoneInputError, ZoneOptions
     from junheng.planners.zones.service import plan_zones
 
-    try:
-        ds = load_dataset(args.data)
-    except Exception as exc:
-        raise CliError(f"无法读取数据 / cannot read data: {exc}") from exc
+    ds = load_data(args.data)
     polygons = None
     if args.polygons:
         gj = json.loads(Path(args.polygons).read_text("utf-8"))
