@@ -218,11 +218,14 @@ def read_workbook(path: Path) -> RawDataset:
     return raw
 
 
-def _decode_csv(data: bytes, name: str, problems: list[Problem]) -> str | None:
+def _decode_csv(data: bytes, name: str, problems: list[Problem]) -> bytes | None:
+    """The file as UTF-8 bytes (re-encoded from GBK if need be), or None if undecodable.
+    Bytes rather than text, so a large file is not held twice while Polars parses it."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
+        return data
     except UnicodeDecodeError as exc:
         utf8_error = exc
     try:
@@ -239,7 +242,7 @@ def _decode_csv(data: bytes, name: str, problems: list[Problem]) -> str | None:
     problems.append(Problem(
         name, None, None, None, "文件为GBK编码，已按GBK读取（建议今后保存为UTF-8）",
         "the file is GBK-encoded and was read as GBK (UTF-8 is preferred)", severity="warning"))
-    return text
+    return text.encode("utf-8")
 
 
 def read_csv_folder(path: Path) -> RawDataset:
@@ -263,22 +266,23 @@ def read_csv_folder(path: Path) -> RawDataset:
                                         "文件是空的", "the file is empty"))
             raw.unreadable.add(table.id)
             continue
-        text = _decode_csv(data, file.name, raw.problems)
-        if text is None:
+        utf8 = _decode_csv(data, file.name, raw.problems)
+        del data
+        if utf8 is None:
             raw.unreadable.add(table.id)
             continue
-        sheet = _csv_text_to_raw(table, file.name, text, raw.problems)
+        sheet = _csv_text_to_raw(table, file.name, utf8, raw.problems)
         if sheet is not None:
             raw.sheets[table.id] = sheet
     return raw
 
 
-def _csv_text_to_raw(table: Table, name: str, text: str,
+def _csv_text_to_raw(table: Table, name: str, data: bytes,
                      problems: list[Problem]) -> RawSheet | None:
     # Fast path for large clean files: polars parses. The csv module handles everything the
     # fast path does not (two header rows, duplicate headers, ragged lines) with exact rows.
     try:
-        frame: pl.DataFrame | None = pl.read_csv(io.StringIO(text), infer_schema=False)
+        frame: pl.DataFrame | None = pl.read_csv(io.BytesIO(data), infer_schema=False)
     except Exception:
         frame = None
     if frame is not None and not _looks_two_header(table, frame):
@@ -287,6 +291,7 @@ def _csv_text_to_raw(table: Table, name: str, text: str,
                     for h in frame.columns]
         if len(set(resolved)) == len(resolved) and all(h.strip() for h in frame.columns):
             return _frame_to_raw(table, name, frame, problems)
+    text = data.decode("utf-8")
     grid = [[(v.strip() or None) for v in row] for row in csv.reader(io.StringIO(text))]
     return _sheet_to_raw(table, name, None, grid, problems)
 
@@ -312,17 +317,16 @@ def _frame_to_raw(table: Table, name: str, frame: pl.DataFrame,
                 name, None, 1, h, f"未知列“{h}”：已保留，但平台不使用它",
                 f"unknown column '{h}': kept, but not used by the platform", severity="warning"))
         rename[h] = cid or h.strip()
-    frame = frame.rename(rename)
-    data_cols = list(frame.columns)
-    frame = frame.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None).alias(c) for c in data_cols]
-    )
+    data_cols = [rename[h] for h in frame.columns]
+    # One lazy pass, so a large file is not copied once per step.
     # CSV line 1 is the header, so data starts on line 2.
-    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    query = (frame.lazy().rename(rename)
+             .with_columns([pl.col(c).str.strip_chars().replace("", None) for c in data_cols])
+             .with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64)))
     if data_cols:
         # Lines that are entirely blank are not rows, as a spreadsheet user would expect.
-        frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in data_cols]))
-    return RawSheet(table, name, None, frame.select([*data_cols, ROW]), unknown)
+        query = query.filter(~pl.all_horizontal([pl.col(c).is_null() for c in data_cols]))
+    return RawSheet(table, name, None, query.select([*data_cols, ROW]).collect(), unknown)
 
 
 def read_raw(path: Path) -> RawDataset:

@@ -227,7 +227,10 @@ def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
              if c not in table.column_ids and c != ROW and not c.startswith("__num_")]
     typed = frame.select([*exprs, *[pl.col(c) for c in extra], pl.col(ROW)])
     if table.key and not missing:
-        dup = (typed.filter(pl.struct(list(table.key)).is_duplicated())
+        # Hash the key first: an exact duplicate search over millions of string keys costs
+        # a gigabyte; the (rare) rows whose hashes collide are then compared exactly.
+        maybe = typed.filter(pl.struct(list(table.key)).hash(seed=0).is_duplicated())
+        dup = (maybe.filter(pl.struct(list(table.key)).is_duplicated())
                .group_by(list(table.key), maintain_order=True)
                .agg(pl.col(ROW)))
         for rec in dup.iter_rows(named=True):
@@ -301,6 +304,9 @@ def validate_raw(raw: RawDataset, *, known: Dataset | None = None,
     typed: dict[str, pl.DataFrame] = {}
     for tid, sheet in raw.sheets.items():
         typed[tid] = _check_sheet(sheet, out)
+        # The text copy is no longer needed (messages need only file and sheet names);
+        # freeing it as we go keeps a national import well under 2 GB.
+        sheet.frame = sheet.frame.clear()
     _check_references(typed, raw.sheets, known, out, raw.unreadable)
     problems = out.finish()
     if any(p.severity == "error" for p in problems):
