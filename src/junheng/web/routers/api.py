@@ -14,10 +14,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 
 def _year(data: DataDep, year: int | None) -> int:
-    y = views.pick_year(data, year)
-    if y is None:
-        raise views.NotFound("year")
-    return y
+    return views.require_year(data, year, "year")
 
 
 @router.get("/evaluation")

@@ -48,9 +48,7 @@ def _county_main(data: DataService, t: Translator, code: str, year: int | None,
 def county_xlsx(request: Request, code: str, data: DataDep, engine: EngineDep, lang: LangDep,
                 user: CountyViewer, year: int | None = None) -> Response:
     check_county(user, code)
-    y = views.pick_year(data, year)
-    if y is None:
-        raise views.NotFound(code)
+    y = views.require_year(data, year, code)
     body = exports.county_xlsx(data, code, y, lang)
     audit.record(engine, user, "download_report", target=f"county:{code}",
                  detail={"year": y, "format": "xlsx"}, ip=client_ip(request))
@@ -62,9 +60,7 @@ def county_xlsx(request: Request, code: str, data: DataDep, engine: EngineDep, l
 def county_pdf(request: Request, code: str, data: DataDep, engine: EngineDep, t: TDep,
                user: CountyViewer, year: int | None = None) -> Response:
     check_county(user, code)
-    y = views.pick_year(data, year)
-    if y is None:
-        raise views.NotFound(code)
+    y = views.require_year(data, year, code)
     body = exports.county_pdf(data, code, y, t)
     audit.record(engine, user, "download_report", target=f"county:{code}",
                  detail={"year": y, "format": "pdf"}, ip=client_ip(request))

@@ -41,9 +41,7 @@ def _zone_args(user: User, data: DataDep, county: str | None, stage: str | None,
     county = county or _own_county(user) or "620702"
     check_county(user, county)
     stage = stage if stage in planning.ZONE_STAGES else "primary"
-    y = views.pick_year(data, year)
-    if y is None:
-        raise views.NotFound("year")
+    y = views.require_year(data, year, "year")
     return county, stage, y
 
 

@@ -23,9 +23,7 @@ SchoolEditor = Annotated[User, Depends(require(Permission.EDIT_SCHOOL))]
 def school(request: Request, school_id: str, t: TDep, data: DataDep, user: SchoolViewer,
            year: int | None = None) -> Response:
     check_school(user, data, school_id)
-    y = views.pick_year(data, year)
-    if y is None:
-        raise views.NotFound(school_id)
+    y = views.require_year(data, year, school_id)
     return render(request, "school.html", t, {"v": views.school_view(data, school_id, y),
                                               "years": data.years()})
 
@@ -34,9 +32,7 @@ def school(request: Request, school_id: str, t: TDep, data: DataDep, user: Schoo
 def people(request: Request, school_id: str, t: TDep, data: DataDep, engine: EngineDep,
            user: PeopleViewer, year: int | None = None) -> Response:
     check_school(user, data, school_id)
-    y = views.pick_year(data, year)
-    if y is None:
-        raise views.NotFound(school_id)
+    y = views.require_year(data, year, school_id)
     v = views.people_view(data, school_id, y)
     # Every view of personal data is logged, with what was shown.
     audit.record(engine, user, "view_personal", target=f"school:{school_id}",
@@ -50,9 +46,7 @@ def people(request: Request, school_id: str, t: TDep, data: DataDep, engine: Eng
 def edit_form(request: Request, school_id: str, t: TDep, data: DataDep, user: SchoolEditor,
               year: int | None = None) -> Response:
     check_school(user, data, school_id)
-    y = views.pick_year(data, year)
-    if y is None:
-        raise views.NotFound(school_id)
+    y = views.require_year(data, year, school_id)
     return render(request, "school_edit.html", t, {
         "form": editing.form_values(data, school_id, y), "problems": [],
         "school": views.school_view(data, school_id, y)})

@@ -62,6 +62,14 @@ def pick_year(svc: DataService, year: int | None) -> int | None:
     return years[-1] if years else None
 
 
+def require_year(svc: DataService, year: int | None, what: str) -> int:
+    """``pick_year``, or a 404 naming ``what`` when the database holds no year at all."""
+    y = pick_year(svc, year)
+    if y is None:
+        raise NotFound(what)
+    return y
+
+
 def _county_entry(ev: dict[str, Any], code: str) -> dict[str, Any] | None:
     for c in ev.get("counties", []):
         if c.get("county_code") == code:
