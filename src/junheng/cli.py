@@ -53,6 +53,12 @@ def load_data(spec: str) -> Dataset:
                        f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
 
 
+def require_out(fmt: str, out: Path | None) -> None:
+    """Binary formats cannot go to the terminal: say so before any work is done."""
+    if fmt != "json" and out is None:
+        raise CliError(f"{fmt} 格式须指定 --out 文件 / --out is required for {fmt}")
+
+
 def write_json(result: object, out: Path | None) -> None:
     """JSON for people and tools alike: UTF-8, Chinese unescaped; stdout without --out."""
     text = json.dumps(result, ensure_ascii=False, indent=1, default=str)

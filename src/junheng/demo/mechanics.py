@@ -81,3 +81,19 @@ def staff(*, students: np.ndarray, classes: np.ndarray, pupils_per_teacher: np.n
     by_class = np.ceil(classes * teachers_per_class)
     teachers = np.maximum(by_ratio, by_class)
     return np.where(students > 0, np.maximum(teachers, 1), 0).astype(np.int64)
+
+
+def facilities_frame(year: int, school_id: pl.Series | np.ndarray,
+                     stocks: dict[str, np.ndarray]) -> pl.DataFrame:
+    """One ``facilities`` row per school from raw stock draws, rounded as a clerk reports them
+    (areas to 0.1 m², equipment to 100 元, rooms and books to whole units)."""
+    return pl.DataFrame({
+        "year": np.full(len(school_id), year),
+        "school_id": school_id,
+        "teaching_area_m2": np.round(stocks["teaching_area_m2"], 1),
+        "sports_area_m2": np.round(stocks["sports_area_m2"], 1),
+        "equipment_value_yuan": np.round(stocks["equipment_value_yuan"], -2),
+        "multimedia_rooms": np.ceil(stocks["multimedia_rooms"]).astype(np.int64),
+        "computers": np.ceil(stocks["computers"]).astype(np.int64),
+        "books": np.rint(stocks["books"]).astype(np.int64),
+    })

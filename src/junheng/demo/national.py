@@ -185,15 +185,7 @@ def generate_national(seed: int, n_counties: int = 2850, n_schools: int = 210_00
         np.maximum.at(per_school, s_school, level)
         scale = 100.0 if key.endswith("_per_100") else 1.0
         fac[col] = per_school * weighted * rng.uniform(0.6, 1.6, n_schools) / scale
-    facilities = pl.DataFrame({
-        "year": np.full(n_schools, year), "school_id": school_id,
-        "teaching_area_m2": np.round(fac["teaching_area_m2"], 1),
-        "sports_area_m2": np.round(fac["sports_area_m2"], 1),
-        "equipment_value_yuan": np.round(fac["equipment_value_yuan"], -2),
-        "multimedia_rooms": np.ceil(fac["multimedia_rooms"]).astype(np.int64),
-        "computers": np.ceil(fac["computers"]).astype(np.int64),
-        "books": np.rint(fac["books"]).astype(np.int64),
-    })
+    facilities = mech.facilities_frame(year, school_id, fac)
 
     # --- rooms: one music and one art room per 12 classes ---------------------------------
     school_classes = np.bincount(s_school, weights=sec_classes, minlength=n_schools)

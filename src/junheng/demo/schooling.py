@@ -234,16 +234,7 @@ def facilities_table(profile: DemoProfile, sections: pl.DataFrame, schools: pl.D
             if k == "equipment_value":
                 v = v * np.where(y >= boost_from, boost, 1.0)
             cols[_STOCK_COLUMNS[k]] = v
-        frames.append(pl.DataFrame({
-            "year": np.full(n, y),
-            "school_id": sch["school_id"],
-            "teaching_area_m2": np.round(cols["teaching_area_m2"], 1),
-            "sports_area_m2": np.round(cols["sports_area_m2"], 1),
-            "equipment_value_yuan": np.round(cols["equipment_value_yuan"], -2),
-            "multimedia_rooms": np.ceil(cols["multimedia_rooms"]).astype(np.int64),
-            "computers": np.ceil(cols["computers"]).astype(np.int64),
-            "books": np.rint(cols["books"]).astype(np.int64),
-        }))
+        frames.append(mech.facilities_frame(y, sch["school_id"], cols))
     return pl.concat(frames)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from junheng.cli import CliError, load_data, write_json
+from junheng.cli import CliError, load_data, require_out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,8 +48,7 @@ def parse_params(items: list[str]) -> dict[str, Any]:
 def _evaluate(args: argparse.Namespace) -> int:
     from junheng.standards.engine import evaluate
 
-    if args.format != "json" and args.out is None:
-        raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
+    require_out(args.format, args.out)
     params = parse_params(args.param)
     ds = load_data(args.data)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from junheng.cli import CliError, load_data, write_json
+from junheng.cli import CliError, load_data, require_out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,8 +54,7 @@ def _plan(args: argparse.Namespace) -> int:
     from junheng.planners.investment import PlanError, plan_county
     from junheng.planners.investment.costs import CostsError
 
-    if args.format != "json" and args.out is None:
-        raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
+    require_out(args.format, args.out)
     budget = parse_budget(args.budget)
     ds = load_data(args.data)
     try:

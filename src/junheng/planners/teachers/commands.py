@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from junheng.cli import CliError, load_data, write_json
+from junheng.cli import CliError, load_data, require_out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,8 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _rotate(args: argparse.Namespace) -> int:
     from junheng.planners.teachers import RotationError, rotate_teachers
 
-    if args.format != "json" and args.out is None:
-        raise CliError(f"{args.format} 格式须指定 --out 文件 / --out is required for {args.format}")
+    require_out(args.format, args.out)
     ds = load_data(args.data)
     try:
         plan = rotate_teachers(ds, args.county, args.year, params=args.params, share=args.share)
