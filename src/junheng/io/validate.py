@@ -161,6 +161,18 @@ def _type_column(col: Column, checks: list[_Check]) -> pl.Expr:
         flag(present & parsed.is_null(), "应为日期（YYYY-MM-DD），实际为“{value}”",
              "expected a date (YYYY-MM-DD), got '{value}'")
         return parsed.alias(c)
+    if col.type == "datetime":
+        # Excel cells arrive as "YYYY-MM-DD HH:MM:SS" (or a bare date at midnight), CSV files
+        # as typed; "T" and fractions of a second are accepted and dropped.
+        text = raw.str.replace("T", " ", literal=True).str.replace(r"\.\d+$", "")
+        parsed = pl.coalesce(
+            text.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"),
+            text.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
+            text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
+        )
+        flag(present & parsed.is_null(), "应为时间（YYYY-MM-DD HH:MM:SS），实际为“{value}”",
+             "expected a date and time (YYYY-MM-DD HH:MM:SS), got '{value}'")
+        return parsed.alias(c)
     # text
     if col.pattern is not None:
         digits = None
@@ -229,6 +241,15 @@ def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
             exprs.append(pl.lit(None, dtype=col.dtype).alias(col.id))
             continue
         exprs.append(_type_column(col, checks))
+    distinct = [c for c in table.distinct if c in frame.columns]
+    for j, later in enumerate(distinct):
+        for earlier in distinct[:j]:
+            col = table.column(later)
+            checks.append(_Check(
+                later, f"{col.label}({later})",
+                pl.col(later).is_not_null() & (pl.col(later) == pl.col(earlier)),
+                f"与“{table.column(earlier).label}”重复：“{{value}}”",
+                f"repeats {earlier}: '{{value}}'"))
     _run_checks(sheet, checks, out)
     extra = [c for c in frame.columns
              if c not in table.column_ids and c != ROW and not c.startswith("__num_")]

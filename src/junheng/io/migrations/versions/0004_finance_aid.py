@@ -1,8 +1,8 @@
 """Finance guarantees and student aid: aid awards, the roll's names and birth dates, funds
 moved with transfers, public funds allocated; department lists may lack a resident id.
 
-Revision ID: 0003_finance_aid
-Revises: 0002_accounts
+Revision ID: 0004_finance_aid
+Revises: 0003_admissions_tables
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_finance_aid"
-down_revision = "0002_accounts"
+revision = "0004_finance_aid"
+down_revision = "0003_admissions_tables"
 branch_labels = None
 depends_on = None
 
