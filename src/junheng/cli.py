@@ -27,6 +27,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "junheng.planners.zones.commands",       # zones
     "junheng.planners.investment.commands",  # plan
     "junheng.planners.teachers.commands",    # rotate
+    "junheng.admissions.commands",    # admissions allocate|verify
+    "junheng.finance.commands",       # finance
     "junheng.web.commands",           # serve, users
 )
 
