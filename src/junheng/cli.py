@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "junheng.planners.zones.commands",       # zones
     "junheng.planners.investment.commands",  # plan
     "junheng.planners.teachers.commands",    # rotate
+    "junheng.admissions.commands",    # admissions allocate|verify
     "junheng.web.commands",           # serve, users
 )
 
