@@ -42,12 +42,22 @@ def _minimal(needs: TableNeeds) -> tuple[str, ...]:
     return (*needs.required, *(g[0] for g in needs.one_of))
 
 
+def _takes_data(p: argparse.ArgumentParser) -> bool:
+    """The parser, or one of its own subcommands (admissions allocate), takes DATA."""
+    for a in p._actions:
+        if a.dest == "data":
+            return True
+        if isinstance(a, argparse._SubParsersAction) and any(
+                _takes_data(child) for child in a.choices.values()):
+            return True
+    return False
+
+
 def _data_commands() -> list[str]:
-    """Every subcommand that takes DATA."""
+    """Every command that takes DATA."""
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return [name for name, p in sub.choices.items()
-            if any(a.dest == "data" for a in p._actions)]
+    return [name for name, p in sub.choices.items() if _takes_data(p)]
 
 
 def test_every_command_reading_data_declares_its_needs() -> None:
