@@ -52,14 +52,14 @@ class _Collector:
         self.problems.append(problem)
 
     def add_rows(self, sheet: RawSheet, column: str | None, bad: pl.DataFrame,
-                 zh: str, en: str) -> None:
+                 zh: str, en: str, severity: str = "error") -> None:
         """One problem per flagged row; ``zh``/``en`` may use {value}."""
         if bad.height > PER_COLUMN_LIMIT:
             self.truncated = True
             bad = bad.head(PER_COLUMN_LIMIT)
         for row, value in bad.select(ROW, "__value").iter_rows():
             self.add(Problem(sheet.file, sheet.sheet or sheet.table.id, row, column,
-                             zh.format(value=value), en.format(value=value)))
+                             zh.format(value=value), en.format(value=value), severity))
 
     def finish(self) -> list[Problem]:
         """At most ``limit`` errors, taken round-robin over sheets so every sheet shows."""
@@ -93,6 +93,7 @@ class _Check:
     mask: pl.Expr
     zh: str
     en: str
+    severity: str = "error"
 
 
 def _num_col(col_id: str) -> str:
@@ -193,8 +194,14 @@ def _type_column(col: Column, checks: list[_Check]) -> pl.Expr:
              f"wrong format: expected {digits or col.pattern} digits, got '{{value}}'")
     if col.check == "resident_id":
         ok = raw.map_elements(_resident_id_ok, return_dtype=pl.Boolean)
-        flag(present & ~ok, "身份证号无效：应为18位，且最后一位校验码正确（{value}）",
-             "invalid resident id: 18 characters with a correct check digit ({value})")
+        kept_zh, kept_en = (("；已保留该行，比对时不按此号码匹配", "; the row is kept and never "
+                             "matched by this number") if col.check_severity == "warning"
+                            else ("", ""))
+        checks.append(_Check(
+            c, label, present & ~ok,
+            "身份证号无效：应为18位，且最后一位校验码正确（{value}）" + kept_zh,
+            "invalid resident id: 18 characters with a correct check digit ({value})" + kept_en,
+            col.check_severity))
     return raw.alias(c)
 
 
@@ -211,7 +218,7 @@ def _run_checks(sheet: RawSheet, checks: list[_Check], out: _Collector) -> None:
             continue
         bad = (frame.select(pl.col(ROW), pl.col(ch.column).alias("__value"))
                .filter(masks[f"m{i}"]))
-        out.add_rows(sheet, ch.label, bad, ch.zh, ch.en)
+        out.add_rows(sheet, ch.label, bad, ch.zh, ch.en, ch.severity)
 
 
 def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
