@@ -21,7 +21,7 @@ YearScope = Literal["school_year", "history", "none"]
 
 _COLUMN_KEYS = {
     "id", "label", "label_en", "type", "unit", "required", "min", "max", "pattern", "values",
-    "check", "personal", "ref", "note",
+    "check", "check_severity", "personal", "ref", "note",
 }
 _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
                "note", "replace_by", "distinct"}
@@ -52,6 +52,9 @@ class Column:
     enum: str | None = None
     values: dict[str, str] = field(default_factory=dict)
     check: str | None = None
+    # "warning": a failed named check is reported but the row is kept (other departments' lists,
+    # which the bureau cannot correct; the command that uses them reports the rows again).
+    check_severity: Literal["error", "warning"] = "error"
     personal: bool = False
     ref: tuple[str, str] | None = None
     label_en: str | None = None
@@ -186,14 +189,18 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                     raise RegistryError(f"{t['id']}.{c['id']}: unknown enum {c.get('values')}")
                 values = enums[c["values"]]
             ref = tuple(c["ref"].split(".")) if c.get("ref") else None
+            severity = c.get("check_severity", "error")
+            if severity not in ("error", "warning") or (
+                    "check_severity" in c and not c.get("check")):
+                raise RegistryError(f"{t['id']}.{c['id']}: bad check_severity {severity!r}")
             cols.append(
                 Column(
                     id=c["id"], label=c["label"], type=c["type"],
                     required=bool(c.get("required", False)), unit=c.get("unit"),
                     min=c.get("min"), max=c.get("max"), pattern=c.get("pattern"),
                     enum=c.get("values") if c["type"] == "enum" else None, values=values,
-                    check=c.get("check"), personal=bool(c.get("personal", False)),
-                    ref=ref, label_en=c.get("label_en"),
+                    check=c.get("check"), check_severity=severity,
+                    personal=bool(c.get("personal", False)), ref=ref, label_en=c.get("label_en"),
                 )
             )
         key = tuple(t.get("key", []))
