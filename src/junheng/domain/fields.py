@@ -16,19 +16,19 @@ from typing import Any, Literal
 import polars as pl
 import yaml
 
-ColumnType = Literal["text", "int", "float", "bool", "enum", "date"]
+ColumnType = Literal["text", "int", "float", "bool", "enum", "date", "datetime"]
 YearScope = Literal["school_year", "history", "none"]
 
 _COLUMN_KEYS = {
     "id", "label", "label_en", "type", "unit", "required", "min", "max", "pattern", "values",
-    "check", "personal", "ref", "note",
+    "check", "check_severity", "personal", "ref", "note",
 }
 _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
-               "note", "replace_by", "checks"}
+               "note", "replace_by", "checks", "distinct"}
 _CHECK_KEYS = {"column", "lte", "gte", "factor", "note"}
 _LIMIT_KEYS = {"file_bytes", "unzipped_bytes", "part_bytes", "compression_ratio", "zip_entries",
                "sheets", "columns", "rows", "cells", "field_chars"}
-_TYPES = {"text", "int", "float", "bool", "enum", "date"}
+_TYPES = {"text", "int", "float", "bool", "enum", "date", "datetime"}
 
 POLARS_TYPES: dict[str, pl.DataType] = {
     "text": pl.Utf8(),
@@ -37,6 +37,8 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "bool": pl.Boolean(),
     "enum": pl.Utf8(),
     "date": pl.Date(),
+    # Local (Beijing) time to the second: the exchange format carries no time zone.
+    "datetime": pl.Datetime("us"),
 }
 
 
@@ -53,6 +55,9 @@ class Column:
     enum: str | None = None
     values: dict[str, str] = field(default_factory=dict)
     check: str | None = None
+    # "warning": a failed named check is reported but the row is kept (other departments' lists,
+    # which the bureau cannot correct; the command that uses them reports the rows again).
+    check_severity: Literal["error", "warning"] = "error"
     personal: bool = False
     ref: tuple[str, str] | None = None
     label_en: str | None = None
@@ -70,6 +75,7 @@ class Column:
             "bool": "是/否",
             "enum": "代码",
             "date": "日期 (YYYY-MM-DD)",
+            "datetime": "时间 (YYYY-MM-DD HH:MM:SS, 北京时间)",
         }
         text = parts[self.type]
         if self.type == "enum":
@@ -139,6 +145,8 @@ class Table:
     personal: bool = False
     replace_by: tuple[str, ...] = ()
     checks: tuple[CrossCheck, ...] = ()
+    # Columns whose non-empty values must all differ within one row (e.g. the five choices).
+    distinct: tuple[str, ...] = ()
 
     def column(self, column_id: str) -> Column:
         for col in self.columns:
@@ -164,6 +172,8 @@ class Registry:
     tables: tuple[Table, ...]
     enums: dict[str, dict[str, str]]
     limits: Limits
+    # English words for the coded values (the Chinese are in ``enums``); may be partial.
+    enums_en: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -193,7 +203,7 @@ def _required(table_doc: dict[str, Any], column_id: str) -> bool:
 
 def parse_registry(doc: dict[str, Any]) -> Registry:
     """Build a registry from its YAML document, rejecting anything it does not understand."""
-    unknown = set(doc) - {"version", "enums", "tables", "limits"}
+    unknown = set(doc) - {"version", "enums", "enums_en", "tables", "limits"}
     if unknown:
         raise RegistryError(f"unknown top-level keys: {sorted(unknown)}")
     limit_doc = doc.get("limits") or {}
@@ -230,14 +240,18 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                 # Without an upper bound, 10^20 pupils or 1e400 m² would be stored as data.
                 raise RegistryError(f"{t['id']}.{c['id']}: a number column needs a max")
             ref = tuple(c["ref"].split(".")) if c.get("ref") else None
+            severity = c.get("check_severity", "error")
+            if severity not in ("error", "warning") or (
+                    "check_severity" in c and not c.get("check")):
+                raise RegistryError(f"{t['id']}.{c['id']}: bad check_severity {severity!r}")
             cols.append(
                 Column(
                     id=c["id"], label=c["label"], type=c["type"],
                     required=bool(c.get("required", False)), unit=c.get("unit"),
                     min=c.get("min"), max=c.get("max"), pattern=c.get("pattern"),
                     enum=c.get("values") if c["type"] == "enum" else None, values=values,
-                    check=c.get("check"), personal=bool(c.get("personal", False)),
-                    ref=ref, label_en=c.get("label_en"),
+                    check=c.get("check"), check_severity=severity,
+                    personal=bool(c.get("personal", False)), ref=ref, label_en=c.get("label_en"),
                 )
             )
         key = tuple(t.get("key", []))
@@ -247,16 +261,24 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
         replace_by = tuple(t.get("replace_by") or [k for k in key if _required(t, k)])
         checks = tuple(_parse_check(t["id"], ch, {c.id: c for c in cols})
                        for ch in t.get("checks") or [])
+        distinct = tuple(t.get("distinct") or ())
+        for k in (*replace_by, *distinct):
+            if k not in seen_cols:
+                raise RegistryError(f"table {t['id']}: column {k} is not declared")
         tables.append(
             Table(
                 id=t["id"], label=t["label"], label_en=t.get("label_en", t["id"]),
                 columns=tuple(cols), key=key, year_scope=t["year_scope"],
                 optional=bool(t.get("optional", False)), personal=bool(t.get("personal", False)),
-                replace_by=replace_by, checks=checks,
+                replace_by=replace_by, checks=checks, distinct=distinct,
             )
         )
+    enums_en: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc.get("enums_en", {}).items()}
+    for name, values in enums_en.items():
+        if name not in enums or set(values) - set(enums[name]):
+            raise RegistryError(f"enums_en.{name}: codes not in enums.{name}")
     return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums,
-                    limits=limits)
+                    limits=limits, enums_en=enums_en)
 
 
 def _parse_check(table_id: str, doc: dict[str, Any], cols: dict[str, Column]) -> CrossCheck:
