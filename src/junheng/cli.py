@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "junheng.planners.investment.commands",  # plan
     "junheng.planners.teachers.commands",    # rotate
     "junheng.finance.commands",       # finance
+    "junheng.aid.commands",           # aid match
     "junheng.web.commands",           # serve, users
 )
 
