@@ -6,6 +6,14 @@ import argparse
 from pathlib import Path
 
 from junheng.cli import load_data, require_out, write_json
+from junheng.domain.needs import TableNeeds
+
+# The roll, the department lists and what the roll refers to; awards when given (without
+# them every qualifying student is in the gap).
+NEEDS = TableNeeds(
+    "aid", required=("counties", "schools", "students", "aid_lists"),
+    optional=("aid_awards",), title_zh="学生资助比对（应助尽助）",
+    title_en="Student aid matching")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,10 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _match(args: argparse.Namespace) -> int:
-    from junheng.aid.eligibility import REQUIRED_TABLES, evaluate_aid
+    from junheng.aid.eligibility import evaluate_aid
 
     require_out(args.format, args.out)
-    ds = load_data(args.data, require_tables=REQUIRED_TABLES)
+    ds = load_data(args.data, NEEDS)
     result = evaluate_aid(ds, args.year)
     doc = result.to_json()
     if args.format == "json":

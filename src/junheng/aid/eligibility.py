@@ -25,9 +25,7 @@ _STAGE_BY_SCHOOL_TYPE = {
     "nine_year": "primary", "special": "primary", "junior": "junior",
     "complete_secondary": "junior", "twelve_year": "junior", "senior": "senior",
 }
-HARDSHIP = "family_hardship"
-# `junheng aid match` needs the roll, the lists, and what the roll refers to.
-REQUIRED_TABLES = ("counties", "schools", "students", "aid_lists")  # the category of a student qualified by the roll's level alone
+HARDSHIP = "family_hardship"  # the category of a student qualified by the roll's level alone
 
 
 @dataclass(frozen=True)
