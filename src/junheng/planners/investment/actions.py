@@ -90,7 +90,13 @@ def _parse(doc: Any) -> tuple[Action, ...]:
 def _registry() -> dict[str, Any]:
     with ACTIONS_PATH.open(encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
-    return {"actions": _parse(doc), "limits": dict(doc.get("limits") or {})}
+    acts = _parse(doc)
+    # The one label lookup (standards.labels) learns the actions' words from this registry, so
+    # the web and the reports name an action the way the plan does.
+    from junheng.standards import labels
+
+    labels.register("action", {a.id: (a.label, a.label_en) for a in acts})
+    return {"actions": acts, "limits": dict(doc.get("limits") or {})}
 
 
 def actions() -> tuple[Action, ...]:
@@ -141,3 +147,6 @@ def limit_for(costs: Costs, key: str, locale: str, school_id: str) -> float:
     if isinstance(value, dict):
         return float(value.get(locale, max(value.values())))
     return float(value)
+
+
+_registry()   # register the actions' labels as soon as the planner is imported
