@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from junheng.cli import CliError, load_data, require_out
+from junheng.domain.needs import TableNeeds
+
+# Zones decide priority (areas, the assignments in force); plans give the seats.
+NEEDS = TableNeeds(
+    "admissions", required=("counties", "schools", "areas", "admission_plans", "applications"),
+    optional=("area_assignments",), title_zh="入学招生", title_en="Admissions")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,7 +67,7 @@ def _allocate(args: argparse.Namespace) -> int:
 
     require_out(args.format, args.out)
     rules = _rules(args.rules)
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     alloc = allocate(ds, args.county, args.year, args.stage, args.seed, rules)
     if alloc.applicants == 0:
         print(f"没有申请 / no applications for {args.county} {args.year} {args.stage}",
@@ -114,7 +120,7 @@ def _verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CliError(f"结果文件无法读取 / cannot read the result {args.result}: {exc}") from None
     rules = _rules(args.rules)
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     frozen = freeze(ds.get("applications"), args.county, args.year, args.stage)
     if frozen.sha256 != expected_hash:
         print(f"名单已变动，拒绝复核：现名单 SHA-256 为 {frozen.sha256}，结果文件为 {expected_hash} / "
