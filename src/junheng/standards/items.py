@@ -20,23 +20,14 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.status import status_from_rank, status_rank
 from junheng.standards.bands import ClassStats
 from junheng.standards.loader import Check, Item, Standard
 from junheng.standards.rules import ResolvedRules
 from junheng.standards.school_table import by_key, compare, one_of
 
 MAX_LISTED = 50  # offending schools / classes listed in a trace; the counts are always complete
-RANK = {"passed": 0, "not_reported": 1, "failed": 2}
 _FINANCE_FALLBACK = ("teacher_avg_pay_yuan", "civil_servant_avg_pay_yuan")
-
-
-def status_from_rank(rank: pl.Expr) -> pl.Expr:
-    return (pl.when(rank >= 2).then(pl.lit("failed"))
-            .when(rank == 1).then(pl.lit("not_reported")).otherwise(pl.lit("passed")))
-
-
-def status_rank(status: pl.Expr) -> pl.Expr:
-    return status.replace_strict(RANK, default=1, return_dtype=pl.Int8)
 
 
 def json_num(v: Any) -> Any:

@@ -10,18 +10,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle metres, broadcasting like numpy (pass column/row vectors for a matrix)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+# Great-circle metres come from the one shared helper (mean Earth radius).
+from junheng.domain.geo import EARTH_RADIUS_M
+from junheng.domain.geo import haversine as haversine_m
 
 
 def _local_xy(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
