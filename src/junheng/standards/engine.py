@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.numbers import json_number
 from junheng.domain.status import status_from_rank, status_rank, worst_status
 from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
@@ -48,13 +49,7 @@ PART_LABELS = {
 
 
 def _num(v: Any, digits: int = 6) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return round(v, digits)
-    return v
+    return json_number(v, digits)
 
 
 @dataclass

@@ -11,8 +11,7 @@ import numpy as np
 import polars as pl
 
 # Great-circle metres come from the one shared helper (mean Earth radius).
-from junheng.domain.geo import EARTH_RADIUS_M
-from junheng.domain.geo import haversine as haversine_m
+from junheng.domain.geo import EARTH_RADIUS_M, haversine
 
 
 def _local_xy(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -116,7 +115,7 @@ def connect_components(edges: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> n
             return np.array(extra, dtype=np.int64).reshape(-1, 2)
         inside = np.nonzero(label == label[0])[0]
         outside = np.nonzero(label != label[0])[0]
-        d = haversine_m(lat[inside][:, None], lon[inside][:, None], lat[outside][None, :],
+        d = haversine(lat[inside][:, None], lon[inside][:, None], lat[outside][None, :],
                         lon[outside][None, :])
         a, b = np.unravel_index(np.argmin(d), d.shape)
         extra.append((int(min(inside[a], outside[b])), int(max(inside[a], outside[b]))))
