@@ -10,7 +10,7 @@ import argparse
 import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "junheng.planners.zones.commands",       # zones
     "junheng.planners.investment.commands",  # plan
     "junheng.planners.teachers.commands",    # rotate
+    "junheng.admissions.commands",    # admissions allocate|verify
+    "junheng.finance.commands",       # finance
     "junheng.web.commands",           # serve, users
 )
 
@@ -34,16 +36,17 @@ class CliError(Exception):
     """An error the user can act on: printed without a traceback, exit code 2."""
 
 
-def load_data(spec: str) -> Dataset:
+def load_data(spec: str, require_tables: Collection[str] | None = None) -> Dataset:
     """DATA of every command (workbook, CSV folder or database URL). Bad input prints every
-    located problem, then stops the command with a one-line reason."""
+    located problem, then stops the command with a one-line reason. ``require_tables`` names
+    the tables the command needs (default: the format's required tables)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from junheng.io.problems import ValidationFailed
     from junheng.io.source import load_dataset
 
     try:
-        return load_dataset(spec)
+        return load_dataset(spec, require_tables=require_tables)
     except ValidationFailed as exc:
         print(exc.report(), file=sys.stderr)
         raise CliError(f"数据有误，未做任何处理 / the data is invalid, nothing was done: "

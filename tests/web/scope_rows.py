@@ -5,7 +5,7 @@ writing them by hand."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -43,6 +43,8 @@ def resident_id(n: int) -> str:
 
 def _value(table: Table, col: Column, place: Place) -> Any:
     kinds = dict(table.owner.by) if table.owner else {}
+    if col.id in table.distinct[1:]:
+        return None  # values that must differ within a row: the first one is enough
     # The table that registers a school or an area gets a new id for a fresh row.
     if table.id == "schools" and col.id == "school_id" and place.salt:
         return f"{place.county}{9000 + place.salt:04d}"
@@ -71,6 +73,8 @@ def _value(table: Table, col: Column, place: Place) -> Any:
         return True
     if col.type == "date":
         return date(place.year, 9, 1)
+    if col.type == "datetime":
+        return datetime(place.year, 6, 1, 9, 30)
     return f"{col.id}-{place.school}-{place.salt}"
 
 

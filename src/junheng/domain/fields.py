@@ -16,20 +16,20 @@ from typing import Any, Literal
 import polars as pl
 import yaml
 
-ColumnType = Literal["text", "int", "float", "bool", "enum", "date"]
+ColumnType = Literal["text", "int", "float", "bool", "enum", "date", "datetime"]
 YearScope = Literal["school_year", "history", "none"]
 OwnerLevel = Literal["city", "county", "school"]
 OwnerKind = Literal["county", "school", "area"]
 
 _COLUMN_KEYS = {
     "id", "label", "label_en", "type", "unit", "required", "min", "max", "pattern", "values",
-    "check", "personal", "ref", "note",
+    "check", "check_severity", "personal", "ref", "note",
 }
 _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
-               "note", "replace_by", "owner"}
+               "note", "replace_by", "distinct", "owner"}
 _OWNER_LEVELS = {"city", "county", "school"}
 _OWNER_KINDS = {"county", "school", "area"}
-_TYPES = {"text", "int", "float", "bool", "enum", "date"}
+_TYPES = {"text", "int", "float", "bool", "enum", "date", "datetime"}
 
 POLARS_TYPES: dict[str, pl.DataType] = {
     "text": pl.Utf8(),
@@ -38,6 +38,8 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "bool": pl.Boolean(),
     "enum": pl.Utf8(),
     "date": pl.Date(),
+    # Local (Beijing) time to the second: the exchange format carries no time zone.
+    "datetime": pl.Datetime("us"),
 }
 
 
@@ -54,6 +56,9 @@ class Column:
     enum: str | None = None
     values: dict[str, str] = field(default_factory=dict)
     check: str | None = None
+    # "warning": a failed named check is reported but the row is kept (other departments' lists,
+    # which the bureau cannot correct; the command that uses them reports the rows again).
+    check_severity: Literal["error", "warning"] = "error"
     personal: bool = False
     ref: tuple[str, str] | None = None
     label_en: str | None = None
@@ -71,6 +76,7 @@ class Column:
             "bool": "是/否",
             "enum": "代码",
             "date": "日期 (YYYY-MM-DD)",
+            "datetime": "时间 (YYYY-MM-DD HH:MM:SS, 北京时间)",
         }
         text = parts[self.type]
         if self.type == "enum":
@@ -114,6 +120,8 @@ class Table:
     optional: bool = False
     personal: bool = False
     replace_by: tuple[str, ...] = ()
+    # Columns whose non-empty values must all differ within one row (e.g. the five choices).
+    distinct: tuple[str, ...] = ()
     owner: Owner | None = None  # None: no rule, so only the city administrator may import it
 
     def column(self, column_id: str) -> Column:
@@ -198,14 +206,18 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                     raise RegistryError(f"{t['id']}.{c['id']}: unknown enum {c.get('values')}")
                 values = enums[c["values"]]
             ref = tuple(c["ref"].split(".")) if c.get("ref") else None
+            severity = c.get("check_severity", "error")
+            if severity not in ("error", "warning") or (
+                    "check_severity" in c and not c.get("check")):
+                raise RegistryError(f"{t['id']}.{c['id']}: bad check_severity {severity!r}")
             cols.append(
                 Column(
                     id=c["id"], label=c["label"], type=c["type"],
                     required=bool(c.get("required", False)), unit=c.get("unit"),
                     min=c.get("min"), max=c.get("max"), pattern=c.get("pattern"),
                     enum=c.get("values") if c["type"] == "enum" else None, values=values,
-                    check=c.get("check"), personal=bool(c.get("personal", False)),
-                    ref=ref, label_en=c.get("label_en"),
+                    check=c.get("check"), check_severity=severity,
+                    personal=bool(c.get("personal", False)), ref=ref, label_en=c.get("label_en"),
                 )
             )
         key = tuple(t.get("key", []))
@@ -213,13 +225,17 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
             if k not in seen_cols:
                 raise RegistryError(f"table {t['id']}: key column {k} is not declared")
         replace_by = tuple(t.get("replace_by") or [k for k in key if _required(t, k)])
+        distinct = tuple(t.get("distinct") or ())
+        for k in (*replace_by, *distinct):
+            if k not in seen_cols:
+                raise RegistryError(f"table {t['id']}: column {k} is not declared")
         owner = _owner(t, seen_cols) if "owner" in t else None
         tables.append(
             Table(
                 id=t["id"], label=t["label"], label_en=t.get("label_en", t["id"]),
                 columns=tuple(cols), key=key, year_scope=t["year_scope"],
                 optional=bool(t.get("optional", False)), personal=bool(t.get("personal", False)),
-                replace_by=replace_by, owner=owner,
+                replace_by=replace_by, distinct=distinct, owner=owner,
             )
         )
     return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums)

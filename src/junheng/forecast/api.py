@@ -77,7 +77,7 @@ def forecast(
         )
         .select(OUTPUT_COLUMNS)
     )
-    sources = table.filter(pl.col("h") <= horizon).group_by("level", "source").len()
+    sources = table.filter(pl.col("h") <= horizon).group_by("level", "source").len().sort("level", "source")
     metadata: dict[str, Any] = {
         "origin_year": hist.origin,
         "history_years": hist.years,

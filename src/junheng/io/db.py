@@ -45,6 +45,7 @@ def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
         "float": sa.Float(),
         "bool": sa.Boolean(),
         "date": sa.Date(),
+        "datetime": sa.DateTime(),
     }[col.type]
 
 

@@ -52,14 +52,14 @@ class _Collector:
         self.problems.append(problem)
 
     def add_rows(self, sheet: RawSheet, column: str | None, bad: pl.DataFrame,
-                 zh: str, en: str) -> None:
+                 zh: str, en: str, severity: str = "error") -> None:
         """One problem per flagged row; ``zh``/``en`` may use {value}."""
         if bad.height > PER_COLUMN_LIMIT:
             self.truncated = True
             bad = bad.head(PER_COLUMN_LIMIT)
         for row, value in bad.select(ROW, "__value").iter_rows():
             self.add(Problem(sheet.file, sheet.sheet or sheet.table.id, row, column,
-                             zh.format(value=value), en.format(value=value)))
+                             zh.format(value=value), en.format(value=value), severity))
 
     def finish(self) -> list[Problem]:
         """At most ``limit`` errors, taken round-robin over sheets so every sheet shows."""
@@ -93,6 +93,7 @@ class _Check:
     mask: pl.Expr
     zh: str
     en: str
+    severity: str = "error"
 
 
 def _num_col(col_id: str) -> str:
@@ -160,6 +161,18 @@ def _type_column(col: Column, checks: list[_Check]) -> pl.Expr:
         flag(present & parsed.is_null(), "应为日期（YYYY-MM-DD），实际为“{value}”",
              "expected a date (YYYY-MM-DD), got '{value}'")
         return parsed.alias(c)
+    if col.type == "datetime":
+        # Excel cells arrive as "YYYY-MM-DD HH:MM:SS" (or a bare date at midnight), CSV files
+        # as typed; "T" and fractions of a second are accepted and dropped.
+        text = raw.str.replace("T", " ", literal=True).str.replace(r"\.\d+$", "")
+        parsed = pl.coalesce(
+            text.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"),
+            text.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
+            text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
+        )
+        flag(present & parsed.is_null(), "应为时间（YYYY-MM-DD HH:MM:SS），实际为“{value}”",
+             "expected a date and time (YYYY-MM-DD HH:MM:SS), got '{value}'")
+        return parsed.alias(c)
     # text
     if col.pattern is not None:
         digits = None
@@ -181,8 +194,14 @@ def _type_column(col: Column, checks: list[_Check]) -> pl.Expr:
              f"wrong format: expected {digits or col.pattern} digits, got '{{value}}'")
     if col.check == "resident_id":
         ok = raw.map_elements(_resident_id_ok, return_dtype=pl.Boolean)
-        flag(present & ~ok, "身份证号无效：应为18位，且最后一位校验码正确（{value}）",
-             "invalid resident id: 18 characters with a correct check digit ({value})")
+        kept_zh, kept_en = (("；已保留该行，比对时不按此号码匹配", "; the row is kept and never "
+                             "matched by this number") if col.check_severity == "warning"
+                            else ("", ""))
+        checks.append(_Check(
+            c, label, present & ~ok,
+            "身份证号无效：应为18位，且最后一位校验码正确（{value}）" + kept_zh,
+            "invalid resident id: 18 characters with a correct check digit ({value})" + kept_en,
+            col.check_severity))
     return raw.alias(c)
 
 
@@ -199,7 +218,7 @@ def _run_checks(sheet: RawSheet, checks: list[_Check], out: _Collector) -> None:
             continue
         bad = (frame.select(pl.col(ROW), pl.col(ch.column).alias("__value"))
                .filter(masks[f"m{i}"]))
-        out.add_rows(sheet, ch.label, bad, ch.zh, ch.en)
+        out.add_rows(sheet, ch.label, bad, ch.zh, ch.en, ch.severity)
 
 
 def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
@@ -222,6 +241,15 @@ def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
             exprs.append(pl.lit(None, dtype=col.dtype).alias(col.id))
             continue
         exprs.append(_type_column(col, checks))
+    distinct = [c for c in table.distinct if c in frame.columns]
+    for j, later in enumerate(distinct):
+        for earlier in distinct[:j]:
+            col = table.column(later)
+            checks.append(_Check(
+                later, f"{col.label}({later})",
+                pl.col(later).is_not_null() & (pl.col(later) == pl.col(earlier)),
+                f"与“{table.column(earlier).label}”重复：“{{value}}”",
+                f"repeats {earlier}: '{{value}}'"))
     _run_checks(sheet, checks, out)
     extra = [c for c in frame.columns
              if c not in table.column_ids and c != ROW and not c.startswith("__num_")]

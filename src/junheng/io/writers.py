@@ -48,7 +48,8 @@ def write_csv_folder(ds: Dataset, out: Path, headers: Headers = "id") -> None:
     for table, frame in tables_to_write(ds):
         rows = _header_rows(table, frame.columns, headers)
         text_frame = frame.with_columns(
-            [pl.col(c).cast(pl.Utf8) for c in frame.columns]
+            [pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if isinstance(frame.schema[c], pl.Datetime)
+             else pl.col(c).cast(pl.Utf8) for c in frame.columns]
         )
         path = out / f"{table.id}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -87,6 +88,8 @@ def write_workbook(ds: Dataset, out: Path, headers: Headers = "id") -> None:
                         ws.write_string(base + i, j, "是" if value else "否")
                     elif kind in ("int", "float"):
                         ws.write_number(base + i, j, value)
+                    elif kind == "datetime":
+                        ws.write_string(base + i, j, value.strftime("%Y-%m-%d %H:%M:%S"))
                     else:
                         ws.write_string(base + i, j, str(value))
             ws.freeze_panes(base, 0)

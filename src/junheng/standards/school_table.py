@@ -156,7 +156,10 @@ def build_school_table(
     ).select(*out_cols, reason=_scope_reason())
     dropped = scoped.filter(pl.col("reason").is_not_null()).select(*out_cols, "reason")
     table_df, out_df, dropped_df = pl.collect_all([table, out_of_scope, dropped])
-    excluded_df = pl.concat([out_df, dropped_df], how="vertical_relaxed")
+    # Sorted: the parallel collect leaves the row order to chance, and outputs must be
+    # reproducible run to run.
+    excluded_df = pl.concat([out_df, dropped_df], how="vertical_relaxed").sort(
+        "county_code", "school_id", "stage", maintain_order=True)
     return table_df, excluded_df
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from junheng.web.access import Permission, User
-from junheng.web.deps import DataDep, check_county, check_school, require
+from junheng.web.deps import DataDep, YearQuery, check_county, check_school, require
 from junheng.web.services import views
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -19,14 +19,14 @@ def _year(data: DataDep, year: int | None) -> int:
 
 @router.get("/evaluation")
 def evaluation(data: DataDep, user: Annotated[User, Depends(require(Permission.VIEW_CITY))],
-               year: int | None = None) -> dict[str, Any]:
+               year: YearQuery = None) -> dict[str, Any]:
     return data.evaluation(_year(data, year))
 
 
 @router.get("/county/{code}")
 def county(code: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_COUNTY))],
-           year: int | None = None) -> dict[str, Any]:
+           year: YearQuery = None) -> dict[str, Any]:
     check_county(user, code)
     return views.county_view(data, code, _year(data, year))
 
@@ -34,6 +34,6 @@ def county(code: str, data: DataDep,
 @router.get("/school/{school_id}")
 def school(school_id: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_SCHOOL))],
-           year: int | None = None) -> dict[str, Any]:
+           year: YearQuery = None) -> dict[str, Any]:
     check_school(user, data, school_id)
     return views.school_view(data, school_id, _year(data, year))
