@@ -65,7 +65,8 @@ def _validate(engine: Engine, filename: str, content: bytes, writer: Writer | No
               ) -> tuple[_Checked | None, list[Problem], list[Problem], bool]:
     """(checked upload or None, errors, warnings, truncated). With ``writer`` (a county
     administrator or school clerk), every row, new and replaced, must be theirs."""
-    from junheng.io.db import known_keys
+    from junheng.domain.needs import still_needed
+    from junheng.io.db import known_keys, stored_tables
     from junheng.io.readers import read_raw
     from junheng.io.validate import validate_raw
 
@@ -81,8 +82,13 @@ def _validate(engine: Engine, filename: str, content: bytes, writer: Writer | No
         path.write_bytes(content)
         try:
             raw = read_raw(path)
-            ds, problems, truncated = validate_raw(raw, known=known_keys(engine),
-                                                   keep_rows=True)
+            # Tables the database already holds need not come again (this year's enrolment
+            # without the school list); a first upload brings the whole format.
+            ds, problems, truncated = validate_raw(
+                raw, known=known_keys(engine),
+                require_tables=still_needed(stored_tables(engine)), keep_rows=True)
+        except ValidationFailed as exc:
+            return None, _renamed(exc.problems, filename), [], exc.truncated
         except Exception as exc:
             return None, [Problem(filename, None, None, None,
                                   f"无法读取该文件：{type(exc).__name__}",
