@@ -20,6 +20,8 @@ from junheng.web.i18n import LANGUAGES, Translator
 from junheng.web.limits import BodyLimit
 from junheng.web.routers import (
     admin,
+    admissions_family,
+    admissions_staff,
     api,
     assets,
     auth,
@@ -115,7 +117,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.upload_slots = threading.BoundedSemaphore(max(1, settings.upload_check_slots))
     _purge_staged_uploads(engine, settings)
 
-    for module in (auth, overview, county, school, data, admin, api, planning, assets):
+    for module in (auth, overview, county, school, data, admin, api, planning, assets,
+                   admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
