@@ -24,6 +24,7 @@ from junheng.web.routers import (
     data,
     overview,
     planning,
+    rotation,
     school,
 )
 from junheng.web.services.data import DataService
@@ -99,7 +100,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.data = DataService(engine, settings)
 
-    for module in (auth, overview, county, school, data, admin, api, planning, assets):
+    for module in (auth, overview, county, school, data, admin, api, planning, rotation,
+                   assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
