@@ -22,6 +22,7 @@ import polars as pl
 from junheng.domain.dataset import Dataset
 from junheng.standards.bands import ClassStats
 from junheng.standards.loader import Check, Item, Standard
+from junheng.standards.results import CheckTrace, ItemCheck, ItemResult
 from junheng.standards.rules import ResolvedRules
 from junheng.standards.school_table import by_key, compare, one_of
 
@@ -296,8 +297,8 @@ def external_check(item: Item, check: Check, frame: pl.DataFrame, inputs: Sequen
 
 
 class ItemResults:
-    """All checks of all items for all counties, as frames; ``dicts()`` builds the JSON-ready
-    per-county structure with traces (cached)."""
+    """All checks of all items for all counties, as frames; ``results()`` builds the typed
+    per-county verdicts with traces (cached)."""
 
     def __init__(self, standard: Standard, rules: ResolvedRules, county_codes: Sequence[str],
                  results: list[CheckResult]) -> None:
@@ -305,12 +306,12 @@ class ItemResults:
         self.rules = rules
         self.codes = list(county_codes)
         base = pl.DataFrame({"county_code": self.codes}, schema={"county_code": pl.Utf8})
-        self.results: list[CheckResult] = []
+        self.results_frames: list[CheckResult] = []
         for r in results:
             frame = base.join(r.frame, on="county_code", how="left").with_columns(
                 pl.col("status").fill_null("not_reported"))
-            self.results.append(CheckResult(r.item, r.check, frame, r.inputs, r.listed,
-                                            r.listed_key, r.note))
+            self.results_frames.append(CheckResult(r.item, r.check, frame, r.inputs, r.listed,
+                                                   r.listed_key, r.note))
         meta = pl.DataFrame(
             [(i.id, i.part, i.veto, i.label) for i in standard.items],
             schema={"item": pl.Utf8, "part": pl.Utf8, "veto": pl.Boolean, "label": pl.Utf8},
@@ -320,7 +321,7 @@ class ItemResults:
                                      "status": pl.Utf8})
         long = pl.concat(
             [empty] + [r.frame.select("county_code", item=pl.lit(r.item.id), check=pl.lit(r.check.id),
-                                      status=pl.col("status")) for r in self.results],
+                                      status=pl.col("status")) for r in self.results_frames],
             how="vertical_relaxed",
         )
         self.check_status = long
@@ -329,24 +330,30 @@ class ItemResults:
             .with_columns(status=status_from_rank(pl.col("rank"))).drop("rank")
             .join(meta, on="item", how="left")
         )
-        self._dicts: dict[str, dict[str, dict[str, Any]]] | None = None
+        self._typed: dict[str, dict[str, ItemResult]] | None = None
 
-    def dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
-        if self._dicts is not None:
-            return self._dicts
+    def results(self) -> dict[str, dict[str, ItemResult]]:
+        """county_code → item id → the item's verdict with its checks and traces (cached)."""
+        if self._typed is not None:
+            return self._typed
         was_enabled = gc.isenabled()
-        gc.disable()  # many small acyclic dicts; see Evaluation.school_records
+        gc.disable()  # many small acyclic objects; see Evaluation.school_results
         try:
-            self._dicts = self._build_dicts()
+            self._typed = self._build()
         finally:
             if was_enabled:
                 gc.enable()
-        return self._dicts
+        return self._typed
 
-    def _build_dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
-        per_check: dict[tuple[str, str], dict[str, Any]] = {}
-        for r in self.results:
-            trace = self.rules.trace(r.check.rule.id)
+    def dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """``results()`` rendered as JSON."""
+        return {cc: {iid: it.to_json() for iid, it in items.items()}
+                for cc, items in self.results().items()}
+
+    def _build(self) -> dict[str, dict[str, ItemResult]]:
+        per_check: dict[tuple[str, str], ItemCheck] = {}
+        for r in self.results_frames:
+            rule = self.rules.rule_trace(r.check.rule.id)
             thr = self.rules.value(r.check.rule.id)
             listed: dict[str, list[dict[str, Any]]] = {}
             if r.listed is not None:
@@ -354,6 +361,7 @@ class ItemResults:
                     listed.setdefault(row["county_code"], []).append(
                         {k: json_num(v) for k, v in row.items() if k != "county_code"})
             cols = ["county_code", "value", "status", *r.inputs]
+            measure = dict(r.check.measure)
             for row in r.frame.select(cols).iter_rows(named=True):
                 cc = row["county_code"]
                 inputs: dict[str, Any] = {c: json_num(row[c]) for c in r.inputs}
@@ -361,34 +369,36 @@ class ItemResults:
                     inputs[r.listed_key] = listed.get(cc, [])
                 if r.note:
                     inputs["note"] = r.note
-                per_check[(cc, r.item.id + "\x00" + r.check.id)] = {
-                    "id": r.check.id,
-                    "value": json_num(row["value"]),
-                    "threshold": thr,
-                    "comparison": r.check.rule.comparison,
-                    "status": row["status"],
-                    "trace": {**trace, "measure": dict(r.check.measure), "inputs": inputs},
-                }
+                per_check[(cc, r.item.id + "\x00" + r.check.id)] = ItemCheck(
+                    id=r.check.id,
+                    value=json_num(row["value"]),
+                    threshold=thr,
+                    comparison=r.check.rule.comparison,
+                    status=row["status"],
+                    trace=CheckTrace(rule, measure, inputs),
+                )
         status = {(r["county_code"], r["item"]): r["status"]
                   for r in self.item_status.iter_rows(named=True)}
-        out: dict[str, dict[str, dict[str, Any]]] = {cc: {} for cc in self.codes}
+        out: dict[str, dict[str, ItemResult]] = {cc: {} for cc in self.codes}
         for cc in self.codes:
             for item in self.standard.items:
-                checks = [per_check[(cc, item.id + "\x00" + c.id)] for c in item.checks]
+                checks = tuple(per_check[(cc, item.id + "\x00" + c.id)] for c in item.checks)
                 st = status.get((cc, item.id), "not_reported")
                 single = len(checks) == 1
-                out[cc][item.id] = {
-                    "part": item.part,
-                    "label": item.label,
-                    "label_en": item.label_en,
-                    "passed": st == "passed",
-                    "status": st,
-                    "veto": item.veto,
-                    "value": checks[0]["value"] if single else {c["id"]: c["value"] for c in checks},
-                    "threshold": checks[0]["threshold"] if single else {c["id"]: c["threshold"] for c in checks},
-                    "comparison": checks[0]["comparison"] if single else {c["id"]: c["comparison"] for c in checks},
-                    "checks": checks,
-                }
+                out[cc][item.id] = ItemResult(
+                    id=item.id,
+                    part=item.part,
+                    label=item.label,
+                    label_en=item.label_en,
+                    passed=st == "passed",
+                    status=st,
+                    veto=item.veto,
+                    value=checks[0].value if single else {c.id: c.value for c in checks},
+                    threshold=checks[0].threshold if single else {c.id: c.threshold for c in checks},
+                    comparison=(checks[0].comparison if single
+                                else {c.id: c.comparison for c in checks}),
+                    checks=checks,
+                )
         return out
 
 
