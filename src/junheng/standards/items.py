@@ -151,7 +151,8 @@ def school_size(
         return (
             per_school.filter(~pl.col("ok"))
             .with_columns(excess=pl.col("students") - pl.col("cap"))
-            .sort("excess", descending=True)
+            # Ties broken by school so that the list is the same run to run.
+            .sort(["excess", "school_id"], descending=[True, False])
             .group_by("county_code", maintain_order=True).head(MAX_LISTED)
             .select("county_code", "school_id", "school_name", "school_type", "students", "cap",
                     "excess")
@@ -207,7 +208,8 @@ def class_size(
         return (
             over.join(parts.select("school_id", "stage", "county_code", "school_name"),
                       on=["school_id", "stage"], how="inner")
-            .sort("students", descending=True)
+            .sort(["students", "school_id", "stage", "grade", "class_name"],
+                  descending=[True, False, False, False, False], nulls_last=True)
             .group_by("county_code", maintain_order=True).head(MAX_LISTED)
             .select("county_code", "school_id", "school_name", "stage", "grade", "class_name",
                     "students", "cap")
@@ -274,7 +276,7 @@ def music_art_rooms(
             return pl.when(gap > 0).then(
                 pl.lit("+") + gap.cast(pl.Utf8) + pl.lit(f" 间{label}专用教室(≥{area:g} m²)"))
         return (
-            per.filter(~pl.col("missing") & ~pl.col("ok"))
+            per.filter(~pl.col("missing") & ~pl.col("ok")).sort("county_code", "school_id")
             .group_by("county_code", maintain_order=True).head(MAX_LISTED)
             .with_columns(text_zh=pl.concat_str(
                 [short("music_rooms", "音乐", music_min), short("art_rooms", "美术", art_min)],

@@ -113,3 +113,7 @@ class ResolvedRules:
 
     def all_traces(self) -> dict[str, dict[str, Any]]:
         return {rid: r.trace() for rid, r in self._resolved.items()}
+
+    def rule_traces(self) -> dict[str, RuleTrace]:
+        """Every rule of the standard as it stands on ``as_of``, by rule id."""
+        return {rid: r.rule_trace() for rid, r in self._resolved.items()}

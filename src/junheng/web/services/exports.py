@@ -72,10 +72,10 @@ def _supervisor_xlsx(data: DataService, code: str, year: int) -> bytes:
 
     if code not in views.county_names(data):
         raise views.NotFound(code)
-    result = evaluate(data.dataset(), data.settings.standard_id, year, county=code).to_json()
+    ev = evaluate(data.dataset(), data.settings.standard_id, year, county=code)
     with tempfile.TemporaryDirectory(prefix="junheng-report-") as tmp:
         path = Path(tmp) / "report.xlsx"
-        write_evaluation_xlsx(result, path)
+        write_evaluation_xlsx(ev, path)
         return path.read_bytes()
 
 
