@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -29,8 +30,8 @@ INSERT_CHUNK_ROWS = 100_000
 metadata = sa.MetaData()
 
 
-def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
-    return {
+def _sa_type(col: Column) -> sa.types.TypeEngine[Any]:
+    types: dict[str, sa.types.TypeEngine[Any]] = {
         "text": sa.Text(),
         "enum": sa.String(32),
         "int": sa.BigInteger(),
@@ -38,7 +39,8 @@ def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
         "bool": sa.Boolean(),
         "date": sa.Date(),
         "datetime": sa.DateTime(),
-    }[col.type]
+    }
+    return types[col.type]
 
 
 def _build_table(table: Table) -> sa.Table:
@@ -201,7 +203,7 @@ class ImportSummary:
     data_version: int
 
 
-def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple]]:
+def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple[Any, ...]]]:
     import json
 
     cols = table.column_ids
@@ -237,7 +239,7 @@ def _delete_replaced(conn: Connection, table: Table, frame: pl.DataFrame) -> int
         tmp.drop(conn)
 
 
-def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple]) -> None:
+def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if conn.dialect.name == "postgresql":

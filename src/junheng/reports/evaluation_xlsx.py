@@ -123,21 +123,21 @@ def write_evaluation_xlsx(ev: Evaluation, out: Path, include_schools: bool = Tru
         cols += ["达标项数", "结论", "缺口"] if judged else []
         sh = _Sheet(book, "学校", cols, [10, 12, 24, 6, 8] + [10] * (len(cols) - 5), title=title)
         for r in schools:
-            row: list[Any] = [r.county_code, r.school_id, r.school_name,
+            cells: list[Any] = [r.county_code, r.school_id, r.school_name,
                               STAGE_ZH.get(r.stage, r.stage), r.students]
             fmts: dict[int, Any] = {}
             for ind in indicators:
-                v = r.indicators.get(ind.id)
-                row.append(v.value if v else None)
+                si = r.indicators.get(ind.id)
+                cells.append(si.value if si else None)
                 if ind.id in judged:
-                    row.append(v.threshold if v else None)
-                    status = v.status if v else None
-                    fmts[len(row)] = verdict_fmt(status)
-                    row.append(status_zh(status))
+                    cells.append(si.threshold if si else None)
+                    status = si.status if si else None
+                    fmts[len(cells)] = verdict_fmt(status)
+                    cells.append(status_zh(status))
             if judged:
-                row += [r.met_count, status_zh(r.status), "；".join(s.text_zh for s in r.shortfalls)]
-                fmts[len(row) - 2] = verdict_fmt(r.status)
-            sh.add(row, fmts)
+                cells += [r.met_count, status_zh(r.status), "；".join(s.text_zh for s in r.shortfalls)]
+                fmts[len(cells) - 2] = verdict_fmt(r.status)
+            sh.add(cells, fmts)
 
     # 县级项目
     if any(c.items for c in ev.counties):

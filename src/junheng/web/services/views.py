@@ -182,7 +182,7 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
     years = svc.years()
     prev_year = max((y for y in years if y < year), default=None)
     prev_entry = _county_entry(svc.evaluation(prev_year), code) if prev_year else None
-    stages = []
+    stages: list[dict[str, Any]] = []
     for stage_id, stage in (entry.stages if entry else {}).items():
         if not stage.evaluated:  # a targets evaluation: class bands only, no school figures
             stages.append({"id": stage_id, "schools_evaluated": None, "schools_passed": None,
