@@ -30,7 +30,7 @@ def serve(db_url: str, *, workers: int = 1, log: Path | None = None,
                 "JUNHENG_SECRET_KEY": "e2e-" + str(port), **(env or {})}
     cmd = [sys.executable, "-m", "uvicorn", "junheng.web.app:app_from_env", "--factory",
            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning"]
+           "--log-level", "warning", "--no-proxy-headers"]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 — closed below
     proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

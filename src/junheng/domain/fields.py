@@ -21,7 +21,7 @@ YearScope = Literal["school_year", "history", "none"]
 
 _COLUMN_KEYS = {
     "id", "label", "label_en", "type", "unit", "required", "min", "max", "pattern", "values",
-    "check", "personal", "ref", "note",
+    "check", "check_severity", "personal", "ref", "note",
 }
 _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
                "note", "replace_by", "distinct"}
@@ -52,6 +52,9 @@ class Column:
     enum: str | None = None
     values: dict[str, str] = field(default_factory=dict)
     check: str | None = None
+    # "warning": a failed named check is reported but the row is kept (other departments' lists,
+    # which the bureau cannot correct; the command that uses them reports the rows again).
+    check_severity: Literal["error", "warning"] = "error"
     personal: bool = False
     ref: tuple[str, str] | None = None
     label_en: str | None = None
@@ -125,6 +128,8 @@ class Registry:
     version: int
     tables: tuple[Table, ...]
     enums: dict[str, dict[str, str]]
+    # English words for the coded values (the Chinese are in ``enums``); may be partial.
+    enums_en: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -154,7 +159,7 @@ def _required(table_doc: dict[str, Any], column_id: str) -> bool:
 
 def parse_registry(doc: dict[str, Any]) -> Registry:
     """Build a registry from its YAML document, rejecting anything it does not understand."""
-    unknown = set(doc) - {"version", "enums", "tables"}
+    unknown = set(doc) - {"version", "enums", "enums_en", "tables"}
     if unknown:
         raise RegistryError(f"unknown top-level keys: {sorted(unknown)}")
     enums: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc["enums"].items()}
@@ -184,14 +189,18 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                     raise RegistryError(f"{t['id']}.{c['id']}: unknown enum {c.get('values')}")
                 values = enums[c["values"]]
             ref = tuple(c["ref"].split(".")) if c.get("ref") else None
+            severity = c.get("check_severity", "error")
+            if severity not in ("error", "warning") or (
+                    "check_severity" in c and not c.get("check")):
+                raise RegistryError(f"{t['id']}.{c['id']}: bad check_severity {severity!r}")
             cols.append(
                 Column(
                     id=c["id"], label=c["label"], type=c["type"],
                     required=bool(c.get("required", False)), unit=c.get("unit"),
                     min=c.get("min"), max=c.get("max"), pattern=c.get("pattern"),
                     enum=c.get("values") if c["type"] == "enum" else None, values=values,
-                    check=c.get("check"), personal=bool(c.get("personal", False)),
-                    ref=ref, label_en=c.get("label_en"),
+                    check=c.get("check"), check_severity=severity,
+                    personal=bool(c.get("personal", False)), ref=ref, label_en=c.get("label_en"),
                 )
             )
         key = tuple(t.get("key", []))
@@ -211,7 +220,12 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                 replace_by=replace_by, distinct=distinct,
             )
         )
-    return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums)
+    enums_en: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc.get("enums_en", {}).items()}
+    for name, values in enums_en.items():
+        if name not in enums or set(values) - set(enums[name]):
+            raise RegistryError(f"enums_en.{name}: codes not in enums.{name}")
+    return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums,
+                    enums_en=enums_en)
 
 
 @cache

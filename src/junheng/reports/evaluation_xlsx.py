@@ -19,6 +19,8 @@ from junheng.reports.labels import (
     STAGE_ZH,
     county_verdict_zh,
     fmt_value,
+    ids_zh,
+    key_zh,
     status_zh,
 )
 from junheng.reports.safe_cells import write_cell
@@ -73,7 +75,7 @@ def write_evaluation_xlsx(ev: Evaluation, out: Path, include_schools: bool = Tru
     for c in ev.counties:
         row = [c.county_code, c.county_name, county_verdict_zh(c.status)]
         row += [status_zh(c.parts[p].status if p in c.parts else None) for p in parts]
-        row += ["、".join(c.veto_triggered), "、".join(c.not_reported), "；".join(c.reasons_zh)]
+        row += [ids_zh(list(c.veto_triggered)), ids_zh(list(c.not_reported)), "；".join(c.reasons_zh)]
         sh.add(row, {2: verdict_fmt(c.status)})
 
     city = ev.city
@@ -141,18 +143,18 @@ def write_evaluation_xlsx(ev: Evaluation, out: Path, include_schools: bool = Tru
 
     # 县级项目
     if any(c.items for c in ev.counties):
-        sh = _Sheet(book, "县级项目", ["区县代码", "区县名称", "部分", "项目代码", "项目", "数值",
+        sh = _Sheet(book, "县级项目", ["区县代码", "区县名称", "部分", "检查项", "项目", "数值",
                                    "比较", "要求", "结论", "依据", "说明"],
                     [10, 18, 12, 26, 50, 16, 6, 24, 10, 28, 50], title=title)
         for c in ev.counties:
-            for iid, it in c.items.items():
+            for it in c.items.values():
                 for chk in it.checks:
                     t = chk.trace.rule
                     note = "待核: " + (t.note or "") if t.unverified else ""
                     if t.overridden:
                         note = ("已按参数覆盖 " + note).strip()
                     sh.add([c.county_code, c.county_name, PART_ZH.get(it.part, it.part),
-                            iid if len(it.checks) == 1 else f"{iid}.{chk.id}", it.label,
+                            "" if len(it.checks) == 1 else key_zh(chk.id), it.label,
                             fmt_value(chk.value), COMPARISON_ZH.get(chk.comparison or "", ""),
                             fmt_value(chk.threshold), status_zh(chk.status),
                             f"{t.source or ''} {t.clause or ''}".strip(), note],
@@ -178,10 +180,10 @@ def write_evaluation_xlsx(ev: Evaluation, out: Path, include_schools: bool = Tru
             sh.add([e["county_code"], e["school_id"], e["school_name"], STAGE_ZH.get(e["stage"], e["stage"]),
                     e["students"], e["reason"]])
 
-    sh = _Sheet(book, "依据", ["规则", "名称", "数值", "单位", "出处", "条款", "生效日期", "失效日期",
-                             "待核", "说明", "参数覆盖"], [30, 40, 30, 8, 24, 20, 12, 12, 6, 40, 8])
-    for rid, rt in ev.rules.rule_traces().items():
-        sh.add([rid, rt.label, fmt_value(rt.value), rt.unit, rt.source, rt.clause,
+    sh = _Sheet(book, "依据", ["名称", "数值", "单位", "出处", "条款", "生效日期", "失效日期",
+                             "待核", "说明", "参数覆盖"], [40, 30, 8, 24, 20, 12, 12, 6, 40, 8])
+    for rt in ev.rules.rule_traces().values():
+        sh.add([rt.label, fmt_value(rt.value), rt.unit, rt.source, rt.clause,
                 rt.effective_from, rt.effective_to, "是" if rt.unverified else "",
                 rt.note, "是" if rt.overridden else ""])
     book.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -55,6 +56,8 @@ class SecurityHeaders:
             if part.startswith("lang=") and part[5:] in LANGUAGES:
                 lang = part[5:]
 
+        static = scope.get("path", "").startswith("/static/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -62,6 +65,11 @@ class SecurityHeaders:
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Referrer-Policy"] = "same-origin"
+                # Pages, downloads and API answers may hold personal data or a signed-in
+                # user's view: no browser or proxy may keep them. Only the static assets
+                # (which set their own Cache-Control) may be cached.
+                if not static:
+                    headers.setdefault("Cache-Control", "no-store")
                 if lang:
                     secure = "; Secure" if self.cookie_secure else ""
                     headers.append("Set-Cookie", f"{deps.LANG_COOKIE}={lang}; Max-Age=31536000; "
@@ -130,6 +138,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                 status_code=403)
         return render(request, "error.html", Translator(_lang(request)),
                       {"code": 403, "message_key": "error.csrf"}, status_code=403)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: Exception) -> Response:
+        # A parameter out of its bounds (?page=10^20, ?year=abc): a plain 400, never a 500.
+        if _wants_json(request):
+            return JSONResponse({"error": "bad request / 请求参数无效"}, status_code=400)
+        return render(request, "error.html", Translator(_lang(request)),
+                      {"code": 400, "message_key": "error.bad_request"}, status_code=400)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: Exception) -> Response:

@@ -75,7 +75,7 @@ def _users_create(args: argparse.Namespace) -> int:
     from junheng.web.security import random_password
     from junheng.web.services.accounts import AccountError, create_user
 
-    password = random_password()
+    password = random_password(args.username)
     try:
         create_user(_engine(args.db), args.username, password, args.role,
                     display_name=args.name, county_code=args.county, school_id=args.school)
@@ -123,5 +123,8 @@ def _serve(args: argparse.Namespace) -> int:
                        "shared by all workers when --workers > 1")
     print(f"均衡网站已启动 / Junheng is running at http://{args.host}:{args.port}  (Ctrl+C 停止)")
     uvicorn.run("junheng.web.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="warning", proxy_headers=True)
+                workers=args.workers, log_level="warning",
+                # The app reads X-Forwarded-For itself, from configured proxies only
+                # (JUNHENG_TRUSTED_PROXIES); uvicorn's own handling would believe localhost.
+                proxy_headers=False)
     return 0

@@ -3,10 +3,12 @@ user with a permission, and the CSRF check every state-changing request passes."
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.engine import Engine
 
 from junheng.web import security
@@ -18,6 +20,12 @@ from junheng.web.settings import Settings
 
 LANG_COOKIE = "junheng_lang"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Every ?year= is bounded before anything looks at it; a year the data does not hold is a
+# 404 (views.pick_year), never a page of its own in a cache.
+YearQuery = Annotated[int | None, Query(ge=1900, le=2100)]
+# Codes and ids in query strings: county codes are 6 digits, school ids 10.
+CountyQuery = Annotated[str | None, Query(max_length=12)]
+StageQuery = Annotated[str | None, Query(max_length=16)]
 
 
 class LoginRequired(Exception):
@@ -151,5 +159,39 @@ async def verify_csrf(request: Request, session: OptionalSessionDep) -> None:
 
 
 def client_ip(request: Request) -> str:
-    # Behind a proxy, uvicorn's --proxy-headers fills request.client from X-Forwarded-For.
-    return request.client.host if request.client else "unknown"
+    """The client's address. X-Forwarded-For is believed only when the connection comes from
+    one of the configured ``trusted_proxies`` (none by default): then the right-most address
+    in it that is not itself a trusted proxy is the client."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = request.app.state.settings.trusted_proxies
+    if not proxies or not _is_trusted(peer, tuple(proxies)):
+        return peer
+    forwarded = [p.strip() for h in request.headers.getlist("x-forwarded-for")
+                 for p in h.split(",") if p.strip()]
+    for hop in reversed(forwarded):
+        if not _is_trusted(hop, tuple(proxies)):
+            return _valid_ip(hop) or peer
+    first = _valid_ip(forwarded[0]) if forwarded else None
+    return first or peer
+
+
+def _valid_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _is_trusted(address: str, proxies: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for p in proxies:
+        try:
+            if ip in ipaddress.ip_network(p, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False

@@ -20,6 +20,7 @@ from junheng.web.settings import Settings
 
 SESSION_COOKIE = "junheng_session"
 LOGIN_CSRF_COOKIE = "junheng_login_csrf"
+DEVICE_COOKIE = "junheng_device"
 
 _hasher = PasswordHasher()
 _dummy: dict[int, str] = {}
@@ -56,20 +57,66 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+# zxcvbn scores 0 (guessed at once) to 4 (about 10^10 guesses or more); 3 and up resists an
+# online attack comfortably and an offline one against argon2 for years.
+MIN_PASSWORD_SCORE = 3
+# Words anyone guessing at this site tries first, beyond zxcvbn's own dictionaries.
+SITE_WORDS = ["junheng", "zhangye", "gansu", "ganzhou", "sunan", "minle", "linze", "gaotai",
+              "shandan", "jiaoyu", "jiaoyuju", "xuexiao", "admin", "mima"]
+# zxcvbn's warnings (English), in Chinese; anything else gets the general message.
+_WARNINGS_ZH = {
+    "This is a top-10 common password.": "这是最常见的十个密码之一",
+    "This is a top-100 common password.": "这是最常见的一百个密码之一",
+    "This is a very common password.": "这是非常常见的密码",
+    "This is similar to a commonly used password.": "与常见密码相似",
+    "A word by itself is easy to guess.": "单个词语很容易被猜到",
+    "Names and surnames by themselves are easy to guess.": "姓名很容易被猜到",
+    "Common names and surnames are easy to guess.": "常见姓名很容易被猜到",
+    "Straight rows of keys are easy to guess.": "键盘上连续的按键很容易被猜到",
+    "Short keyboard patterns are easy to guess.": "简短的键盘组合很容易被猜到",
+    'Repeats like "aaa" are easy to guess.': "“aaa”这样的重复很容易被猜到",
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
+        "“abcabc”这样的重复很容易被猜到",
+    "Sequences like abc or 6543 are easy to guess.": "“abc”“6543”这样的序列很容易被猜到",
+    "Recent years are easy to guess.": "近年的年份很容易被猜到",
+    "Dates are often easy to guess.": "日期很容易被猜到",
+}
+
+
 def password_problem(password: str, username: str) -> tuple[str, str] | None:
-    """Why a new password is not acceptable, in Chinese and English, or None."""
+    """Why a new password is not acceptable, in Chinese and English, or None: too short,
+    containing the username, or too easy to guess by zxcvbn's estimate (its dictionaries hold
+    the common passwords, words, names, keyboard patterns, sequences and dates)."""
+    from zxcvbn import zxcvbn
+
     if len(password) < MIN_PASSWORD_LENGTH:
         return (f"密码至少 {MIN_PASSWORD_LENGTH} 个字符",
                 f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    if password.lower() == username.lower():
-        return ("密码不能与用户名相同", "the password must differ from the username")
-    if len(set(password)) < 4:
-        return ("密码过于简单", "the password is too simple")
+    user = username.strip().lower()
+    # A one- or two-letter username would forbid half of all passwords; those are rare and
+    # zxcvbn still sees them as user input.
+    if len(user) >= 3 and user in password.lower():
+        return ("密码不能包含用户名", "the password must not contain the username")
+    # zxcvbn is exponential in nothing but slow on very long input; 100 characters is plenty.
+    result = zxcvbn(password[:100], user_inputs=[user, *SITE_WORDS] if user else SITE_WORDS)
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = str(result["feedback"].get("warning") or "")
+        zh = _WARNINGS_ZH.get(warning, "")
+        return ("密码太容易被猜到" + (f"（{zh}）" if zh else "")
+                + "：请用更长、不常见的词语组合，例如三四个不相关的词加数字",
+                "the password is too easy to guess" + (f" ({warning})" if warning else "")
+                + ": use a longer mix of uncommon words, e.g. three or four unrelated words "
+                  "and digits")
     return None
 
 
-def random_password() -> str:
-    return secrets.token_urlsafe(12)
+def random_password(username: str = "") -> str:
+    """A random password that passes ``password_problem`` (a 16-character random string
+    almost always does; the loop covers the rare one that contains the username)."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password_problem(password, username) is None:
+            return password
 
 
 def _serializer(settings: Settings) -> URLSafeSerializer:
@@ -142,25 +189,91 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
 
 
-def is_locked(engine: Engine, settings: Settings, username: str, ip: str) -> bool:
-    """Too many recent failures for this username or from this address."""
+def _backoff_seconds(failures: int, free: int, settings: Settings) -> float:
+    """How long a client must wait after ``failures`` failures: nothing for the first ``free``,
+    then base, 2×base, 4×base, ... up to the maximum."""
+    if failures < free:
+        return 0.0
+    steps = min(failures - free, 40)  # 2**40 × base is far beyond any maximum
+    return float(min(settings.throttle_backoff_base_seconds * 2 ** steps,
+                     settings.throttle_backoff_max_seconds))
+
+
+def device_cookie(settings: Settings, username: str) -> str:
+    """A signed cookie naming the account this browser signed in to successfully: its later
+    attempts are throttled on their own, apart from everyone else at the same address."""
+    return URLSafeSerializer(settings.secret_key, salt="junheng-device").dumps(
+        {"u": username.strip().lower(), "d": secrets.token_urlsafe(12)})
+
+
+def client_key(settings: Settings, username: str, ip: str, device: str | None) -> str:
+    """Whom a login attempt is throttled as: the browser's device id when it holds a valid
+    device cookie for this account, else its address."""
+    if device:
+        try:
+            value = URLSafeSerializer(settings.secret_key, salt="junheng-device").loads(device)
+        except BadSignature:
+            value = None
+        if (isinstance(value, dict) and value.get("u") == username.strip().lower()
+                and isinstance(value.get("d"), str)):
+            return "device:" + str(value["d"])[:16]
+    return ip[:64]
+
+
+def locked_for(engine: Engine, settings: Settings, username: str, client: str) -> float:
+    """Seconds this client must still wait before trying this account again (0: may try).
+    Failures are counted per (account, client), so nobody can lock out another client; an
+    address is also slowed when it guesses at many accounts."""
+    a = models.login_attempts
+    at = now()
+    since = at - timedelta(minutes=settings.throttle_window_minutes)
+    with engine.connect() as conn:
+        mine = conn.execute(select(func.count(), func.max(a.c.at)).where(
+            a.c.username == username.strip().lower(), a.c.ip == client, a.c.at >= since,
+            a.c.succeeded.is_(False))).one()
+        by_ip = (None if client.startswith("device:") else conn.execute(
+            select(func.count(), func.max(a.c.at)).where(
+                a.c.ip == client, a.c.at >= since, a.c.succeeded.is_(False))).one())
+    wait = 0.0
+    checks = [(mine, settings.throttle_free_failures)]
+    if by_ip is not None:
+        checks.append((by_ip, settings.throttle_max_failures_per_ip))
+    for (count, last), free in checks:
+        if last is None:
+            continue
+        until = _aware(last) + timedelta(seconds=_backoff_seconds(count, free, settings))
+        wait = max(wait, (until - at).total_seconds())
+    return max(wait, 0.0)
+
+
+def record_attempt(engine: Engine, settings: Settings, username: str, client: str,
+                   succeeded: bool) -> int:
+    """Record a checked attempt; returns the account's failures within the window from all
+    clients together (0 after a success)."""
+    a = models.login_attempts
+    user = username.strip().lower()[:64]
+    at = now()
+    with engine.begin() as conn:
+        conn.execute(insert(a).values(username=user, ip=client[:64], at=at,
+                                      succeeded=succeeded))
+        # Old attempts say nothing any more: keep the table small.
+        conn.execute(delete(a).where(
+            a.c.at < at - timedelta(minutes=2 * settings.throttle_window_minutes)))
+        if succeeded:
+            # Only this client's failures are forgiven: another client still guessing at the
+            # account keeps its backoff.
+            conn.execute(delete(a).where(a.c.username == user, a.c.ip == client[:64]))
+            return 0
+        return int(conn.execute(select(func.count()).where(
+            a.c.username == user, a.c.succeeded.is_(False),
+            a.c.at >= at - timedelta(minutes=settings.throttle_window_minutes))).scalar_one())
+
+
+def account_clients(engine: Engine, settings: Settings, username: str) -> int:
+    """How many distinct clients failed at this account within the window."""
     a = models.login_attempts
     since = now() - timedelta(minutes=settings.throttle_window_minutes)
     with engine.connect() as conn:
-        by_user = conn.execute(select(func.count()).where(
-            a.c.username == username.lower(), a.c.at >= since, a.c.succeeded.is_(False))).scalar_one()
-        by_ip = conn.execute(select(func.count()).where(
-            a.c.ip == ip, a.c.at >= since, a.c.succeeded.is_(False))).scalar_one()
-    return (by_user >= settings.throttle_max_failures_per_user
-            or by_ip >= settings.throttle_max_failures_per_ip)
-
-
-def record_attempt(engine: Engine, username: str, ip: str, succeeded: bool) -> None:
-    a = models.login_attempts
-    with engine.begin() as conn:
-        conn.execute(insert(a).values(username=username.lower()[:64], ip=ip[:64], at=now(),
-                                      succeeded=succeeded))
-        if succeeded:
-            # A successful login clears the user's failure count, not the address's.
-            conn.execute(delete(a).where(a.c.username == username.lower(),
-                                         a.c.succeeded.is_(False)))
+        return int(conn.execute(select(func.count(func.distinct(a.c.ip))).where(
+            a.c.username == username.strip().lower(), a.c.at >= since,
+            a.c.succeeded.is_(False))).scalar_one())

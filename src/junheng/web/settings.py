@@ -24,10 +24,25 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     assets_dir: Path = _REPO_ROOT / "web-assets" / "node_modules"
     default_language: str = "zh"
-    # Login throttling: failures within the window lock the username / the address.
-    throttle_window_minutes: int = 15
-    throttle_max_failures_per_user: int = 5
+    # Login throttling, per (account, client): a client is an address, or a browser holding the
+    # device cookie of an earlier successful login to that account. After the free failures,
+    # each further one doubles the wait (base, 2×base, 4×base, ... up to the maximum), so one
+    # guessing client never locks the account for anyone else.
+    throttle_window_minutes: int = 60
+    throttle_free_failures: int = 3
+    throttle_backoff_base_seconds: float = 2.0
+    throttle_backoff_max_seconds: float = 15 * 60
+    # One address guessing many accounts is slowed the same way past this many failures.
     throttle_max_failures_per_ip: int = 20
+    # This many failures for one account within the window (all clients together) is an
+    # attack: a WARNING log line, one audit entry per account and window, a notice on the
+    # audit page.
+    throttle_alert_failures: int = 20
+    # Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For is believed.
+    # Empty: the header is ignored and the connection's address is the client's.
+    trusted_proxies: list[str] = []
+    # Cached pages and evaluations per worker, least recently used dropped first.
+    cache_max_entries: int = 256
     upload_max_bytes: int = 20 * 1024 * 1024
     standard_id: str = "quality-balance-2017"
     # Upper bound on how stale a cached evaluation may be when data is changed by another

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from junheng.web import security
@@ -37,7 +37,7 @@ def create(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: Ad
            display_name: Annotated[str, Form()] = "", county_code: Annotated[str, Form()] = "",
            school_id: Annotated[str, Form()] = "") -> Response:
     try:
-        password = security.random_password()
+        password = security.random_password(username)
         new = accounts.create_user(engine, username, password, Role(role),
                                    display_name=display_name, county_code=county_code or None,
                                    school_id=school_id or None, must_change_password=True)
@@ -78,8 +78,10 @@ def set_active(request: Request, user_id: int, t: TDep, engine: EngineDep, data:
 
 
 @router.get("/admin/audit")
-def audit_log(request: Request, t: TDep, engine: EngineDep, user: Auditor, page: int = 1,
-              action: str | None = None) -> Response:
-    rows, total = audit.entries(engine, page=max(page, 1), action=action or None)
-    return render(request, "audit.html", t, {"rows": rows, "total": total, "page": max(page, 1),
-                                             "action": action or ""})
+def audit_log(request: Request, t: TDep, engine: EngineDep, user: Auditor,
+              page: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 1,
+              action: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    rows, total = audit.entries(engine, page=page, action=action or None)
+    return render(request, "audit.html", t, {"rows": rows, "total": total, "page": page,
+                                             "action": action or "",
+                                             "alerts": audit.alerts(engine)})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 
 from junheng.web.access import Permission, User
 from junheng.web.api_models import CountyViewOut, EvaluationOut, SchoolViewOut
-from junheng.web.deps import DataDep, check_county, check_school, require
+from junheng.web.deps import DataDep, YearQuery, check_county, check_school, require
 from junheng.web.services import views
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -21,7 +21,7 @@ def _year(data: DataDep, year: int | None) -> int:
 
 @router.get("/evaluation", response_model=EvaluationOut, response_model_exclude_unset=True)
 def evaluation(data: DataDep, user: Annotated[User, Depends(require(Permission.VIEW_CITY))],
-               year: int | None = None) -> dict[str, Any]:
+               year: YearQuery = None) -> dict[str, Any]:
     y = _year(data, year)
     ev = data.evaluation(y)
     if ev is None:
@@ -32,7 +32,7 @@ def evaluation(data: DataDep, user: Annotated[User, Depends(require(Permission.V
 @router.get("/county/{code}", response_model=CountyViewOut)
 def county(code: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_COUNTY))],
-           year: int | None = None) -> dict[str, Any]:
+           year: YearQuery = None) -> dict[str, Any]:
     check_county(user, code)
     return views.county_view(data, code, _year(data, year))
 
@@ -40,6 +40,6 @@ def county(code: str, data: DataDep,
 @router.get("/school/{school_id}", response_model=SchoolViewOut)
 def school(school_id: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_SCHOOL))],
-           year: int | None = None) -> dict[str, Any]:
+           year: YearQuery = None) -> dict[str, Any]:
     check_school(user, data, school_id)
     return views.school_view(data, school_id, _year(data, year))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Annotated
 from urllib.parse import urlparse
@@ -62,15 +63,23 @@ def login_form(request: Request, t: TDep, settings: SettingsDep,
 
 @router.post("/login")
 def login(request: Request, t: TDep, settings: SettingsDep, engine: EngineDep,
-          username: Annotated[str, Form()], password: Annotated[str, Form()],
-          next: Annotated[str, Form()] = "") -> Response:
+          username: Annotated[str, Form(max_length=256)],
+          password: Annotated[str, Form(max_length=1024)],
+          next: Annotated[str, Form(max_length=2048)] = "") -> Response:
     ip = client_ip(request)
-    result = accounts.authenticate(engine, settings, username, password, ip)
+    client = security.client_key(settings, username, ip,
+                                 request.cookies.get(security.DEVICE_COOKIE))
+    result = accounts.authenticate(engine, settings, username, password, client)
     if result.user is None:
-        audit.record(engine, None, "login_failed", target=username[:64], ip=ip,
-                     detail={"locked": result.locked})
-        key = "login.locked" if result.locked else "login.failed"
-        return _login_page(request, t, settings, error=t(key, minutes=settings.throttle_window_minutes),
+        # Counted, not written row by row: see audit.login_failed.
+        audit.login_failed(engine, settings, username, ip, refused=result.failures == 0,
+                           failures=result.failures)
+        if result.locked:
+            seconds = math.ceil(result.wait_seconds)
+            error = t("login.locked", minutes=seconds // 60, seconds=seconds % 60)
+        else:
+            error = t("login.failed")
+        return _login_page(request, t, settings, error=error,
                            status_code=429 if result.locked else 401, username=username)
     cookie = security.create_session(engine, settings, result.user.id)
     audit.record(engine, result.user, "login", ip=ip)
@@ -80,6 +89,11 @@ def login(request: Request, t: TDep, settings: SettingsDep, engine: EngineDep,
     response.set_cookie(security.SESSION_COOKIE, cookie, httponly=True, samesite="lax",
                         secure=settings.cookie_secure,
                         max_age=settings.session_lifetime_minutes * 60)
+    # This browser is now known to this account: its own failed tries later are throttled
+    # apart from anyone else's at the same address.
+    response.set_cookie(security.DEVICE_COOKIE,
+                        security.device_cookie(settings, result.user.username), httponly=True,
+                        samesite="lax", secure=settings.cookie_secure, max_age=365 * 24 * 3600)
     response.delete_cookie(security.LOGIN_CSRF_COOKIE)
     return response
 

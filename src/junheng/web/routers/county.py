@@ -9,7 +9,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from junheng.web.access import Permission, User
-from junheng.web.deps import DataDep, EngineDep, LangDep, TDep, check_county, client_ip, require
+from junheng.web.deps import (
+    DataDep,
+    EngineDep,
+    LangDep,
+    TDep,
+    YearQuery,
+    check_county,
+    client_ip,
+    require,
+)
 from junheng.web.i18n import Translator
 from junheng.web.services import audit, exports, views
 from junheng.web.services.data import DataService
@@ -21,24 +30,24 @@ CountyViewer = Annotated[User, Depends(require(Permission.VIEW_COUNTY))]
 
 @router.get("/county/{code}")
 async def county(request: Request, code: str, t: TDep, data: DataDep, user: CountyViewer,
-                 year: int | None = None) -> Response:
+                 year: YearQuery = None) -> Response:
     check_county(user, code)
-    # Async for the cached case (no thread hop); a miss is computed in the thread pool.
-    key = ("html", "county", code, year, t.lang, user.is_city_wide)
-    page = data.peek(key)
+    # Async for the cached case (no thread hop); a miss is computed in the thread pool. Only
+    # a known county and year make a cache key; anything else is a 404 before it.
+    y = await views.checked_year(data, year)
+    if y is None:
+        return render(request, "empty.html", t, {})
+    await views.checked_county(data, code)
+    key = ("html", "county", code, y, t.lang, user.is_city_wide)
+    page: tuple[str, str] | None = data.peek(key)
     if page is None:
         page = await run_in_threadpool(
-            data.memo, key, lambda: _county_main(data, t, code, year, user.is_city_wide))
-    if page is None or not page[1]:
-        return render(request, "empty.html", t, {})
+            data.memo, key, lambda: _county_main(data, t, code, y, user.is_city_wide))
     return render(request, "page.html", t, {"main": page[1], "title": page[0], "charts": True})
 
 
-def _county_main(data: DataService, t: Translator, code: str, year: int | None,
+def _county_main(data: DataService, t: Translator, code: str, y: int,
                  city_wide: bool) -> tuple[str, str]:
-    y = views.pick_year(data, year)
-    if y is None:
-        return ("", "")
     v = views.county_view(data, code, y)
     return (v["name"], render_fragment("county_main.html", t, {
         "v": v, "years": data.years(), "path": f"/county/{code}", "city_wide": city_wide}))
@@ -46,7 +55,7 @@ def _county_main(data: DataService, t: Translator, code: str, year: int | None,
 
 @router.get("/county/{code}/report.xlsx")
 def county_xlsx(request: Request, code: str, data: DataDep, engine: EngineDep, lang: LangDep,
-                user: CountyViewer, year: int | None = None) -> Response:
+                user: CountyViewer, year: YearQuery = None) -> Response:
     check_county(user, code)
     y = views.require_year(data, year, code)
     body = exports.county_xlsx(data, code, y, lang)
@@ -58,7 +67,7 @@ def county_xlsx(request: Request, code: str, data: DataDep, engine: EngineDep, l
 
 @router.get("/county/{code}/report.pdf")
 def county_pdf(request: Request, code: str, data: DataDep, engine: EngineDep, t: TDep,
-               user: CountyViewer, year: int | None = None) -> Response:
+               user: CountyViewer, year: YearQuery = None) -> Response:
     check_county(user, code)
     y = views.require_year(data, year, code)
     body = exports.county_pdf(data, code, y, t)

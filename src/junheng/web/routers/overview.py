@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from junheng.web.access import Permission, User
-from junheng.web.deps import DataDep, TDep, require
+from junheng.web.deps import DataDep, TDep, YearQuery, require
 from junheng.web.i18n import Translator
 from junheng.web.services import views
 from junheng.web.services.data import DataService
@@ -21,22 +21,21 @@ router = APIRouter(tags=["overview"])
 @router.get("/city")
 async def city(request: Request, t: TDep, data: DataDep,
                user: Annotated[User, Depends(require(Permission.VIEW_CITY))],
-               year: int | None = None) -> Response:
+               year: YearQuery = None) -> Response:
     # Async so that a cached page is answered without a thread hop; a miss (evaluation,
-    # rendering) runs in the thread pool and does not hold up other requests.
-    key = ("html", "city", year, t.lang)
+    # rendering) runs in the thread pool and does not hold up other requests. The cache key
+    # holds the checked year only: any other ?year= is a 404 before it (views.pick_year).
+    y = await views.checked_year(data, year)
+    if y is None:
+        return render(request, "empty.html", t, {})
+    key = ("html", "city", y, t.lang)
     main = data.peek(key)
     if main is None:
-        main = await run_in_threadpool(data.memo, key, lambda: _city_main(data, t, year))
-    if not main:
-        return render(request, "empty.html", t, {})
+        main = await run_in_threadpool(data.memo, key, lambda: _city_main(data, t, y))
     return render(request, "page.html", t, {"main": main, "title": t("city.title"),
                                             "charts": True})
 
 
-def _city_main(data: DataService, t: Translator, year: int | None) -> str:
-    y = views.pick_year(data, year)
-    if y is None:
-        return ""
+def _city_main(data: DataService, t: Translator, y: int) -> str:
     return render_fragment("city_main.html", t, {
         "v": views.city_overview(data, y), "years": data.years(), "path": "/city"})

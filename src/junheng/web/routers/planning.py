@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.web.access import Permission, Role, User
-from junheng.web.deps import DataDep, TDep, check_county, require
+from junheng.web.deps import (
+    CountyQuery,
+    DataDep,
+    StageQuery,
+    TDep,
+    YearQuery,
+    check_county,
+    require,
+)
 from junheng.web.services import planning, views
 from junheng.web.templating import render
 
@@ -23,12 +31,13 @@ def _own_county(user: User) -> str | None:
 
 @router.get("/forecast")
 async def forecast(request: Request, t: TDep, data: DataDep, user: Planner,
-                   county: str | None = None) -> Response:
+                   county: CountyQuery = None) -> Response:
     county = county or _own_county(user)
     if county is None and not user.is_city_wide:
         county = user.county_code
     if county:
         check_county(user, county)
+        await views.checked_county(data, county)
     v = await run_in_threadpool(planning.forecast_view, data, county)
     names = views.county_names(data)
     choices = names if user.is_city_wide else {county: names.get(county or "", county)}
@@ -36,20 +45,24 @@ async def forecast(request: Request, t: TDep, data: DataDep, user: Planner,
                                                 "county_name": names.get(county or "")})
 
 
-def _zone_args(user: User, data: DataDep, county: str | None, stage: str | None,
-               year: int | None) -> tuple[str, str, int]:
+async def _zone_args(user: User, data: DataDep, county: str | None, stage: str | None,
+                     year: int | None) -> tuple[str, str, int]:
     county = county or _own_county(user) or "620702"
     check_county(user, county)
+    # Only known counties and stages and held years reach the (cached) zone planner.
+    await views.checked_county(data, county)
     stage = stage if stage in planning.ZONE_STAGES else "primary"
-    y = views.require_year(data, year, "year")
+    y = await views.checked_year(data, year)
+    if y is None:
+        raise views.NotFound("year")
     return county, stage, y
 
 
 @router.get("/zones")
 async def zones(request: Request, t: TDep, data: DataDep, user: Planner,
-                county: str | None = None, stage: str | None = None,
-                year: int | None = None) -> Response:
-    county, stage, y = _zone_args(user, data, county, stage, year)
+                county: CountyQuery = None, stage: StageQuery = None,
+                year: YearQuery = None) -> Response:
+    county, stage, y = await _zone_args(user, data, county, stage, year)
     names = views.county_names(data)
     choices = names if user.is_city_wide else {county: names.get(county, county)}
     ctx = {"county": county, "stage": stage, "year": y, "choices": choices,
@@ -65,10 +78,11 @@ async def zones(request: Request, t: TDep, data: DataDep, user: Planner,
 
 @router.get("/zones/lookup")
 async def zones_lookup(request: Request, t: TDep, data: DataDep, user: Planner,
-                       q: str = "", county: str | None = None, stage: str | None = None,
-                       year: int | None = None) -> Response:
+                       q: Annotated[str, Query(max_length=200)] = "",
+                       county: CountyQuery = None, stage: StageQuery = None,
+                       year: YearQuery = None) -> Response:
     """Which school serves this village: an htmx fragment (a full page without htmx)."""
-    county, stage, y = _zone_args(user, data, county, stage, year)
+    county, stage, y = await _zone_args(user, data, county, stage, year)
     v = await run_in_threadpool(planning.zones_view, data, county, stage, y)
     return render(request, "_zone_lookup.html", t, {
         "found": planning.lookup_area(v, q[:50]), "q": q[:50], "v": v})
@@ -84,11 +98,10 @@ def plans(request: Request, t: TDep, data: DataDep, user: Planner) -> Response:
 
 @router.get("/plans/{code}")
 async def plan(request: Request, code: str, t: TDep, data: DataDep, user: Planner,
-               target: int | None = None) -> Response:
+               target: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
     check_county(user, code)
+    await views.checked_county(data, code)
     names = views.county_names(data)
-    if code not in names:
-        raise views.NotFound(code)
     target = target or planning.target_year_default(data, code)
     if not 2000 <= target <= 2100:
         raise views.NotFound(str(target))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.web.access import Permission, User
-from junheng.web.deps import DataDep, EngineDep, TDep, check_school, client_ip, require
+from junheng.web.deps import DataDep, EngineDep, TDep, YearQuery, check_school, client_ip, require
 from junheng.web.services import audit, editing, views
 from junheng.web.templating import render
 
@@ -21,7 +21,7 @@ SchoolEditor = Annotated[User, Depends(require(Permission.EDIT_SCHOOL))]
 
 @router.get("/school/{school_id}")
 def school(request: Request, school_id: str, t: TDep, data: DataDep, user: SchoolViewer,
-           year: int | None = None) -> Response:
+           year: YearQuery = None) -> Response:
     check_school(user, data, school_id)
     y = views.require_year(data, year, school_id)
     return render(request, "school.html", t, {"v": views.school_view(data, school_id, y),
@@ -30,7 +30,7 @@ def school(request: Request, school_id: str, t: TDep, data: DataDep, user: Schoo
 
 @router.get("/school/{school_id}/people")
 def people(request: Request, school_id: str, t: TDep, data: DataDep, engine: EngineDep,
-           user: PeopleViewer, year: int | None = None) -> Response:
+           user: PeopleViewer, year: YearQuery = None) -> Response:
     check_school(user, data, school_id)
     y = views.require_year(data, year, school_id)
     v = views.people_view(data, school_id, y)
@@ -44,7 +44,7 @@ def people(request: Request, school_id: str, t: TDep, data: DataDep, engine: Eng
 
 @router.get("/school/{school_id}/edit")
 def edit_form(request: Request, school_id: str, t: TDep, data: DataDep, user: SchoolEditor,
-              year: int | None = None) -> Response:
+              year: YearQuery = None) -> Response:
     check_school(user, data, school_id)
     y = views.require_year(data, year, school_id)
     return render(request, "school_edit.html", t, {

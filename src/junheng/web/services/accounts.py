@@ -90,23 +90,35 @@ def list_users(engine: Engine) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    locked: bool = False
+    # Seconds this client must wait before its next try (0 when it may try at once).
+    wait_seconds: float = 0.0
+    # The account's failures in the window from all clients, when this attempt failed.
+    failures: int = 0
+
+    @property
+    def locked(self) -> bool:
+        return self.wait_seconds > 0
 
 
 def authenticate(engine: Engine, settings: Settings, username: str, password: str,
-                 ip: str) -> LoginResult:
-    """Check a login, throttled per username and per address; every attempt is recorded."""
+                 client: str) -> LoginResult:
+    """Check a login, throttled per (account, client) with a doubling wait (see
+    ``security.locked_for``). While a client must wait, its attempts are refused without
+    checking the password or recording an attempt."""
     username = username.strip()[:64]
-    if security.is_locked(engine, settings, username, ip):
-        return LoginResult(None, locked=True)
+    wait = security.locked_for(engine, settings, username, client)
+    if wait > 0:
+        return LoginResult(None, wait_seconds=wait)
     with engine.connect() as conn:
         row = conn.execute(select(models.users).where(
             func.lower(models.users.c.username) == username.lower())).first()
     ok = security.verify_password(row.password_hash if row else None, password)
     ok = ok and row is not None and bool(row.is_active)
-    security.record_attempt(engine, username, ip, ok)
+    failures = security.record_attempt(engine, settings, username, client, ok)
     if not ok:
-        return LoginResult(None, locked=security.is_locked(engine, settings, username, ip))
+        return LoginResult(None, wait_seconds=security.locked_for(engine, settings, username,
+                                                                  client),
+                           failures=failures)
     return LoginResult(_user_from_row(row))
 
 
@@ -131,7 +143,7 @@ def reset_password(engine: Engine, username: str, password: str | None = None) -
     user = find_user(engine, username)
     if user is None:
         raise AccountError(f"用户“{username}”不存在", f"no user '{username}'")
-    password = password or security.random_password()
+    password = password or security.random_password(user.username)
     problem = security.password_problem(password, user.username)
     if problem:
         raise AccountError(*problem)
@@ -158,7 +170,7 @@ def ensure_initial_admin(engine: Engine) -> str | None:
         count = conn.execute(select(func.count()).select_from(models.users)).scalar_one()
     if count:
         return None
-    password = security.random_password()
+    password = security.random_password(INITIAL_ADMIN)
     create_user(engine, INITIAL_ADMIN, password, Role.CITY_ADMIN, display_name=INITIAL_ADMIN,
                 must_change_password=True)
     return password

@@ -8,8 +8,10 @@ the app or the command line), so each worker notices a change made by another on
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -44,7 +46,8 @@ class DataService:
         self.settings = settings
         self._lock = threading.Lock()
         self._key_locks: dict[Hashable, threading.Lock] = {}
-        self._values: dict[Hashable, tuple[float, Any]] = {}
+        # Least recently used first; bounded by settings.cache_max_entries.
+        self._values: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._version: int | None = None
         self._checked_at = 0.0
 
@@ -66,28 +69,47 @@ class DataService:
         bump_version(self.engine)
         self.version(refresh=True)
 
+    def _get(self, full_key: Hashable) -> tuple[float, Any] | None:
+        hit = self._values.get(full_key)
+        if hit is None or time.monotonic() - hit[0] >= self.settings.cache_ttl_seconds:
+            return None
+        # KeyError: dropped by another thread meanwhile; the value is still good.
+        with contextlib.suppress(KeyError):
+            self._values.move_to_end(full_key)
+        return hit
+
+    def _put(self, full_key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._values[full_key] = (time.monotonic(), value)
+            self._values.move_to_end(full_key)
+            # Bounded: the least recently used entries go first. The dataset is used by
+            # every miss, so it stays unless the cache is tiny.
+            while len(self._values) > max(self.settings.cache_max_entries, 1):
+                self._values.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
     def peek(self, key: Hashable) -> Any | None:
         """The cached value for ``key`` at the current data version, or None."""
-        hit = self._values.get((self.version(), key))
-        if hit is not None and time.monotonic() - hit[0] < self.settings.cache_ttl_seconds:
-            return hit[1]
-        return None
+        hit = self._get((self.version(), key))
+        return hit[1] if hit is not None else None
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per key and data version (recomputed after the TTL)."""
         full_key = (self.version(), key)
-        hit = self._values.get(full_key)
-        if hit is not None and time.monotonic() - hit[0] < self.settings.cache_ttl_seconds:
+        hit = self._get(full_key)
+        if hit is not None:
             return hit[1]  # type: ignore[no-any-return]
         with self._lock:
             key_lock = self._key_locks.setdefault(full_key, threading.Lock())
         # One request computes while the others for the same key wait for its result.
         with key_lock:
-            hit = self._values.get(full_key)
-            if hit is not None and time.monotonic() - hit[0] < self.settings.cache_ttl_seconds:
+            hit = self._get(full_key)
+            if hit is not None:
                 return hit[1]  # type: ignore[no-any-return]
             value = compute()
-            self._values[full_key] = (time.monotonic(), value)
+            self._put(full_key, value)
         with self._lock:
             self._key_locks.pop(full_key, None)
         return value

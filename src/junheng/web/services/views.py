@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import polars as pl
+from starlette.concurrency import run_in_threadpool
 
 from junheng.standards.engine import Evaluation
 from junheng.standards.results import CountyResult, StageResult
@@ -58,10 +59,31 @@ def school_county(svc: DataService, school_id: str) -> str | None:
 
 
 def pick_year(svc: DataService, year: int | None) -> int | None:
+    """The year asked for, or the latest when none is; a year the data does not hold is not
+    found (so no page or cache entry is ever made for it)."""
     years = svc.years()
-    if year in years:
-        return year
-    return years[-1] if years else None
+    if year is None:
+        return years[-1] if years else None
+    if year not in years:
+        raise NotFound(str(year))
+    return year
+
+
+async def checked_year(svc: DataService, year: int | None) -> int | None:
+    """``pick_year`` for async routes: the years come from the cache, and only a cold start
+    loads the dataset, in the thread pool rather than on the event loop."""
+    if svc.peek("years") is None:
+        await run_in_threadpool(svc.years)
+    return pick_year(svc, year)
+
+
+async def checked_county(svc: DataService, code: str) -> None:
+    """A 404 for a county code the data does not know (before any cache key is made)."""
+    names: dict[str, str] | None = svc.peek("county_names")
+    if names is None:
+        names = await run_in_threadpool(county_names, svc)
+    if code not in names:
+        raise NotFound(code)
 
 
 def require_year(svc: DataService, year: int | None, what: str) -> int:

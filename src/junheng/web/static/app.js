@@ -4,6 +4,27 @@
   "use strict";
   var COLORS = { passed: "#3fa66a", failed: "#e0675a", not_reported: "#c4cad3" };
 
+  // ECharts puts a tooltip formatter's result into the page as HTML, and renders names
+  // (schools, areas, counties: data anyone with an upload can set) wherever it likes. Every
+  // text that reaches a chart goes through esc(); tooltips are built only from escaped parts.
+  function esc(value) {
+    return String(value == null ? "" : value).replace(/[&<>"'`]/g, function (ch) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" }[ch];
+    });
+  }
+
+  // The default axis tooltip, rebuilt from escaped series and category names.
+  function axisTooltip(params) {
+    var list = Array.isArray(params) ? params : [params];
+    if (!list.length) return "";
+    var lines = [esc(list[0].axisValueLabel != null ? list[0].axisValueLabel : list[0].name)];
+    list.forEach(function (p) {
+      if (p.value == null || p.value === "") return;
+      lines.push(p.marker + esc(p.seriesName) + ": " + esc(p.value));
+    });
+    return lines.join("<br>");
+  }
+
   function pageData() {
     var el = document.getElementById("page-data");
     return el ? JSON.parse(el.textContent) : null;
@@ -27,8 +48,8 @@
       chart.setOption({
         tooltip: { trigger: "item", formatter: function (p) {
           var c = byName[p.name];
-          if (!c) return p.name;
-          return p.name + "<br>" + data.labels[c.status] + "<br>" + c.schools_passed + " / " + c.schools_evaluated;
+          if (!c) return esc(p.name);
+          return esc(p.name) + "<br>" + esc(data.labels[c.status]) + "<br>" + esc(c.schools_passed) + " / " + esc(c.schools_evaluated);
         } },
         series: [{ type: "map", map: "zhangye", roam: false, selectedMode: false,
           layoutCenter: ["50%", "50%"], layoutSize: "95%",
@@ -50,7 +71,7 @@
     var chart = echarts.init(el);
     var years = data.trend.map(function (r) { return String(r.year); });
     chart.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: axisTooltip },
       legend: { bottom: 0 },
       grid: { left: 40, right: 50, top: 30, bottom: 50 },
       xAxis: { type: "category", data: years },
@@ -78,7 +99,7 @@
     var bands = ["normal", "large", "big", "huge"];
     var colors = { normal: "#3fa66a", large: "#9cc0ea", big: "#f6c85f", huge: "#e0675a" };
     chart.setOption({
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: axisTooltip },
       legend: { bottom: 0 },
       grid: { left: 60, right: 20, top: 10, bottom: 40 },
       xAxis: { type: "value" },
@@ -101,7 +122,7 @@
     var fc = {}; data.forecast.forEach(function (r) { fc[r.year] = r; });
     var lastHist = data.history.length ? data.history[data.history.length - 1] : null;
     chart.setOption({
-      tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+      tooltip: { trigger: "axis", formatter: axisTooltip }, legend: { bottom: 0 },
       grid: { left: 70, right: 20, top: 20, bottom: 50 },
       xAxis: { type: "category", data: years.map(String) },
       yAxis: { type: "value", scale: true },
@@ -133,7 +154,7 @@
       var max = Math.max.apply(null, data.points.map(function (p) { return p.value[2]; }).concat([1]));
       chart.setOption({
         tooltip: { trigger: "item", formatter: function (p) {
-          return p.seriesType === "scatter" ? p.name + "<br>" + data.labels.cost + ": " + Math.round(p.value[2]).toLocaleString() : p.name; } },
+          return p.seriesType === "scatter" ? esc(p.name) + "<br>" + esc(data.labels.cost) + ": " + esc(Math.round(p.value[2]).toLocaleString()) : esc(p.name); } },
         geo: { map: "county-" + data.county_name, roam: true, layoutCenter: ["50%", "50%"], layoutSize: "95%",
                itemStyle: { areaColor: "#eef2f7", borderColor: "#9aa8b8" }, label: { show: false } },
         series: [{ type: "scatter", coordinateSystem: "geo", data: data.points,
@@ -172,7 +193,7 @@
       });
       chart.setOption({
         tooltip: { trigger: "item", formatter: function (p) {
-          return p.data && p.data.school ? p.name + " → " + p.data.school : p.name; } },
+          return p.data && p.data.school ? esc(p.name) + " → " + esc(p.data.school) : esc(p.name); } },
         geo: { map: mapName, roam: true, layoutCenter: ["50%", "50%"], layoutSize: "95%",
                itemStyle: { areaColor: "#eef2f7", borderColor: "#9aa8b8" } },
         series: [
