@@ -74,6 +74,7 @@ ARGS = {
     "zones": ["--county", "620723", "--stage", "primary", "--year", "2024"],
     "plan": ["--county", "620723", "--target-year", "2026", "--no-evaluations"],
     "rotate": ["--county", "620723", "--year", "2024"],
+    "finance": ["--year", "2024"],
 }
 
 
