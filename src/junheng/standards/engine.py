@@ -21,9 +21,11 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.numbers import json_number
+from junheng.domain.status import status_from_rank, status_rank, worst_status
 from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
-from junheng.standards.items import ItemResults, evaluate_items, status_from_rank, status_rank
+from junheng.standards.items import ItemResults, evaluate_items
 from junheng.standards.loader import Standard, load_standard
 from junheng.standards.results import (
     CityResult,
@@ -65,21 +67,7 @@ PART_LABELS = {
 
 
 def _num(v: Any, digits: int = 6) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return round(v, digits)
-    return v
-
-
-def _worst(statuses: list[str]) -> str:
-    if "failed" in statuses:
-        return "failed"
-    if "not_reported" in statuses or not statuses:
-        return "not_reported"
-    return "passed"
+    return json_number(v, digits)
 
 
 @dataclass
@@ -558,7 +546,7 @@ def _county_verdicts(
         cc = c["county_code"]
         cparts = parts.get(cc, {})
         cparts = {p: cparts[p] for p in part_order if p in cparts}
-        status = _worst([p.status for p in cparts.values()])
+        status = worst_status([p.status for p in cparts.values()])
         nr = not_reported.get(cc, [])
         why = reasons.get(cc, [])
         if nr and status == "not_reported":
@@ -630,7 +618,7 @@ def _evaluate_targets(
     verdicts = []
     for c in counties.iter_rows(named=True):
         cc = c["county_code"]
-        status = _worst([it.status for it in items[cc].values()])
+        status = worst_status([it.status for it in items[cc].values()])
         verdicts.append(CountyResult(
             county_code=cc,
             county_name=c["county_name"],
