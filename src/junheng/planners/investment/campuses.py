@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.geo import distance_matrix
 from junheng.planners.investment.actions import action, raising
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.rules import INDICATORS, STANDARD_ID, ResourceRules
@@ -76,11 +77,7 @@ def _take(pool: np.ndarray, n: int) -> np.ndarray:
 
 
 def _km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    p = np.radians(lat)
-    dphi = p[None, :] - p[:, None]
-    dl = np.radians(lon)[None, :] - np.radians(lon)[:, None]
-    a = np.sin(dphi / 2) ** 2 + np.cos(p)[:, None] * np.cos(p)[None, :] * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
+    return distance_matrix(lat, lon, lat, lon, radius=6371.0)
 
 
 def _pool(excess: np.ndarray, dist: np.ndarray, cap: float, fixed: float,
