@@ -437,7 +437,8 @@ def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
             id=file_id, application_pk=pk, kind=kind, filename=safe_name, content_type=ctype,
             size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
             created_at=now()))
-        _event(conn, user, "file_added", application_pk=pk, reason=f"{kind}: {safe_name}")
+        _event(conn, user, "file_added", application_pk=pk,
+               reason=f"{FILE_KINDS[kind]}: {safe_name}")
     return file_id
 
 
