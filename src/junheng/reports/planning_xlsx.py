@@ -19,6 +19,18 @@ _SCHEDULE_STATUS = {"funded": "预算内全部安排", "budget_short": "预算�
 _UNATTAINABLE_KIND = {"cv": "差异系数", "school_floor": "学校单项低于85%", "school_count": "学校达标项不足"}
 
 
+def _words(value: Any) -> Any:
+    """A value of an item as the reader writes it: nothing for none, 小学 45；初中 50 for a
+    mapping by stage (never Python's repr)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "；".join(f"{_STAGE.get(k, k)} {v}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return value
+
+
 def _sheet(book: Any, name: str, headers: list[str], rows: list[list[Any]], widths: list[int]) -> None:
     ws = book.add_worksheet(name)
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
@@ -63,7 +75,8 @@ def write_plan_xlsx(plan: dict[str, Any], out: Path) -> None:
               b["cost_yuan"], "是" if b.get("recurring") else "否", b.get("text_zh")] for b in plan["budget_lines"]]
     _sheet(book, "预算事项", ["名称", "差距", "单位", "数量", "单位", "费用（元/年）", "每年发生", "说明"],
            lines, [30, 10, 10, 10, 12, 14, 8, 50])
-    outside = [[o.get("label_zh") or o["item"], _ITEM_STATUS.get(o["status"], o["status"]), str(o.get("value")), str(o.get("threshold")),
+    outside = [[o.get("label_zh") or o["item"], _ITEM_STATUS.get(o["status"], o["status"]), _words(o.get("value")),
+                _words(o.get("threshold")),
                 o.get("gap"), o.get("how_zh")] for o in plan["outside_plan"]]
     _sheet(book, "规划外事项", ["名称", "状态", "现值", "要求", "差距", "解决途径"], outside,
            [40, 10, 14, 14, 10, 50])
