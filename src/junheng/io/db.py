@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -37,8 +38,8 @@ SQLITE_BEGIN = "junheng_sqlite_begin"  # execution option: "IMMEDIATE" for impor
 metadata = sa.MetaData()
 
 
-def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
-    return {
+def _sa_type(col: Column) -> sa.types.TypeEngine[Any]:
+    types: dict[str, sa.types.TypeEngine[Any]] = {
         "text": sa.Text(),
         "enum": sa.String(32),
         "int": sa.BigInteger(),
@@ -46,7 +47,8 @@ def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
         "bool": sa.Boolean(),
         "date": sa.Date(),
         "datetime": sa.DateTime(),
-    }[col.type]
+    }
+    return types[col.type]
 
 
 def _build_table(table: Table) -> sa.Table:
@@ -294,7 +296,7 @@ class ImportSummary:
     data_version: int
 
 
-def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple]]:
+def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple[Any, ...]]]:
     import json
 
     cols = table.column_ids
@@ -351,7 +353,7 @@ def temp_tables(conn: Connection) -> list[str]:
     return sorted(r[0] for r in conn.exec_driver_sql(sql) if r[0].startswith(TEMP_PREFIX))
 
 
-def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple]) -> None:
+def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if conn.dialect.name == "postgresql":

@@ -171,7 +171,8 @@ def client_ip(request: Request) -> str:
     for hop in reversed(forwarded):
         if not _is_trusted(hop, tuple(proxies)):
             return _valid_ip(hop) or peer
-    return _valid_ip(forwarded[0]) if forwarded and _valid_ip(forwarded[0]) else peer
+    first = _valid_ip(forwarded[0]) if forwarded else None
+    return first or peer
 
 
 def _valid_ip(text: str) -> str | None:

@@ -276,12 +276,14 @@ def _what_if_no_limits(p: Problem, res: SolveResult, time_limit: float) -> dict[
             lim = limit_for(p.costs, key, p.locale[sid], sid)
             if q > lim + 1e-6:
                 over.append({"school_id": sid, "school_name": names.get(sid), "limit_key": key,
-                             "limit_label": limit_label(key), "kind": stock.id,
+                             "limit_label": limit_label(key), "limit_label_en": limit_label(key, "en"),
+                             "kind": stock.id,
                              "quantity": round(q, 2), "limit": lim,
                              "text_zh": f"{names.get(sid, sid)}需{stock.label} {q:,.0f}"
                                         f"{stock.unit}，超出上限 {lim:,.0f}"})
     out["over_limit"] = over
     out["lifted_labels_zh"] = [limit_label(k) for k in sorted(lifted)]
+    out["lifted_labels_en"] = [limit_label(k, "en") for k in sorted(lifted)]
     out["text_zh"] = (f"若取消上限（{'、'.join(limit_label(k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
                       f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
                       + ("；".join(str(o["text_zh"]) for o in over) or "无")) if not alt.unattainable else (
