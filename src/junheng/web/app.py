@@ -29,6 +29,7 @@ from junheng.web.routers import (
     data,
     overview,
     planning,
+    rotation,
     school,
 )
 from junheng.web.services.data import DataService
@@ -128,8 +129,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.data = DataService(engine, settings)
 
-    for module in (auth, overview, county, school, data, admin, api, planning, assets,
-                   admissions_family, admissions_staff):
+    for module in (auth, overview, county, school, data, admin, api, planning, rotation,
+                   assets, admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
