@@ -85,6 +85,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}"),
+          ("GET", "/favicon.ico"),
           ("GET", "/family/register"), ("POST", "/family/register"),
           ("GET", "/family/verify"), ("POST", "/family/verify")}
 
