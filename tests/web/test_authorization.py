@@ -57,6 +57,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/zones/lookup"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans/{code}"): (COUNTY, COUNTY),
+    # The rotation list names teachers: planning staff who may see personal data.
+    ("GET", "/rotation"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    ("GET", "/rotation/{code}"): (COUNTY, COUNTY),
+    ("GET", "/rotation/{code}/list.xlsx"): (COUNTY, COUNTY),
     # Admissions. The application {pk} (and its file) is the test family's, in Ganzhou.
     ("GET", "/family"): ({"parent"}, {"parent"}),
     ("GET", "/family/apply"): ({"parent"}, {"parent"}),
@@ -80,6 +84,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}"),
+          ("GET", "/favicon.ico"),
           ("GET", "/family/register"), ("POST", "/family/register"),
           ("GET", "/family/verify"), ("POST", "/family/verify")}
 
