@@ -44,7 +44,7 @@ from junheng.web.services.accounts import create_user  # noqa: E402
 from tests.e2e.server import free_port  # noqa: E402
 from tests.io.test_input_bounds import dimension_bomb  # noqa: E402
 
-PASSWORD = "benchmark-password-1"
+PASSWORD = "upload-bounds-Kx7q-2031"
 # Every process this script starts gets at most this much address space (house rule).
 ADDRESS_SPACE = 4 * 1024**3
 
@@ -59,8 +59,8 @@ def setup_db(tmp: Path) -> tuple[str, list[str]]:
     prepare(engine)
     ds = generate()
     import_dataset(engine, ds)
-    create_user(engine, "bench", PASSWORD, "city_admin", must_change_password=False)
-    create_user(engine, "other", PASSWORD, "city_admin", must_change_password=False)
+    create_user(engine, "uploader", PASSWORD, "city_admin", must_change_password=False)
+    create_user(engine, "browser", PASSWORD, "city_admin", must_change_password=False)
     engine.dispose()
     years = sorted(set(ds.get("sections")["year"].to_list()))
     schools = ds.get("sections").filter(ds.get("sections")["year"] == years[-1])
@@ -111,8 +111,8 @@ async def login(client: httpx.AsyncClient, username: str) -> str:
 async def upload_while_browsing(base: str, pid: int, label: str, path: Path) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=600) as up, \
             httpx.AsyncClient(base_url=base, timeout=60) as other:
-        token = await login(up, "bench")
-        await login(other, "other")
+        token = await login(up, "uploader")
+        await login(other, "browser")
         for _ in range(3):  # warm the page cache, as any user would
             assert (await other.get("/county/620702")).status_code == 200
         latencies: list[float] = []
