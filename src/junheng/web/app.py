@@ -22,6 +22,7 @@ from junheng.web.routers import (
     auth,
     county,
     data,
+    finance,
     overview,
     planning,
     school,
@@ -99,7 +100,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.data = DataService(engine, settings)
 
-    for module in (auth, overview, county, school, data, admin, api, planning, assets):
+    for module in (auth, overview, county, school, data, admin, api, planning, finance,
+                   assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
