@@ -217,11 +217,13 @@
         return esc(ps[0].axisValue) + ps.map(function (p) {
           return "<br>" + esc(p.seriesName) + ": " + (p.value == null ? "—" : esc(Number(p.value).toLocaleString()));
         }).join(""); } },
-      legend: { bottom: 0 },
-      grid: { left: 70, right: 20, top: 20, bottom: 50 },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 8, right: 16, top: el.clientWidth < 500 ? 56 : 40, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: years.map(String) },
       yAxis: { type: "value", scale: true, axisLabel: { formatter: function (v) {
-        return yuan && Math.abs(v) >= 1e8 ? (v / 1e8).toFixed(1) + "亿" : (Math.abs(v) >= 1e4 ? (v / 1e4).toFixed(0) + "万" : v); } } },
+        if (yuan && Math.abs(v) >= 1e8) return (v / 1e8).toFixed(1) + "亿";
+        if (yuan && Math.abs(v) >= 1e4) return (v / 1e4).toFixed(0) + "万";
+        return Number(v).toLocaleString(); } } },
       series: series.map(function (s) { return { name: s.name, type: "line", data: s.data, connectNulls: false, itemStyle: { color: s.color } }; })
     });
     window.addEventListener("resize", function () { chart.resize(); });
