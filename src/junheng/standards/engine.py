@@ -21,9 +21,11 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.numbers import json_number
+from junheng.domain.status import status_from_rank, status_rank, worst_status
 from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
-from junheng.standards.items import ItemResults, evaluate_items, status_from_rank, status_rank
+from junheng.standards.items import ItemResults, evaluate_items
 from junheng.standards.loader import Standard, load_standard
 from junheng.standards.rules import ResolvedRules, evaluation_date
 from junheng.standards.school_table import (
@@ -47,21 +49,7 @@ PART_LABELS = {
 
 
 def _num(v: Any, digits: int = 6) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return round(v, digits)
-    return v
-
-
-def _worst(statuses: list[str]) -> str:
-    if "failed" in statuses:
-        return "failed"
-    if "not_reported" in statuses or not statuses:
-        return "not_reported"
-    return "passed"
+    return json_number(v, digits)
 
 
 @dataclass
@@ -530,8 +518,7 @@ def _county_verdicts(
         cparts = parts.get(cc, {})
         cparts = {p: cparts[p] for p in part_order if p in cparts}
         statuses = [p["status"] for p in cparts.values()]
-        status = "failed" if "failed" in statuses else (
-            "not_reported" if "not_reported" in statuses or not statuses else "passed")
+        status = worst_status(statuses)
         nr = not_reported.get(cc, [])
         why = reasons.get(cc, [])
         if nr and status == "not_reported":
@@ -598,7 +585,7 @@ def _evaluate_targets(
     for c in counties.iter_rows(named=True):
         cc = c["county_code"]
         statuses = [it["status"] for it in items[cc].values()]
-        status = _worst(statuses)
+        status = worst_status(statuses)
         verdicts.append({
             "county_code": cc,
             "county_name": c["county_name"],

@@ -12,7 +12,6 @@ traces (and the lists of offending schools) are only built when a report asks fo
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,31 +19,19 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.numbers import json_number
+from junheng.domain.status import status_from_rank, status_rank
 from junheng.standards.bands import ClassStats
 from junheng.standards.loader import Check, Item, Standard
 from junheng.standards.rules import ResolvedRules
 from junheng.standards.school_table import by_key, compare, one_of
 
 MAX_LISTED = 50  # offending schools / classes listed in a trace; the counts are always complete
-RANK = {"passed": 0, "not_reported": 1, "failed": 2}
 _FINANCE_FALLBACK = ("teacher_avg_pay_yuan", "civil_servant_avg_pay_yuan")
 
 
-def status_from_rank(rank: pl.Expr) -> pl.Expr:
-    return (pl.when(rank >= 2).then(pl.lit("failed"))
-            .when(rank == 1).then(pl.lit("not_reported")).otherwise(pl.lit("passed")))
-
-
-def status_rank(status: pl.Expr) -> pl.Expr:
-    return status.replace_strict(RANK, default=1, return_dtype=pl.Int8)
-
-
 def json_num(v: Any) -> Any:
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return round(v, 6)
-    return v
+    return json_number(v)
 
 
 @dataclass
@@ -217,6 +204,29 @@ def class_size(
                         "school_stages_without_class_list"), listed, "over")
 
 
+def music_art_room_counts(classes: pl.DataFrame, rooms: pl.DataFrame,
+                          rule: Mapping[str, Any]) -> pl.DataFrame:
+    """The g03 rule, once (the evaluation judges with it, the investment planner builds to it):
+    ``classes`` (school_id, classes, …) with ``music_rooms`` and ``art_rooms`` (rooms of the
+    minimum area; 0 for a school without rows) and ``rooms_needed`` = ceil(classes /
+    classes_per_room) of each kind (null where the classes are not reported)."""
+    per_room = float(rule["classes_per_room"])
+    music_min, art_min = float(rule["music_area_m2"]), float(rule["art_area_m2"])
+    # Flags row-wise, then plain sums: a comparison inside ``agg`` runs group by group.
+    ok_rooms = rooms.lazy().select(
+        "school_id",
+        music=(pl.col("room_type") == "music") & (pl.col("area_m2") >= music_min),
+        art=(pl.col("room_type") == "art") & (pl.col("area_m2") >= art_min),
+    ).group_by("school_id").agg(
+        music_rooms=pl.col("music").sum().cast(pl.Int64),
+        art_rooms=pl.col("art").sum().cast(pl.Int64),
+    ).collect()
+    return (classes.join(ok_rooms, on="school_id", how="left")
+            .with_columns(pl.col("music_rooms").fill_null(0), pl.col("art_rooms").fill_null(0),
+                          rooms_needed=(pl.col("classes").cast(pl.Float64) / per_room)
+                          .ceil().cast(pl.Int64)))
+
+
 def music_art_rooms(
     item: Item, check: Check, ds: Dataset, schools: pl.DataFrame, sections: pl.DataFrame,
     rule: Mapping[str, Any],
@@ -229,28 +239,16 @@ def music_art_rooms(
     if "rooms" not in ds.tables or rooms.height == 0:
         frame = pl.DataFrame(schema={"county_code": pl.Utf8, "value": pl.Int64, "status": pl.Utf8})
         return CheckResult(item, check, frame, (), note="未提供专用教室表 (rooms) / no room list")
-    per_room = float(rule["classes_per_room"])
     music_min, art_min = float(rule["music_area_m2"]), float(rule["art_area_m2"])
     cls = (
         sections.filter(one_of("stage", ["primary", "junior"]))
         .group_by("school_id")
         .agg(classes=pl.col("classes").sum(), any_null=pl.col("classes").is_null().any())
     )
-    # Flags row-wise, then plain sums: a comparison inside ``agg`` runs group by group.
-    ok_rooms = rooms.lazy().select(
-        "school_id",
-        music=(pl.col("room_type") == "music") & (pl.col("area_m2") >= music_min),
-        art=(pl.col("room_type") == "art") & (pl.col("area_m2") >= art_min),
-    ).group_by("school_id").agg(
-        music_rooms=pl.col("music").sum().cast(pl.Int64),
-        art_rooms=pl.col("art").sum().cast(pl.Int64),
-    ).collect()
     per = (
-        schools.select("county_code", "school_id", "school_name").unique(subset=["school_id"])
-        .join(cls, on="school_id", how="left")
-        .join(ok_rooms, on="school_id", how="left")
-        .with_columns(pl.col("music_rooms").fill_null(0), pl.col("art_rooms").fill_null(0),
-                      rooms_needed=(pl.col("classes").cast(pl.Float64) / per_room).ceil().cast(pl.Int64))
+        music_art_room_counts(
+            schools.select("county_code", "school_id", "school_name").unique(subset=["school_id"])
+            .join(cls, on="school_id", how="left"), rooms, rule)
         .with_columns(
             missing=pl.col("any_null").fill_null(True),
             ok=(pl.col("music_rooms") >= pl.col("rooms_needed")) & (pl.col("art_rooms") >= pl.col("rooms_needed")),

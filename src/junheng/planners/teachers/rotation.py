@@ -31,6 +31,7 @@ import yaml
 from ortools.sat.python import cp_model
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.geo import distance_matrix
 
 STANDARD_ID = "quality-balance-2017"
 DEFAULT_PARAMS_PATH = Path(str(resources.files("junheng.planners.teachers") / "data" / "rotation-default.yaml"))
@@ -117,11 +118,7 @@ class RotationPlan:
 
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
-    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    km: np.ndarray = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    return km
+    return distance_matrix(lat1, lon1, lat2, lon2, radius=6371.0)
 
 
 def eligible_teachers(teachers: pl.DataFrame, year: int, params: dict[str, Any]) -> pl.DataFrame:

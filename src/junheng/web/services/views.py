@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 from starlette.concurrency import run_in_threadpool
 
+from junheng.domain.masking import masked_resident_id
 from junheng.web.services import sizes
 from junheng.web.services.data import DataService
 
@@ -307,10 +308,7 @@ def people_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
                                          & (pl.col("year") == year))
     if "resident_id" in students.columns:
         students = students.with_columns(
-            pl.when(pl.col("resident_id").is_not_null())
-            .then(pl.col("resident_id").str.slice(0, 3) + pl.lit("*" * 11)
-                  + pl.col("resident_id").str.slice(14, 4))
-            .alias("resident_id"))
+            masked_resident_id(pl.col("resident_id")).alias("resident_id"))
     # Health, disability and hardship fields are never listed; counts are shown instead.
     student_cols = [c for c in STUDENT_COLUMNS if c in students.columns]
     teacher_cols = [c for c in TEACHER_COLUMNS if c in teachers.columns]
