@@ -64,6 +64,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/county/{code}/aid.xlsx"): (COUNTY, COUNTY),
     ("POST", "/county/{code}/aid/review"): ({"city", "ganzhou"}, {"city", "ganzhou"}),
     ("GET", "/school/{school_id}/aid"): (COUNTY | {"clerk"}, COUNTY),
+    # The rotation list names teachers: planning staff who may see personal data.
+    ("GET", "/rotation"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    ("GET", "/rotation/{code}"): (COUNTY, COUNTY),
+    ("GET", "/rotation/{code}/list.xlsx"): (COUNTY, COUNTY),
     # Admissions. The application {pk} (and its file) is the test family's, in Ganzhou.
     ("GET", "/family"): ({"parent"}, {"parent"}),
     ("GET", "/family/apply"): ({"parent"}, {"parent"}),
@@ -87,6 +91,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}"),
+          ("GET", "/favicon.ico"),
           ("GET", "/family/register"), ("POST", "/family/register"),
           ("GET", "/family/verify"), ("POST", "/family/verify")}
 

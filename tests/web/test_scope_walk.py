@@ -60,6 +60,10 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # No parameter: each county administrator is sent to the own county's plan.
     ("GET", "/plans"): LINZE | {"ganzhou"},
     ("GET", "/plans/{code}"): LINZE,
+    # Rotation: planning staff with personal-data rights; county admins go to their own.
+    ("GET", "/rotation"): LINZE | {"ganzhou"},
+    ("GET", "/rotation/{code}"): LINZE,
+    ("GET", "/rotation/{code}/list.xlsx"): LINZE,
     # Admissions: the application {pk} and its file are the test family's, in Linze.
     ("GET", "/family"): {"parent"},
     ("GET", "/family/apply"): {"parent"},
@@ -91,7 +95,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
 PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
                 "target": "2027", "page": "1", "action": "login", "for_": "admissions",
-                "unmask": "0"}
+                "unmask": "0", "share": "0.1", "max_km": "60"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",

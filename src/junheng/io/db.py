@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -29,7 +30,10 @@ EXTRA_COLUMN = "extra_json"  # unknown columns of an imported row, kept as JSON 
 INSERT_CHUNK_ROWS = 100_000
 # How long an import waits for another one to finish before it gives up with "try again".
 IMPORT_WAIT_SECONDS = float(os.environ.get("JUNHENG_IMPORT_WAIT_SECONDS", "30"))
-SQLITE_BUSY_MS = 5_000  # the driver's default wait for a lock, restored after an import
+# Every other writer (audit log, sessions, edits) waits this long for the lock on SQLite,
+# longer than an import waits, so that a request that gave up its import can still record
+# that it did (the driver's default, 5 s, turned a long import into 500s for everyone).
+SQLITE_BUSY_MS = int(IMPORT_WAIT_SECONDS * 1000) + 30_000
 # One advisory lock for all imports on PostgreSQL (any 64-bit number, fixed for the project).
 PG_IMPORT_LOCK = 0x4A554E48454E47  # "JUNHENG"
 SQLITE_BEGIN = "junheng_sqlite_begin"  # execution option: "IMMEDIATE" for imports
@@ -37,8 +41,8 @@ SQLITE_BEGIN = "junheng_sqlite_begin"  # execution option: "IMMEDIATE" for impor
 metadata = sa.MetaData()
 
 
-def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
-    return {
+def _sa_type(col: Column) -> sa.types.TypeEngine[Any]:
+    types: dict[str, sa.types.TypeEngine[Any]] = {
         "text": sa.Text(),
         "enum": sa.String(32),
         "int": sa.BigInteger(),
@@ -46,7 +50,8 @@ def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
         "bool": sa.Boolean(),
         "date": sa.Date(),
         "datetime": sa.DateTime(),
-    }[col.type]
+    }
+    return types[col.type]
 
 
 def _build_table(table: Table) -> sa.Table:
@@ -101,6 +106,7 @@ def make_engine(url: str | None = None) -> Engine:
             # validation, which gives clerk-readable messages.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -294,7 +300,7 @@ class ImportSummary:
     data_version: int
 
 
-def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple]]:
+def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple[Any, ...]]]:
     import json
 
     cols = table.column_ids
@@ -351,7 +357,7 @@ def temp_tables(conn: Connection) -> list[str]:
     return sorted(r[0] for r in conn.exec_driver_sql(sql) if r[0].startswith(TEMP_PREFIX))
 
 
-def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple]) -> None:
+def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if conn.dialect.name == "postgresql":

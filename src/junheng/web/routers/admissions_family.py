@@ -16,6 +16,7 @@ from junheng.admissions.rules import categories
 from junheng.web import security
 from junheng.web.access import Role, User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, SettingsDep, TDep, UserDep
+from junheng.web.security import now
 from junheng.web.services import admissions as svc
 from junheng.web.templating import render
 
@@ -118,7 +119,7 @@ def _form_context(data: DataDep, county: str | None, stage: str, year: int) -> d
 
 
 def _year(year: int | None) -> int:
-    return year or svc.now().year
+    return year or now().year
 
 
 @router.get("/family/apply")

@@ -15,6 +15,7 @@ from junheng.admissions.rules import categories, shipped_rules
 from junheng.web.access import User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, TDep, UserDep, client_ip
 from junheng.web.routers.admissions_family import tr
+from junheng.web.security import now
 from junheng.web.services import admissions as svc
 from junheng.web.services import audit
 from junheng.web.services.views import NotFound
@@ -83,7 +84,7 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
              year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
              stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary") -> Response:
     code = _county(user, county, data)
-    year = year or svc.now().year
+    year = year or now().year
     ds = data.dataset()
     rnd = svc.get_round(engine, code, year, stage)
     apps = svc.county_applications(engine, code, year, stage)

@@ -282,7 +282,7 @@ def create_application(engine: Engine, user: User, form: ApplicationForm,
                 has_residence_permit=form.has_residence_permit,
                 category_claimed=form.category_claimed, category_verified=None,
                 choices=",".join(form.choices), status="submitted", return_reason=None,
-                submitted_at=stamp, updated_at=stamp)).inserted_primary_key[0]
+                submitted_at=stamp, updated_at=stamp)).inserted_primary_key[0]  # type: ignore[index]
             # Pseudonymous, unique and stable: what the frozen list and the published results
             # carry instead of the child's name.
             app_id = f"{form.year}{form.county_code}{int(pk):07d}"
