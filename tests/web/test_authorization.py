@@ -58,6 +58,13 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/zones/lookup"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans/{code}"): (COUNTY, COUNTY),
+    ("GET", "/finance"): (CITY_WIDE, CITY_WIDE),
+    ("GET", "/county/{code}/finance"): (COUNTY, COUNTY),
+    # Aid lists say who is poor or disabled: personal data, the county's staff only.
+    ("GET", "/county/{code}/aid"): (COUNTY, COUNTY),
+    ("GET", "/county/{code}/aid.xlsx"): (COUNTY, COUNTY),
+    ("POST", "/county/{code}/aid/review"): ({"city", "ganzhou"}, {"city", "ganzhou"}),
+    ("GET", "/school/{school_id}/aid"): (COUNTY | {"clerk"}, COUNTY),
     # The rotation list names teachers: planning staff who may see personal data.
     ("GET", "/rotation"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/rotation/{code}"): (COUNTY, COUNTY),

@@ -30,6 +30,7 @@ from junheng.web.routers import (
     auth,
     county,
     data,
+    finance,
     overview,
     planning,
     rotation,
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _purge_staged_uploads(engine, settings)
 
     for module in (auth, overview, county, school, data, admin, api, planning, rotation,
-                   assets, admissions_family, admissions_staff):
+                   finance, assets, admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
