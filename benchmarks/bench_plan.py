@@ -17,11 +17,12 @@ import statistics
 import time
 
 from junheng.demo import generate
-from junheng.planners.investment import model, plan_county
+from junheng.planners.investment import plan_county
 from junheng.planners.investment.costs import load_costs
 from junheng.planners.investment.heuristic import heuristic_plan
 from junheng.planners.investment.plan import plan_inputs
 from junheng.planners.investment.rules import load_rules
+from junheng.planners.investment.solve import solve
 from junheng.planners.investment.synthetic import synthetic_county
 
 YEAR = 2024
@@ -36,7 +37,7 @@ def run(name: str, ds, county: str, repeats: int, time_limit: float) -> dict:
     times: list[float] = []
     for _ in range(max(repeats, 1)):
         t0 = time.perf_counter()
-        res = model.solve(parts, rules, costs, time_limit=time_limit)
+        res = solve(parts, rules, costs, time_limit=time_limit)
         times.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
     plan_county(ds, county, YEAR, costs=costs, time_limit=time_limit)

@@ -13,7 +13,8 @@ from junheng.io.writers import write_dataset
 
 COMMANDS = [
     ["evaluate", "{data}", "--standard", "quality-balance-2017", "--year", "2024"],
-    ["forecast", "{data}", "--horizon", "2"],
+    # A forecast reads sections only when it goes on to evaluate the projected year.
+    ["forecast", "{data}", "--horizon", "2", "--evaluate", "quality-balance-2017"],
     ["zones", "{data}", "--county", "620723", "--stage", "primary", "--year", "2024",
      "--format", "json", "--out", "{tmp}/z.json"],
     ["plan", "{data}", "--county", "620723", "--target-year", "2024"],

@@ -21,5 +21,6 @@ def test_ruff() -> None:
 
 def test_mypy_strict_on_the_pure_core() -> None:
     result = _run("mypy", "src/junheng/domain", "src/junheng/standards",
-                  "src/junheng/planners", "src/junheng/finance", "src/junheng/admissions")
+                  "src/junheng/planners", "src/junheng/finance", "src/junheng/admissions",
+                  "src/junheng/aid")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,12 +10,13 @@ import argparse
 import importlib
 import json
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from junheng.domain.dataset import Dataset
+    from junheng.domain.needs import TableNeeds
 
 # Modules that contribute subcommands, in the order their commands are listed in --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -28,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "junheng.planners.teachers.commands",    # rotate
     "junheng.admissions.commands",    # admissions allocate|verify
     "junheng.finance.commands",       # finance
+    "junheng.aid.commands",           # aid match
     "junheng.web.commands",           # serve, users
 )
 
@@ -36,17 +38,18 @@ class CliError(Exception):
     """An error the user can act on: printed without a traceback, exit code 2."""
 
 
-def load_data(spec: str, require_tables: Collection[str] | None = None) -> Dataset:
-    """DATA of every command (workbook, CSV folder or database URL). Bad input prints every
-    located problem, then stops the command with a one-line reason. ``require_tables`` names
-    the tables the command needs (default: the format's required tables)."""
+def load_data(spec: str, needs: TableNeeds | None = None) -> Dataset:
+    """DATA of every command (workbook, CSV folder or database URL). ``needs`` is what the
+    command reads (its ``NEEDS``): only those tables are read and checked, and a missing one
+    is a located problem. Bad input prints every located problem, then stops the command with
+    a one-line reason."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from junheng.io.problems import ValidationFailed
     from junheng.io.source import load_dataset
 
     try:
-        return load_dataset(spec, require_tables=require_tables)
+        return load_dataset(spec, needs=needs)
     except ValidationFailed as exc:
         print(exc.report(), file=sys.stderr)
         raise CliError(f"数据有误，未做任何处理 / the data is invalid, nothing was done: "
@@ -54,6 +57,27 @@ def load_data(spec: str, require_tables: Collection[str] | None = None) -> Datas
     except SQLAlchemyError as exc:
         raise CliError(f"无法读取数据库 / cannot read the database {spec}: "
                        f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def command_needs() -> dict[str, TableNeeds]:
+    """Each command's declared needs (``NEEDS`` of its module: one value, or a dict by
+    command name), in --help order."""
+    from junheng.domain.needs import TableNeeds
+
+    out: dict[str, TableNeeds] = {}
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+        needs = getattr(module, "NEEDS", None)
+        if isinstance(needs, TableNeeds):
+            out[needs.command] = needs
+        elif isinstance(needs, dict):
+            out.update({n.command: n for n in needs.values()})
+    return out
 
 
 def require_out(fmt: str, out: Path | None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from junheng.cli import build_parser
+from junheng.cli import build_parser, command_needs
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -52,8 +52,11 @@ def render() -> str:
         "Generated from the CLI parser; do not edit by hand.",
         "",
     ]
+    needs = command_needs()
     for name, sub in _subparsers(parser).items():
         lines += [f"## `junheng {name}`", "", _help_of(parser, name), ""]
+        if name in needs:
+            lines += [f"读取的数据表 / tables read: {needs[name].summary_zh()}", ""]
         usage = " ".join(sub.format_usage().split())
         lines += ["```", usage.removeprefix("usage: "), "```", ""]
         nested = _subparsers(sub)

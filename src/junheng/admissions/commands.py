@@ -13,7 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from junheng.cli import CliError, load_data, require_out, write_json
+from junheng.cli import CliError, load_data, require_out
+from junheng.domain.needs import TableNeeds
+
+# Zones decide priority (areas, the assignments in force); plans give the seats.
+NEEDS = TableNeeds(
+    "admissions", required=("counties", "schools", "areas", "admission_plans", "applications"),
+    optional=("area_assignments",), title_zh="入学招生", title_en="Admissions")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,13 +67,17 @@ def _allocate(args: argparse.Namespace) -> int:
 
     require_out(args.format, args.out)
     rules = _rules(args.rules)
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     alloc = allocate(ds, args.county, args.year, args.stage, args.seed, rules)
     if alloc.applicants == 0:
         print(f"没有申请 / no applications for {args.county} {args.year} {args.stage}",
               file=sys.stderr)
     if args.format == "json":
-        write_json(alloc.to_json(), args.out)
+        text = alloc.json_text()
+        if args.out is None:
+            sys.stdout.write(text)
+        else:
+            args.out.write_text(text, encoding="utf-8")
     else:
         from junheng.reports.admissions_xlsx import write_allocation_xlsx
 
@@ -103,23 +113,26 @@ def _verify(args: argparse.Namespace) -> int:
     from junheng.admissions.notary import freeze
 
     try:
-        published = json.loads(args.result.read_text("utf-8"))
+        published_text = args.result.read_text("utf-8")
+        published = json.loads(published_text)
         seed = str(published["seed"])
         expected_hash = str(published["list_sha256"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CliError(f"结果文件无法读取 / cannot read the result {args.result}: {exc}") from None
     rules = _rules(args.rules)
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     frozen = freeze(ds.get("applications"), args.county, args.year, args.stage)
     if frozen.sha256 != expected_hash:
         print(f"名单已变动，拒绝复核：现名单 SHA-256 为 {frozen.sha256}，结果文件为 {expected_hash} / "
               "the list no longer matches list_sha256; replay refused", file=sys.stderr)
         return 2
-    again = json.loads(json.dumps(allocate_frozen(ds, frozen, seed, rules).to_json(),
-                                  ensure_ascii=False, default=str))
-    diff = first_difference(published, again)
-    if diff:
-        print(f"结果不一致 / results differ at {diff}", file=sys.stderr)
-        return 1
+    text = allocate_frozen(ds, frozen, seed, rules).json_text()
+    if text != published_text:
+        # Not byte-identical: compare the content, so a reformatted file still verifies and a
+        # changed one is named at its first difference.
+        diff = first_difference(published, json.loads(text))
+        if diff:
+            print(f"结果不一致 / results differ at {diff}", file=sys.stderr)
+            return 1
     print(f"复核一致 / verified: {frozen.size} 份申请, SHA-256 {frozen.sha256}, 种子 {seed}")
     return 0

@@ -15,8 +15,6 @@ Preference lists are flat arrays sorted by (applicant, position): entry ``e`` sa
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
@@ -82,31 +80,39 @@ def nearest_free(order: IntArray, applicant_area: IntArray, area_lat: FloatArray
     per applicant of ``order``; ``free`` is updated in place."""
     school = np.full(order.shape[0], -1, dtype=np.int64)
     dist = np.full(order.shape[0], np.nan, dtype=np.float64)
-    candidates = np.nonzero(eligible)[0]
+    # A school full after round 1 never frees a seat, so it is left out from the start.
+    candidates = np.nonzero(eligible & (free > 0))[0]
     if order.shape[0] == 0 or candidates.shape[0] == 0:
         return school, dist
     areas = np.unique(applicant_area[order])
     d = great_circle_km(area_lat[areas], area_lon[areas], school_lat[candidates],
                         school_lon[candidates])
     # Sorted once per area: (distance, school index). Seats only ever fill up, so each area's
-    # pointer only moves forward.
-    ranked: dict[int, Any] = {}
-    pointer: dict[int, int] = {}
-    row_of = {int(a): r for r, a in enumerate(areas)}
-    for a, r in row_of.items():
-        ranked[a] = (candidates[np.lexsort((candidates, d[r]))], d[r])
-        pointer[a] = 0
-    for k, i in enumerate(order):
-        a = int(applicant_area[i])
-        schools, _ = ranked[a]
+    # pointer only moves forward. Plain lists: this loop touches single elements.
+    # A stable sort keeps school index (= school_id) order among equal distances.
+    by = np.argsort(d, axis=1, kind="stable")
+    ranked_schools = candidates[by].tolist()
+    ranked_dist = np.take_along_axis(d, by, axis=1).tolist()
+    ranked: dict[int, tuple[list[int], list[float]]] = {
+        a: (ranked_schools[r], ranked_dist[r]) for r, a in enumerate(areas.tolist())}
+    pointer = dict.fromkeys(ranked, 0)
+    left: list[int] = free.tolist()
+    out_school: list[int] = [-1] * order.shape[0]
+    out_dist: list[float] = [float("nan")] * order.shape[0]
+    for k, a in enumerate(applicant_area[order].tolist()):
+        schools, dists = ranked[a]
         p = pointer[a]
-        while p < schools.shape[0] and free[schools[p]] <= 0:
+        last = len(schools)
+        while p < last and left[schools[p]] <= 0:
             p += 1
         pointer[a] = p
-        if p == schools.shape[0]:
+        if p == last:
             continue
-        s = int(schools[p])
-        free[s] -= 1
-        school[k] = s
-        dist[k] = float(d[row_of[a], np.searchsorted(candidates, s)])
+        s = schools[p]
+        left[s] -= 1
+        out_school[k] = s
+        out_dist[k] = dists[p]
+    free[:] = np.asarray(left, dtype=np.int64)
+    school[:] = np.asarray(out_school, dtype=np.int64)
+    dist[:] = np.asarray(out_dist, dtype=np.float64)
     return school, dist

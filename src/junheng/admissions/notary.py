@@ -63,12 +63,27 @@ def list_sha256(frozen: pl.DataFrame) -> str:
 def lottery_numbers(application_ids: list[str], list_hash: str, seed: str) -> np.ndarray:
     """Lottery number (1..N) of each id, in the order of ``application_ids``."""
     prefix = f"{list_hash}\n{seed}\n".encode()
-    keys = [hashlib.sha256(prefix + a.encode("utf-8")).digest() for a in application_ids]
-    # bytes compare as unsigned big-endian numbers; the id breaks (impossible) ties.
-    order = sorted(range(len(application_ids)), key=lambda i: (keys[i], application_ids[i]))
-    numbers = np.empty(len(application_ids), dtype=np.int64)
-    numbers[np.asarray(order, dtype=np.int64)] = np.arange(1, len(order) + 1, dtype=np.int64)
+    n = len(application_ids)
+    digests = b"".join(hashlib.sha256(prefix + a.encode("utf-8")).digest()
+                       for a in application_ids)
+    # Each key as four big-endian 64-bit words: sorting them lexicographically is sorting the
+    # 256-bit numbers; the id (its position in ``application_ids``, sorted) breaks ties.
+    words = np.frombuffer(digests, dtype=">u8").reshape(n, 4).astype(np.uint64)
+    tie = _id_order(application_ids)
+    order = np.lexsort((tie, words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+    numbers = np.empty(n, dtype=np.int64)
+    numbers[order] = np.arange(1, n + 1, dtype=np.int64)
     return numbers
+
+
+def _id_order(application_ids: list[str]) -> np.ndarray:
+    """Rank of each id in code point order (the canonical list is already sorted)."""
+    if all(a < b for a, b in zip(application_ids, application_ids[1:], strict=False)):
+        return np.arange(len(application_ids), dtype=np.int64)
+    ranks = np.empty(len(application_ids), dtype=np.int64)
+    ranks[sorted(range(len(application_ids)), key=application_ids.__getitem__)] = np.arange(
+        len(application_ids), dtype=np.int64)
+    return ranks
 
 
 @dataclass(frozen=True)

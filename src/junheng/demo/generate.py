@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from junheng.demo import cohorts, schooling
+from junheng.demo import aid_finance, cohorts, schooling
 from junheng.demo import county_tables as ct
 from junheng.demo.places import build_areas, townships
 from junheng.demo.profiles import zhangye_profile
@@ -61,6 +61,10 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
                                            year_list, rng)
 
     enrolment = grades.filter(pl.col("grade") >= 0).select("year", "school_id", "grade", "students")
+    # Last, with its own random generator: nothing above changes.
+    school_table = schools.select(_SCHOOL_COLUMNS)
+    finance = aid_finance.public_funds(finance, sections, school_table, year_list)
+    aid = aid_finance.aid_tables(seed, school_table, sections, enrolment, last)
     return Dataset.from_frames({
         "counties": ct.counties_table(profile),
         "schools": schools.select(_SCHOOL_COLUMNS),
@@ -79,4 +83,5 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
         "county_facts": facts,
         "finance": finance,
         "teachers": teachers,
+        **aid,
     })

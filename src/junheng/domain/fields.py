@@ -128,6 +128,8 @@ class Registry:
     version: int
     tables: tuple[Table, ...]
     enums: dict[str, dict[str, str]]
+    # English words for the coded values (the Chinese are in ``enums``); may be partial.
+    enums_en: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -157,7 +159,7 @@ def _required(table_doc: dict[str, Any], column_id: str) -> bool:
 
 def parse_registry(doc: dict[str, Any]) -> Registry:
     """Build a registry from its YAML document, rejecting anything it does not understand."""
-    unknown = set(doc) - {"version", "enums", "tables"}
+    unknown = set(doc) - {"version", "enums", "enums_en", "tables"}
     if unknown:
         raise RegistryError(f"unknown top-level keys: {sorted(unknown)}")
     enums: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc["enums"].items()}
@@ -218,7 +220,12 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                 replace_by=replace_by, distinct=distinct,
             )
         )
-    return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums)
+    enums_en: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc.get("enums_en", {}).items()}
+    for name, values in enums_en.items():
+        if name not in enums or set(values) - set(enums[name]):
+            raise RegistryError(f"enums_en.{name}: codes not in enums.{name}")
+    return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums,
+                    enums_en=enums_en)
 
 
 @cache

@@ -23,9 +23,6 @@ from junheng.finance.norms import FinanceRules, finance_rules
 from junheng.standards.loader import DatedValue
 
 Status = Literal["passed", "failed", "not_reported", "no_rule"]
-# The tables `junheng finance` cannot do without; the others only feed some checks.
-REQUIRED_TABLES = ("counties", "finance")
-OPTIONAL_TABLES = ("sections", "schools", "county_facts", "transfers", "students", "aid_awards")
 COMPULSORY = ("primary", "junior")
 NOT_REPORTED_EN = "not reported"
 

@@ -6,6 +6,14 @@ import argparse
 from pathlib import Path
 
 from junheng.cli import CliError, load_data, require_out, write_json
+from junheng.domain.needs import TableNeeds
+
+# Counties and their finance rows; the checks that use schools, sections, transfers or
+# students run when those are given and say "未报送" otherwise.
+NEEDS = TableNeeds(
+    "finance", required=("counties", "finance"),
+    optional=("sections", "schools", "county_facts", "transfers", "students", "aid_awards"),
+    title_zh="教育经费保障", title_en="Finance guarantees")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,10 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _finance(args: argparse.Namespace) -> int:
-    from junheng.finance.checks import REQUIRED_TABLES, evaluate_finance
+    from junheng.finance.checks import evaluate_finance
 
     require_out(args.format, args.out)
-    ds = load_data(args.data, require_tables=REQUIRED_TABLES)
+    ds = load_data(args.data, NEEDS)
     try:
         result = evaluate_finance(ds, args.year, args.county)
     except KeyError as exc:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from junheng.cli import CliError, load_data
+from junheng.domain.needs import TableNeeds
 from junheng.forecast.options import LEVELS, METHODS, RECONCILE, ForecastError, ForecastOptions
 
 
@@ -50,6 +51,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_run)
 
 
+# Entry grades come from births (× capture ratio) or children counted by area where given,
+# else from the entry grade's own recent level: enrolment by grade alone is enough.
+NEEDS = TableNeeds(
+    "forecast", required=("counties", "schools", "grade_enrollment"),
+    optional=("births", "area_children", "areas"),
+    title_zh="招生预测", title_en="Enrolment forecast")
+
+
+def needs_for(args: argparse.Namespace) -> TableNeeds:
+    """A forecast that is then evaluated also reads what the evaluation reads."""
+    if getattr(args, "evaluate", None):
+        from junheng.standards.commands import NEEDS as EVALUATE
+
+        return NEEDS.union(EVALUATE)
+    return NEEDS
+
+
 def options_from(args: argparse.Namespace) -> ForecastOptions:
     try:
         low, high = (float(x) for x in str(args.clip).split(","))
@@ -74,7 +92,7 @@ def options_from(args: argparse.Namespace) -> ForecastOptions:
 
 def _run(args: argparse.Namespace) -> int:
     opts = options_from(args)
-    return run_on(load_data(args.data), args, opts)
+    return run_on(load_data(args.data, needs_for(args)), args, opts)
 
 
 def run_on(ds: Any, args: argparse.Namespace, opts: ForecastOptions) -> int:

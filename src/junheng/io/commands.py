@@ -7,18 +7,23 @@ import sys
 from pathlib import Path
 
 from junheng.cli import CliError
+from junheng.domain.needs import TableNeeds
 from junheng.io.problems import ValidationFailed
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("template", help="写出空白数据模板 / write an empty data workbook")
     p.add_argument("out", type=Path, help="输出 .xlsx 文件 / output .xlsx file")
+    p.add_argument("--for", dest="for_command", metavar="COMMAND",
+                   help="只含该命令读取的工作表 (如 forecast) / only the sheets COMMAND reads")
     p.set_defaults(func=_template)
 
     p = sub.add_parser("validate", help="检查数据文件，不写入 / check a dataset, write nothing")
     p.add_argument("path", help="工作簿或CSV文件夹 / workbook or CSV folder")
     p.add_argument("--db", help="同时对照该数据库中已有的学校和区县 / also check references "
                    "against this database")
+    p.add_argument("--for", dest="for_command", metavar="COMMAND",
+                   help="按该命令的需要检查 (只查它读取的表) / check only what COMMAND reads")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("import", help="检查后整体导入数据库 / validate, then load all-or-nothing")
@@ -39,12 +44,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_export)
 
 
+def _needs_of(command: str | None) -> TableNeeds | None:
+    if command is None:
+        return None
+    from junheng.cli import command_needs
+
+    known = command_needs()
+    if command not in known:
+        raise CliError(f"没有命令“{command}”的数据需求，可选：{', '.join(known)} / no data needs "
+                       f"declared for '{command}'; choose one of: {', '.join(known)}")
+    return known[command]
+
+
 def _template(args: argparse.Namespace) -> int:
     from junheng.io.template import write_template
 
     if args.out.suffix.lower() != ".xlsx":
         raise CliError("模板必须是 .xlsx 文件 / the template must be an .xlsx file")
-    write_template(args.out)
+    write_template(args.out, _needs_of(args.for_command))
     print(f"已写出模板 / template written: {args.out}")
     return 0
 
@@ -63,7 +80,7 @@ def _validate(args: argparse.Namespace) -> int:
 
         known = db.known_keys(db.make_engine(args.db))
     try:
-        ds, warnings = read_dataset(args.path, known=known)
+        ds, warnings = read_dataset(args.path, known=known, needs=_needs_of(args.for_command))
     except ValidationFailed as exc:
         print(exc.report(), file=sys.stderr)
         return 1
@@ -80,7 +97,10 @@ def _import(args: argparse.Namespace) -> int:
     engine = db.make_engine(args.db)
     db.migrate(engine)
     try:
-        ds, warnings = read_dataset(args.path, known=db.known_keys(engine))
+        from junheng.domain.needs import still_needed
+
+        ds, warnings = read_dataset(args.path, known=db.known_keys(engine),
+                                    require_tables=still_needed(db.stored_tables(engine)))
         _print_warnings(warnings)
         summary = db.import_dataset(engine, ds, source=Path(args.path).name)
     except ValidationFailed as exc:

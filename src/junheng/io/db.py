@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -162,17 +163,32 @@ def _read_table(conn: Connection, table: Table, year: int | None) -> pl.DataFram
     return frame
 
 
-def load_dataset(engine: Engine, year: int | None = None) -> Dataset:
-    """Every table from the database (yearly tables filtered to ``year`` when given)."""
+def load_dataset(engine: Engine, year: int | None = None,
+                 tables: Iterable[str] | None = None) -> Dataset:
+    """Every table from the database (yearly tables filtered to ``year`` when given), or only
+    ``tables``: a command reads only what it uses."""
     out: dict[str, pl.DataFrame] = {}
+    wanted = set(tables) if tables is not None else None
     with engine.connect() as conn:
         for table in registry().tables:
+            if wanted is not None and table.id not in wanted:
+                continue
             frame = _read_table(conn, table, year)
             if frame.height or not table.optional:
                 if table.key:
                     frame = frame.sort(list(table.key), nulls_last=True)
                 out[table.id] = frame
     return Dataset(out)
+
+
+def stored_tables(engine: Engine) -> set[str]:
+    """The tables of the format that hold at least one row."""
+    out: set[str] = set()
+    with engine.connect() as conn:
+        for tid, t in DATA_TABLES.items():
+            if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first():
+                out.add(tid)
+    return out
 
 
 def known_keys(engine: Engine) -> Dataset:

@@ -3,9 +3,9 @@ database URL. Commands call ``load_dataset`` and never care which."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from junheng.domain.dataset import Dataset
+from junheng.domain.needs import TableNeeds
+from junheng.io.problems import Problem, ValidationFailed
 from junheng.io.validate import read_dataset
 
 
@@ -15,20 +15,33 @@ def is_database_url(spec: str) -> bool:
 
 
 def load_dataset(spec: str, year: int | None = None,
-                 require_tables: Collection[str] | None = None) -> Dataset:
-    """Load DATA; raise ``ValidationFailed`` (every problem listed) if a file is invalid.
-
-    ``require_tables``: the tables the command cannot do without (default: every table the
-    format does not mark optional). A command that needs only ``counties`` and ``finance`` names
-    them, so a finance bureau's workbook need not carry schools and sections. A database holds
-    whatever was imported and is read whole."""
+                 needs: TableNeeds | None = None) -> Dataset:
+    """Load DATA; raise ``ValidationFailed`` (every problem listed) if a file is invalid or
+    lacks a table the command (``needs``) reads. Only the tables in ``needs`` are read."""
     if is_database_url(spec):
         from junheng.io import db
 
         engine = db.make_engine(spec)
         try:
-            return db.load_dataset(engine, year)
+            ds = db.load_dataset(engine, year, tables=needs.tables() if needs else None)
         finally:
             engine.dispose()
-    ds, _warnings = read_dataset(spec, require_tables=require_tables)
+        if needs is not None:
+            present = {t for t in ds if ds.get(t).height}
+            cols = {t: _reported(ds, t) for t in present}
+            missing = needs.missing(present, cols, in_database=True)
+            if missing:
+                where = spec.rsplit("/", 1)[-1]
+                raise ValidationFailed([Problem(where, m.table, None, m.column, m.zh, m.en)
+                                        for m in missing], False)
+        return ds
+    ds, _warnings = read_dataset(spec, needs=needs)
     return ds
+
+
+def _reported(ds: Dataset, table: str) -> set[str]:
+    """Columns of a stored table that hold at least one value: a database has every column,
+    so a column counts as given when some row reports it."""
+    frame = ds.get(table)
+    counts = frame.null_count().row(0)
+    return {c for c, n in zip(frame.columns, counts, strict=True) if n < frame.height}

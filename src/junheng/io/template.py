@@ -6,17 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from junheng.domain.fields import registry
+from junheng.domain.needs import TableNeeds
 
 HEADER_ROWS = 2
 TEMPLATE_ROWS = 2000  # how far down drop-downs and number checks reach
 
 
-def write_template(out: Path) -> None:
+def write_template(out: Path, needs: TableNeeds | None = None) -> None:
+    """The whole format, or with ``needs`` only the sheets one command reads (a forecaster
+    gets counties, schools, enrolment by grade, births and children by area)."""
     import xlsxwriter
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     reg = registry()
+    tables = [t for t in reg.tables if needs is None or t.id in needs.tables()]
     book = xlsxwriter.Workbook(str(out))
     try:
         bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
@@ -40,13 +44,15 @@ def write_template(out: Path) -> None:
             "学年以开始的日历年表示（2024 表示 2024—2025 学年）；金额单位为元，面积单位为平方米。",
             "导入时全部检查：有任何错误都不会写入数据，并逐条指出工作表、行、列和原因。",
         ]
+        if needs is not None:
+            notes.append(f"本模板只含 {needs.command} 命令读取的工作表：{needs.summary_zh()}。")
         for i, note in enumerate(notes):
             readme.write(2 + i, 0, f"{i + 1}. {note}")
         row = 3 + len(notes)
         for j, head in enumerate(["工作表 (表代码)", "列代码", "中文列名", "填写说明"]):
             readme.write(row, j, head, bold)
         row += 1
-        for table in reg.tables:
+        for table in tables:
             for col in table.columns:
                 readme.write(row, 0, f"{table.label} ({table.id})")
                 readme.write(row, 1, col.id)
@@ -54,7 +60,7 @@ def write_template(out: Path) -> None:
                 readme.write(row, 3, col.describe_zh(), wrap)
                 row += 1
 
-        for table in reg.tables:
+        for table in tables:
             ws = book.add_worksheet(table.id)
             for j, col in enumerate(table.columns):
                 fmt = req if col.required else bold

@@ -14,6 +14,7 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.fields import Column, registry
+from junheng.domain.needs import TableNeeds
 from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
 from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
 
@@ -311,24 +312,40 @@ def _check_references(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet
 
 def validate_raw(raw: RawDataset, *, known: Dataset | None = None,
                  require_tables: Iterable[str] | None = None,
+                 needs: TableNeeds | None = None,
                  limit: int = DEFAULT_PROBLEM_LIMIT) -> tuple[Dataset | None, list[Problem], bool]:
     """Type and check a raw dataset. Returns (dataset or None if errors, problems, truncated).
 
     ``known`` is what the destination already holds (e.g. the database), so that a workbook
     with this year's figures may refer to schools registered earlier.
+    ``needs`` is what one command reads: only its tables are checked and kept (a broken sheet
+    the command never reads does not stop it), and a table it needs that is missing is a
+    located error naming the command.
     """
     reg = registry()
     out = _Collector(limit=limit, problems=list(raw.problems))
     name = raw.source.rsplit("/", 1)[-1]
-    needed = list(require_tables) if require_tables is not None else [
-        t.id for t in reg.tables if not t.optional]
-    if raw.sheets or not any(p.severity == "error" for p in raw.problems):
-        for tid in needed:
-            if tid not in raw.sheets and tid not in raw.unreadable:
-                t = reg.table(tid)
-                out.add(Problem(name, tid, None, None,
-                                f"缺少工作表“{tid}”（{t.label}）",
-                                f"sheet '{tid}' ({t.label_en}) is missing"))
+    if needs is not None:
+        wanted = set(needs.tables())
+        raw.sheets = {tid: sh for tid, sh in raw.sheets.items() if tid in wanted}
+        raw.unreadable = {tid for tid in raw.unreadable if tid in wanted}
+        if raw.sheets or not any(p.severity == "error" for p in raw.problems):
+            present = set(raw.sheets) | set(raw.unreadable)
+            cols = {tid: set(sh.frame.columns) for tid, sh in raw.sheets.items()}
+            for m in needs.missing(present, cols):
+                col = reg.table(m.table).column(m.column) if m.column else None
+                out.add(Problem(name, m.table, 1 if col else None,
+                                f"{col.label}({col.id})" if col else None, m.zh, m.en))
+    else:
+        needed = list(require_tables) if require_tables is not None else [
+            t.id for t in reg.tables if not t.optional]
+        if raw.sheets or not any(p.severity == "error" for p in raw.problems):
+            for tid in needed:
+                if tid not in raw.sheets and tid not in raw.unreadable:
+                    t = reg.table(tid)
+                    out.add(Problem(name, tid, None, None,
+                                    f"缺少工作表“{tid}”（{t.label}）",
+                                    f"sheet '{tid}' ({t.label_en}) is missing"))
     typed: dict[str, pl.DataFrame] = {}
     for tid, sheet in raw.sheets.items():
         typed[tid] = _check_sheet(sheet, out)
@@ -345,13 +362,14 @@ def validate_raw(raw: RawDataset, *, known: Dataset | None = None,
 
 def read_dataset(path_or_spec: str, *, known: Dataset | None = None,
                  require_tables: Iterable[str] | None = None,
+                 needs: TableNeeds | None = None,
                  limit: int = DEFAULT_PROBLEM_LIMIT) -> tuple[Dataset, list[Problem]]:
     """Read and validate a workbook or CSV folder; raise ValidationFailed listing every error."""
     from pathlib import Path
 
     raw = read_raw(Path(path_or_spec))
     ds, problems, truncated = validate_raw(raw, known=known, require_tables=require_tables,
-                                           limit=limit)
+                                           needs=needs, limit=limit)
     if ds is None:
         raise ValidationFailed(problems, truncated)
     return ds, [p for p in problems if p.severity != "error"]

@@ -17,6 +17,7 @@ from junheng.reports.labels import (
     STAGE_ZH,
     county_verdict_zh,
     fmt_value,
+    key_zh,
     status_zh,
 )
 
@@ -26,7 +27,7 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.filters.update(status_zh=status_zh, county_zh=county_verdict_zh, value=_display,
                        stage_zh=lambda s: STAGE_ZH.get(s, s), part_zh=lambda p: PART_ZH.get(p, p),
-                       cmp_zh=lambda c: COMPARISON_ZH.get(c or "", ""))
+                       cmp_zh=lambda c: COMPARISON_ZH.get(c or "", ""), key_zh=key_zh)
     return env
 
 

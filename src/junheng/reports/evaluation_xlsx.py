@@ -19,6 +19,8 @@ from junheng.reports.labels import (
     STAGE_ZH,
     county_verdict_zh,
     fmt_value,
+    ids_zh,
+    key_zh,
     status_zh,
 )
 from junheng.reports.safe_cells import write_cell
@@ -70,7 +72,7 @@ def write_evaluation_xlsx(result: dict[str, Any], out: Path) -> None:
     for c in result["counties"]:
         row = [c["county_code"], c["county_name"], county_verdict_zh(c["status"])]
         row += [status_zh(c["parts"].get(p, {}).get("status")) for p in parts]
-        row += ["、".join(c.get("veto_triggered", [])), "、".join(c.get("not_reported", [])),
+        row += [ids_zh(c.get("veto_triggered", [])), ids_zh(c.get("not_reported", [])),
                 "；".join(c.get("reasons_zh", []))]
         sh.add(row, {2: verdict_fmt(c["status"])})
 
@@ -140,18 +142,18 @@ def write_evaluation_xlsx(result: dict[str, Any], out: Path) -> None:
     # 县级项目
     items_present = any(c.get("items") for c in result["counties"])
     if items_present:
-        sh = _Sheet(book, "县级项目", ["区县代码", "区县名称", "部分", "项目代码", "项目", "数值",
+        sh = _Sheet(book, "县级项目", ["区县代码", "区县名称", "部分", "检查项", "项目", "数值",
                                    "比较", "要求", "结论", "依据", "说明"],
                     [10, 18, 12, 26, 50, 16, 6, 24, 10, 28, 50], title=title)
         for c in result["counties"]:
-            for iid, it in c.get("items", {}).items():
+            for it in c.get("items", {}).values():
                 for chk in it["checks"]:
                     t = chk["trace"]
                     note = "待核: " + (t.get("note") or "") if t.get("unverified") else ""
                     if t.get("overridden"):
                         note = ("已按参数覆盖 " + note).strip()
                     sh.add([c["county_code"], c["county_name"], PART_ZH.get(it["part"], it["part"]),
-                            iid if len(it["checks"]) == 1 else f"{iid}.{chk['id']}", it["label"],
+                            "" if len(it["checks"]) == 1 else key_zh(chk["id"]), it["label"],
                             fmt_value(chk["value"]), COMPARISON_ZH.get(chk["comparison"] or "", ""),
                             fmt_value(chk["threshold"]), status_zh(chk["status"]),
                             f"{t.get('source') or ''} {t.get('clause') or ''}".strip(), note],
@@ -178,10 +180,10 @@ def write_evaluation_xlsx(result: dict[str, Any], out: Path) -> None:
             sh.add([e["county_code"], e["school_id"], e["school_name"], STAGE_ZH.get(e["stage"], e["stage"]),
                     e["students"], e["reason"]])
 
-    sh = _Sheet(book, "依据", ["规则", "名称", "数值", "单位", "出处", "条款", "生效日期", "失效日期",
-                             "待核", "说明", "参数覆盖"], [30, 40, 30, 8, 24, 20, 12, 12, 6, 40, 8])
-    for rid, t in result.get("rules", {}).items():
-        sh.add([rid, t["label"], fmt_value(t["value"]), t.get("unit"), t.get("source"), t.get("clause"),
+    sh = _Sheet(book, "依据", ["名称", "数值", "单位", "出处", "条款", "生效日期", "失效日期",
+                             "待核", "说明", "参数覆盖"], [40, 30, 8, 24, 20, 12, 12, 6, 40, 8])
+    for t in result.get("rules", {}).values():
+        sh.add([t["label"], fmt_value(t["value"]), t.get("unit"), t.get("source"), t.get("clause"),
                 t.get("effective_from"), t.get("effective_to"), "是" if t.get("unverified") else "",
                 t.get("note"), "是" if t.get("overridden") else ""])
     book.close()

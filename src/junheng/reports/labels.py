@@ -1,29 +1,26 @@
-"""Chinese labels shared by the evaluation reports (presentation only)."""
+"""Chinese words shared by the evaluation reports (presentation only).
+
+Every word comes from :mod:`junheng.standards.labels` (the standards' YAML, the field
+registry and the few words of the method itself); the names here are the reports' short
+handles to it, not copies.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-STAGE_ZH = {"preschool": "学前", "primary": "小学", "junior": "初中", "senior": "高中"}
-PART_ZH = {
-    "resources": "资源配置",
-    "balance": "校际均衡",
-    "government": "政府保障程度",
-    "quality": "教育质量",
-    "recognition": "社会认可度",
-    "veto": "一票否决",
-    "targets": "市级目标",
-}
-STATUS_ZH = {"passed": "达标", "failed": "未达标", "not_reported": "未报告", "reported": "已计算"}
-COUNTY_ZH = {"passed": "通过", "failed": "未通过", "not_reported": "未报告 (不能认定)"}
-COMPARISON_ZH = {"ge": "≥", "le": "≤", "eq": "＝", "gt": ">", "lt": "<"}  # full-width ＝: a bare "=" cell reads as a formula
-KEY_ZH = {
-    **STAGE_ZH,
-    "teaching_point": "教学点", "nine_year": "九年一贯制", "twelve_year": "十二年一贯制",
-    "complete_secondary": "完全中学", "classes_per_room": "每间对应班级数",
-    "music_area_m2": "音乐教室面积m²", "art_area_m2": "美术教室面积m²",
-    "normal_max": "正常上限", "large_max": "偏大上限", "big_max": "大班额上限",
-}
+from junheng.standards import labels
+
+
+def _zh(kind: str) -> dict[str, str]:
+    return {k: pair[0] for k, pair in labels.vocabulary(kind).items()}
+
+
+STAGE_ZH = _zh("stage")
+PART_ZH = _zh("part")
+STATUS_ZH = _zh("status")
+COUNTY_ZH = {"passed": "通过", "failed": "未通过", "not_reported": "未报送 (不能认定)"}
+COMPARISON_ZH = _zh("comparison")
 
 
 def status_zh(status: str | None) -> str:
@@ -34,12 +31,22 @@ def county_verdict_zh(status: str | None) -> str:
     return COUNTY_ZH.get(status or "", "—")
 
 
+def key_zh(key: object) -> str:
+    """The word for a key of a rule's value or a measure (``nine_year``, ``music_area_m2``)."""
+    return labels.any_label(str(key)) or str(key)
+
+
+def ids_zh(ids: list[str]) -> str:
+    """A list of ids (items, ``stage.indicator``) as the reader's words."""
+    return labels.ids_label(ids)
+
+
 def fmt_value(v: Any) -> Any:
     """A rule or measured value as a cell: numbers stay numbers, mappings become text."""
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, dict):
-        return "; ".join(f"{KEY_ZH.get(str(k), k)} {fmt_value(x)}" for k, x in v.items())
+        return "; ".join(f"{key_zh(k)} {fmt_value(x)}" for k, x in v.items())
     if isinstance(v, list):
         return ", ".join(str(fmt_value(x)) for x in v)
     return v

@@ -10,9 +10,13 @@ from typing import Any
 
 import xlsxwriter
 
+from junheng.planners.investment.plan import STATUS_ZH
 from junheng.reports.safe_cells import write_cell
 
 _STAGE = {"primary": "小学", "junior": "初中", None: "全校"}
+_ITEM_STATUS = {"failed": "未达标", "not_reported": "未填报", "passed": "达标"}
+_SCHEDULE_STATUS = {"funded": "预算内全部安排", "budget_short": "预算不足", "no_budget": "未给年度预算（按需要的年份安排）"}
+_UNATTAINABLE_KIND = {"cv": "差异系数", "school_floor": "学校单项低于85%", "school_count": "学校达标项不足"}
 
 
 def _sheet(book: Any, name: str, headers: list[str], rows: list[list[Any]], widths: list[int]) -> None:
@@ -32,31 +36,40 @@ def write_plan_xlsx(plan: dict[str, Any], out: Path) -> None:
     check = plan.get("check", {})
     summary = [
         ["区县代码", plan["county_code"]], ["目标学年", plan["target_year"]], ["数据学年", plan["data_year"]],
-        ["规划状态", plan.get("status_zh", plan["status"])], ["求解状态", plan["solver_status"]],
-        ["投资总额（元）", plan["total_cost_yuan"]], ["经常性预算事项（元/年）", plan.get("budget_lines_yuan")],
+        ["规划状态", plan.get("status_zh", plan["status"])],
+        ["求解状态", STATUS_ZH.get(plan["solver_status"], plan["solver_status"])],
+        ["投资总额（元，= 措施清单各项之和）", plan["total_cost_yuan"]],
+        ["另：经常性预算事项（元/年）", plan.get("budget_lines_yuan")],
         ["最优性间隙", plan["gap"]], ["下界（元）", plan.get("lower_bound_yuan")],
         ["求解用时（秒）", plan["solve_seconds"]],
         ["规划后资源配置", "达标" if check.get("resources_passed") else "未达标"],
         ["规划后全县结论", "通过" if check.get("county_passed") else "未通过"],
-        ["年度预算状态", plan.get("schedule", {}).get("status")],
+        *[[f"{y} 年措施金额（元）", c] for y, c in (plan.get("cost_by_year") or {}).items()],
+        *([["达标学校·学段（规划前）", f"{n['before']}/{n['before_total']}"],
+           ["达标学校·学段（规划后）", f"{n['after']}/{n['after_total']}"
+            + (f"（含新校区 {n['new_campus_sections']} 个学段）" if n.get("new_campus_sections") else "")]]
+          if (n := plan.get("schools_passing")) else []),
+        ["年度预算状态", _SCHEDULE_STATUS.get(plan.get("schedule", {}).get("status", ""), plan.get("schedule", {}).get("status"))],
         ["预算缺口（元）", plan.get("schedule", {}).get("missing_yuan")],
     ] + [["说明", n] for n in plan.get("notes", [])]
     _sheet(book, "汇总", ["项目", "内容"], summary, [22, 80])
     acts = [[a.get("year"), a["school_id"], a.get("school_name"), _STAGE.get(a.get("stage"), a.get("stage")),
              a.get("label_zh", a["kind"]), a["quantity"], a.get("unit"), a["cost_yuan"],
-             a.get("from_school_id"), a.get("distance_km")] for a in plan["actions"]]
+             a.get("from_school_name") or a.get("from_school_id"), a.get("distance_km")] for a in plan["actions"]]
+    acts.append(["合计", None, None, None, None, None, None, plan["total_cost_yuan"], None, None])
     _sheet(book, "措施清单", ["年度", "学校标识码", "学校名称", "学段", "措施", "数量", "单位", "费用（元）",
-                          "调出学校", "距离（公里）"], acts, [8, 14, 30, 8, 28, 12, 6, 14, 14, 10])
-    lines = [[b["item"], b["label_zh"], b["gap"], b["gap_unit"], b["quantity"], b["quantity_unit"],
+                          "调出学校（县内调配）", "距离（公里）"], acts, [8, 14, 30, 8, 28, 12, 6, 14, 28, 10])
+    lines = [[b["label_zh"], b["gap"], b["gap_unit"], b["quantity"], b["quantity_unit"],
               b["cost_yuan"], "是" if b.get("recurring") else "否", b.get("text_zh")] for b in plan["budget_lines"]]
-    _sheet(book, "预算事项", ["项目", "名称", "差距", "单位", "数量", "单位", "费用（元）", "每年发生", "说明"],
-           lines, [26, 30, 10, 10, 10, 12, 14, 8, 50])
-    outside = [[o["item"], o.get("label_zh"), o["status"], str(o.get("value")), str(o.get("threshold")),
+    _sheet(book, "预算事项", ["名称", "差距", "单位", "数量", "单位", "费用（元/年）", "每年发生", "说明"],
+           lines, [30, 10, 10, 10, 12, 14, 8, 50])
+    outside = [[o.get("label_zh") or o["item"], _ITEM_STATUS.get(o["status"], o["status"]), str(o.get("value")), str(o.get("threshold")),
                 o.get("gap"), o.get("how_zh")] for o in plan["outside_plan"]]
-    _sheet(book, "规划外事项", ["项目", "名称", "状态", "现值", "要求", "差距", "解决途径"], outside,
-           [26, 40, 10, 14, 14, 10, 50])
-    unatt = [[u["kind"], _STAGE.get(u.get("stage")), u.get("indicator"), u.get("school_id"), u["value_now"],
-              u["best_reachable"], u["required"], u["text_zh"]] for u in plan["unattainable"]]
+    _sheet(book, "规划外事项", ["名称", "状态", "现值", "要求", "差距", "解决途径"], outside,
+           [40, 10, 14, 14, 10, 50])
+    unatt = [[_UNATTAINABLE_KIND.get(u["kind"], u["kind"]), _STAGE.get(u.get("stage")),
+              u.get("indicator_label") or u.get("indicator"), u.get("school_name") or u.get("school_id"),
+              u["value_now"], u["best_reachable"], u["required"], u["text_zh"]] for u in plan["unattainable"]]
     _sheet(book, "无法达到", ["类型", "学段", "指标", "学校", "现值", "上限内最好", "要求", "原因"], unatt,
            [12, 8, 28, 14, 10, 12, 10, 80])
     what_if = plan.get("what_if_no_limits") or {}

@@ -9,6 +9,13 @@ from typing import Any
 import yaml
 
 from junheng.cli import CliError, load_data, require_out, write_json
+from junheng.domain.needs import TableNeeds
+
+# The school table needs sections and facilities; the items read the rest when reported.
+NEEDS = TableNeeds(
+    "evaluate", required=("counties", "schools", "sections", "facilities"),
+    optional=("rooms", "classes", "county_facts", "finance", "teachers"),
+    title_zh="达标评估", title_en="Evaluation against a standard")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,7 +57,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     require_out(args.format, args.out)
     params = parse_params(args.param)
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     try:
         ev = evaluate(ds, args.standard, args.year, args.county, params or None)
     except (ValueError, KeyError) as exc:

@@ -521,7 +521,7 @@ def _county_verdicts(
             if r["status"] == "failed":
                 if r["veto"]:
                     veto.setdefault(cc, []).append(r["item"])
-                reasons.setdefault(cc, []).append(f"{r['item']} {r['label']}: 未达标")
+                reasons.setdefault(cc, []).append(f"{r['label']}: 未达标")
             else:
                 not_reported.setdefault(cc, []).append(r["item"])
     out = []

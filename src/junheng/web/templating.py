@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,55 @@ def _pct(value: Any, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
+def audit_target(target: str | None, t: Translator) -> str:
+    """``school:6207020001`` as 学校 6207020001."""
+    if not target:
+        return ""
+    kind, sep, ident = target.partition(":")
+    return f"{t('audit.key.' + kind)} {ident}" if sep else target
+
+
+def audit_detail(detail: str | None, t: Translator) -> str:
+    """The JSON an audit row keeps, as a line of words: keys and coded values through the
+    catalogue and the field registry (tables, stages, columns), no JSON text."""
+    if not detail:
+        return ""
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(data, dict):
+        return _audit_value("", data, t)
+    return "；".join(f"{t('audit.key.' + str(k))}：{_audit_value(str(k), v, t)}"
+                    for k, v in data.items() if v is not None)
+
+
+def _audit_value(key: str, value: Any, t: Translator) -> str:
+    if isinstance(value, bool):
+        return t("common.yes") if value else t("common.no")
+    if key == "role":
+        return t.label("role", str(value))
+    if key == "status":
+        return t.label("upload", str(value))
+    if isinstance(value, dict):
+        return "，".join(f"{_audit_key(str(k), t)} {_audit_value('', v, t)}"
+                        for k, v in value.items())
+    if isinstance(value, list):
+        return " → ".join(_num(v) for v in value)
+    return _num(value)
+
+
+def _audit_key(key: str, t: Translator) -> str:
+    stage, dot, column = key.partition(".")
+    if dot:
+        return f"{t.label('stage', stage)}{t.key(column)}"
+    return t.label("table", key, t.key(key))
+
+
 templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
+templates.env.filters["audit_target"] = audit_target
+templates.env.filters["audit_detail"] = audit_detail
 templates.env.globals["Permission"] = Permission
 templates.env.globals["Role"] = Role
 

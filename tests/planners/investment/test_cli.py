@@ -55,7 +55,7 @@ def test_plan_budget_file_and_xlsx(demo_dir: Path, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(out)
     assert {"汇总", "措施清单", "预算事项", "规划外事项", "无法达到", "年度安排"} <= set(book.sheetnames)
     summary = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True)}
-    assert summary["年度预算状态"] == "budget_short"
+    assert summary["年度预算状态"] == "预算不足"   # in words, not the JSON status id
     assert summary["预算缺口（元）"] > 0
 
 

@@ -9,6 +9,15 @@ from typing import Any
 import yaml
 
 from junheng.cli import CliError, load_data, require_out, write_json
+from junheng.domain.needs import TableNeeds
+
+# The evaluation's tables, plus what the forecast to the target year reads (a plan looks ahead
+# from enrolment by grade; births or children by area sharpen the entry grades).
+NEEDS = TableNeeds(
+    "plan", required=("counties", "schools", "sections", "facilities", "grade_enrollment"),
+    optional=("rooms", "classes", "county_facts", "finance", "teachers", "births",
+              "area_children", "areas"),
+    title_zh="优质均衡达标规划", title_en="Plan to pass")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,17 +60,18 @@ def parse_budget(raw: str | None) -> Any:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from junheng.forecast.options import ForecastError
     from junheng.planners.investment import PlanError, plan_county
     from junheng.planners.investment.costs import CostsError
 
     require_out(args.format, args.out)
     budget = parse_budget(args.budget)
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     try:
         plan = plan_county(ds, args.county, args.target_year, costs=args.costs, budget=budget,
                            time_limit=args.time_limit,
                            write_model=str(args.write_model) if args.write_model else None)
-    except (PlanError, CostsError, FileNotFoundError) as exc:
+    except (PlanError, CostsError, ForecastError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
     result = plan.to_json()
     if args.no_evaluations:

@@ -1,8 +1,11 @@
 """County items next to the resource plan: those money fixes become budget lines with their gap;
 those no investment fixes are listed outside the plan with their gap and what would fix them.
 
-Budget lines are applied to the "after" data (pay raised to parity, funding raised to the norm,
-rooms built), so that the after evaluation shows exactly what remains.
+Recurring money (pay parity, funding norms) are budget lines in 元 per year; the music and art
+rooms of g03 are buildings at named schools, so they are actions of the plan like any other
+(counted in its total and phased by year). Both are applied to the "after" data (pay raised to
+parity, funding raised to the norm, rooms built), so that the after evaluation shows exactly
+what remains.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ _DEFAULT_HINT = "管理、质量或认可度事项，投资不能直接解决 / 
 
 @dataclass
 class CountyItems:
-    budget_lines: list[dict[str, Any]]
+    budget_lines: list[dict[str, Any]]     # recurring, 元 per year
     after: Dataset
+    room_actions: list[dict[str, Any]]     # g03 music and art rooms, one row per school and kind
 
 
 def _facts_row(ds: Dataset, county: str, year: int) -> dict[str, Any] | None:
@@ -103,17 +107,16 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
                               for k, v in fact_updates.items()])
         after = after.with_table("county_facts", cf)
 
-    rooms_line, after = _music_art_rooms(after, county, year, rules, costs, in_scope_schools)
-    if rooms_line is not None:
-        lines.append(rooms_line)
-    return CountyItems(lines, after)
+    room_actions, after = _music_art_rooms(after, county, year, rules, costs, in_scope_schools)
+    return CountyItems(lines, after, room_actions)
 
 
 def _music_art_rooms(ds: Dataset, county: str, year: int, rules: ResourceRules, costs: Costs,
-                     in_scope_schools: pl.DataFrame) -> tuple[dict[str, Any] | None, Dataset]:
-    """g03: ceil(classes / 12) music and art rooms of the minimum size at every school."""
+                     in_scope_schools: pl.DataFrame) -> tuple[list[dict[str, Any]], Dataset]:
+    """g03: ceil(classes / 12) music and art rooms of the minimum size at every school; the
+    rooms to build as plan actions (one row per school and room kind)."""
     if "rooms" not in ds.tables:
-        return None, ds
+        return [], ds
     rule = rules.music_art_rooms
     per = rule["classes_per_room"]
     rooms = ds.get("rooms")
@@ -133,22 +136,28 @@ def _music_art_rooms(ds: Dataset, county: str, year: int, rules: ResourceRules, 
         .filter((pl.col("add_music") > 0) | (pl.col("add_art") > 0))
     )
     if short.height == 0:
-        return None, ds
-    music, art = int(short["add_music"].sum()), int(short["add_art"].sum())
-    area = music * rule["music_area_m2"] + art * rule["art_area_m2"]
-    cost = area * float(costs.norms["special_room_yuan_per_m2"])
+        return [], ds
+    per_m2 = float(costs.norms["special_room_yuan_per_m2"])
     new_rows = pl.concat([
         short.select("school_id", n=pl.col("add_music")).with_columns(room_type=pl.lit("music"), area_m2=pl.lit(rule["music_area_m2"])),
         short.select("school_id", n=pl.col("add_art")).with_columns(room_type=pl.lit("art"), area_m2=pl.lit(rule["art_area_m2"])),
     ]).filter(pl.col("n") > 0).with_columns(idx=pl.int_ranges(0, pl.col("n"))).explode("idx").select(
         pl.lit(year).alias("year"), "school_id", "room_type", "area_m2")
     rooms = pl.concat([rooms, new_rows.cast({c: rooms.schema[c] for c in new_rows.columns})], how="diagonal_relaxed").select(rooms.columns)
-    line = {"item": "g03_music_art_rooms", "label_zh": "音乐、美术专用教室",
-            "gap": music + art, "gap_unit": "间", "quantity": round(area, 2), "quantity_unit": "m²",
-            "cost_yuan": round(cost, 2), "recurring": False,
-            "schools": short.select("school_id", "add_music", "add_art").to_dicts(),
-            "text_zh": f"新建音乐教室 {music} 间、美术教室 {art} 间，共 {area:,.0f} m²"}
-    return line, ds.with_table("rooms", rooms)
+    stage_of = (ds.get("sections").filter((pl.col("year") == year) & pl.col("stage").is_in(["primary", "junior"]))
+                .group_by("school_id").agg(pl.col("stage").unique()))
+    single = {r["school_id"]: (r["stage"][0] if len(r["stage"]) == 1 else None) for r in stage_of.to_dicts()}
+    actions: list[dict[str, Any]] = []
+    for r in short.sort("school_id").to_dicts():
+        for kind, col, area_key in (("build_music_rooms", "add_music", "music_area_m2"),
+                                    ("build_art_rooms", "add_art", "art_area_m2")):
+            n = int(r[col])
+            if n > 0:
+                actions.append({"school_id": r["school_id"], "stage": single.get(r["school_id"]), "kind": kind,
+                                "quantity": float(n), "unit": "间",
+                                "cost_yuan": round(n * float(rule[area_key]) * per_m2, 2),
+                                "from_school_id": None, "distance_km": None})
+    return actions, ds.with_table("rooms", rooms)
 
 
 def outside_plan(after_json: dict[str, Any], county: str, budget_items: set[str]) -> list[dict[str, Any]]:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from junheng.planners.investment.actions import limit_for, raising
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.cv import weighted_cv
-from junheng.planners.investment.model import _LIMIT_KEYS, _UNIT_COST_KEYS, _limit_for
 from junheng.planners.investment.rules import INDICATORS, STAGES, ResourceRules
 
 
@@ -43,24 +43,30 @@ def heuristic_plan(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
     share = parts["share"].to_numpy().astype(float)
     sid = parts["school_id"].to_numpy()
     locale = dict(zip(sid, parts["locale"].to_list(), strict=False))
-    unit = costs.unit
     y = np.column_stack([parts[ind.resource].to_numpy().astype(float) for ind in INDICATORS])
     thr = np.column_stack([np.array([rules.thresholds[ind.id][s] for s in stage]) for ind in INDICATORS])
     scale = np.array([ind.scale for ind in INDICATORS])
     need = thr * p[:, None] / scale
-    hire = [unit["hire_degree_teacher_yuan"], unit["hire_backbone_teacher_yuan"], unit["hire_pe_art_teacher_yuan"]]
     # Cost of one unit of resource in a part: a teacher, or stock bought at school level of
-    # which the part receives ``share``.
-    unit_cost = np.column_stack(
-        [np.full(n, c) for c in hire]
-        + [np.array([unit[_UNIT_COST_KEYS[j]] for _ in range(n)]) / np.maximum(share, 1e-9) for j in range(3, 7)]
-    )
-    cap = np.zeros((n, 7))
-    # Hires up to the MILP's cap on hires plus moves in: a hand plan asks for the extra posts.
-    cap[:, :3] = 2 * np.array([_limit_for(costs, "max_hires_per_school_kind", locale[s], s) for s in sid])[:, None]
-    for j in range(3, 7):
-        cap[:, j] = share * np.array([_limit_for(costs, _LIMIT_KEYS[j], locale[s], s) for s in sid])
-    integer = np.array([True, True, True, False, False, False, True])
+    # which the part receives ``share``; the action raising each indicator comes from the registry.
+    k = len(INDICATORS)
+    unit_cost = np.zeros((n, k))
+    cap = np.zeros((n, k))
+    integer = np.zeros(k, bool)
+    for j, ind in enumerate(INDICATORS):
+        if ind.kind == "teacher":
+            hire = raising(ind.id, "hire")
+            unit_cost[:, j] = hire.unit_cost(costs)
+            # Hires up to the MILP's cap on hires plus moves in: a hand plan asks for the extra posts.
+            cap[:, j] = 2 * np.array([limit_for(costs, str(hire.limit), locale[s], s) for s in sid])
+            integer[j] = True
+        else:
+            stock = raising(ind.id, "stock")
+            unit_cost[:, j] = stock.unit_cost(costs) / np.maximum(share, 1e-9)
+            cap[:, j] = share * np.array([limit_for(costs, str(stock.limit), locale[s], s) for s in sid])
+            integer[j] = stock.integer
+    teach = [j for j, ind in enumerate(INDICATORS) if ind.kind == "teacher"]
+    fac = [j for j, ind in enumerate(INDICATORS) if ind.kind == "facility"]
 
     def lift(target: np.ndarray) -> np.ndarray:
         gap = np.maximum(target - y, 0)
@@ -108,33 +114,34 @@ def heuristic_plan(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
                 y_new[sel, j] = base + extra
 
         # The part with the largest need per share decides what its school buys.
-        school_buy = np.zeros((n, 4))
-        for c, j in enumerate(range(3, 7)):
+        school_buy = np.zeros((n, len(fac)))
+        for c, j in enumerate(fac):
             per_school = pl.DataFrame({"s": sid, "x": added[:, j] / np.maximum(share, 1e-9)}).group_by("s").agg(
                 pl.col("x").max())
             lookup = dict(zip(per_school["s"].to_list(), per_school["x"].to_list(), strict=False))
             school_buy[:, c] = [lookup[s] for s in sid]
         final = y.copy()
-        final[:, :3] += added[:, :3]
-        final[:, 3:] += school_buy * share[:, None]
+        final[:, teach] += added[:, teach]
+        final[:, fac] += school_buy * share[:, None]
         if np.allclose(final, y_new):
             break
         added = final - y
         y_new = final.copy()
 
-    cost = float((added[:, :3] * np.array(hire)).sum())
+    cost = float((added[:, teach] * unit_cost[0, teach]).sum())
     seen: set[str] = set()
     for r in range(n):
         if sid[r] in seen:
             continue
         seen.add(sid[r])
-        cost += float(sum(school_buy[r, c] * unit[_UNIT_COST_KEYS[j]] for c, j in enumerate(range(3, 7))))
+        cost += float(sum(school_buy[r, c] * raising(INDICATORS[j].id, "stock").unit_cost(costs)
+                          for c, j in enumerate(fac)))
     met = final >= need - 1e-6
     ok = (final >= rules.floor_share * need - 1e-6).all(axis=1) & (met.sum(axis=1) >= rules.min_met)
     judged = np.array([(s, st) not in exclude_parts for s, st in zip(sid, stage, strict=False)], dtype=bool)
     failures = [f"school {sid[r]} {stage[r]}" for r in np.flatnonzero(judged & ~ok)]
     failures += [f"cv {st} {INDICATORS[j].id} {weighted_cv(final[stage == st, j], p[stage == st]):.4f}"
-                 for st in STAGES if (stage == st).sum() >= 2 for j in range(7)
+                 for st in STAGES if (stage == st).sum() >= 2 for j in range(k)
                  if (st, INDICATORS[j].id) not in exclude_cv
                  and weighted_cv(final[stage == st, j], p[stage == st]) > rules.cv_limit[st] + 1e-9]
     return HeuristicResult(cost, not failures, added, failures)

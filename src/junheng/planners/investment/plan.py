@@ -1,9 +1,12 @@
 """``plan_county``: the least-cost path of one county to the 优质均衡 resource rules.
 
-Four steps (build, solve, read back, check): the MILP of ``model.py`` gives the actions; they are
-applied to the target year's data (``apply.py``) together with the money-fixable county items
-(``county_items.py``); the standards engine then evaluates the changed data from scratch, and the
-plan reports what passes, what remains and why.
+Like the zones planner, four steps: build (``problem.py``: the county's parts, what each action of
+the registry may do, the rules out of reach), solve and read back (``solve.py``: the MILP with its
+CV cuts, quantities per action), check (``check.py``: every constraint recomputed from the listed
+actions). The actions are then applied to the target year's data (``apply.py``) together with the
+money-fixable county items (``county_items.py``); the standards engine evaluates the changed data
+from scratch, and the plan reports what passes, what remains and why. Last, the actions are
+phased over the years up to the target year from the enrollment forecast (``schedule.py``).
 """
 
 from __future__ import annotations
@@ -17,40 +20,30 @@ import polars as pl
 from scipy.optimize import linear_sum_assignment
 
 from junheng.domain.dataset import Dataset
-from junheng.planners.investment import model
+from junheng.planners.investment.actions import action, limit_for, limit_label, raising
+from junheng.planners.investment.actions import labels as action_labels
+from junheng.planners.investment.actions import units as action_units
 from junheng.planners.investment.apply import apply_plan
 from junheng.planners.investment.campuses import CampusPlan, plan_new_campuses
+from junheng.planners.investment.check import check_plan
 from junheng.planners.investment.classes import classes_needed
 from junheng.planners.investment.costs import Costs, load_costs
 from junheng.planners.investment.county_items import budget_lines, outside_plan
 from junheng.planners.investment.inputs import school_stage_parts
+from junheng.planners.investment.problem import Problem, Unattainable, build_problem, lifted_limit
 from junheng.planners.investment.rules import (
     INDICATOR_BY_ID,
-    INDICATORS,
     STANDARD_ID,
     ResourceRules,
     load_rules,
 )
-from junheng.planners.investment.schedule import schedule_plan
+from junheng.planners.investment.schedule import phase_plan, schedule_plan
+from junheng.planners.investment.solve import SolveResult, solve_problem
 
-KIND_LABELS = {
-    "hire_degree_teacher": "新聘高于规定学历教师",
-    "hire_backbone_teacher": "新聘(引进)县级以上骨干教师",
-    "hire_pe_art_teacher": "新聘体育、艺术专任教师",
-    "move_degree_teacher": "县内调配高于规定学历教师",
-    "move_backbone_teacher": "县内调配县级以上骨干教师",
-    "move_pe_art_teacher": "县内调配体育、艺术专任教师",
-    "build_teaching_area_m2": "新建教学及辅助用房",
-    "build_sports_area_m2": "新建体育运动场地",
-    "buy_equipment_yuan": "购置教学仪器设备",
-    "add_multimedia_rooms": "新增网络多媒体教室",
-    "add_classrooms": "新增普通教室（增班降班额）",
-    "new_campus": "新建校区（分校），接收超出规模上限的学生",
-}
-KIND_UNITS = {
-    "build_teaching_area_m2": "m²", "build_sports_area_m2": "m²", "buy_equipment_yuan": "元",
-    "add_multimedia_rooms": "间", "add_classrooms": "间", "new_campus": "学位",
-}
+# Labels and units of every action kind, from the action registry (data/actions.yaml).
+KIND_LABELS = action_labels("zh")
+KIND_LABELS_EN = action_labels("en")
+KIND_UNITS = action_units("zh")
 STATUS_ZH = {
     "optimal": "已证明最优", "feasible": "可行（未证明最优）", "time_limit": "达到时间上限",
     "cv_not_converged": "差异系数切平面未收敛", "infeasible": "在现有上限内无解",
@@ -87,6 +80,7 @@ class InvestmentPlan:
     what_if_no_limits: dict[str, Any] | None = None
     new_campuses: list[dict[str, Any]] = field(default_factory=list)
     explanation_zh: list[str] = field(default_factory=list)
+    passing: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,7 +92,11 @@ class InvestmentPlan:
             "status_zh": STATUS_ZH.get(self.status, self.status),
             "solver_status": self.solver_status,
             "total_cost_yuan": round(self.total_cost_yuan, 2),
+            # Recurring county items (pay parity, funding norms), 元 per year, beside the total.
             "budget_lines_yuan": round(sum(b["cost_yuan"] for b in self.budget_lines), 2),
+            "cost_by_year": {str(y): round(float(c), 2) for y, c in self.actions.group_by("year").agg(
+                pl.col("cost_yuan").sum()).sort("year").iter_rows() if y is not None}
+            if "year" in self.actions.columns else {},
             "gap": None if self.gap is None else round(self.gap, 8),
             "lower_bound_yuan": None if self.lower_bound_yuan is None else round(self.lower_bound_yuan, 2),
             "solve_seconds": round(self.solve_seconds, 3),
@@ -111,6 +109,7 @@ class InvestmentPlan:
             "what_if_no_limits": self.what_if_no_limits,
             "new_campuses": self.new_campuses,
             "explanation_zh": self.explanation_zh,
+            "schools_passing": self.passing,
             "schedule": self.schedule,
             "notes": self.notes,
             "before": self.before,
@@ -132,20 +131,21 @@ def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) 
     return km
 
 
-def _pair_moves(parts: pl.DataFrame, res: model.SolveResult, move_cost: float) -> list[dict[str, Any]]:
+def _pair_moves(p: Problem, res: SolveResult) -> list[dict[str, Any]]:
     """Which school gives which teacher to which: the least total distance pairing of the
     model's moves out and in (a move costs the same whatever the pair, so the model leaves the
     pairing free and it is chosen here)."""
     out: list[dict[str, Any]] = []
-    lat = parts["latitude"].to_numpy().astype(float)
-    lon = parts["longitude"].to_numpy().astype(float)
-    stage = parts["stage"].to_numpy()
-    ids = parts["school_id"].to_numpy()
-    for k, kind in enumerate(model.TEACHER_KINDS):
+    lat = p.parts["latitude"].to_numpy().astype(float)
+    lon = p.parts["longitude"].to_numpy().astype(float)
+    ids = p.parts["school_id"].to_numpy()
+    for ind in p.teacher_indicators:
+        move = raising(ind.id, "move")
+        cost = move.unit_cost(p.costs)
         for st in ("primary", "junior"):
-            sel = stage == st
-            src = np.repeat(np.flatnonzero(sel), res.moves_out[sel, k].astype(int))
-            dst = np.repeat(np.flatnonzero(sel), res.moves_in[sel, k].astype(int))
+            sel = p.stage == st
+            src = np.repeat(np.flatnonzero(sel), res.moves_out[move.id][sel].astype(int))
+            dst = np.repeat(np.flatnonzero(sel), res.quantities[move.id][sel].astype(int))
             if len(src) == 0:
                 continue
             dist = _km(lat[src], lon[src], lat[dst], lon[dst])
@@ -154,49 +154,57 @@ def _pair_moves(parts: pl.DataFrame, res: model.SolveResult, move_cost: float) -
             for i, j in zip(r, c, strict=False):
                 pairs.setdefault((int(src[i]), int(dst[j])), []).append(float(dist[i, j]))
             for (a, b), kms in pairs.items():
-                out.append({"school_id": ids[b], "stage": st, "kind": f"move_{kind}_teacher",
-                            "quantity": len(kms), "unit": "人", "cost_yuan": len(kms) * move_cost,
+                out.append({"school_id": ids[b], "stage": st, "kind": move.id,
+                            "quantity": len(kms), "unit": move.unit, "cost_yuan": len(kms) * cost,
                             "from_school_id": ids[a], "distance_km": round(kms[0], 1)})
     return out
 
 
-def _actions(parts: pl.DataFrame, res: model.SolveResult, costs: Costs,
-             new_classes: pl.DataFrame, campus_rows: list[dict[str, Any]] | None = None) -> pl.DataFrame:
-    unit = costs.unit
+ACTION_SCHEMA = {"school_id": pl.Utf8, "stage": pl.Utf8, "kind": pl.Utf8, "quantity": pl.Float64,
+                 "unit": pl.Utf8, "cost_yuan": pl.Float64, "from_school_id": pl.Utf8, "distance_km": pl.Float64}
+
+
+def _actions(p: Problem, res: SolveResult, new_classes: pl.DataFrame,
+             campus_rows: list[dict[str, Any]] | None = None) -> pl.DataFrame:
+    """The read-back as one row per school (and stage) and action, with its cost."""
     rows: list[dict[str, Any]] = list(campus_rows or [])
-    ids = parts["school_id"].to_list()
-    stage = parts["stage"].to_list()
-    hire_cost = [unit["hire_degree_teacher_yuan"], unit["hire_backbone_teacher_yuan"], unit["hire_pe_art_teacher_yuan"]]
-    for k, kind in enumerate(model.TEACHER_KINDS):
-        for r in np.flatnonzero(res.hires[:, k] > 0):
-            q = int(res.hires[r, k])
-            rows.append({"school_id": ids[r], "stage": stage[r], "kind": f"hire_{kind}_teacher",
-                         "quantity": q, "unit": "人", "cost_yuan": q * hire_cost[k]})
-    rows += _pair_moves(parts, res, unit["move_teacher_yuan"])
-    stages_of = parts.group_by("school_id").agg(pl.col("stage").unique())
+    for ind in p.teacher_indicators:
+        hire = raising(ind.id, "hire")
+        q_all = res.quantities[hire.id]
+        for r in np.flatnonzero(q_all > 0):
+            q = int(q_all[r])
+            rows.append({"school_id": p.school_ids[r], "stage": p.stage[r], "kind": hire.id,
+                         "quantity": q, "unit": hire.unit, "cost_yuan": q * hire.unit_cost(p.costs)})
+    rows += _pair_moves(p, res)
+    stages_of = p.parts.group_by("school_id").agg(pl.col("stage").unique())
     single = {r["school_id"]: (r["stage"][0] if len(r["stage"]) == 1 else None) for r in stages_of.to_dicts()}
-    fac_kinds = [("build_teaching_area_m2", "teaching_area_yuan_per_m2"),
-                 ("build_sports_area_m2", "sports_area_yuan_per_m2"),
-                 ("buy_equipment_yuan", "equipment_yuan_per_yuan"),
-                 ("add_multimedia_rooms", "multimedia_room_yuan")]
-    for c, (kind, key) in enumerate(fac_kinds):
-        for si in np.flatnonzero(res.facilities[:, c] > 0):
-            amount = float(res.facilities[si, c])
+    for ind in p.facility_indicators:
+        stock = raising(ind.id, "stock")
+        for si in np.flatnonzero(res.quantities[stock.id] > 0):
+            amount = float(res.quantities[stock.id][si])
             sid = res.schools[si]
-            rows.append({"school_id": sid, "stage": single.get(sid), "kind": kind,
-                         "quantity": int(amount) if kind == "add_multimedia_rooms" else round(amount, 2),
-                         "unit": KIND_UNITS[kind], "cost_yuan": round(amount * unit[key], 2)})
+            rows.append({"school_id": sid, "stage": single.get(sid), "kind": stock.id,
+                         "quantity": int(amount) if stock.integer else round(amount, 2),
+                         "unit": stock.unit, "cost_yuan": round(amount * stock.unit_cost(p.costs), 2)})
+    room = action("add_classrooms")
     for nc in new_classes.filter(pl.col("new_classes") > 0).to_dicts():
-        rows.append({"school_id": nc["school_id"], "stage": nc["stage"], "kind": "add_classrooms",
-                     "quantity": int(nc["new_classes"]), "unit": "间",
-                     "cost_yuan": int(nc["new_classes"]) * unit["classroom_yuan"]})
-    schema = {"school_id": pl.Utf8, "stage": pl.Utf8, "kind": pl.Utf8, "quantity": pl.Float64,
-              "unit": pl.Utf8, "cost_yuan": pl.Float64, "from_school_id": pl.Utf8, "distance_km": pl.Float64}
-    frame = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
-    names = parts.select("school_id", "school_name").unique(subset=["school_id"])
-    return (frame.join(names, on="school_id", how="left")
-            .with_columns(label_zh=pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")))
-            .sort("kind", "school_id"))
+        rows.append({"school_id": nc["school_id"], "stage": nc["stage"], "kind": room.id,
+                     "quantity": int(nc["new_classes"]), "unit": room.unit,
+                     "cost_yuan": int(nc["new_classes"]) * room.unit_cost(p.costs)})
+    frame = pl.DataFrame(rows, schema=ACTION_SCHEMA) if rows else pl.DataFrame(schema=ACTION_SCHEMA)
+    return frame.sort("kind", "school_id")
+
+
+def _labelled(actions: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """Actions with the names of their school and of the school a moved teacher comes from, and
+    the action's label in Chinese and English (from the registry)."""
+    names = names.unique(subset=["school_id"])
+    return (actions.drop("school_name", "from_school_name", "label_zh", "label_en", strict=False)
+            .join(names, on="school_id", how="left")
+            .join(names.rename({"school_id": "from_school_id", "school_name": "from_school_name"}),
+                  on="from_school_id", how="left")
+            .with_columns(label_zh=pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")),
+                          label_en=pl.col("kind").replace_strict(KIND_LABELS_EN, default=pl.col("kind"))))
 
 
 def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Dataset, int]:
@@ -215,28 +223,29 @@ def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Datas
     return project_dataset(ds, target_year), last
 
 
-def _unattainable_json(parts: pl.DataFrame, items: list[model.Unattainable],
+def _unattainable_json(parts: pl.DataFrame, items: list[Unattainable],
                        rules: ResourceRules) -> list[dict[str, Any]]:
     names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
     out = []
     for u in items:
         ind = INDICATOR_BY_ID[u.indicator] if u.indicator else None
-        label = ind.label_zh if ind else ""
+        label = ind.label if ind else ""
         if u.kind == "cv":
-            text = (f"{_stage_zh(u.stage)}{label}差异系数现为 {u.value_now:.4f}，在各校上限内最低只能降到 "
+            text = (f"{_stage_zh(u.stage)}{label}的差异系数现为 {u.value_now:.4f}，在各校上限内最低只能降到 "
                     f"{u.best_reachable:.4f}，高于限值 {u.required:g}")
         else:
             need = f"阈值的{rules.floor_share:.0%}" if u.kind == "school_floor" else "阈值"
-            text = (f"{names.get(u.school_id, u.school_id)}（{_stage_zh(u.stage)}）生均{label}现为 {u.value_now:.4g}，"
+            text = (f"{names.get(u.school_id, u.school_id)}（{_stage_zh(u.stage)}）{label}现为 {u.value_now:.4g}，"
                     f"在上限内最多达到 {u.best_reachable:.4g}，低于{need} {u.required:.4g}；{u.limit_note}")
         out.append({"kind": u.kind, "stage": u.stage, "indicator": u.indicator, "school_id": u.school_id,
+                    "school_name": names.get(u.school_id) if u.school_id else None,
+                    "indicator_label": label,
                     "value_now": round(float(u.value_now), 6), "best_reachable": round(float(u.best_reachable), 6),
                     "required": round(float(u.required), 6), "limit": u.limit_note, "text_zh": text})
     return out
 
 
-def _what_if_no_limits(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
-                       res: model.SolveResult, time_limit: float) -> dict[str, Any]:
+def _what_if_no_limits(p: Problem, res: SolveResult, time_limit: float) -> dict[str, Any]:
     """What it would take if the binding limits were lifted: the cost and the actions beyond the
     limits. Turns "cannot" into "would need 49 907 m² at school X, where the land allows 4 000"."""
     # A school that cannot pass has its own limits lifted; a CV out of reach lifts the limit at
@@ -244,49 +253,43 @@ def _what_if_no_limits(parts: pl.DataFrame, rules: ResourceRules, costs: Costs,
     keys: set[str] = set()
     per_school: dict[str, set[str]] = {}
     for u in res.unattainable:
-        j = next(i for i, ind in enumerate(INDICATORS) if ind.id == u.indicator)
-        key = model._LIMIT_KEYS[j] if j >= 3 else "max_hires_per_school_kind"
+        key = lifted_limit(str(u.indicator))
         if u.kind == "cv":
             keys.add(key)
         elif u.school_id is not None:
             per_school.setdefault(u.school_id, set()).add(key)
-    relaxed = costs.without_limits(keys, per_school)
+    relaxed = p.costs.without_limits(keys, per_school)
     lifted = keys | {k for ks in per_school.values() for k in ks}
-    alt = model.solve(parts, rules, relaxed, time_limit=min(time_limit, 30.0))
+    alt = solve_problem(build_problem(p.parts, p.rules, relaxed), time_limit=min(time_limit, 30.0))
     out: dict[str, Any] = {"lifted_limits": sorted(keys),
                            "lifted_at_schools": {k: sorted(v) for k, v in per_school.items()}, "status": alt.status,
                            "total_cost_yuan": alt.objective, "unattainable_left": len(alt.unattainable)}
     if alt.objective is None:
         return out
     out["extra_cost_yuan"] = round(alt.objective - (res.objective or 0.0), 2)
-    names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
-    locale = dict(zip(parts["school_id"].to_list(), parts["locale"].to_list(), strict=False))
+    names = dict(zip(p.parts["school_id"].to_list(), p.parts["school_name"].to_list(), strict=False))
     over = []
-    for c, j in enumerate(model._FACILITY_VARS):
-        key = model._LIMIT_KEYS[j]
+    for ind in p.facility_indicators:
+        stock = raising(ind.id, "stock")
+        key = str(stock.limit)
         if key not in lifted:
             continue
         for si, sid in enumerate(alt.schools):
-            q = float(alt.facilities[si, c])
-            lim = model._limit_for(costs, key, locale[sid], sid)
+            q = float(alt.quantities[stock.id][si])
+            lim = limit_for(p.costs, key, p.locale[sid], sid)
             if q > lim + 1e-6:
                 over.append({"school_id": sid, "school_name": names.get(sid), "limit_key": key,
+                             "limit_label": limit_label(key), "kind": stock.id,
                              "quantity": round(q, 2), "limit": lim,
-                             "text_zh": f"{names.get(sid, sid)}需{KIND_LABELS[_FAC_KIND[j]]} {q:,.0f}"
-                                        f"{KIND_UNITS[_FAC_KIND[j]]}，超出上限 {lim:,.0f}"})
+                             "text_zh": f"{names.get(sid, sid)}需{stock.label} {q:,.0f}"
+                                        f"{stock.unit}，超出上限 {lim:,.0f}"})
     out["over_limit"] = over
-    out["text_zh"] = (f"若取消上限（{'、'.join(_LIMIT_ZH.get(k, k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
+    out["lifted_labels_zh"] = [limit_label(k) for k in sorted(lifted)]
+    out["text_zh"] = (f"若取消上限（{'、'.join(limit_label(k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
                       f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
                       + ("；".join(str(o["text_zh"]) for o in over) or "无")) if not alt.unattainable else (
                       "即使取消这些上限仍有要求无法达到 / still unattainable without these limits")
     return out
-
-
-_LIMIT_ZH = {"teaching_area_max_m2": "教学用房新建上限", "sports_area_max_m2": "运动场地新建上限（土地）",
-             "equipment_max_yuan": "设备购置上限", "multimedia_rooms_max": "多媒体教室新增上限",
-             "max_hires_per_school_kind": "每校新聘教师上限"}
-_FAC_KIND = {3: "build_teaching_area_m2", 4: "build_sports_area_m2", 5: "buy_equipment_yuan",
-             6: "add_multimedia_rooms"}
 
 
 def _stage_zh(stage: str) -> str:
@@ -409,56 +412,176 @@ def plan_county(
         notes.append("部分学校没有与在校生一致的班级名单，增班数按全学段平均班额估算 / "
                      "classes estimated from stage totals where no matching class list")
 
-    res = model.solve(parts, rules, costs, time_limit=time_limit, write_model=write_model)
+    # Build, solve, read back.
+    problem = build_problem(parts, rules, costs)
+    res = solve_problem(problem, time_limit=time_limit, write_model=write_model)
     before = _evaluate(ds_before, target_year, county, params)
+    names = parts.select("school_id", "school_name")
+    years = list(range(data_year + 1, target_year + 1)) if target_year > data_year else [target_year]
     if res.objective is None:
-        actions = _actions(parts, res, costs, new_classes.filter(pl.lit(False)), campus.actions)
+        actions = _labelled(_actions(problem, res, new_classes.filter(pl.lit(False)), campus.actions), names)
         return InvestmentPlan(
             county, target_year, data_year, res.status, res.status, campus.cost_yuan, None, res.bound,
-            res.seconds, res.cut_rounds, actions, [], [], _unattainable_json(parts, res.unattainable, rules),
+            res.seconds, res.cut_rounds, actions.with_columns(year=pl.lit(years[0], pl.Int64)), [], [],
+            _unattainable_json(parts, res.unattainable, rules),
             before, before, _resource_check(before, county), {}, notes + [
                 "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"],
-            new_campuses=campus.campuses, explanation_zh=campus.explanation_zh)
+            new_campuses=campus.campuses, explanation_zh=campus.explanation_zh,
+            passing=_passing(before, before, county))
 
-    actions = _actions(parts, res, costs, new_classes, campus.actions)
+    actions = _actions(problem, res, new_classes, campus.actions)
     applied = apply_plan(ds_t, target_year, actions, costs.classroom_area_m2, rules.class_size_max, new_classes)
     in_scope = parts.select("school_id").unique()
     items = budget_lines(applied, county, target_year, rules, costs, in_scope)
+    # The music and art rooms g03 asks for are built at named schools: actions like the others,
+    # in the total (they were a separate line the total left out).
+    if items.room_actions:
+        actions = pl.concat([actions, pl.DataFrame(items.room_actions, schema=ACTION_SCHEMA)]).sort("kind", "school_id")
     after_ds = items.after
     after = _evaluate(after_ds, target_year, county, params)
     check = _resource_check(after, county)
-    outside = outside_plan(after, county, {b["item"] for b in items.budget_lines})
+    # Step 4: every constraint recomputed from the listed actions, independently of the model.
+    own = check_plan(problem, actions.filter(pl.col("kind").is_in(list(problem.upper))))
+    check["plan_check_passed"] = own.ok
+    check["plan_check_violations"] = own.violations
+    outside = outside_plan(after, county, {b["item"] for b in items.budget_lines}
+                           | ({"g03_music_art_rooms"} if items.room_actions else set()))
     unattainable = _unattainable_json(parts, res.unattainable, rules)
-    what_if = _what_if_no_limits(parts, rules, costs, res, time_limit) if res.unattainable else None
+    what_if = _what_if_no_limits(problem, res, time_limit) if res.unattainable else None
 
-    years = list(range(data_year + 1, target_year + 1)) if target_year > data_year else [target_year]
-    sched = schedule_plan(actions, years, _budget_by_year(budget, years))
-    if sched.status != "no_budget":
-        actions = sched.actions
-    else:
-        actions = sched.actions
+    # Phasing: each action in the year the forecast says it is needed, within the budgets.
+    shares = _due_shares(ds, problem, actions, years, target_year, county, params)
+    phased = phase_plan(actions, years, shares)
+    sched = schedule_plan(phased, years, _budget_by_year(budget, years))
+    actions = _labelled(sched.actions, names).sort("year", "kind", "school_id", nulls_last=True)
     schedule = {"status": sched.status, "years": sched.years,
                 "budget_by_year": {str(k): v for k, v in sched.budget.items()},
                 "spent_by_year": {str(k): round(v, 2) for k, v in sched.spent.items()},
                 "missing_yuan": round(sched.missing_yuan, 2),
-                "missing_lower_bound_yuan": round(sched.missing_lower_bound_yuan, 2)}
+                "missing_lower_bound_yuan": round(sched.missing_lower_bound_yuan, 2),
+                "basis_zh": "每项措施安排在学生数预测显示需要它的年份（学校生均水平低于规划水平的第一年），"
+                            "工程项目一次建成；有年度预算时在预算内尽量靠近该年份"}
     if sched.status == "budget_short":
         notes.append(f"年度预算不足：到 {target_year} 年仍缺 {sched.missing_yuan:,.0f} 元 / "
                      f"budget short by {sched.missing_yuan:,.0f} yuan by {target_year}")
     status = res.status
     if unattainable:
         status = "partial"
-    # The classrooms g05 forces are outside the MILP (their number is fixed); they are part of
-    # the plan's cost and shift its lower bound by the same amount.
-    # So are the new campuses of g04 (fixed before the solve).
-    rooms_cost = float(actions.filter(pl.col("kind").is_in(["add_classrooms", "new_campus"]))["cost_yuan"].sum())
-    total = float(res.objective) + rooms_cost
-    bound = None if res.bound is None else float(res.bound) + rooms_cost
+    # The classrooms g05 forces, the new campuses of g04 and the rooms of g03 are outside the
+    # MILP (their number is fixed); they are part of the plan's cost and shift its lower bound
+    # by the same amount. The total is the sum of every line listed.
+    total = float(actions["cost_yuan"].sum())
+    fixed_cost = total - float(res.objective or 0.0)
+    bound = None if res.bound is None else float(res.bound) + fixed_cost
     gap = None if bound is None else (0.0 if total <= 0 else max(0.0, (total - bound) / total))
     return InvestmentPlan(
         county, target_year, data_year, status, res.status, total, gap, bound,
         res.seconds, res.cut_rounds, actions, items.budget_lines, outside, unattainable, before, after,
-        check, schedule, notes, after_ds, what_if, campus.campuses, campus.explanation_zh)
+        check, schedule, notes, after_ds, what_if, campus.campuses, campus.explanation_zh,
+        passing=_passing(before, after, county))
+
+
+def _passing(before: dict[str, Any], after: dict[str, Any], county: str) -> dict[str, int]:
+    """School sections passing the school rule before and after, each over its own total: the
+    new campuses exist only after, so they are counted there (and named) and nowhere else."""
+    def count(ev: dict[str, Any]) -> tuple[int, int, set[str]]:
+        rows = [s for s in ev.get("schools", []) if s.get("county_code", county) == county]
+        return (sum(1 for s in rows if s.get("status") == "passed"), len(rows),
+                {str(s.get("school_id")) for s in rows})
+
+    b_ok, b_n, b_ids = count(before)
+    a_ok, a_n, a_ids = count(after)
+    new = a_ids - b_ids
+    new_parts = sum(1 for s in after.get("schools", []) if str(s.get("school_id")) in new)
+    return {"before": b_ok, "before_total": b_n, "after": a_ok, "after_total": a_n,
+            "new_campus_sections": new_parts}
+
+
+def _due_shares(ds: Dataset, p: Problem, actions: pl.DataFrame, years: list[int], target_year: int,
+                county: str, params: dict[str, Any] | None) -> np.ndarray:
+    """Cumulative share of each action due by each plan year, from the forecast students.
+
+    With P_y the forecast students of the action's school (and stage) in year y and P_T those of
+    the target year, a school given resource Y + ΔY for P_T students needs (Y + ΔY)·P_y/P_T in
+    year y to be at the plan's per-student level; the share of ΔY due by y is what that exceeds
+    Y. A new campus is due the first year its school's forecast exceeds the size cap; the rooms
+    g03 asks for are a shortfall of today's classes, due in the first year.
+    """
+    n = actions.height
+    shares = np.ones((n, len(years)))
+    if n == 0 or len(years) == 1:
+        return shares
+    students = _students_by_year(ds, years, county)
+    if students.height == 0:
+        return shares
+    wide = students.pivot(on="year", index=["school_id", "stage"], values="students").fill_null(0)
+    cols = [str(y) for y in years]
+    for c in cols:
+        if c not in wide.columns:
+            wide = wide.with_columns(pl.lit(0).alias(c))
+    school = wide.group_by("school_id").agg([pl.col(c).sum() for c in cols])
+    part_p = {(r["school_id"], r["stage"]): np.array([float(r[c]) for c in cols]) for r in wide.to_dicts()}
+    school_p = {r["school_id"]: np.array([float(r[c]) for c in cols]) for r in school.to_dicts()}
+    part_row = {(sid, str(st)): r for r, (sid, st) in enumerate(zip(p.school_ids, p.stage, strict=False))}
+    school_y = pl.DataFrame({"school_id": p.school_ids, **{
+        ind.resource: p.y[:, j] for j, ind in enumerate(p.indicators)}}).group_by("school_id").sum()
+    school_res = {r["school_id"]: r for r in school_y.to_dicts()}
+    part_classes = dict(zip(zip(p.school_ids, [str(s) for s in p.stage], strict=False),
+                            p.parts["classes"].fill_null(0).to_numpy().astype(float), strict=False))
+    caps = p.rules.school_size_max
+    types = dict(ds.get("schools").select("school_id", "school_type").iter_rows())
+
+    def share(y_now: float, delta: float, pop: np.ndarray | None) -> np.ndarray:
+        if pop is None or pop[-1] <= 0 or delta <= 0:
+            return np.ones(len(years))
+        need = (y_now + delta) * pop / pop[-1] - y_now
+        out: np.ndarray = np.clip(need / delta, 0.0, 1.0)
+        return out
+
+    for i, a in enumerate(actions.to_dicts()):
+        kind, sid, st = str(a["kind"]), str(a["school_id"]), a["stage"]
+        act = action(kind)
+        if act.group in ("hire", "move"):
+            r = part_row.get((sid, str(st)))
+            if r is not None:
+                j = p.col(str(act.indicator))
+                shares[i] = share(float(p.y[r, j]), float(a["quantity"]), part_p.get((sid, str(st))))
+        elif act.group == "stock":
+            res = school_res.get(sid)
+            if res is not None:
+                ind = next(ind for ind in p.indicators if ind.id == act.indicator)
+                shares[i] = share(float(res[ind.resource]), float(a["quantity"]), school_p.get(sid))
+        elif act.group == "classroom":
+            shares[i] = share(part_classes.get((sid, str(st)), 0.0), float(a["quantity"]), part_p.get((sid, str(st))))
+        elif act.group == "campus":
+            host = str(a["from_school_id"])
+            pop, cap = school_p.get(host), caps.get(str(types.get(host)))
+            if pop is not None and cap is not None:
+                over = pop > cap
+                shares[i] = np.where(np.maximum.accumulate(over), 1.0, 0.0)
+        # Rooms of g03 (group "room"): due now, shares stay 1.
+    return shares
+
+
+def _students_by_year(ds: Dataset, years: list[int], county: str) -> pl.DataFrame:
+    """Students per school and stage of ``county`` in each plan year: reported where the data
+    has the year, else the enrollment forecast (the same projection the plan's target year uses)."""
+    from junheng.forecast import ForecastError
+    from junheng.forecast.future import project_dataset
+
+    have = set(ds.years())
+    ids = ds.get("schools").filter(pl.col("county_code") == county).select("school_id")
+    frames = []
+    for y in years:
+        try:
+            src = ds if y in have else project_dataset(ds, y)
+        except ForecastError:
+            return pl.DataFrame()
+        frames.append(src.get("sections").filter((pl.col("year") == y) & pl.col("stage").is_in(["primary", "junior"]))
+                      .join(ids, on="school_id", how="semi")
+                      .select("school_id", "stage", pl.col("year").cast(pl.Utf8),
+                              pl.col("students").cast(pl.Float64).fill_null(0.0)))
+    return pl.concat(frames) if frames else pl.DataFrame()
 
 
 def _evaluate(ds: Dataset, year: int, county: str, params: dict[str, Any] | None) -> dict[str, Any]:

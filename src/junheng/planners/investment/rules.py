@@ -1,8 +1,9 @@
 """The resource rules the planner must satisfy, read from the standard's YAML.
 
 The seven indicators of 教督〔2017〕6号 are each a resource ``Y`` (teachers, m², 元, rooms) over the
-students ``P`` of a school-stage part, times a scale (100 for "per 100 students"). This module
-maps each indicator to the action that raises it; the numbers (thresholds, the 85 % floor, the
+students ``P`` of a school-stage part, times a scale (100 for "per 100 students"). They are read
+from the standard's YAML (id, numerator column, scale, labels), never declared again here; the
+action registry (``actions.py``) says which action raises each. The numbers (thresholds, the 85 % floor, the
 6-of-7 count, the CV limits, the size and class caps) come from the standards loader so a change
 of the standard is a YAML change, never a code change here.
 """
@@ -18,23 +19,34 @@ STAGES: tuple[str, ...] = ("primary", "junior")
 
 @dataclass(frozen=True)
 class Indicator:
+    """One of the seven indicators as the planner uses it; every field comes from the standard's
+    YAML (``indicators``) except ``kind``, which comes from the action registry."""
+
     id: str
-    resource: str          # column of the school-stage table holding Y (after the split)
+    resource: str          # column of the school-stage table holding Y (the standard's numerator)
     scale: float           # value = scale * Y / P
     kind: str              # "teacher" (per stage part) or "facility" (school-wide stock)
-    label_zh: str
+    label_zh: str          # the resource, e.g. 高于规定学历教师
     unit_zh: str
+    label: str             # the indicator, e.g. 每百名学生拥有高于规定学历教师数
+    label_en: str
 
 
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("degree_teachers_per_100", "degree_teachers", 100.0, "teacher", "高于规定学历教师", "人"),
-    Indicator("backbone_teachers_per_100", "backbone_teachers", 100.0, "teacher", "县级以上骨干教师", "人"),
-    Indicator("pe_art_teachers_per_100", "pe_art_teachers", 100.0, "teacher", "体育、艺术专任教师", "人"),
-    Indicator("teaching_area_per_student", "teaching_area_m2", 1.0, "facility", "教学及辅助用房面积", "m²"),
-    Indicator("sports_area_per_student", "sports_area_m2", 1.0, "facility", "体育运动场馆面积", "m²"),
-    Indicator("equipment_value_per_student", "equipment_value_yuan", 1.0, "facility", "教学仪器设备值", "元"),
-    Indicator("multimedia_rooms_per_100", "multimedia_rooms", 100.0, "facility", "网络多媒体教室", "间"),
-)
+def _indicators() -> tuple[Indicator, ...]:
+    from junheng.planners.investment.actions import actions
+    from junheng.standards.loader import load_standard
+
+    # An indicator raised per school-stage part (a teacher counts where they teach) is a
+    # teacher indicator; one raised by a whole-school stock is a facility indicator.
+    per_part = {a.indicator for a in actions() if a.indicator and a.level == "part"}
+    return tuple(
+        Indicator(ind.id, ind.numerator, float(ind.scale), "teacher" if ind.id in per_part else "facility",
+                  ind.resource_label, ind.resource_unit, ind.label, ind.label_en or ind.label)
+        for ind in load_standard(STANDARD_ID).indicators
+    )
+
+
+INDICATORS: tuple[Indicator, ...] = _indicators()
 INDICATOR_BY_ID = {ind.id: ind for ind in INDICATORS}
 
 

@@ -6,6 +6,13 @@ import argparse
 from pathlib import Path
 
 from junheng.cli import CliError, load_data, require_out, write_json
+from junheng.domain.needs import TableNeeds
+
+# Shortfalls are judged on sections' counts; the moves are drawn from the teacher list.
+NEEDS = TableNeeds(
+    "rotate", required=("counties", "schools", "sections", "teachers"),
+    optional=("facilities",),
+    title_zh="教师交流轮岗", title_en="Teacher rotation")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,7 +31,7 @@ def _rotate(args: argparse.Namespace) -> int:
     from junheng.planners.teachers import RotationError, rotate_teachers
 
     require_out(args.format, args.out)
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     try:
         plan = rotate_teachers(ds, args.county, args.year, params=args.params, share=args.share)
     except (RotationError, FileNotFoundError) as exc:

@@ -11,6 +11,13 @@ from typing import Any
 import polars as pl
 
 from junheng.cli import CliError, load_data
+from junheng.domain.needs import TableNeeds
+
+# Seats come from sections (approved seats, else classes × cap, else the size cap, said so).
+NEEDS = TableNeeds(
+    "zones", required=("counties", "schools", "sections", "areas", "area_children"),
+    optional=("area_assignments", "travel"),
+    title_zh="招生片区划分", title_en="Attendance zones")
 
 
 def register(sub: Any) -> None:
@@ -50,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from junheng.planners.zones.problem import NewSite, ZoneInputError, ZoneOptions
     from junheng.planners.zones.service import plan_zones
 
-    ds = load_data(args.data)
+    ds = load_data(args.data, NEEDS)
     polygons = None
     if args.polygons:
         gj = json.loads(Path(args.polygons).read_text("utf-8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.web.access import Permission, User
@@ -18,7 +18,7 @@ from junheng.web.deps import (
     client_ip,
     require,
 )
-from junheng.web.services import audit, exports, uploads, views
+from junheng.web.services import audit, exports, readiness, uploads, views
 from junheng.web.templating import render
 
 router = APIRouter(tags=["data"])
@@ -31,7 +31,8 @@ def data_home(request: Request, t: TDep, data: DataDep, engine: EngineDep,
               user: Importer) -> Response:
     return render(request, "data.html", t, {
         "recent": uploads.recent(engine, user), "years": data.years(),
-        "counts": uploads.table_counts(data) if user.is_city_wide else []})
+        "counts": uploads.table_counts(data) if user.is_city_wide else [],
+        "readiness": readiness.readiness(data, t.lang)})
 
 
 @router.post("/data/upload")
@@ -79,6 +80,15 @@ def confirm(request: Request, upload_id: str, t: TDep, data: DataDep, engine: En
 
 
 @router.get("/data/template.xlsx")
-def template(user: TemplateUser) -> Response:
-    return Response(exports.template_xlsx(), media_type=exports.XLSX_MIME, headers={
-        "Content-Disposition": 'attachment; filename="junheng-template.xlsx"'})
+def template(user: TemplateUser, for_: Annotated[str | None, Query(alias="for",
+                                                                    max_length=40)] = None
+             ) -> Response:
+    """The whole template, or ``?for=forecast``: only the sheets that function reads."""
+    needs = None
+    if for_ is not None:
+        needs = readiness.needs_of(for_)
+        if needs is None:
+            raise views.NotFound(for_)
+    name = f"junheng-template-{needs.command}.xlsx" if needs else "junheng-template.xlsx"
+    return Response(exports.template_xlsx(needs), media_type=exports.XLSX_MIME, headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})

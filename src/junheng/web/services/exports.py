@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from junheng.domain.needs import TableNeeds
 from junheng.web.i18n import Translator
 from junheng.web.services import views
 from junheng.web.services.data import DataService
@@ -142,10 +143,11 @@ def _county_pdf(data: DataService, code: str, year: int, t: Translator) -> bytes
 
 
 @lru_cache(maxsize=1)
-def template_xlsx() -> bytes:
+def template_xlsx(needs: TableNeeds | None = None) -> bytes:
+    """The whole template, or only the sheets one function reads."""
     from junheng.io.template import write_template
 
     with tempfile.TemporaryDirectory(prefix="junheng-template-") as tmp:
         path = Path(tmp) / "template.xlsx"
-        write_template(path)
+        write_template(path, needs)
         return path.read_bytes()

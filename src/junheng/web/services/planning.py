@@ -106,11 +106,6 @@ def _indicator_pairs(before: dict[str, Any], after: dict[str, Any],
     return out
 
 
-def _passing(ev: dict[str, Any]) -> tuple[int, int]:
-    schools = ev.get("schools", [])
-    return sum(1 for s in schools if s.get("status") == "passed"), len(schools)
-
-
 def _shape(data: DataService, county: str, plan: dict[str, Any]) -> dict[str, Any]:
     schools = data.dataset().get("schools").filter(pl.col("county_code") == county)
     coords = {r["school_id"]: (r["longitude"], r["latitude"], r["school_name"])
@@ -127,15 +122,20 @@ def _shape(data: DataService, county: str, plan: dict[str, Any]) -> dict[str, An
                "value": [coords[s][0], coords[s][1], c]}
               for s, c in cost_by_school.items() if s in coords and coords[s][0] is not None]
     actions = [{**a, "proposed": a["school_id"] in proposed} for a in plan["actions"]]
-    before_passed, total = _passing(plan["before"])
-    after_passed, _ = _passing(plan["after"])
+    # Before and after each over its own total: the new campuses exist only after the plan.
+    passing = plan.get("schools_passing") or {}
     return {**{k: plan[k] for k in ("county_code", "target_year", "data_year", "status",
                                     "status_zh", "total_cost_yuan", "budget_lines",
                                     "outside_plan", "unattainable", "notes", "check",
                                     "schedule")},
+            "budget_lines_yuan": plan.get("budget_lines_yuan") or 0.0,
+            "cost_by_year": plan.get("cost_by_year") or {},
+            "what_if": plan.get("what_if_no_limits"),
             "indicators": _indicator_pairs(plan["before"], plan["after"], county),
-            "schools_before": before_passed, "schools_after": after_passed,
-            "schools_total": total, "points": points, "actions": actions,
+            "schools_before": passing.get("before", 0), "schools_before_total": passing.get("before_total", 0),
+            "schools_after": passing.get("after", 0), "schools_after_total": passing.get("after_total", 0),
+            "new_campus_sections": passing.get("new_campus_sections", 0),
+            "points": points, "actions": actions,
             "new_campuses": plan.get("new_campuses", []),
             "explanation_zh": plan.get("explanation_zh", [])}
 

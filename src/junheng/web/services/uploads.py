@@ -51,7 +51,8 @@ def _validate(engine: Engine, filename: str, content: bytes, county: str | None 
               ) -> tuple[Any, list[Problem], list[Problem], bool]:
     """(dataset or None, errors, warnings, truncated). With ``county``, every row must belong
     to that county (a county administrator's upload)."""
-    from junheng.io.db import known_keys
+    from junheng.domain.needs import still_needed
+    from junheng.io.db import known_keys, stored_tables
     from junheng.io.validate import read_dataset
 
     suffix = Path(filename).suffix.lower()
@@ -65,7 +66,10 @@ def _validate(engine: Engine, filename: str, content: bytes, county: str | None 
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(content)
         try:
-            ds, warnings = read_dataset(str(path), known=known_keys(engine))
+            # Tables the database already holds need not come again (this year's enrolment
+            # without the school list); a first upload brings the whole format.
+            ds, warnings = read_dataset(str(path), known=known_keys(engine),
+                                        require_tables=still_needed(stored_tables(engine)))
         except ValidationFailed as exc:
             return None, _renamed(exc.problems, filename), [], exc.truncated
         except Exception as exc:

@@ -1,0 +1,63 @@
+"""The plan page (issue #13): the total is the sum of the listed actions, school counts before
+and after over their own totals, a moved teacher's school named, and requirements the limits
+make unattainable shown in words with the cost of lifting the limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from planners.investment.tiny import COUNTY, school_id, tiny_county
+
+from junheng.domain.dataset import Dataset
+from junheng.planners.investment import plan_county
+from junheng.planners.investment.costs import load_costs
+from junheng.web.i18n import Translator
+from junheng.web.services import planning
+from junheng.web.templating import templates
+from tests.web.conftest import Site
+
+
+class _Data:
+    """What ``planning._shape`` reads of the data service: the dataset."""
+
+    def __init__(self, ds: Dataset) -> None:
+        self._ds = ds
+
+    def dataset(self) -> Dataset:
+        return self._ds
+
+
+def _page(plan: dict[str, Any], ds: Dataset, lang: str = "zh") -> str:
+    v = planning._shape(_Data(ds), COUNTY, plan)  # type: ignore[arg-type]
+    t = Translator(lang)
+    return templates.env.get_template("plan.html").render(
+        {"t": t, "lang": lang, "user": None, "csrf_token": "", "path": f"/plans/{COUNTY}", "v": v,
+         "code": COUNTY, "name": "测试县", "target": 2024, "city_wide": False})
+
+
+def test_plan_page_total_counts_and_moves(site: Site) -> None:
+    c = site.login("city")
+    page = c.get("/plans/620723?target=2024").text
+    assert 'id="plan-total"' in page and "措施清单各项之和" in page
+    assert "→" in page and 'id="plan-schools"' in page
+    assert "调入" in page     # 临泽's plan moves teachers: the page names where they come from
+
+
+def test_unattainable_in_words_with_the_cost_of_lifting_limits() -> None:
+    ds = tiny_county([600, 300, 300], {0: {"sports_area_m2": 3000.0, "teaching_area_m2": 2400.0}})
+    costs = load_costs({"school_limits": {school_id(0): {"sports_area_max_m2": 0}}})
+    plan = plan_county(ds, COUNTY, 2024, costs=costs, time_limit=30).to_json()
+    assert plan["unattainable"] and plan["what_if_no_limits"]["over_limit"]
+    page = _page(plan, ds)
+    assert 'id="plan-unattainable"' in page
+    assert plan["unattainable"][0]["text_zh"] in page
+    assert "取消上限的代价" in page and 'id="plan-over-limit"' in page
+    extra = plan["what_if_no_limits"]["extra_cost_yuan"] / 10000
+    assert f"{extra:,.0f}" in page and "体育运动场地新建上限（土地）" in page
+    en = _page(plan, ds, "en")
+    assert "The cost of lifting the limits" in en and "within the limits" in en
+    total = sum(a["cost_yuan"] for a in plan["actions"])
+    assert f"{total / 10000:,.0f}" in page
+    names = pl.DataFrame(plan["actions"])["school_name"].to_list()
+    assert "测试学校0" in names
