@@ -210,7 +210,7 @@ def child(mode: str, folder: str, runs: int) -> dict:  # type: ignore[type-arg]
     ev.schools.select("school_id", "stage", "passed").write_parquet(Path(folder) / "polars_schools.parquet")
     ev.county_indicators.select("county_code", "stage", "indicator", "cv", "cv_passed").write_parquet(
         Path(folder) / "polars_cvs.parquet")
-    extra["counties_passed"] = sum(1 for c in ev.counties if c["passed"])
+    extra["counties_passed"] = sum(1 for c in ev.counties if c.passed)
     extra["schools_evaluated"] = ev.schools.height
     extra["schools_passed"] = int(ev.schools["passed"].sum())
     return {"times": times, "cpu": cpu, "loads": loads, "rss_before_mb": before,

@@ -57,8 +57,35 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/zones/lookup"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans/{code}"): (COUNTY, COUNTY),
+    # The rotation list names teachers: planning staff who may see personal data.
+    ("GET", "/rotation"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    ("GET", "/rotation/{code}"): (COUNTY, COUNTY),
+    ("GET", "/rotation/{code}/list.xlsx"): (COUNTY, COUNTY),
+    # Admissions. The application {pk} (and its file) is the test family's, in Ganzhou.
+    ("GET", "/family"): ({"parent"}, {"parent"}),
+    ("GET", "/family/apply"): ({"parent"}, {"parent"}),
+    ("POST", "/family/apply"): ({"parent"}, {"parent"}),
+    ("GET", "/family/applications/{pk}"): ({"parent"}, {"parent"}),
+    ("POST", "/family/applications/{pk}/files"): ({"parent"}, {"parent"}),
+    ("POST", "/family/applications/{pk}/resubmit"): ({"parent"}, {"parent"}),
+    ("GET", "/family/applications/{pk}/files/{file_id}"): (
+        {"parent", "city", "ganzhou"}, {"parent", "city", "ganzhou"}),
+    ("GET", "/admissions"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("GET", "/admissions/applications/{pk}"): ({"city", "ganzhou"}, {"city", "ganzhou"}),
+    ("POST", "/admissions/applications/{pk}/review"): ({"city", "ganzhou"}, {"city", "ganzhou"}),
+    ("POST", "/admissions/applications/{pk}/override"): (
+        {"city", "ganzhou"}, {"city", "ganzhou"}),
+    ("POST", "/admissions/plans"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("POST", "/admissions/freeze"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("POST", "/admissions/seed"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("POST", "/admissions/draw"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("POST", "/admissions/publish"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("GET", "/admissions/result.json"): (
+        {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
 }
-PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}")}
+PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}"),
+          ("GET", "/family/register"), ("POST", "/family/register"),
+          ("GET", "/family/verify"), ("POST", "/family/verify")}
 
 
 def _walk(routes: list) -> list[APIRoute]:  # type: ignore[type-arg]
@@ -117,6 +144,10 @@ def test_matrix(site: Site) -> None:
     up = admin.post("/data/upload", headers={"X-CSRF-Token": csrf_from(admin.get("/data").text)},
                     files={"file": ("x.xlsx", io.BytesIO(b"junk"), "application/octet-stream")})
     upload_id = up.headers["location"].rsplit("/", 1)[-1]
+    from tests.admissions.web_support import add_application, add_county
+
+    add_county(site.engine, "620702")
+    pk, file_id = add_application(site.engine, "620702")
 
     clients: dict[str, TestClient] = {name: site.login(name) for name in ACCOUNTS}
     tokens = {name: csrf_from(c.get("/account/password").text) for name, c in clients.items()}
@@ -134,7 +165,8 @@ def test_matrix(site: Site) -> None:
         for method, template in ordered:
             if (method, template) == ("POST", "/logout") and which == 0:
                 continue
-            path = template.format(upload_id=upload_id, user_id=victim.id, **params)
+            path = template.format(upload_id=upload_id, user_id=victim.id, pk=pk,
+                                   file_id=file_id, **params)
             allowed = MATRIX[(method, template)][which]
             for role, c in clients.items():
                 got = _outcome(_request(c, method, path, tokens[role]))

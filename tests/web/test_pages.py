@@ -3,6 +3,7 @@ edit form with the same validation."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -48,6 +49,18 @@ def test_county_page_matches_the_engine(site: Site) -> None:
     data = c.get("/api/county/620723?year=2024").json()
     row = next(s for s in data["schools"] if s["school_id"] == WEAK_SCHOOL)
     assert row["status"] == "failed" and row["failing"]
+
+
+def test_api_evaluation_is_the_engine_document(site: Site) -> None:
+    """/api/evaluation declares EvaluationOut; the response is still the engine's document,
+    key for key (optional keys absent where the document leaves them out)."""
+    ev = evaluate(tiny.build(), "quality-balance-2017", 2024).to_json()
+    c = site.login("city")
+    got = c.get("/api/evaluation?year=2024").json()
+    assert json.dumps(got, ensure_ascii=False) == json.dumps(ev, ensure_ascii=False)
+    # The schema is served nowhere (openapi_url=None) but is what the routes are checked on.
+    schema = site.app.openapi()["components"]["schemas"]  # type: ignore[attr-defined]
+    assert {"EvaluationOut", "CountyViewOut", "SchoolViewOut", "CountyOut"} <= set(schema)
 
 
 def test_school_page_shows_trace_and_classes(site: Site) -> None:

@@ -57,7 +57,21 @@ def test_unattainable_in_words_with_the_cost_of_lifting_limits() -> None:
     assert f"{extra:,.0f}" in page and "体育运动场地新建上限（土地）" in page
     en = _page(plan, ds, "en")
     assert "The cost of lifting the limits" in en and "within the limits" in en
+    assert "new sports ground per school (land)" in en and "Build sports ground" in en
+    assert "build_sports_area_m2" not in en and "sports_area_max_m2" not in en
     total = sum(a["cost_yuan"] for a in plan["actions"])
     assert f"{total / 10000:,.0f}" in page
     names = pl.DataFrame(plan["actions"])["school_name"].to_list()
     assert "测试学校0" in names
+
+
+def test_no_raw_ids_on_the_chinese_plan_page() -> None:
+    import re
+
+    ds = tiny_county([600, 300, 300], {0: {"sports_area_m2": 3000.0, "teaching_area_m2": 2400.0},
+                                        1: {"backbone_teachers": 6}, 2: {"backbone_teachers": 1}})
+    costs = load_costs({"school_limits": {school_id(0): {"sports_area_max_m2": 0}}})
+    plan = plan_county(ds, COUNTY, 2024, costs=costs, time_limit=30).to_json()
+    html = _page(plan, ds)
+    visible = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
+    assert not re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", visible)

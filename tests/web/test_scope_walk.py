@@ -60,16 +60,47 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # No parameter: each county administrator is sent to the own county's plan.
     ("GET", "/plans"): LINZE | {"ganzhou"},
     ("GET", "/plans/{code}"): LINZE,
+    # Rotation: planning staff with personal-data rights; county admins go to their own.
+    ("GET", "/rotation"): LINZE | {"ganzhou"},
+    ("GET", "/rotation/{code}"): LINZE,
+    ("GET", "/rotation/{code}/list.xlsx"): LINZE,
+    # Admissions: the application {pk} and its file are the test family's, in Linze.
+    ("GET", "/family"): {"parent"},
+    ("GET", "/family/apply"): {"parent"},
+    ("POST", "/family/apply"): {"parent"},
+    ("GET", "/family/applications/{pk}"): {"parent"},
+    ("POST", "/family/applications/{pk}/files"): {"parent"},
+    ("POST", "/family/applications/{pk}/resubmit"): {"parent"},
+    ("GET", "/family/applications/{pk}/files/{file_id}"): {"parent", "city", "linze"},
+    ("GET", "/admissions"): {"city", "linze"},
+    ("GET", "/admissions/applications/{pk}"): {"city", "linze"},
+    ("POST", "/admissions/applications/{pk}/review"): {"city", "linze"},
+    ("POST", "/admissions/applications/{pk}/override"): {"city", "linze"},
+    ("POST", "/admissions/plans"): {"city", "linze"},
+    ("POST", "/admissions/freeze"): {"city", "linze"},
+    ("POST", "/admissions/seed"): {"city", "linze"},
+    ("POST", "/admissions/draw"): {"city", "linze"},
+    ("POST", "/admissions/publish"): {"city", "linze"},
+    ("GET", "/admissions/result.json"): {"city", "linze"},
 }
 
 # A Linze value for every parameter name any route takes (path, query, declared form field).
 PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
-                "target": "2027", "page": "1", "action": "login", "for": "forecast"}
+                "target": "2027", "page": "1", "action": "login", "for": "admissions",
+                "share": "0.1", "max_km": "60"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",
-               "school_id": "6207230001", "active": "1", "file": None}
+               "school_id": "6207230001", "active": "1", "file": None,
+               # admissions
+               "year": "2026", "entry_stage": "primary", "child_name": "王小", "resident_id":
+               "620723202003011230", "hukou": "临泽县", "area_id": "620723-A1",
+               "housing": "own", "has_residence_permit": "", "category_claimed": "other",
+               "choice_1": "6207230001", "choice_2": "", "choice_3": "", "choice_4": "",
+               "choice_5": "", "idempotency_key": "", "kind": "hukou", "action": "approve",
+               "reason": "scope walk", "category_verified": "other", "county": "620723",
+               "stage": "primary", "seats": "3", "seed": "1"}
 
 
 def _params(route: APIRoute) -> dict[str, list[str]]:
@@ -99,7 +130,8 @@ def test_every_route_and_parameter_has_an_other_county_rule(site: Site) -> None:
             continue
         p = _params(route)
         unknown += [(key, "path", n) for n in p["path"]
-                    if n not in PATH_VALUES and n not in ("upload_id", "user_id")]
+                    if n not in PATH_VALUES
+                    and n not in ("upload_id", "user_id", "pk", "file_id")]
         unknown += [(key, "query", n) for n in p["query"] if n not in QUERY_VALUES]
         unknown += [(key, "form", n) for n in p["body"] if n not in FORM_VALUES]
     assert unknown == [], "parameters without another county's value"
@@ -130,6 +162,10 @@ def test_walk_every_route_with_another_countys_ids(site: Site) -> None:
                     files={"file": ("x.xlsx", io.BytesIO(b"junk"), "application/octet-stream")})
     assert up.status_code == 303
     upload_id = up.headers["location"].rsplit("/", 1)[-1]
+    from tests.admissions.web_support import add_application, add_county
+
+    add_county(site.engine, "620723")  # type: ignore[arg-type]
+    pk, file_id = add_application(site.engine, "620723")  # type: ignore[arg-type]
 
     clients: dict[str, TestClient] = {name: site.login(name) for name in ACCOUNTS}
     tokens: dict[str, str | None] = {name: csrf_from(c.get("/account/password").text)
@@ -144,7 +180,8 @@ def test_walk_every_route_with_another_countys_ids(site: Site) -> None:
     for key in sorted(OTHER_COUNTY, key=lambda k: k == ("POST", "/logout")):
         method, template = key
         p = _params(routes[key])
-        path = template.format(upload_id=upload_id, user_id=victim.id, **PATH_VALUES)
+        path = template.format(upload_id=upload_id, user_id=victim.id, pk=pk, file_id=file_id,
+                               **PATH_VALUES)
         query = {n: QUERY_VALUES[n] for n in p["query"]}
         for role, c in clients.items():
             resp = _send(c, method, path, query, tokens[role], p["body"])

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from junheng.domain.geo import distance_matrix
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -62,12 +64,7 @@ def deferred_acceptance(start: IntArray, end: IntArray, entry_school: IntArray,
 def great_circle_km(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray,
                     lon2: FloatArray) -> FloatArray:
     """Haversine distance (km) between every point 1 (rows) and every point 2 (columns)."""
-    p1 = np.radians(lat1)[:, None]
-    p2 = np.radians(lat2)[None, :]
-    dphi = p2 - p1
-    dlmb = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
-    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    out: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    out: FloatArray = distance_matrix(lat1, lon1, lat2, lon2, radius=EARTH_RADIUS_KM)
     return np.where(np.isnan(out), np.inf, out)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from junheng.demo.profiles import DemoProfile
+from junheng.domain.geo import haversine
 
 # School entry at 6 (六三学制): grade g is age g + 5.
 ENTRY_AGE = 6
@@ -72,11 +73,7 @@ def continue_into_junior(profile: DemoProfile, streams: pl.DataFrame, schools: p
 
 def _distance_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
                 ) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2 - lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    d: np.ndarray = 2 * _EARTH_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return d
+    return haversine(lat1, lon1, lat2, lon2, radius=_EARTH_M)
 
 
 def catchments(profile: DemoProfile, areas: pl.DataFrame, schools: pl.DataFrame,

@@ -71,7 +71,8 @@ def need_count(rate_per_100: np.ndarray, students: np.ndarray, margin: np.ndarra
     """The whole number of teachers (or rooms) that puts a school ``margin`` times above a
     per-100-students level, never more than ``cap``."""
     need = np.ceil(rate_per_100 * margin * students / 100.0 - 1e-9)
-    return np.minimum(np.maximum(need, 0), cap).astype(np.int64)
+    out: np.ndarray = np.minimum(np.maximum(need, 0), cap).astype(np.int64)
+    return out
 
 
 def staff(*, students: np.ndarray, classes: np.ndarray, pupils_per_teacher: np.ndarray,

@@ -9,8 +9,9 @@ this table leaves every other figure of a seed unchanged.
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
+
+from junheng.domain.geo import haversine
 
 _EARTH_M = 6_371_000.0
 _ZONED_STAGES = ("primary", "junior")
@@ -28,10 +29,9 @@ def zones_in_force(areas: pl.DataFrame, schools: pl.DataFrame,
         areas.select("area_id", "county_code", pl.col("latitude").alias("a_lat"),
                      pl.col("longitude").alias("a_lon")),
         on="county_code")
-    p1, p2 = np.radians(pairs["latitude"].to_numpy()), np.radians(pairs["a_lat"].to_numpy())
-    dl = np.radians(pairs["a_lon"].to_numpy() - pairs["longitude"].to_numpy())
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    pairs = pairs.with_columns(pl.Series("d", 2 * _EARTH_M * np.arcsin(np.sqrt(h))))
+    d = haversine(pairs["latitude"].to_numpy(), pairs["longitude"].to_numpy(),
+                  pairs["a_lat"].to_numpy(), pairs["a_lon"].to_numpy(), radius=_EARTH_M)
+    pairs = pairs.with_columns(pl.Series("d", d))
     return (pairs.sort("d", "school_id")
             .group_by("year", "area_id", "stage", maintain_order=True).first()
             .select("year", "area_id", "stage", "school_id")

@@ -18,13 +18,17 @@ import yaml
 
 ColumnType = Literal["text", "int", "float", "bool", "enum", "date", "datetime"]
 YearScope = Literal["school_year", "history", "none"]
+OwnerLevel = Literal["city", "county", "school"]
+OwnerKind = Literal["county", "school", "area"]
 
 _COLUMN_KEYS = {
     "id", "label", "label_en", "type", "unit", "required", "min", "max", "pattern", "values",
     "check", "check_severity", "personal", "ref", "note",
 }
 _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
-               "note", "replace_by", "distinct"}
+               "note", "replace_by", "distinct", "owner"}
+_OWNER_LEVELS = {"city", "county", "school"}
+_OWNER_KINDS = {"county", "school", "area"}
 _TYPES = {"text", "int", "float", "bool", "enum", "date", "datetime"}
 
 POLARS_TYPES: dict[str, pl.DataType] = {
@@ -92,6 +96,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Owner:
+    """Whose rows a table holds, for imports by a county administrator or a school clerk.
+
+    ``level`` is the narrowest role that may import the table (``city``: the city
+    administrator only; ``county``: also a county administrator, for the own county;
+    ``school``: also a school clerk, for the own school). ``by`` names the columns that say
+    whose a row is, and what each names (a county code, a school id or an area id).
+    """
+
+    level: OwnerLevel
+    by: tuple[tuple[str, OwnerKind], ...]
+
+
+@dataclass(frozen=True)
 class Table:
     id: str
     label: str
@@ -104,6 +122,7 @@ class Table:
     replace_by: tuple[str, ...] = ()
     # Columns whose non-empty values must all differ within one row (e.g. the five choices).
     distinct: tuple[str, ...] = ()
+    owner: Owner | None = None  # None: no rule, so only the city administrator may import it
 
     def column(self, column_id: str) -> Column:
         for col in self.columns:
@@ -212,12 +231,13 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
         for k in (*replace_by, *distinct):
             if k not in seen_cols:
                 raise RegistryError(f"table {t['id']}: column {k} is not declared")
+        owner = _owner(t, seen_cols) if "owner" in t else None
         tables.append(
             Table(
                 id=t["id"], label=t["label"], label_en=t.get("label_en", t["id"]),
                 columns=tuple(cols), key=key, year_scope=t["year_scope"],
                 optional=bool(t.get("optional", False)), personal=bool(t.get("personal", False)),
-                replace_by=replace_by, distinct=distinct,
+                replace_by=replace_by, distinct=distinct, owner=owner,
             )
         )
     enums_en: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc.get("enums_en", {}).items()}
@@ -226,6 +246,29 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
             raise RegistryError(f"enums_en.{name}: codes not in enums.{name}")
     return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums,
                     enums_en=enums_en)
+
+
+def _owner(t: dict[str, Any], columns: set[str]) -> Owner:
+    doc = t["owner"]
+    where = f"table {t['id']}: owner"
+    if not isinstance(doc, dict) or set(doc) != {"level", "by"}:
+        raise RegistryError(f"{where} needs exactly the keys level and by")
+    if doc["level"] not in _OWNER_LEVELS:
+        raise RegistryError(f"{where}: unknown level {doc['level']}")
+    by = tuple((str(c), str(k)) for c, k in (doc["by"] or {}).items())
+    for c, k in by:
+        if c not in columns:
+            raise RegistryError(f"{where}: column {c} is not declared")
+        if k not in _OWNER_KINDS:
+            raise RegistryError(f"{where}: {c} names an unknown kind {k}")
+    kinds = {k for _, k in by}
+    if doc["level"] == "city" and by:
+        raise RegistryError(f"{where}: a city-level table has no owner columns")
+    if doc["level"] == "school" and "school" not in kinds:
+        raise RegistryError(f"{where}: a school-level table needs a school column")
+    if doc["level"] == "county" and not kinds:
+        raise RegistryError(f"{where}: a county-level table needs an owner column")
+    return Owner(level=doc["level"], by=by)  # type: ignore[arg-type]
 
 
 @cache

@@ -93,8 +93,8 @@ def read_inputs(ds: Dataset) -> Inputs:
 
 def read_cohorts(ds: Dataset) -> pl.DataFrame:
     """Children by county and birth year, with the year the figure was known (for backtests)."""
-    schema = {"county_code": pl.Utf8, "birth_year": pl.Int64, "size": pl.Float64,
-              "observed_year": pl.Int64, "source": pl.Utf8}
+    schema = pl.Schema({"county_code": pl.Utf8, "birth_year": pl.Int64, "size": pl.Float64,
+                        "observed_year": pl.Int64, "source": pl.Utf8})
     frames = []
     births = ds.get("births").drop_nulls(["year", "county_code", "births"])
     if births.height:

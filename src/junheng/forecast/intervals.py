@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import Any
 
 import polars as pl
 from scipy.stats import t as student_t
@@ -34,10 +35,12 @@ EMPIRICAL_MIN = 30
 
 
 def band_of(value: pl.Expr) -> pl.Expr:
-    expr = pl.when(value < BAND_EDGES[0]).then(pl.lit(BAND_LABELS[0]))
+    # A when/then chain changes type as it grows (Then → ChainedThen).
+    expr: Any = pl.when(value < BAND_EDGES[0]).then(pl.lit(BAND_LABELS[0]))
     for edge, label in zip(BAND_EDGES[1:], BAND_LABELS[1:-1], strict=False):
         expr = expr.when(value < edge).then(pl.lit(label))
-    return expr.otherwise(pl.lit(BAND_LABELS[-1]))
+    out: pl.Expr = expr.otherwise(pl.lit(BAND_LABELS[-1]))
+    return out
 
 
 def kind_of(grade: pl.Expr) -> pl.Expr:

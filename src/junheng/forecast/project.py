@@ -130,7 +130,8 @@ def forecast_points(
     county_cells, _ = estimate(hist, "county", opts)
     county = project_cells(county_cells, origin, horizon, cohorts)
     parent_path = pl.concat([_origin_path(hist, "county"), county])
-    school_cells, facts = estimate(hist, "school", opts, parent_ratios=county_cells)
+    school_cells, ratio_facts = estimate(hist, "school", opts, parent_ratios=county_cells)
+    facts: dict[str, Any] = dict(ratio_facts)
     school = project_cells(school_cells, origin, horizon, cohorts, parent_path)
     if opts.reconcile == "top-down":
         school = reconcile_top_down(school, county)

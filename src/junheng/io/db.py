@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -26,12 +28,21 @@ from junheng.io.problems import Problem, ValidationFailed
 DEFAULT_SQLITE_PATH = Path("var") / "junheng.sqlite"
 EXTRA_COLUMN = "extra_json"  # unknown columns of an imported row, kept as JSON text
 INSERT_CHUNK_ROWS = 100_000
+# How long an import waits for another one to finish before it gives up with "try again".
+IMPORT_WAIT_SECONDS = float(os.environ.get("JUNHENG_IMPORT_WAIT_SECONDS", "30"))
+# Every other writer (audit log, sessions, edits) waits this long for the lock on SQLite,
+# longer than an import waits, so that a request that gave up its import can still record
+# that it did (the driver's default, 5 s, turned a long import into 500s for everyone).
+SQLITE_BUSY_MS = int(IMPORT_WAIT_SECONDS * 1000) + 30_000
+# One advisory lock for all imports on PostgreSQL (any 64-bit number, fixed for the project).
+PG_IMPORT_LOCK = 0x4A554E48454E47  # "JUNHENG"
+SQLITE_BEGIN = "junheng_sqlite_begin"  # execution option: "IMMEDIATE" for imports
 
 metadata = sa.MetaData()
 
 
-def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
-    return {
+def _sa_type(col: Column) -> sa.types.TypeEngine[Any]:
+    types: dict[str, sa.types.TypeEngine[Any]] = {
         "text": sa.Text(),
         "enum": sa.String(32),
         "int": sa.BigInteger(),
@@ -39,7 +50,8 @@ def _sa_type(col: Column) -> sa.types.TypeEngine:  # type: ignore[type-arg]
         "bool": sa.Boolean(),
         "date": sa.Date(),
         "datetime": sa.DateTime(),
-    }[col.type]
+    }
+    return types[col.type]
 
 
 def _build_table(table: Table) -> sa.Table:
@@ -94,7 +106,21 @@ def make_engine(url: str | None = None) -> Engine:
             # validation, which gives clerk-readable messages.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            # An import (see import_transaction) begins IMMEDIATE: it takes the write lock,
+            # waiting for another import, before it reads what it will replace, so it never
+            # fails half-way with "database is locked". The driver's own transaction handling
+            # is switched off for it, because that starts a transaction only before
+            # INSERT/UPDATE/DELETE: its CREATE TEMP TABLE ran outside the transaction and
+            # outlived a rolled-back import on the pooled connection. Other transactions keep
+            # the driver's behaviour.
+            if conn.get_execution_options().get(SQLITE_BEGIN) == "IMMEDIATE":
+                conn.connection.driver_connection.isolation_level = None
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
     return engine
 
 
@@ -191,15 +217,17 @@ def stored_tables(engine: Engine) -> set[str]:
     return out
 
 
-def known_keys(engine: Engine) -> Dataset:
+def known_keys(engine: Engine | Connection) -> Dataset:
     """The ids other tables refer to (counties, schools, areas), for validating an import."""
+    if isinstance(engine, Engine):
+        with engine.connect() as conn:
+            return known_keys(conn)
     out: dict[str, pl.DataFrame] = {}
-    with engine.connect() as conn:
-        for tid, col in (("counties", "county_code"), ("schools", "school_id"),
-                         ("areas", "area_id")):
-            t = DATA_TABLES[tid]
-            vals = [r[0] for r in conn.execute(sa.select(t.c[col]))]
-            out[tid] = pl.DataFrame({col: pl.Series(col, vals, dtype=pl.Utf8)})
+    for tid, col in (("counties", "county_code"), ("schools", "school_id"),
+                     ("areas", "area_id")):
+        t = DATA_TABLES[tid]
+        vals = [r[0] for r in engine.execute(sa.select(t.c[col]))]
+        out[tid] = pl.DataFrame({col: pl.Series(col, vals, dtype=pl.Utf8)})
     return Dataset(out)
 
 
@@ -207,6 +235,61 @@ def known_keys(engine: Engine) -> Dataset:
 
 class DatabaseWriteError(RuntimeError):
     """The database refused a write; the whole import was rolled back."""
+
+
+class ImportBusy(ValidationFailed):
+    """Another import held the database longer than we waited; nothing was written and the
+    same import may simply be tried again."""
+
+    def __init__(self, source: str, seconds: float) -> None:
+        super().__init__([Problem(
+            source, None, None, None,
+            f"另一项导入正在进行，等待 {seconds:.0f} 秒后仍未完成：未写入任何数据，请稍后重试",
+            f"another import is still running after waiting {seconds:.0f} s: nothing was "
+            "written; please try again shortly")])
+
+
+def _is_busy(exc: sa.exc.OperationalError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+@contextmanager
+def import_transaction(engine: Engine, source: str = "dataset",
+                       wait_seconds: float | None = None) -> Iterator[Connection]:
+    """A write transaction that holds the import lock: one import at a time, across threads
+    and processes. A second import waits up to ``wait_seconds``, then gets ``ImportBusy``."""
+    wait = IMPORT_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    ms = max(1, int(wait * 1000))
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+                f"PRAGMA busy_timeout={ms}")
+            conn = conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        try:
+            try:
+                tx = conn.begin()
+                if not sqlite:
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_IMPORT_LOCK)))
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            except sa.exc.OperationalError as exc:
+                if conn.in_transaction():
+                    conn.rollback()
+                if _is_busy(exc):
+                    raise ImportBusy(source, wait) from exc
+                raise
+            with tx:
+                yield conn
+        finally:
+            if sqlite:  # back to the driver's defaults for the next user of the connection
+                dbapi = conn.connection.driver_connection
+                dbapi.isolation_level = ""  # type: ignore[union-attr]
+                dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")  # type: ignore[union-attr]
 
 
 @dataclass
@@ -217,7 +300,7 @@ class ImportSummary:
     data_version: int
 
 
-def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple]]:
+def _rows_for_insert(table: Table, frame: pl.DataFrame) -> tuple[list[str], list[tuple[Any, ...]]]:
     import json
 
     cols = table.column_ids
@@ -240,20 +323,41 @@ def _delete_replaced(conn: Connection, table: Table, frame: pl.DataFrame) -> int
     if conn.execute(sa.select(t.c.row_id).limit(1)).first() is None:
         return 0  # empty table: nothing to replace (the common case of a first import)
     keys = frame.select(list(table.replace_by)).unique()
-    tmp = sa.Table(f"tmp_keys_{table.id}", sa.MetaData(),
+    name = f"{TEMP_PREFIX}{table.id}"
+    # Inside the import's transaction on both databases (SQLite: see make_engine), so a
+    # failure anywhere rolls the table back with everything else; PostgreSQL also drops it at
+    # commit. A leftover from an older version on a pooled connection is dropped first.
+    conn.exec_driver_sql(f'DROP TABLE IF EXISTS {_temp_schema(conn)}."{name}"')
+    tmp = sa.Table(name, sa.MetaData(),
                    *[sa.Column(c, _sa_type(table.column(c))) for c in table.replace_by],
-                   prefixes=["TEMPORARY"])
+                   prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
     tmp.create(conn)
-    try:
-        _bulk_insert(conn, tmp, list(table.replace_by), keys.rows())
-        cond = sa.and_(*[tmp.c[c] == t.c[c] for c in table.replace_by])
-        result = conn.execute(t.delete().where(sa.exists(sa.select(1).where(cond))))
-        return int(result.rowcount or 0)
-    finally:
-        tmp.drop(conn)
+    _bulk_insert(conn, tmp, list(table.replace_by), keys.rows())
+    cond = sa.and_(*[tmp.c[c] == t.c[c] for c in table.replace_by])
+    result = conn.execute(t.delete().where(sa.exists(sa.select(1).where(cond))))
+    tmp.drop(conn)
+    return int(result.rowcount or 0)
 
 
-def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple]) -> None:
+TEMP_PREFIX = "tmp_keys_"
+
+
+def _temp_schema(conn: Connection) -> str:
+    return "temp" if conn.dialect.name == "sqlite" else "pg_temp"
+
+
+def temp_tables(conn: Connection) -> list[str]:
+    """The import's temporary tables that exist on this connection (should be none between
+    imports)."""
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT name FROM sqlite_temp_master WHERE type = 'table'"
+    else:
+        sql = ("SELECT c.relname FROM pg_class c WHERE c.relpersistence = 't' "
+               "AND c.relkind = 'r' AND c.relnamespace = pg_my_temp_schema()")
+    return sorted(r[0] for r in conn.exec_driver_sql(sql) if r[0].startswith(TEMP_PREFIX))
+
+
+def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if conn.dialect.name == "postgresql":
@@ -276,17 +380,25 @@ def _bulk_insert(conn: Connection, t: sa.Table, cols: list[str], rows: list[tupl
         cur.close()
 
 
-def import_dataset(engine: Engine, ds: Dataset, source: str = "dataset") -> ImportSummary:
+def import_dataset(engine: Engine, ds: Dataset, source: str = "dataset",
+                   check: Callable[[Connection], list[Problem]] | None = None,
+                   wait_seconds: float | None = None) -> ImportSummary:
     """Write ``ds`` in one transaction: either every row lands or none does.
 
-    References to counties, schools and areas are checked against the file and the database
-    together before anything is written; a failure raises ``ValidationFailed``.
+    Imports take turns (``import_transaction``); one that waits too long raises ``ImportBusy``.
+    Once it holds the lock, ``check`` (e.g. whose rows these are) and the references to
+    counties, schools and areas are judged on the database as it is then, before anything is
+    written; a failure raises ``ValidationFailed``.
     """
     start = time.perf_counter()
-    _check_db_references(engine, ds, source)
     rows: dict[str, int] = {}
     replaced: dict[str, int] = {}
-    with engine.begin() as conn:
+    with import_transaction(engine, source, wait_seconds) as conn:
+        if check is not None:
+            problems = check(conn)
+            if problems:
+                raise ValidationFailed(problems)
+        _check_db_references(conn, ds, source)
         for table in registry().tables:  # registry order puts referenced tables first
             if table.id not in ds:
                 continue
@@ -311,9 +423,9 @@ def import_dataset(engine: Engine, ds: Dataset, source: str = "dataset") -> Impo
     return ImportSummary(rows, replaced, time.perf_counter() - start, version)
 
 
-def _check_db_references(engine: Engine, ds: Dataset, source: str) -> None:
+def _check_db_references(conn: Connection, ds: Dataset, source: str) -> None:
     """Ids referred to but present neither in the file nor in the database."""
-    known = known_keys(engine)
+    known = known_keys(conn)
     problems: list[Problem] = []
     for table in registry().tables:
         if table.id not in ds:

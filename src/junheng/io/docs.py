@@ -11,6 +11,10 @@ from junheng.domain.fields import registry
 SCOPES = {"school_year": "按学年 (每学年一份)", "history": "历史序列 (导出某学年时包含此前各年)",
           "none": "不分年份"}
 
+WRITERS = {"city": "仅市级管理员",
+           "county": "市级管理员；区县管理员（仅本区县的记录）",
+           "school": "市级管理员；区县管理员（仅本区县的记录）；学校填报员（仅本校的记录）"}
+
 
 def render() -> str:
     reg = registry()
@@ -26,6 +30,8 @@ def render() -> str:
         "- 空白单元格表示“未报告”，不会当作0。是/否列可填 是/否、true/false、1/0。",
         "- 比率填小数（0.95），大于1即为错误。金额单位为元，面积为平方米，坐标为 WGS84 十进制度。",
         "- 重复导入时，按“替换依据”列的取值替换已有记录，其余记录保持不变。",
+        "- 区县管理员、学校填报员只能导入本区县、本校的记录：新记录和被替换的已有记录都必须属于"
+        "本区县（本校），否则整个文件不导入。跨区县的记录（如跨区县转学）由市级管理员导入。",
         "",
     ]
     for table in reg.tables:
@@ -35,6 +41,7 @@ def render() -> str:
         facts.append("唯一键：" + (", ".join(f"`{k}`" for k in table.key) or "无"))
         facts.append("替换依据：" + ", ".join(f"`{k}`" for k in table.replace_by))
         facts.append("可选表" if table.optional else "必需表（工作簿中必须有此工作表）")
+        facts.append("可导入：" + WRITERS[table.owner.level if table.owner else "city"])
         if table.personal:
             facts.append("含个人信息：按角色脱敏，访问记入审计日志")
         lines.append("；".join(facts))

@@ -313,8 +313,12 @@ def _check_references(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet
 def validate_raw(raw: RawDataset, *, known: Dataset | None = None,
                  require_tables: Iterable[str] | None = None,
                  needs: TableNeeds | None = None,
-                 limit: int = DEFAULT_PROBLEM_LIMIT) -> tuple[Dataset | None, list[Problem], bool]:
+                 limit: int = DEFAULT_PROBLEM_LIMIT,
+                 keep_rows: bool = False) -> tuple[Dataset | None, list[Problem], bool]:
     """Type and check a raw dataset. Returns (dataset or None if errors, problems, truncated).
+
+    With ``keep_rows`` every frame keeps its spreadsheet row numbers (column ``ROW``), for
+    checks that come later and must still say where a problem is (the upload scope check).
 
     ``known`` is what the destination already holds (e.g. the database), so that a workbook
     with this year's figures may refer to schools registered earlier.
@@ -356,7 +360,7 @@ def validate_raw(raw: RawDataset, *, known: Dataset | None = None,
     problems = out.finish()
     if any(p.severity == "error" for p in problems):
         return None, problems, out.truncated
-    ds = Dataset({tid: frame.drop(ROW) for tid, frame in typed.items()})
+    ds = Dataset({tid: frame if keep_rows else frame.drop(ROW) for tid, frame in typed.items()})
     return ds, problems, out.truncated
 
 

@@ -1,11 +1,12 @@
 """HTML report of an evaluation (self-contained: inline CSS, no remote assets, works offline).
 
-Renders ``Evaluation.to_json()`` with the Jinja2 template ``templates/evaluation.html``;
-nothing is recomputed here.
+Renders the typed :class:`~junheng.standards.engine.Evaluation` with the Jinja2 template
+``templates/evaluation.html``; nothing is recomputed here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from junheng.reports.labels import (
     key_zh,
     status_zh,
 )
+from junheng.standards.engine import Evaluation
+from junheng.standards.loader import Indicator
+from junheng.standards.results import CityResult, CountyResult, RuleTrace, SchoolResult
 
 
 def _env() -> Environment:
@@ -40,15 +44,39 @@ def _display(v: Any) -> str:
     return str(v)
 
 
-def render_evaluation_html(result: dict[str, Any]) -> str:
-    schools_by_county: dict[str, list[dict[str, Any]]] = {}
-    for s in result.get("schools") or []:
-        schools_by_county.setdefault(s["county_code"], []).append(s)
+@dataclass(frozen=True)
+class _Report:
+    """What the template reads: the standard's header, the typed verdicts and the rules."""
+
+    standard_label: str
+    source: str
+    year: int
+    as_of: str
+    standard_kind: str
+    indicators: list[Indicator]
+    counties: tuple[CountyResult, ...]
+    city: CityResult | None
+    excluded: list[dict[str, Any]]
+    rules: dict[str, RuleTrace]
+
+
+def render_evaluation_html(ev: Evaluation, include_schools: bool = True) -> str:
+    schools_by_county: dict[str, list[SchoolResult]] = {}
+    for s in ev.school_results() if include_schools else []:
+        schools_by_county.setdefault(s.county_code, []).append(s)
+    std = ev.standard
+    report = _Report(
+        standard_label=std.label, source=std.source, year=ev.year,
+        as_of=ev.rules.as_of.isoformat(), standard_kind=std.kind,
+        indicators=list(std.indicators), counties=ev.counties, city=ev.city,
+        excluded=ev.excluded.to_dicts() if include_schools else [],
+        rules=ev.rules.rule_traces(),
+    )
     return _env().get_template("evaluation.html").render(
-        r=result, schools_by_county=schools_by_county,
-        judged=[i for i in result.get("indicators", []) if i["comparison"] is not None],
+        r=report, schools_by_county=schools_by_county,
+        judged=[i for i in std.indicators if i.rule is not None],
     )
 
 
-def write_evaluation_html(result: dict[str, Any], out: Path) -> None:
-    out.write_text(render_evaluation_html(result), encoding="utf-8")
+def write_evaluation_html(ev: Evaluation, out: Path, include_schools: bool = True) -> None:
+    out.write_text(render_evaluation_html(ev, include_schools), encoding="utf-8")

@@ -62,19 +62,19 @@ def _evaluate(args: argparse.Namespace) -> int:
         ev = evaluate(ds, args.standard, args.year, args.county, params or None)
     except (ValueError, KeyError) as exc:
         raise CliError(str(exc).strip("'\"")) from None
-    result = ev.to_json(include_schools=not args.no_schools)
+    schools = not args.no_schools
     if args.format == "json":
-        write_json(result, args.out)
+        write_json(ev.to_json(include_schools=schools), args.out)
     elif args.format == "xlsx":
         from junheng.reports.evaluation_xlsx import write_evaluation_xlsx
 
-        write_evaluation_xlsx(result, args.out)
+        write_evaluation_xlsx(ev, args.out, include_schools=schools)
     else:
         from junheng.reports.evaluation_html import write_evaluation_html
 
-        write_evaluation_html(result, args.out)
+        write_evaluation_html(ev, args.out, include_schools=schools)
     if args.out is not None:
-        passed = sum(1 for c in result["counties"] if c["passed"])
-        print(f"已评估 {len(result['counties'])} 个区县, 通过 {passed} 个; 结果写入 {args.out} / "
-              f"{len(result['counties'])} counties evaluated, {passed} passed; written to {args.out}")
+        n, passed = len(ev.counties), sum(1 for c in ev.counties if c.passed)
+        print(f"已评估 {n} 个区县, 通过 {passed} 个; 结果写入 {args.out} / "
+              f"{n} counties evaluated, {passed} passed; written to {args.out}")
     return 0

@@ -15,16 +15,36 @@ from __future__ import annotations
 import gc
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.numbers import json_number
+from junheng.domain.status import status_from_rank, status_rank, worst_status
 from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
-from junheng.standards.items import ItemResults, evaluate_items, status_from_rank, status_rank
+from junheng.standards.items import ItemResults, evaluate_items
 from junheng.standards.loader import Standard, load_standard
+from junheng.standards.results import (
+    CityResult,
+    ClassBands,
+    CountyResult,
+    CvInputs,
+    CvTrace,
+    IndicatorResult,
+    ItemResult,
+    NextTarget,
+    PartVerdict,
+    SchoolIndicator,
+    SchoolIndicatorTrace,
+    SchoolResult,
+    SchoolRuleTrace,
+    Shortfall,
+    StageResult,
+    TargetDates,
+)
 from junheng.standards.rules import ResolvedRules, evaluation_date
 from junheng.standards.school_table import (
     RESOURCE_COLUMNS,
@@ -47,26 +67,13 @@ PART_LABELS = {
 
 
 def _num(v: Any, digits: int = 6) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return round(v, digits)
-    return v
-
-
-def _worst(statuses: list[str]) -> str:
-    if "failed" in statuses:
-        return "failed"
-    if "not_reported" in statuses or not statuses:
-        return "not_reported"
-    return "passed"
+    return json_number(v, digits)
 
 
 @dataclass
 class Evaluation:
-    """The result of one evaluation. Frames hold the figures; ``counties`` the verdicts."""
+    """The result of one evaluation. Frames hold the figures; ``counties`` the typed verdicts
+    (:mod:`junheng.standards.results`); ``to_json()`` renders both as the JSON document."""
 
     standard: Standard
     year: int
@@ -78,196 +85,40 @@ class Evaluation:
     county_stages: pl.DataFrame
     bands: pl.DataFrame | None
     item_results: ItemResults | None
-    counties: list[dict[str, Any]]
-    city: dict[str, Any] | None = None
+    counties: tuple[CountyResult, ...]
+    city: CityResult | None = None
     notes: list[str] = field(default_factory=list)
+    _school_results: list[SchoolResult] | None = field(default=None, repr=False)
 
-    @property
-    def items(self) -> dict[str, dict[str, dict[str, Any]]]:
-        """county_code → item id → result with checks and traces (built on first use)."""
-        if self.item_results is None:
-            return {}
-        return self.item_results.dicts()
-
-    # ------------------------------------------------------------------ JSON
-
-    def county_result(self, county_code: str) -> dict[str, Any]:
+    def county_result(self, county_code: str) -> CountyResult:
         for c in self.counties:
-            if c["county_code"] == county_code:
+            if c.county_code == county_code:
                 return c
         raise KeyError(county_code)
 
-    def _stage_json(self) -> dict[str, dict[str, Any]]:
-        """county → stage → stage block."""
-        std = self.standard
-        judged = any(i.rule is not None for i in std.indicators)
-        out: dict[str, dict[str, Any]] = {}
-        ind_rows: dict[tuple[str, str], dict[str, Any]] = {}
-        limit_rule = "cv_limit" if "cv_limit" in std.params else (
-            "composite_cv_limit" if "composite_cv_limit" in std.params else None)
-        limit_trace = self.rules.trace(limit_rule) if limit_rule else None
-        labels = {i.id: i for i in std.indicators}
-        for r in self.county_indicators.iter_rows(named=True):
-            ind = labels[r["indicator"]]
-            trace = {
-                "value": _num(r["cv"]),
-                "threshold": _num(r["cv_limit"]),
-                "comparison": "le" if r["cv_limit"] is not None else None,
-                "formula": "CV = sqrt(Σ(P_i/P)(X_i − X̄)²) / X̄, X̄ = ΣY_i/ΣP_i",
-                "inputs": {
-                    "schools": r["n_schools"],
-                    "schools_missing": r["n_missing"],
-                    "students": r["students"],
-                    "resource": ind.numerator,
-                    "resource_total": _num(r["resource_total"]),
-                },
-            }
-            if limit_trace is not None:
-                trace.update(clause=limit_trace["clause"], source=limit_trace["source"], rule=limit_rule)
-            ind_rows.setdefault((r["county_code"], r["stage"]), {})[r["indicator"]] = {
-                "label": ind.label,
-                "unit": ind.unit,
-                "county_value": _num(r["county_value"]),
-                "cv": _num(r["cv"]),
-                "cv_limit": _num(r["cv_limit"]),
-                "cv_passed": r["cv_passed"],
-                "status": r["status"],
-                "trace": trace,
-            }
-        bands: dict[tuple[str, str], dict[str, Any]] = {}
-        if self.bands is not None:
-            for r in self.bands.iter_rows(named=True):
-                bands[(r["county_code"], r["stage"])] = {
-                    "classes": r["classes"],
-                    "counts": {k: r[k] for k, _ in BANDS},
-                    "shares": {k: _num(r[f"share_{k}"], 4) for k, _ in BANDS},
-                    "labels": {k: lbl for k, lbl in BANDS},
-                }
-        for r in self.county_stages.iter_rows(named=True):
-            key = (r["county_code"], r["stage"])
-            out.setdefault(r["county_code"], {})[r["stage"]] = {
-                "schools_evaluated": r["schools_evaluated"],
-                # 2012 has no school thresholds, so no school "passes" or "fails".
-                "schools_passed": r["schools_passed"] if judged else None,
-                "schools_not_reported": r["schools_not_reported"] if judged else None,
-                "students": r["students"],
-                "composite_cv": _num(r["composite_cv"]),
-                "composite_cv_limit": _num(r["composite_cv_limit"]),
-                "composite_cv_passed": r["composite_cv_passed"],
-                "status": r["status"],
-                "indicators": ind_rows.get(key, {}),
-                "class_bands": bands.get(key),
-            }
-        for (cc, stage), b in bands.items():
-            block = out.setdefault(cc, {}).setdefault(stage, {})
-            block.setdefault("class_bands", b)
-        order = {s: i for i, s in enumerate(std.stages)}
-        return {cc: dict(sorted(v.items(), key=lambda kv: order.get(kv[0], 99)))
-                for cc, v in out.items()}
+    def find_county(self, county_code: str) -> CountyResult | None:
+        for c in self.counties:
+            if c.county_code == county_code:
+                return c
+        return None
+
+    def school_results(self) -> list[SchoolResult]:
+        """One result per evaluated school × stage, sorted by county, school and stage (built
+        on first use: at national scale these are ≈ 200,000 objects)."""
+        if self._school_results is None:
+            self._school_results = _school_results(self)
+        return self._school_results
+
+    def schools_of(self, school_id: str) -> list[SchoolResult]:
+        return [s for s in self.school_results() if s.school_id == school_id]
 
     def school_records(self) -> list[dict[str, Any]]:
-        """One record per evaluated school × stage, with indicator verdicts, traces and
-        shortfalls in real units. Rounding, statuses and shortfall texts are prepared as
-        columns first, so the per-row work is only assembling dictionaries."""
-        std = self.standard
-        if not std.indicators or self.schools.width == 0:
-            return []
-        judged = [i for i in std.indicators if i.rule is not None]
-        f64 = [c for c, t in self.schools.schema.items() if t == pl.Float64]
-        frame = self.schools.sort("county_code", "school_id", "stage").with_columns(
-            [pl.col(c).fill_nan(None).round(6) for c in f64]
-        )
-        prep: list[pl.Expr] = []
-        for ind in judged:
-            met = pl.col(f"met__{ind.id}")
-            short = pl.col(f"shortfall__{ind.id}")
-            amount = short.cast(pl.Int64) if ind.integer else short.round(2)
-            unit = "" if ind.resource_unit == "人" else f"{ind.resource_unit} "
-            prep += [
-                pl.when(met.is_null()).then(pl.lit("not_reported")).when(met)
-                .then(pl.lit("passed")).otherwise(pl.lit("failed")).alias(f"status__{ind.id}"),
-                pl.when(met.not_() & (short > 0)).then(amount).otherwise(None)
-                .alias(f"amount__{ind.id}"),
-                pl.when(met.not_() & (short > 0))
-                .then(pl.lit("+") + amount.cast(pl.Utf8) + pl.lit(f" {unit}{ind.resource_label}"))
-                .otherwise(None).alias(f"text__{ind.id}"),
-            ]
-        if prep:
-            frame = frame.with_columns(prep)
-        basis: dict[str, dict[str, Any]] = {}
-        for ind in judged:
-            t = self.rules.trace(ind.id)
-            basis[ind.id] = {"rule": ind.id, "comparison": ind.rule.comparison if ind.rule else None,
-                             "clause": t["clause"], "source": t["source"],
-                             "unverified": t["unverified"]}
-        school_rule: dict[str, Any] | None = None
-        if judged:
-            t = self.rules.trace("school_rule_min_met")
-            min_met, floor = self.rules.value("school_rule_min_met"), self.rules.value("school_rule_floor")
-            school_rule = {"rule": "school_rule", "min_met": min_met, "floor": floor,
-                           "clause": t["clause"], "source": t["source"],
-                           "text_zh": f"至少{min_met}项达到要求, 其余项不低于要求的{floor:.0%}"}
-        plain = [i for i in std.indicators if i.rule is None]
-        # Python-level assembly is the cost at national scale (≈ 1.4 M indicator entries), so
-        # the loop only reads prepared columns and writes small dictionaries.
-        specs = [(i.id, i.numerator, i.scale, i.resource_unit, basis[i.id],
-                  f"threshold__{i.id}", f"met__{i.id}", f"status__{i.id}", f"amount__{i.id}",
-                  f"text__{i.id}") for i in judged]
-        out: list[dict[str, Any]] = []
-        # Millions of small dicts make the cyclic GC rescan the heap again and again; none of
-        # them can form a cycle, so collection is paused while they are built.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._fill_school_records(frame, specs, plain, school_rule, out)
-        finally:
-            if was_enabled:
-                gc.enable()
-        return out
+        """``school_results()`` as JSON."""
+        return [s.to_json() for s in self.school_results()]
 
-    @staticmethod
-    def _fill_school_records(frame: pl.DataFrame, specs: list[tuple[Any, ...]], plain: list[Any],
-                             school_rule: dict[str, Any] | None, out: list[dict[str, Any]]) -> None:
-        for r in frame.iter_rows(named=True):
-            indicators: dict[str, Any] = {}
-            shortfalls: list[dict[str, Any]] = []
-            students = r["students"]
-            for iid, num, scale, unit, b, c_thr, c_met, c_st, c_am, c_tx in specs:
-                value, thr, amount = r[iid], r[c_thr], r[c_am]
-                entry = {"value": value, "threshold": thr, "met": bool(r[c_met]), "status": r[c_st],
-                         "trace": {"value": value, "threshold": thr, "rule": b["rule"],
-                                   "comparison": b["comparison"], "clause": b["clause"],
-                                   "source": b["source"], "unverified": b["unverified"],
-                                   "inputs": {num: r[num], "students": students, "scale": scale}}}
-                if amount is not None:
-                    entry["shortfall"] = amount
-                    shortfalls.append({"indicator": iid, "shortfall": amount, "unit": unit,
-                                       "text_zh": r[c_tx]})
-                indicators[iid] = entry
-            for ind in plain:
-                indicators[ind.id] = {"value": r[ind.id], "threshold": None, "met": None}
-            rec = {
-                "school_id": r["school_id"], "school_name": r["school_name"],
-                "county_code": r["county_code"], "school_type": r["school_type"],
-                "stage": r["stage"], "students": students, "indicators": indicators,
-                "met_count": r["met_count"], "passed": r["passed"], "status": r["status"],
-                "shortfalls": shortfalls,
-            }
-            if school_rule is not None:
-                rec["trace"] = {**school_rule, "met_count": r["met_count"]}
-            out.append(rec)
+    # ------------------------------------------------------------------ JSON
 
     def to_json(self, include_schools: bool = True) -> dict[str, Any]:
-        stages = self._stage_json()
-        items = self.items
-        counties = []
-        for c in self.counties:
-            cc = c["county_code"]
-            counties.append({
-                **c,
-                "stages": stages.get(cc, {}),
-                "items": items.get(cc, {}),
-            })
         out: dict[str, Any] = {
             "standard": self.standard.id,
             "standard_label": self.standard.label,
@@ -283,16 +134,180 @@ class Evaluation:
                  "resource": i.numerator, "resource_label": i.resource_label}
                 for i in self.standard.indicators
             ],
-            "counties": counties,
+            "counties": [c.to_json() for c in self.counties],
         }
         if self.city is not None:
-            out["city"] = self.city
+            out["city"] = self.city.to_json()
         if include_schools:
             out["schools"] = self.school_records()
             out["excluded"] = self.excluded.to_dicts()
         out["rules"] = self.rules.all_traces()
         out["notes"] = self.notes
         return out
+
+
+def _stage_results(
+    std: Standard, rules: ResolvedRules, county_indicators: pl.DataFrame,
+    county_stages: pl.DataFrame, bands_frame: pl.DataFrame | None,
+) -> dict[str, dict[str, StageResult]]:
+    """county → stage → stage block, stages in the standard's order."""
+    judged = any(i.rule is not None for i in std.indicators)
+    limit_rule = "cv_limit" if "cv_limit" in std.params else (
+        "composite_cv_limit" if "composite_cv_limit" in std.params else None)
+    limit_trace = rules.rule_trace(limit_rule) if limit_rule else None
+    labels = {i.id: i for i in std.indicators}
+    formula = "CV = sqrt(Σ(P_i/P)(X_i − X̄)²) / X̄, X̄ = ΣY_i/ΣP_i"
+    ind_rows: dict[tuple[str, str], dict[str, IndicatorResult]] = {}
+    for r in county_indicators.iter_rows(named=True):
+        ind = labels[r["indicator"]]
+        trace = CvTrace(
+            value=_num(r["cv"]), threshold=_num(r["cv_limit"]),
+            comparison="le" if r["cv_limit"] is not None else None, formula=formula,
+            inputs=CvInputs(schools=r["n_schools"], schools_missing=r["n_missing"],
+                            students=r["students"], resource=ind.numerator,
+                            resource_total=_num(r["resource_total"])),
+            clause=limit_trace.clause if limit_trace else None,
+            source=limit_trace.source if limit_trace else None,
+            rule=limit_rule if limit_trace else None,
+        )
+        ind_rows.setdefault((r["county_code"], r["stage"]), {})[r["indicator"]] = IndicatorResult(
+            id=r["indicator"], label=ind.label, unit=ind.unit, county_value=_num(r["county_value"]),
+            cv=_num(r["cv"]), cv_limit=_num(r["cv_limit"]), cv_passed=r["cv_passed"],
+            status=r["status"], trace=trace)
+    bands: dict[tuple[str, str], ClassBands] = {}
+    if bands_frame is not None:
+        for r in bands_frame.iter_rows(named=True):
+            bands[(r["county_code"], r["stage"])] = ClassBands(
+                classes=r["classes"],
+                counts={k: r[k] for k, _ in BANDS},
+                shares={k: _num(r[f"share_{k}"], 4) for k, _ in BANDS},
+                labels={k: lbl for k, lbl in BANDS},
+            )
+    out: dict[str, dict[str, StageResult]] = {}
+    for r in county_stages.iter_rows(named=True):
+        key = (r["county_code"], r["stage"])
+        out.setdefault(r["county_code"], {})[r["stage"]] = StageResult(
+            stage=r["stage"],
+            schools_evaluated=r["schools_evaluated"],
+            # 2012 has no school thresholds, so no school "passes" or "fails".
+            schools_passed=r["schools_passed"] if judged else None,
+            schools_not_reported=r["schools_not_reported"] if judged else None,
+            students=r["students"],
+            composite_cv=_num(r["composite_cv"]),
+            composite_cv_limit=_num(r["composite_cv_limit"]),
+            composite_cv_passed=r["composite_cv_passed"],
+            status=r["status"],
+            indicators=ind_rows.get(key, {}),
+            class_bands=bands.get(key),
+        )
+    for (cc, stage), b in bands.items():
+        block = out.setdefault(cc, {})
+        if stage not in block:
+            block[stage] = StageResult(stage=stage, evaluated=False, class_bands=b)
+    order = {s: i for i, s in enumerate(std.stages)}
+    return {cc: dict(sorted(v.items(), key=lambda kv: order.get(kv[0], 99)))
+            for cc, v in out.items()}
+
+
+def _school_results(ev: Evaluation) -> list[SchoolResult]:
+    """One result per evaluated school × stage, with indicator verdicts, traces and
+    shortfalls in real units. Rounding, statuses and shortfall texts are prepared as columns
+    first, so the per-row work is only assembling objects."""
+    std = ev.standard
+    if not std.indicators or ev.schools.width == 0:
+        return []
+    judged = [i for i in std.indicators if i.rule is not None]
+    f64 = [c for c, t in ev.schools.schema.items() if t == pl.Float64]
+    frame = ev.schools.sort("county_code", "school_id", "stage").with_columns(
+        [pl.col(c).fill_nan(None).round(6) for c in f64]
+    )
+    prep: list[pl.Expr] = []
+    for ind in judged:
+        met = pl.col(f"met__{ind.id}")
+        short = pl.col(f"shortfall__{ind.id}")
+        amount = short.cast(pl.Int64) if ind.integer else short.round(2)
+        unit = "" if ind.resource_unit == "人" else f"{ind.resource_unit} "
+        prep += [
+            pl.when(met.is_null()).then(pl.lit("not_reported")).when(met)
+            .then(pl.lit("passed")).otherwise(pl.lit("failed")).alias(f"status__{ind.id}"),
+            pl.when(met.not_() & (short > 0)).then(amount).otherwise(None)
+            .alias(f"amount__{ind.id}"),
+            pl.when(met.not_() & (short > 0))
+            .then(pl.lit("+") + amount.cast(pl.Utf8) + pl.lit(f" {unit}{ind.resource_label}"))
+            .otherwise(None).alias(f"text__{ind.id}"),
+        ]
+    if prep:
+        frame = frame.with_columns(prep)
+    school_rule: SchoolRuleTrace | None = None
+    if judged:
+        t = ev.rules.rule_trace("school_rule_min_met")
+        min_met, floor = ev.rules.value("school_rule_min_met"), ev.rules.value("school_rule_floor")
+        school_rule = SchoolRuleTrace(min_met=min_met, floor=floor, clause=t.clause,
+                                      source=t.source, met_count=None,
+                                      text_zh=f"至少{min_met}项达到要求, 其余项不低于要求的{floor:.0%}")
+    specs: list[_IndicatorSpec] = []
+    for i in judged:
+        t = ev.rules.rule_trace(i.id)
+        specs.append(_IndicatorSpec(
+            i.id, i.numerator, i.scale, i.resource_unit, i.rule.comparison if i.rule else None,
+            t.clause, t.source, t.unverified))
+    plain = [i.id for i in std.indicators if i.rule is None]
+    out: list[SchoolResult] = []
+    # Millions of small objects make the cyclic GC rescan the heap again and again; none of
+    # them can form a cycle, so collection is paused while they are built.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _fill_school_results(frame, specs, plain, school_rule, out)
+    finally:
+        if was_enabled:
+            gc.enable()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _IndicatorSpec:
+    id: str
+    numerator: str
+    scale: float
+    unit: str
+    comparison: str | None
+    clause: str | None
+    source: str | None
+    unverified: bool
+
+
+def _fill_school_results(frame: pl.DataFrame, specs: list[_IndicatorSpec], plain: list[str],
+                         school_rule: SchoolRuleTrace | None, out: list[SchoolResult]) -> None:
+    # Python-level assembly is the cost at national scale (≈ 1.4 M indicator entries), so the
+    # loop only reads prepared columns.
+    for r in frame.iter_rows(named=True):
+        indicators: dict[str, SchoolIndicator] = {}
+        shortfalls: list[Shortfall] = []
+        students = r["students"]
+        for sp in specs:
+            iid = sp.id
+            value, thr, amount = r[iid], r[f"threshold__{iid}"], r[f"amount__{iid}"]
+            trace = SchoolIndicatorTrace(
+                value=value, threshold=thr, rule=iid, comparison=sp.comparison,
+                clause=sp.clause, source=sp.source, unverified=sp.unverified,
+                inputs={sp.numerator: r[sp.numerator], "students": students, "scale": sp.scale})
+            indicators[iid] = SchoolIndicator(value=value, threshold=thr,
+                                              met=bool(r[f"met__{iid}"]),
+                                              status=r[f"status__{iid}"], trace=trace,
+                                              shortfall=amount)
+            if amount is not None:
+                shortfalls.append(Shortfall(iid, amount, sp.unit, r[f"text__{iid}"]))
+        for iid in plain:
+            indicators[iid] = SchoolIndicator(value=r[iid])
+        out.append(SchoolResult(
+            school_id=r["school_id"], school_name=r["school_name"],
+            county_code=r["county_code"], school_type=r["school_type"], stage=r["stage"],
+            students=students, indicators=indicators, met_count=r["met_count"],
+            passed=r["passed"], status=r["status"], shortfalls=tuple(shortfalls),
+            trace=(replace(school_rule, met_count=r["met_count"])
+                   if school_rule is not None else None),
+        ))
 
 
 # ---------------------------------------------------------------------------- public API
@@ -455,14 +470,15 @@ def _evaluate_balance(
     items = (evaluate_items(std, rules, dsy, codes, sections, table, class_stats)
              if std.items else None)
     bands = class_bands(class_stats, sections, std.stages)
-    verdicts = _county_verdicts(std, counties, st, long, items)
+    stages = _stage_results(std, rules, long, st, bands)
+    verdicts = _county_verdicts(std, counties, st, long, items, stages)
     return Evaluation(std, year, county, rules, table, excluded, long, st, bands, items, verdicts)
 
 
 def _county_verdicts(
     std: Standard, counties: pl.DataFrame, st: pl.DataFrame, long: pl.DataFrame,
-    items: ItemResults | None,
-) -> list[dict[str, Any]]:
+    items: ItemResults | None, stages: Mapping[str, Mapping[str, StageResult]],
+) -> tuple[CountyResult, ...]:
     """County verdicts from the stage table, the CV table and the item statuses. Only failing
     and unreported rows are visited one by one (to word the reasons)."""
     resource_part = "balance" if std.method == "basic_2012" else "resources"
@@ -475,10 +491,10 @@ def _county_verdicts(
             rank=status_rank(pl.col("status")).max()).select("county_code", "part", "rank"))
     parts_long = pl.concat(frames, how="vertical_relaxed").with_columns(
         status=status_from_rank(pl.col("rank")))
-    parts: dict[str, dict[str, dict[str, Any]]] = {}
+    parts: dict[str, dict[str, PartVerdict]] = {}
     for r in parts_long.iter_rows(named=True):
-        parts.setdefault(r["county_code"], {})[r["part"]] = {
-            "status": r["status"], "label": PART_LABELS.get(r["part"], r["part"])}
+        parts.setdefault(r["county_code"], {})[r["part"]] = PartVerdict(
+            r["status"], PART_LABELS.get(r["part"], r["part"]))
 
     reasons: dict[str, list[str]] = {}
     not_reported: dict[str, list[str]] = {}
@@ -524,29 +540,30 @@ def _county_verdicts(
                 reasons.setdefault(cc, []).append(f"{r['label']}: 未达标")
             else:
                 not_reported.setdefault(cc, []).append(r["item"])
+    typed_items = items.results() if items is not None else {}
     out = []
     for c in counties.iter_rows(named=True):
         cc = c["county_code"]
         cparts = parts.get(cc, {})
         cparts = {p: cparts[p] for p in part_order if p in cparts}
-        statuses = [p["status"] for p in cparts.values()]
-        status = "failed" if "failed" in statuses else (
-            "not_reported" if "not_reported" in statuses or not statuses else "passed")
+        status = worst_status([p.status for p in cparts.values()])
         nr = not_reported.get(cc, [])
         why = reasons.get(cc, [])
         if nr and status == "not_reported":
             why = why + ["未报告 / not reported: " + ", ".join(nr)]
-        out.append({
-            "county_code": cc,
-            "county_name": c["county_name"],
-            "passed": status == "passed",
-            "status": status,
-            "parts": cparts,
-            "veto_triggered": veto.get(cc, []),
-            "not_reported": nr,
-            "reasons_zh": why,
-        })
-    return out
+        out.append(CountyResult(
+            county_code=cc,
+            county_name=c["county_name"],
+            passed=status == "passed",
+            status=status,
+            parts=cparts,
+            veto_triggered=tuple(veto.get(cc, [])),
+            not_reported=tuple(nr),
+            reasons_zh=tuple(why),
+            stages=stages.get(cc, {}),
+            items=typed_items.get(cc, {}),
+        ))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------- local targets
@@ -561,20 +578,15 @@ def _evaluate_targets(
     quality_id = rules.require("quality_standard")
     quality = evaluate(ds, quality_id, year, county)
     targets = dict(zip(counties["county_code"].to_list(), counties["quality_target_year"].to_list(), strict=False))
-    qb: dict[str, dict[str, Any]] = {}
-    for c in quality.counties:
-        ty = targets.get(c["county_code"])
-        qb[c["county_code"]] = {
-            "value": c["passed"],
-            "status": c["status"],
-            "inputs": {"standard": quality_id, "quality_status": c["status"],
-                       "target_year": ty, "due": ty is not None and year >= ty,
-                       "overdue": ty is not None and year >= ty and not c["passed"],
-                       "reasons_zh": c["reasons_zh"]},
-        }
+    quality_by_code = {c.county_code: c for c in quality.counties}
+
+    def due(cc: str) -> bool:
+        ty = targets.get(cc)
+        return ty is not None and year >= ty
+
     qb_frame = pl.DataFrame(
-        [(cc, v["value"], v["status"], targets.get(cc), v["inputs"]["due"], v["inputs"]["overdue"])
-         for cc, v in qb.items()],
+        [(c.county_code, c.passed, c.status, targets.get(c.county_code), due(c.county_code),
+          due(c.county_code) and not c.passed) for c in quality.counties],
         schema={"county_code": pl.Utf8, "value": pl.Boolean, "status": pl.Utf8,
                 "target_year": pl.Int64, "due": pl.Boolean, "overdue": pl.Boolean},
         orient="row",
@@ -582,72 +594,87 @@ def _evaluate_targets(
     stats = ClassStats(dsy, rules.require("class_bands"))
     item_results = evaluate_items(std, rules, dsy, codes, sections, sections, stats,
                                   {"quality_balance": (qb_frame, ("target_year", "due", "overdue"))})
-    items = item_results.dicts()
+    typed = item_results.results()
+    items: dict[str, dict[str, ItemResult]] = {}
     for cc in codes:
-        items[cc]["z03_quality_balance"]["checks"][0]["trace"]["inputs"]["reasons_zh"] = (
-            qb[cc]["inputs"]["reasons_zh"] if cc in qb else [])
-        for it in items[cc].values():
-            deadline = it["checks"][0]["trace"].get("deadline")
-            it["deadline"] = deadline
-            it["due"] = deadline is not None and year >= deadline
-        ty = targets.get(cc)
-        items[cc]["z03_quality_balance"]["target_year"] = ty
-        items[cc]["z03_quality_balance"]["due"] = ty is not None and year >= ty
+        items[cc] = {}
+        for iid, it in typed[cc].items():
+            checks = it.checks
+            if iid == "z03_quality_balance":
+                # The county's own quality-balance reasons travel with the target's trace.
+                q = quality_by_code.get(cc)
+                first = checks[0]
+                inputs = {**first.trace.inputs, "reasons_zh": list(q.reasons_zh) if q else []}
+                checks = (replace(first, trace=replace(first.trace, inputs=inputs)), *checks[1:])
+                dates = TargetDates(deadline=first.trace.rule.deadline,
+                                    due=due(cc), target_year=targets.get(cc), has_target_year=True)
+            else:
+                deadline = checks[0].trace.rule.deadline
+                dates = TargetDates(deadline=deadline,
+                                    due=deadline is not None and year >= deadline)
+            items[cc][iid] = replace(it, checks=checks, dates=dates)
     bands = class_bands(stats, sections, std.stages)
+    stage_blocks = _stage_results(std, rules, _EMPTY_INDICATORS, _EMPTY_STAGES, bands)
     verdicts = []
     for c in counties.iter_rows(named=True):
         cc = c["county_code"]
-        statuses = [it["status"] for it in items[cc].values()]
-        status = _worst(statuses)
-        verdicts.append({
-            "county_code": cc,
-            "county_name": c["county_name"],
-            "passed": status == "passed",
-            "status": status,
-            "quality_target_year": c["quality_target_year"],
-            "parts": {"targets": {"status": status, "label": PART_LABELS["targets"]}},
-            "veto_triggered": [],
-            "not_reported": [i for i, it in items[cc].items() if it["status"] == "not_reported"],
-            "reasons_zh": [f"{i} {it['label']}: 未达到" for i, it in items[cc].items()
-                           if it["status"] == "failed"],
-        })
-    city = None
-    if county is None:
-        n = len(quality.counties)
-        passed = sum(1 for c in quality.counties if c["passed"])
-        share = passed / n if n else None
-        res = rules.resolved("city_quality_share")
-        nxt = res.rule.next_after(rules.as_of)
-        thr = res.value
-        city = {
-            "counties_total": n,
-            "counties_passed": passed,
-            "counties_passed_codes": [c["county_code"] for c in quality.counties if c["passed"]],
-            "share": _num(share, 4),
-            "target_share": _num(thr, 4),
-            "target_in_force": thr is not None,
-            "passed": (share is not None and thr is not None and share >= float(thr) - 1e-9)
-            if thr is not None else None,
-            "counties_needed": (math.ceil(float(thr) * n - 1e-9) if thr is not None else None),
-            "trace": rules.trace("city_quality_share"),
-            "next_target": {"share": _num(nxt.value, 4), "effective_from": nxt.effective_from.isoformat(),
-                            "deadline": nxt.deadline, "source": nxt.source}
-            if nxt is not None else None,
-        }
-    empty = pl.DataFrame()
-    st = pl.DataFrame(schema={"county_code": pl.Utf8, "stage": pl.Utf8, "schools_evaluated": pl.Int64,
-                              "schools_passed": pl.Int64, "schools_not_reported": pl.Int64,
-                              "students": pl.Int64, "composite_cv": pl.Float64,
-                              "composite_cv_limit": pl.Float64, "composite_cv_passed": pl.Boolean,
-                              "status": pl.Utf8})
-    long = pl.DataFrame(schema={"county_code": pl.Utf8, "stage": pl.Utf8, "indicator": pl.Utf8,
-                                "county_value": pl.Float64, "cv": pl.Float64, "cv_limit": pl.Float64,
-                                "cv_passed": pl.Boolean, "status": pl.Utf8, "n_missing": pl.Int64,
-                                "n_schools": pl.Int64, "students": pl.Int64,
-                                "resource_total": pl.Float64})
-    ev = Evaluation(std, year, county, rules, empty, empty, long, st, bands, item_results, verdicts, city)
+        status = worst_status([it.status for it in items[cc].values()])
+        verdicts.append(CountyResult(
+            county_code=cc,
+            county_name=c["county_name"],
+            passed=status == "passed",
+            status=status,
+            quality_target_year=c["quality_target_year"],
+            has_target_year=True,
+            parts={"targets": PartVerdict(status, PART_LABELS["targets"])},
+            veto_triggered=(),
+            not_reported=tuple(i for i, it in items[cc].items() if it.status == "not_reported"),
+            reasons_zh=tuple(f"{i} {it.label}: 未达到" for i, it in items[cc].items()
+                             if it.status == "failed"),
+            stages=stage_blocks.get(cc, {}),
+            items=items[cc],
+        ))
+    city = _city_result(quality, rules) if county is None else None
+    ev = Evaluation(std, year, county, rules, pl.DataFrame(), pl.DataFrame(), _EMPTY_INDICATORS,
+                    _EMPTY_STAGES, bands, item_results, tuple(verdicts), city)
     ev.notes.append("目标类标准: 截止年份前未达到为\"尚未达到目标\", 截止年份后未达到为逾期。")
     return ev
+
+
+def _city_result(quality: Evaluation, rules: ResolvedRules) -> CityResult:
+    n = len(quality.counties)
+    passed = [c.county_code for c in quality.counties if c.passed]
+    share = len(passed) / n if n else None
+    res = rules.resolved("city_quality_share")
+    nxt = res.rule.next_after(rules.as_of)
+    thr = res.value
+    return CityResult(
+        counties_total=n,
+        counties_passed=len(passed),
+        counties_passed_codes=tuple(passed),
+        share=_num(share, 4),
+        target_share=_num(thr, 4),
+        target_in_force=thr is not None,
+        passed=(share is not None and share >= float(thr) - 1e-9) if thr is not None else None,
+        counties_needed=math.ceil(float(thr) * n - 1e-9) if thr is not None else None,
+        trace=rules.rule_trace("city_quality_share"),
+        next_target=NextTarget(share=_num(nxt.value, 4),
+                               effective_from=nxt.effective_from.isoformat(),
+                               deadline=nxt.deadline, source=nxt.source)
+        if nxt is not None else None,
+    )
+
+
+_EMPTY_STAGES = pl.DataFrame(schema={
+    "county_code": pl.Utf8, "stage": pl.Utf8, "schools_evaluated": pl.Int64,
+    "schools_passed": pl.Int64, "schools_not_reported": pl.Int64, "students": pl.Int64,
+    "composite_cv": pl.Float64, "composite_cv_limit": pl.Float64,
+    "composite_cv_passed": pl.Boolean, "status": pl.Utf8})
+_EMPTY_INDICATORS = pl.DataFrame(schema={
+    "county_code": pl.Utf8, "stage": pl.Utf8, "indicator": pl.Utf8, "county_value": pl.Float64,
+    "cv": pl.Float64, "cv_limit": pl.Float64, "cv_passed": pl.Boolean, "status": pl.Utf8,
+    "n_missing": pl.Int64, "n_schools": pl.Int64, "students": pl.Int64,
+    "resource_total": pl.Float64})
 
 
 __all__ = ["Evaluation", "evaluate", "school_stage_table", "RESOURCE_COLUMNS"]

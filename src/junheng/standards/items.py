@@ -12,7 +12,6 @@ traces (and the lists of offending schools) are only built when a report asks fo
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,31 +19,20 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.numbers import json_number
+from junheng.domain.status import status_from_rank, status_rank
 from junheng.standards.bands import ClassStats
 from junheng.standards.loader import Check, Item, Standard
+from junheng.standards.results import CheckTrace, ItemCheck, ItemResult
 from junheng.standards.rules import ResolvedRules
 from junheng.standards.school_table import by_key, compare, one_of
 
 MAX_LISTED = 50  # offending schools / classes listed in a trace; the counts are always complete
-RANK = {"passed": 0, "not_reported": 1, "failed": 2}
 _FINANCE_FALLBACK = ("teacher_avg_pay_yuan", "civil_servant_avg_pay_yuan")
 
 
-def status_from_rank(rank: pl.Expr) -> pl.Expr:
-    return (pl.when(rank >= 2).then(pl.lit("failed"))
-            .when(rank == 1).then(pl.lit("not_reported")).otherwise(pl.lit("passed")))
-
-
-def status_rank(status: pl.Expr) -> pl.Expr:
-    return status.replace_strict(RANK, default=1, return_dtype=pl.Int8)
-
-
 def json_num(v: Any) -> Any:
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return round(v, 6)
-    return v
+    return json_number(v)
 
 
 @dataclass
@@ -150,7 +138,8 @@ def school_size(
         return (
             per_school.filter(~pl.col("ok"))
             .with_columns(excess=pl.col("students") - pl.col("cap"))
-            .sort("excess", descending=True)
+            # Ties broken by school so that the list is the same run to run.
+            .sort(["excess", "school_id"], descending=[True, False])
             .group_by("county_code", maintain_order=True).head(MAX_LISTED)
             .select("county_code", "school_id", "school_name", "school_type", "students", "cap",
                     "excess")
@@ -206,7 +195,8 @@ def class_size(
         return (
             over.join(parts.select("school_id", "stage", "county_code", "school_name"),
                       on=["school_id", "stage"], how="inner")
-            .sort("students", descending=True)
+            .sort(["students", "school_id", "stage", "grade", "class_name"],
+                  descending=[True, False, False, False, False], nulls_last=True)
             .group_by("county_code", maintain_order=True).head(MAX_LISTED)
             .select("county_code", "school_id", "school_name", "stage", "grade", "class_name",
                     "students", "cap")
@@ -215,6 +205,29 @@ def class_size(
     return CheckResult(item, check, frame,
                        ("classes_checked", "classes_over", "max_class_size",
                         "school_stages_without_class_list"), listed, "over")
+
+
+def music_art_room_counts(classes: pl.DataFrame, rooms: pl.DataFrame,
+                          rule: Mapping[str, Any]) -> pl.DataFrame:
+    """The g03 rule, once (the evaluation judges with it, the investment planner builds to it):
+    ``classes`` (school_id, classes, …) with ``music_rooms`` and ``art_rooms`` (rooms of the
+    minimum area; 0 for a school without rows) and ``rooms_needed`` = ceil(classes /
+    classes_per_room) of each kind (null where the classes are not reported)."""
+    per_room = float(rule["classes_per_room"])
+    music_min, art_min = float(rule["music_area_m2"]), float(rule["art_area_m2"])
+    # Flags row-wise, then plain sums: a comparison inside ``agg`` runs group by group.
+    ok_rooms = rooms.lazy().select(
+        "school_id",
+        music=(pl.col("room_type") == "music") & (pl.col("area_m2") >= music_min),
+        art=(pl.col("room_type") == "art") & (pl.col("area_m2") >= art_min),
+    ).group_by("school_id").agg(
+        music_rooms=pl.col("music").sum().cast(pl.Int64),
+        art_rooms=pl.col("art").sum().cast(pl.Int64),
+    ).collect()
+    return (classes.join(ok_rooms, on="school_id", how="left")
+            .with_columns(pl.col("music_rooms").fill_null(0), pl.col("art_rooms").fill_null(0),
+                          rooms_needed=(pl.col("classes").cast(pl.Float64) / per_room)
+                          .ceil().cast(pl.Int64)))
 
 
 def music_art_rooms(
@@ -229,28 +242,16 @@ def music_art_rooms(
     if "rooms" not in ds.tables or rooms.height == 0:
         frame = pl.DataFrame(schema={"county_code": pl.Utf8, "value": pl.Int64, "status": pl.Utf8})
         return CheckResult(item, check, frame, (), note="未提供专用教室表 (rooms) / no room list")
-    per_room = float(rule["classes_per_room"])
     music_min, art_min = float(rule["music_area_m2"]), float(rule["art_area_m2"])
     cls = (
         sections.filter(one_of("stage", ["primary", "junior"]))
         .group_by("school_id")
         .agg(classes=pl.col("classes").sum(), any_null=pl.col("classes").is_null().any())
     )
-    # Flags row-wise, then plain sums: a comparison inside ``agg`` runs group by group.
-    ok_rooms = rooms.lazy().select(
-        "school_id",
-        music=(pl.col("room_type") == "music") & (pl.col("area_m2") >= music_min),
-        art=(pl.col("room_type") == "art") & (pl.col("area_m2") >= art_min),
-    ).group_by("school_id").agg(
-        music_rooms=pl.col("music").sum().cast(pl.Int64),
-        art_rooms=pl.col("art").sum().cast(pl.Int64),
-    ).collect()
     per = (
-        schools.select("county_code", "school_id", "school_name").unique(subset=["school_id"])
-        .join(cls, on="school_id", how="left")
-        .join(ok_rooms, on="school_id", how="left")
-        .with_columns(pl.col("music_rooms").fill_null(0), pl.col("art_rooms").fill_null(0),
-                      rooms_needed=(pl.col("classes").cast(pl.Float64) / per_room).ceil().cast(pl.Int64))
+        music_art_room_counts(
+            schools.select("county_code", "school_id", "school_name").unique(subset=["school_id"])
+            .join(cls, on="school_id", how="left"), rooms, rule)
         .with_columns(
             missing=pl.col("any_null").fill_null(True),
             ok=(pl.col("music_rooms") >= pl.col("rooms_needed")) & (pl.col("art_rooms") >= pl.col("rooms_needed")),
@@ -273,7 +274,7 @@ def music_art_rooms(
             return pl.when(gap > 0).then(
                 pl.lit("+") + gap.cast(pl.Utf8) + pl.lit(f" 间{label}专用教室(≥{area:g} m²)"))
         return (
-            per.filter(~pl.col("missing") & ~pl.col("ok"))
+            per.filter(~pl.col("missing") & ~pl.col("ok")).sort("county_code", "school_id")
             .group_by("county_code", maintain_order=True).head(MAX_LISTED)
             .with_columns(text_zh=pl.concat_str(
                 [short("music_rooms", "音乐", music_min), short("art_rooms", "美术", art_min)],
@@ -296,8 +297,8 @@ def external_check(item: Item, check: Check, frame: pl.DataFrame, inputs: Sequen
 
 
 class ItemResults:
-    """All checks of all items for all counties, as frames; ``dicts()`` builds the JSON-ready
-    per-county structure with traces (cached)."""
+    """All checks of all items for all counties, as frames; ``results()`` builds the typed
+    per-county verdicts with traces (cached)."""
 
     def __init__(self, standard: Standard, rules: ResolvedRules, county_codes: Sequence[str],
                  results: list[CheckResult]) -> None:
@@ -305,12 +306,12 @@ class ItemResults:
         self.rules = rules
         self.codes = list(county_codes)
         base = pl.DataFrame({"county_code": self.codes}, schema={"county_code": pl.Utf8})
-        self.results: list[CheckResult] = []
+        self.results_frames: list[CheckResult] = []
         for r in results:
             frame = base.join(r.frame, on="county_code", how="left").with_columns(
                 pl.col("status").fill_null("not_reported"))
-            self.results.append(CheckResult(r.item, r.check, frame, r.inputs, r.listed,
-                                            r.listed_key, r.note))
+            self.results_frames.append(CheckResult(r.item, r.check, frame, r.inputs, r.listed,
+                                                   r.listed_key, r.note))
         meta = pl.DataFrame(
             [(i.id, i.part, i.veto, i.label) for i in standard.items],
             schema={"item": pl.Utf8, "part": pl.Utf8, "veto": pl.Boolean, "label": pl.Utf8},
@@ -320,7 +321,7 @@ class ItemResults:
                                      "status": pl.Utf8})
         long = pl.concat(
             [empty] + [r.frame.select("county_code", item=pl.lit(r.item.id), check=pl.lit(r.check.id),
-                                      status=pl.col("status")) for r in self.results],
+                                      status=pl.col("status")) for r in self.results_frames],
             how="vertical_relaxed",
         )
         self.check_status = long
@@ -329,24 +330,30 @@ class ItemResults:
             .with_columns(status=status_from_rank(pl.col("rank"))).drop("rank")
             .join(meta, on="item", how="left")
         )
-        self._dicts: dict[str, dict[str, dict[str, Any]]] | None = None
+        self._typed: dict[str, dict[str, ItemResult]] | None = None
 
-    def dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
-        if self._dicts is not None:
-            return self._dicts
+    def results(self) -> dict[str, dict[str, ItemResult]]:
+        """county_code → item id → the item's verdict with its checks and traces (cached)."""
+        if self._typed is not None:
+            return self._typed
         was_enabled = gc.isenabled()
-        gc.disable()  # many small acyclic dicts; see Evaluation.school_records
+        gc.disable()  # many small acyclic objects; see Evaluation.school_results
         try:
-            self._dicts = self._build_dicts()
+            self._typed = self._build()
         finally:
             if was_enabled:
                 gc.enable()
-        return self._dicts
+        return self._typed
 
-    def _build_dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
-        per_check: dict[tuple[str, str], dict[str, Any]] = {}
-        for r in self.results:
-            trace = self.rules.trace(r.check.rule.id)
+    def dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """``results()`` rendered as JSON."""
+        return {cc: {iid: it.to_json() for iid, it in items.items()}
+                for cc, items in self.results().items()}
+
+    def _build(self) -> dict[str, dict[str, ItemResult]]:
+        per_check: dict[tuple[str, str], ItemCheck] = {}
+        for r in self.results_frames:
+            rule = self.rules.rule_trace(r.check.rule.id)
             thr = self.rules.value(r.check.rule.id)
             listed: dict[str, list[dict[str, Any]]] = {}
             if r.listed is not None:
@@ -354,6 +361,7 @@ class ItemResults:
                     listed.setdefault(row["county_code"], []).append(
                         {k: json_num(v) for k, v in row.items() if k != "county_code"})
             cols = ["county_code", "value", "status", *r.inputs]
+            measure = dict(r.check.measure)
             for row in r.frame.select(cols).iter_rows(named=True):
                 cc = row["county_code"]
                 inputs: dict[str, Any] = {c: json_num(row[c]) for c in r.inputs}
@@ -361,34 +369,36 @@ class ItemResults:
                     inputs[r.listed_key] = listed.get(cc, [])
                 if r.note:
                     inputs["note"] = r.note
-                per_check[(cc, r.item.id + "\x00" + r.check.id)] = {
-                    "id": r.check.id,
-                    "value": json_num(row["value"]),
-                    "threshold": thr,
-                    "comparison": r.check.rule.comparison,
-                    "status": row["status"],
-                    "trace": {**trace, "measure": dict(r.check.measure), "inputs": inputs},
-                }
+                per_check[(cc, r.item.id + "\x00" + r.check.id)] = ItemCheck(
+                    id=r.check.id,
+                    value=json_num(row["value"]),
+                    threshold=thr,
+                    comparison=r.check.rule.comparison,
+                    status=row["status"],
+                    trace=CheckTrace(rule, measure, inputs),
+                )
         status = {(r["county_code"], r["item"]): r["status"]
                   for r in self.item_status.iter_rows(named=True)}
-        out: dict[str, dict[str, dict[str, Any]]] = {cc: {} for cc in self.codes}
+        out: dict[str, dict[str, ItemResult]] = {cc: {} for cc in self.codes}
         for cc in self.codes:
             for item in self.standard.items:
-                checks = [per_check[(cc, item.id + "\x00" + c.id)] for c in item.checks]
+                checks = tuple(per_check[(cc, item.id + "\x00" + c.id)] for c in item.checks)
                 st = status.get((cc, item.id), "not_reported")
                 single = len(checks) == 1
-                out[cc][item.id] = {
-                    "part": item.part,
-                    "label": item.label,
-                    "label_en": item.label_en,
-                    "passed": st == "passed",
-                    "status": st,
-                    "veto": item.veto,
-                    "value": checks[0]["value"] if single else {c["id"]: c["value"] for c in checks},
-                    "threshold": checks[0]["threshold"] if single else {c["id"]: c["threshold"] for c in checks},
-                    "comparison": checks[0]["comparison"] if single else {c["id"]: c["comparison"] for c in checks},
-                    "checks": checks,
-                }
+                out[cc][item.id] = ItemResult(
+                    id=item.id,
+                    part=item.part,
+                    label=item.label,
+                    label_en=item.label_en,
+                    passed=st == "passed",
+                    status=st,
+                    veto=item.veto,
+                    value=checks[0].value if single else {c.id: c.value for c in checks},
+                    threshold=checks[0].threshold if single else {c.id: c.threshold for c in checks},
+                    comparison=(checks[0].comparison if single
+                                else {c.id: c.comparison for c in checks}),
+                    checks=checks,
+                )
         return out
 
 

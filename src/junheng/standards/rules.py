@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from junheng.standards.loader import DatedValue, Rule, Standard, _Ctx, _rule
+from junheng.standards.results import RuleTrace
 
 OVERRIDE_SOURCE = "参数覆盖 / bureau override"
 
@@ -29,23 +30,26 @@ class Resolved:
     value: Any
     overridden: bool = False
 
-    def trace(self) -> dict[str, Any]:
+    def rule_trace(self) -> RuleTrace:
         d = self.dated
-        return {
-            "rule": self.rule.id,
-            "label": self.rule.label,
-            "value": self.value,
-            "comparison": self.rule.comparison,
-            "unit": self.rule.unit,
-            "source": OVERRIDE_SOURCE if self.overridden and d is None else (d.source if d else None),
-            "clause": d.clause if d else None,
-            "effective_from": d.effective_from.isoformat() if d else None,
-            "effective_to": d.effective_to.isoformat() if d and d.effective_to else None,
-            "deadline": d.deadline if d else None,
-            "unverified": bool(d.unverified) if d else False,
-            "note": d.note if d else None,
-            "overridden": self.overridden,
-        }
+        return RuleTrace(
+            rule=self.rule.id,
+            label=self.rule.label,
+            value=self.value,
+            comparison=self.rule.comparison,
+            unit=self.rule.unit,
+            source=OVERRIDE_SOURCE if self.overridden and d is None else (d.source if d else None),
+            clause=d.clause if d else None,
+            effective_from=d.effective_from.isoformat() if d else None,
+            effective_to=d.effective_to.isoformat() if d and d.effective_to else None,
+            deadline=d.deadline if d else None,
+            unverified=bool(d.unverified) if d else False,
+            note=d.note if d else None,
+            overridden=self.overridden,
+        )
+
+    def trace(self) -> dict[str, Any]:
+        return self.rule_trace().to_json()
 
 
 class ResolvedRules:
@@ -104,5 +108,12 @@ class ResolvedRules:
     def trace(self, rid: str) -> dict[str, Any]:
         return self._resolved[rid].trace()
 
+    def rule_trace(self, rid: str) -> RuleTrace:
+        return self._resolved[rid].rule_trace()
+
     def all_traces(self) -> dict[str, dict[str, Any]]:
         return {rid: r.trace() for rid, r in self._resolved.items()}
+
+    def rule_traces(self) -> dict[str, RuleTrace]:
+        """Every rule of the standard as it stands on ``as_of``, by rule id."""
+        return {rid: r.rule_trace() for rid, r in self._resolved.items()}

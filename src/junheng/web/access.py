@@ -97,4 +97,6 @@ def home_path(user: User) -> str:
         return f"/county/{user.county_code}"
     if user.role == Role.SCHOOL_CLERK and user.school_id:
         return f"/school/{user.school_id}"
+    if user.role == Role.PARENT:
+        return "/family"
     return "/welcome"

@@ -17,6 +17,8 @@ from junheng.web import deps
 from junheng.web.i18n import LANGUAGES, Translator
 from junheng.web.routers import (
     admin,
+    admissions_family,
+    admissions_staff,
     api,
     assets,
     auth,
@@ -24,6 +26,7 @@ from junheng.web.routers import (
     data,
     overview,
     planning,
+    rotation,
     school,
 )
 from junheng.web.services.data import DataService
@@ -99,7 +102,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.data = DataService(engine, settings)
 
-    for module in (auth, overview, county, school, data, admin, api, planning, assets):
+    for module in (auth, overview, county, school, data, admin, api, planning, rotation,
+                   assets, admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -128,13 +128,14 @@ async def current_user(session: SessionDep) -> User:
 UserDep = Annotated[User, Depends(current_user)]
 
 
-def require(permission: Permission):  # type: ignore[no-untyped-def]
+def require(*permissions: Permission):  # type: ignore[no-untyped-def]
+    """A dependency that lets through only users holding every one of ``permissions``."""
     async def check(user: UserDep) -> User:
-        if not user.can(permission):
+        if not all(user.can(p) for p in permissions):
             raise Forbidden()
         return user
 
-    check.__name__ = f"require_{permission.value}"
+    check.__name__ = "require_" + "_".join(p.value for p in permissions)
     return check
 
 
@@ -179,7 +180,8 @@ def client_ip(request: Request) -> str:
     for hop in reversed(forwarded):
         if not _is_trusted(hop, tuple(proxies)):
             return _valid_ip(hop) or peer
-    return _valid_ip(forwarded[0]) if forwarded and _valid_ip(forwarded[0]) else peer
+    first = _valid_ip(forwarded[0]) if forwarded else None
+    return first or peer
 
 
 def _valid_ip(text: str) -> str | None:

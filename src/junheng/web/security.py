@@ -265,7 +265,7 @@ def client_key(settings: Settings, username: str, ip: str, device: str | None) -
             value = None
         if (isinstance(value, dict) and value.get("u") == username.strip().lower()
                 and isinstance(value.get("d"), str)):
-            return "device:" + value["d"][:16]
+            return "device:" + str(value["d"])[:16]
     return ip[:64]
 
 

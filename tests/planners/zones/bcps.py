@@ -5,14 +5,15 @@ exchange format. Names differ between files ("Edmondson" / "Edmonson"); the 2015
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from tests.support.paths import REAL_DATA
 
-ROOT = Path("/work/shared/data/real/bcps_redistricting")
+# The shared folder beside the repository (``../shared``), never one machine's absolute path.
+ROOT = REAL_DATA / "bcps_redistricting"
 COUNTY = "BCPS-SW"
 
 

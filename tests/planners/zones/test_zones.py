@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from junheng.domain.geo import haversine
 from junheng.planners.zones import (
     NewSite,
     ZoneOptions,
@@ -18,13 +19,13 @@ from junheng.planners.zones import (
     plan_zones,
     which_school,
 )
-from junheng.planners.zones.geo import haversine_m, polygon_edges
+from junheng.planners.zones.geo import polygon_edges
 
 from .helpers import COUNTY, dataset
 
 # Four villages on the equator 0.01° (≈1.11 km) apart; school A sits between 1 and 2.
 LINE = [("1", 0.0, 0.00, 50), ("2", 0.0, 0.01, 60), ("3", 0.0, 0.02, 40), ("4", 0.0, 0.03, 10)]
-KM = haversine_m(np.array(0.0), np.array(0.0), np.array(0.0), np.array(0.01)) / 1000
+KM = haversine(np.array(0.0), np.array(0.0), np.array(0.0), np.array(0.01)) / 1000
 
 
 def zones(ds, **kw):

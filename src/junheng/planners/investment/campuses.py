@@ -32,6 +32,8 @@ import numpy as np
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.geo import distance_matrix
+from junheng.planners.investment.actions import action, raising
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.rules import INDICATORS, STANDARD_ID, ResourceRules
 from junheng.planners.milp import MilpBuilder
@@ -42,9 +44,9 @@ CAMPUS_TYPE = {"primary": "primary", "teaching_point": "primary", "junior": "jun
                "complete_secondary": "junior", "nine_year": "nine_year", "twelve_year": "nine_year"}
 _STAGE_ZH = {"primary": "小学", "junior": "初中"}
 _GRADE_EPS = 1e-9
-_UNIT_KEYS = ("hire_degree_teacher_yuan", "hire_backbone_teacher_yuan", "hire_pe_art_teacher_yuan",
-              "teaching_area_yuan_per_m2", "sports_area_yuan_per_m2", "equipment_yuan_per_yuan",
-              "multimedia_room_yuan")
+def _kind_key(column: str) -> str:
+    """The short key of a teacher column in a campus's JSON (``degree_teachers`` → ``degree``)."""
+    return column.removesuffix("_teachers")
 
 
 @dataclass
@@ -75,11 +77,7 @@ def _take(pool: np.ndarray, n: int) -> np.ndarray:
 
 
 def _km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    p = np.radians(lat)
-    dphi = p[None, :] - p[:, None]
-    dl = np.radians(lon)[None, :] - np.radians(lon)[:, None]
-    a = np.sin(dphi / 2) ** 2 + np.cos(p)[:, None] * np.cos(p)[None, :] * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
+    return distance_matrix(lat, lon, lat, lon, radius=6371.0)
 
 
 def _pool(excess: np.ndarray, dist: np.ndarray, cap: float, fixed: float,
@@ -156,13 +154,9 @@ def _append(ds: Dataset, table: str, rows: list[dict[str, Any]]) -> Dataset:
     return ds.with_table(table, pl.concat([old, new], how="diagonal_relaxed").select(old.columns))
 
 
-def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame,
-                      rules: ResourceRules, costs: Costs,
-                      params: dict[str, Any] | None = None) -> CampusPlan:
-    """New campuses taking the students above the size cap of every oversized school of
-    ``county`` in ``year``; ``parts`` are the county's school-stage parts (``school_stage_parts``)."""
-    caps = rules.school_size_max
-    per = (parts.group_by("school_id").agg(
+def _oversized(parts: pl.DataFrame, caps: dict[str, int]) -> pl.DataFrame:
+    """One row per school of ``parts`` above its size cap, with its excess and campus type."""
+    return (parts.group_by("school_id").agg(
         pl.col("school_name").first(), pl.col("school_type").first(), pl.col("locale").first(),
         pl.col("latitude").first(), pl.col("longitude").first(), students=pl.col("students").sum())
         .with_columns(cap=pl.col("school_type").replace_strict(caps, default=None, return_dtype=pl.Int64))
@@ -171,13 +165,163 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         .with_columns(excess=pl.col("students") - pl.col("cap"),
                       campus_type=pl.col("school_type").replace_strict(CAMPUS_TYPE))
         .sort("school_id"))
+
+
+def _groups(per: pl.DataFrame, caps: dict[str, int], nc: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    """The campuses to open: (campus type, host school, [(source school, students)]), pooling the
+    excess of nearby schools of the same campus kind."""
+    out: list[tuple[str, str, list[tuple[str, int]]]] = []
+    for (ctype,), grp in per.group_by(["campus_type"], maintain_order=True):
+        dist = _km(grp["latitude"].to_numpy().astype(float), grp["longitude"].to_numpy().astype(float))
+        ids = grp["school_id"].to_list()
+        for host_i, flows_i in _pool(grp["excess"].to_numpy().astype(float), dist, float(caps[str(ctype)]),
+                                     float(nc["fixed_yuan"]), float(nc["max_km"])):
+            out.append((str(ctype), ids[host_i], [(ids[i], q) for i, q in flows_i]))
+    return out
+
+
+@dataclass
+class _Movers:
+    """The students still to move from each oversized school, by stage and by grade, and those
+    moved so far (the parents are shrunk by ``moved_grade`` and ``give − left_stage``)."""
+
+    give: dict[str, dict[str, int]]
+    grades: dict[tuple[str, str], tuple[list[int], np.ndarray]]
+    left_stage: dict[str, dict[str, int]] = field(default_factory=dict)
+    left_grade: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    moved_grade: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.left_stage = {sid: dict(v) for sid, v in self.give.items()}
+        self.left_grade = {k: v[1].copy() for k, v in self.grades.items()}
+        self.moved_grade = {k: np.zeros(len(v[1]), np.int64) for k, v in self.grades.items()}
+
+    def take(self, sid: str, q: int, stage_p: dict[str, int], grade_p: dict[tuple[str, int], int]) -> None:
+        """Move ``q`` students of school ``sid`` (stages and grades in proportion) into the
+        campus tallies ``stage_p`` and ``grade_p``."""
+        left = self.left_stage[sid]
+        st_take = _take(np.array([left[st] for st in left], float), q)
+        for st, t in zip(list(left), st_take, strict=False):
+            t = int(t)
+            if t == 0:
+                continue
+            left[st] -= t
+            stage_p[st] = stage_p.get(st, 0) + t
+            key = (sid, st)
+            if key in self.grades:
+                g_take = _take(self.left_grade[key].astype(float), t)
+                self.left_grade[key] -= g_take
+                self.moved_grade[key] += g_take
+                for g, n in zip(self.grades[key][0], g_take, strict=False):
+                    if n > 0:
+                        grade_p[(st, g)] = grade_p.get((st, g), 0) + int(n)
+
+
+def _staff(stage_p: dict[str, int], rules: ResourceRules, costs: Costs) -> tuple[dict[str, dict[str, int]], float]:
+    """Whole teachers of each counted kind to the threshold of each stage part, and their first
+    year's cost. The kinds are hired as different people (conservative: a backbone teacher who
+    also holds the higher degree would count twice in the data, not in the cost)."""
+    staff: dict[str, dict[str, int]] = {}
+    cost = 0.0
+    for st, p in stage_p.items():
+        staff[st] = {}
+        for ind in INDICATORS:
+            if ind.kind != "teacher":
+                continue
+            hire = raising(ind.id, "hire")
+            n = math.ceil(rules.thresholds[ind.id][st] * p / ind.scale - 1e-9)
+            staff[st][ind.resource] = n
+            cost += n * hire.unit_cost(costs)
+    return staff, cost
+
+
+def _intro(per: pl.DataFrame, n_campuses: int, nc: dict[str, Any]) -> str:
+    return (
+        f"{per.height} 所学校超过规模上限（g04），新建 {n_campuses} 个校区接收超出的学生。每校只迁出超出上限的人数："
+        f"一个学位的土地与建设费（{'、'.join(f'{_STAGE_ZH[s]} {v:,.0f} 元' for s, v in nc['seat_yuan'].items())}）"
+        "远高于少一名学生为原校省下的资源费用，多迁不会更省；迁出人数固定后，差异系数仍按固定学生数计算。"
+        f"相距不超过 {float(nc['max_km']):g} 公里的超员学校合建一个校区（每个校区固定费用 {float(nc['fixed_yuan']):,.0f} 元），"
+        "校区不超过规模上限。原校保留全部教师、校舍和设备，生均指标随之提高；学生按年级比例迁出，连同班级一起迁走。")
+
+
+def _notes(per: pl.DataFrame, nc: dict[str, Any], rules: ResourceRules, costs: Costs) -> list[str]:
+    """Where moving only the excess may not be cheapest, and where rezoning may do instead."""
+    lines: list[str] = []
+    thr, class_cap = rules.thresholds, rules.class_size_max
+    # Why the least number moved is the least cost: a student fewer saves the parent at most the
+    # thresholds' worth of every resource and a share of a classroom; a seat costs more.
+    for st, seat in nc["seat_yuan"].items():
+        if st not in class_cap:
+            continue
+        saved = sum(thr[ind.id][st] / ind.scale * raising(ind.id, "hire" if ind.kind == "teacher" else "stock")
+                    .unit_cost(costs) for ind in INDICATORS) \
+            + action("add_classrooms").unit_cost(costs) / class_cap[st]
+        if float(seat) < saved:
+            lines.append(f"注意：{_STAGE_ZH[st]}每学位费用 {float(seat):,.0f} 元低于少一名学生可为原校省下的上限 {saved:,.0f} 元，"
+                         "多迁学生可能更省；本规划仍只迁出超出上限的人数。")
+    small = per.filter(pl.col("excess") < 50)
+    if small.height:
+        lines.append("超出很少的学校（" + "、".join(f"{r['school_name']} {r['excess']} 人" for r in small.to_dicts())
+                     + "）也可通过调整招生片区解决（见 junheng zones），可能比新建校区更省。")
+
+    return lines
+
+
+def _shrink_parents(ds_t: Dataset, year: int, movers: _Movers, has_ge: bool) -> Dataset:
+    """The parent schools: fewer students, same classes (rooms kept), grades re-split evenly."""
+    give = movers.give
+    moved_stage = pl.DataFrame(
+        [{"school_id": sid, "stage": st, "moved": give[sid][st] - movers.left_stage[sid][st]}
+         for sid in give for st in give[sid]], schema={"school_id": pl.Utf8, "stage": pl.Utf8, "moved": pl.Int64})
+    out = ds_t
+    sec = out.get("sections")
+    sec = (sec.join(moved_stage.with_columns(year=pl.lit(year, sec.schema["year"])),
+                    on=["year", "school_id", "stage"], how="left")
+           .with_columns((pl.col("students") - pl.col("moved").fill_null(0)).cast(sec.schema["students"]).alias("students"))
+           .select(sec.columns))
+    out = out.with_table("sections", sec)
+    g_rows = [{"school_id": sid, "stage": st, "grade": g, "moved": int(n)}
+              for (sid, st), arr in movers.moved_grade.items()
+              for g, n in zip(movers.grades[(sid, st)][0], arr, strict=False) if n > 0]
+    if g_rows:
+        mg = pl.DataFrame(g_rows).with_columns(year=pl.lit(year, pl.Int64))
+        cls = out.get("classes")
+        mg = mg.cast({"year": cls.schema["year"], "grade": cls.schema["grade"]})
+        touched = cls.join(mg, on=["year", "school_id", "stage", "grade"], how="inner")
+        kept = cls.join(mg, on=["year", "school_id", "stage", "grade"], how="anti")
+        resplit = (touched.sort("class_name")
+                   .with_columns(remain=pl.col("students").sum().over("year", "school_id", "stage", "grade")
+                                 - pl.col("moved"),
+                                 n=pl.len().over("year", "school_id", "stage", "grade"),
+                                 idx=pl.int_range(pl.len()).over("year", "school_id", "stage", "grade"))
+                   .with_columns(students=(pl.col("remain") // pl.col("n")
+                                           + (pl.col("idx") < pl.col("remain") % pl.col("n")).cast(pl.Int64))
+                                 .cast(cls.schema["students"]))
+                   .select(cls.columns))
+        out = out.with_table("classes", pl.concat([kept, resplit]).sort("year", "school_id", "stage", "grade"))
+        ge = out.get("grade_enrollment")
+        if has_ge:
+            mge = mg.group_by("year", "school_id", "grade").agg(pl.col("moved").sum()).cast(
+                {"year": ge.schema["year"], "grade": ge.schema["grade"]})
+            ge = (ge.join(mge, on=["year", "school_id", "grade"], how="left")
+                  .with_columns((pl.col("students") - pl.col("moved").fill_null(0)).cast(ge.schema["students"])
+                                .alias("students")).select(ge.columns))
+            out = out.with_table("grade_enrollment", ge)
+    return out
+
+
+def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame,
+                      rules: ResourceRules, costs: Costs,
+                      params: dict[str, Any] | None = None) -> CampusPlan:
+    """New campuses taking the students above the size cap of every oversized school of
+    ``county`` in ``year``; ``parts`` are the county's school-stage parts (``school_stage_parts``)."""
+    caps = rules.school_size_max
+    per = _oversized(parts, caps)
     if per.height == 0:
         return CampusPlan(ds_t)
 
     nc = costs.new_campus
-    unit = costs.unit
     ds_year = ds_t.for_year(year)
-    grades = _grade_pools(ds_year, parts)
     stage_students = {(r["school_id"], r["stage"]): int(r["students"]) for r in parts.to_dicts()}
     weights = _split_weights(year, params)
     class_cap = rules.class_size_max
@@ -189,24 +333,17 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         stages = [st for st in ("primary", "junior") if stage_students.get((r["school_id"], st), 0) > 0]
         take = _take(np.array([stage_students[(r["school_id"], st)] for st in stages], float), int(r["excess"]))
         give[r["school_id"]] = dict(zip(stages, (int(t) for t in take), strict=False))
-
-    # Pool the excess of nearby schools of the same campus kind.
-    plan_groups: list[tuple[str, str, list[tuple[str, int]]]] = []   # (campus type, host, flows)
-    for (ctype,), grp in per.group_by(["campus_type"], maintain_order=True):
-        lat = grp["latitude"].to_numpy().astype(float)
-        lon = grp["longitude"].to_numpy().astype(float)
-        dist = _km(lat, lon)
-        ids = grp["school_id"].to_list()
-        for host_i, flows_i in _pool(grp["excess"].to_numpy().astype(float), dist, float(caps[str(ctype)]),
-                                     float(nc["fixed_yuan"]), float(nc["max_km"])):
-            plan_groups.append((str(ctype), ids[host_i], [(ids[i], q) for i, q in flows_i]))
+    movers = _Movers(give, _grade_pools(ds_year, parts))
+    plan_groups = _groups(per, caps, nc)
 
     new_ids = _free_ids(ds_t, county, len(plan_groups))
-    left_stage = {sid: dict(v) for sid, v in give.items()}
-    left_grade = {k: v[1].copy() for k, v in grades.items()}
-    moved_grade: dict[tuple[str, str], np.ndarray] = {k: np.zeros(len(v[1]), np.int64) for k, v in grades.items()}
     info = per.select("school_id", "locale", "latitude", "longitude").rows_by_key("school_id", named=True, unique=True)
-    sch_rows, sec_rows, fac_rows, cls_rows, room_rows, ge_rows = [], [], [], [], [], []
+    sch_rows: list[dict[str, Any]] = []
+    sec_rows: list[dict[str, Any]] = []
+    fac_rows: list[dict[str, Any]] = []
+    cls_rows: list[dict[str, Any]] = []
+    room_rows: list[dict[str, Any]] = []
+    ge_rows: list[dict[str, Any]] = []
     campuses: list[dict[str, Any]] = []
     actions: list[dict[str, Any]] = []
     lines: list[str] = []
@@ -214,6 +351,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
     offset_deg = float(nc["offset_m"]) / 111_320.0
     per_host: dict[str, int] = {}
     has_ge = ds_year.get("grade_enrollment").height > 0
+    teacher_words = {ind.resource: ind.label_zh for ind in INDICATORS if ind.kind == "teacher"}
 
     for new_id, (ctype, host, flows) in zip(new_ids, plan_groups, strict=False):
         k = per_host.get(host, 0)
@@ -224,27 +362,14 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         grade_p: dict[tuple[str, int], int] = {}
         sources = []
         for sid, q in flows:
-            st_take = _take(np.array([left_stage[sid][st] for st in left_stage[sid]], float), q)
-            for st, t in zip(list(left_stage[sid]), st_take, strict=False):
-                t = int(t)
-                if t == 0:
-                    continue
-                left_stage[sid][st] -= t
-                stage_p[st] = stage_p.get(st, 0) + t
-                key = (sid, st)
-                if key in grades:
-                    g_take = _take(left_grade[key].astype(float), t)
-                    left_grade[key] -= g_take
-                    moved_grade[key] += g_take
-                    for g, n in zip(grades[key][0], g_take, strict=False):
-                        if n > 0:
-                            grade_p[(st, g)] = grade_p.get((st, g), 0) + int(n)
+            movers.take(sid, q, stage_p, grade_p)
             d = float(_km(np.array([info[sid]["latitude"], h["latitude"]], float),
                           np.array([info[sid]["longitude"], h["longitude"]], float))[0, 1])
             sources.append({"school_id": sid, "school_name": names[sid], "students": q,
                             "distance_km": round(d, 2) if math.isfinite(d) else None})
         seats = sum(stage_p.values())
         stages = [st for st in ("primary", "junior") if stage_p.get(st, 0) > 0]
+        stage_p = {st: stage_p[st] for st in stages}
         # Classes: per grade where the class list is known, else per stage.
         classes = {st: (sum(math.ceil(n / class_cap[s]) for (s, _g), n in grade_p.items() if s == st)
                         if any(s == st for s, _g in grade_p) else math.ceil(stage_p[st] / class_cap[st]))
@@ -256,23 +381,12 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
                                  "class_name": f"{g}年级{i + 1}班", "students": n // m + (1 if i < n % m else 0)})
             if has_ge:
                 ge_rows.append({"year": year, "school_id": new_id, "grade": g, "students": n})
-        # Teachers of each counted kind to the threshold of each stage part (whole teachers).
-        teach_cost = 0.0
-        staff = {}
+        staff, teach_cost = _staff(stage_p, rules, costs)
         for st in stages:
-            p = stage_p[st]
-            deg = math.ceil(thr["degree_teachers_per_100"][st] * p / 100 - 1e-9)
-            bb = math.ceil(thr["backbone_teachers_per_100"][st] * p / 100 - 1e-9)
-            pe = math.ceil(thr["pe_art_teachers_per_100"][st] * p / 100 - 1e-9)
-            staff[st] = (deg, bb, pe)
-            teach_cost += (deg * unit["hire_degree_teacher_yuan"] + bb * unit["hire_backbone_teacher_yuan"]
-                           + pe * unit["hire_pe_art_teacher_yuan"])
-            # The counted kinds are hired as different people (conservative: a backbone teacher
-            # who also holds the higher degree would count twice in the data, not in the cost).
-            sec_rows.append({"year": year, "school_id": new_id, "stage": st, "students": p,
-                             "classes": classes[st], "teachers": deg + bb + pe, "degree_teachers": deg,
-                             "backbone_teachers": bb, "pe_art_teachers": pe,
-                             "certified_teachers": deg + bb + pe, "capacity": p})
+            heads = sum(staff[st].values())
+            sec_rows.append({"year": year, "school_id": new_id, "stage": st, "students": stage_p[st],
+                             "classes": classes[st], "teachers": heads, **staff[st],
+                             "certified_teachers": heads, "capacity": stage_p[st]})
         # School-wide stocks: enough that every stage part's share (weighted-student split of
         # the engine, standards.md §4) meets its threshold.
         w = {st: weights.get(ctype, {}).get(st, 1.0) for st in stages}
@@ -298,8 +412,8 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
 
         seat_cost = sum(stage_p[st] * float(nc["seat_yuan"][st]) for st in stages)
         fixed = float(nc["fixed_yuan"])
-        eq_cost = equipment * unit["equipment_yuan_per_yuan"]
-        mm_cost = rooms_mm * unit["multimedia_room_yuan"]
+        eq_cost = equipment * action("buy_equipment_yuan").unit_cost(costs)
+        mm_cost = rooms_mm * action("add_multimedia_rooms").unit_cost(costs)
         total = seat_cost + fixed + teach_cost + eq_cost + mm_cost
         breakdown = {"land_and_building_yuan": round(seat_cost, 2), "fixed_yuan": round(fixed, 2),
                      "teachers_first_year_yuan": round(teach_cost, 2), "equipment_yuan": round(eq_cost, 2),
@@ -307,14 +421,14 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         campus = {"school_id": new_id, "school_name": name, "school_type": ctype, "proposed": True,
                   "parent_school_id": host, "latitude": site_lat, "longitude": h["longitude"],
                   "seats": seats, "students_by_stage": stage_p, "classes_by_stage": classes,
-                  "from": sources, "teachers_by_stage": {st: dict(zip(("degree", "backbone", "pe_art"), v, strict=False))
+                  "from": sources, "teachers_by_stage": {st: {_kind_key(col): n for col, n in v.items()}
                                                           for st, v in staff.items()},
                   "teaching_area_m2": teaching, "sports_area_m2": sports, "equipment_value_yuan": equipment,
                   "multimedia_rooms": rooms_mm, "music_rooms": n_ma, "art_rooms": n_ma,
                   "cost_yuan": round(total, 2), "cost_breakdown": breakdown}
         src_zh = "、".join(f"{s['school_name']} {s['students']} 人" for s in sources)
-        staff_zh = "；".join(f"{_STAGE_ZH[st]}高于规定学历教师 {d} 人、骨干教师 {b} 人、体育艺术教师 {p} 人"
-                            for st, (d, b, p) in staff.items())
+        staff_zh = "；".join(_STAGE_ZH[st] + "、".join(f"{teacher_words[col]} {n} 人" for col, n in v.items())
+                            for st, v in staff.items())
         campus["text_zh"] = (
             f"新建{name}（规划校址，{names[host]}以北约 {float(nc['offset_m']) * (k + 1):.0f} 米，选址待论证）："
             f"接收 {src_zh}，共 {seats} 个学位、{sum(classes.values())} 个班；按标准配齐 {staff_zh}，"
@@ -327,64 +441,8 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
                         "kind": "new_campus", "quantity": float(seats), "unit": "学位",
                         "cost_yuan": round(total, 2), "from_school_id": host, "distance_km": None})
 
-    lines.insert(0, (
-        f"{per.height} 所学校超过规模上限（g04），新建 {len(campuses)} 个校区接收超出的学生。每校只迁出超出上限的人数："
-        f"一个学位的土地与建设费（{'、'.join(f'{_STAGE_ZH[s]} {v:,.0f} 元' for s, v in nc['seat_yuan'].items())}）"
-        "远高于少一名学生为原校省下的资源费用，多迁不会更省；迁出人数固定后，差异系数仍按固定学生数计算。"
-        f"相距不超过 {float(nc['max_km']):g} 公里的超员学校合建一个校区（每个校区固定费用 {float(nc['fixed_yuan']):,.0f} 元），"
-        "校区不超过规模上限。原校保留全部教师、校舍和设备，生均指标随之提高；学生按年级比例迁出，连同班级一起迁走。"))
-    # Why the least number moved is the least cost: a student fewer saves the parent at most the
-    # thresholds' worth of every resource and a share of a classroom; a seat costs more.
-    for st, seat in nc["seat_yuan"].items():
-        if st not in class_cap:
-            continue
-        saved = sum(thr[ind.id][st] / ind.scale * unit[key] for ind, key in zip(INDICATORS, _UNIT_KEYS, strict=False)) \
-            + unit["classroom_yuan"] / class_cap[st]
-        if float(seat) < saved:
-            lines.append(f"注意：{_STAGE_ZH[st]}每学位费用 {float(seat):,.0f} 元低于少一名学生可为原校省下的上限 {saved:,.0f} 元，"
-                         "多迁学生可能更省；本规划仍只迁出超出上限的人数。")
-    small = per.filter(pl.col("excess") < 50)
-    if small.height:
-        lines.append("超出很少的学校（" + "、".join(f"{r['school_name']} {r['excess']} 人" for r in small.to_dicts())
-                     + "）也可通过调整招生片区解决（见 junheng zones），可能比新建校区更省。")
-
-    # The parent schools: fewer students, same classes (rooms kept), grades re-split evenly.
-    moved_stage = pl.DataFrame(
-        [{"school_id": sid, "stage": st, "moved": give[sid][st] - left_stage[sid][st]}
-         for sid in give for st in give[sid]], schema={"school_id": pl.Utf8, "stage": pl.Utf8, "moved": pl.Int64})
-    out = ds_t
-    sec = out.get("sections")
-    sec = (sec.join(moved_stage.with_columns(year=pl.lit(year, sec.schema["year"])),
-                    on=["year", "school_id", "stage"], how="left")
-           .with_columns((pl.col("students") - pl.col("moved").fill_null(0)).cast(sec.schema["students"]).alias("students"))
-           .select(sec.columns))
-    out = out.with_table("sections", sec)
-    g_rows = [{"school_id": sid, "stage": st, "grade": g, "moved": int(n)}
-              for (sid, st), arr in moved_grade.items() for g, n in zip(grades[(sid, st)][0], arr, strict=False) if n > 0]
-    if g_rows:
-        mg = pl.DataFrame(g_rows).with_columns(year=pl.lit(year, pl.Int64))
-        cls = out.get("classes")
-        mg = mg.cast({"year": cls.schema["year"], "grade": cls.schema["grade"]})
-        touched = cls.join(mg, on=["year", "school_id", "stage", "grade"], how="inner")
-        kept = cls.join(mg, on=["year", "school_id", "stage", "grade"], how="anti")
-        resplit = (touched.sort("class_name")
-                   .with_columns(remain=pl.col("students").sum().over("year", "school_id", "stage", "grade")
-                                 - pl.col("moved"),
-                                 n=pl.len().over("year", "school_id", "stage", "grade"),
-                                 idx=pl.int_range(pl.len()).over("year", "school_id", "stage", "grade"))
-                   .with_columns(students=(pl.col("remain") // pl.col("n")
-                                           + (pl.col("idx") < pl.col("remain") % pl.col("n")).cast(pl.Int64))
-                                 .cast(cls.schema["students"]))
-                   .select(cls.columns))
-        out = out.with_table("classes", pl.concat([kept, resplit]).sort("year", "school_id", "stage", "grade"))
-        ge = out.get("grade_enrollment")
-        if has_ge:
-            mge = mg.group_by("year", "school_id", "grade").agg(pl.col("moved").sum()).cast(
-                {"year": ge.schema["year"], "grade": ge.schema["grade"]})
-            ge = (ge.join(mge, on=["year", "school_id", "grade"], how="left")
-                  .with_columns((pl.col("students") - pl.col("moved").fill_null(0)).cast(ge.schema["students"])
-                                .alias("students")).select(ge.columns))
-            out = out.with_table("grade_enrollment", ge)
+    lines = [_intro(per, len(campuses), nc), *lines, *_notes(per, nc, rules, costs)]
+    out = _shrink_parents(ds_t, year, movers, has_ge)
     out = _append(out, "schools", sch_rows)
     out = _append(out, "sections", sec_rows)
     out = _append(out, "facilities", fac_rows)

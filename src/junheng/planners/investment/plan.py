@@ -20,6 +20,7 @@ import polars as pl
 from scipy.optimize import linear_sum_assignment
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.geo import distance_matrix
 from junheng.planners.investment.actions import action, limit_for, limit_label, raising
 from junheng.planners.investment.actions import labels as action_labels
 from junheng.planners.investment.actions import units as action_units
@@ -123,12 +124,8 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Great-circle distance in km (haversine); unknown coordinates give 0."""
-    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
-    dphi = p2 - p1
-    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    km: np.ndarray = np.nan_to_num(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))), nan=0.0)
-    return km
+    return np.asarray(np.nan_to_num(distance_matrix(lat1, lon1, lat2, lon2, radius=6371.0),
+                                    nan=0.0))
 
 
 def _pair_moves(p: Problem, res: SolveResult) -> list[dict[str, Any]]:
@@ -279,12 +276,14 @@ def _what_if_no_limits(p: Problem, res: SolveResult, time_limit: float) -> dict[
             lim = limit_for(p.costs, key, p.locale[sid], sid)
             if q > lim + 1e-6:
                 over.append({"school_id": sid, "school_name": names.get(sid), "limit_key": key,
-                             "limit_label": limit_label(key), "kind": stock.id,
+                             "limit_label": limit_label(key), "limit_label_en": limit_label(key, "en"),
+                             "kind": stock.id,
                              "quantity": round(q, 2), "limit": lim,
                              "text_zh": f"{names.get(sid, sid)}需{stock.label} {q:,.0f}"
                                         f"{stock.unit}，超出上限 {lim:,.0f}"})
     out["over_limit"] = over
     out["lifted_labels_zh"] = [limit_label(k) for k in sorted(lifted)]
+    out["lifted_labels_en"] = [limit_label(k, "en") for k in sorted(lifted)]
     out["text_zh"] = (f"若取消上限（{'、'.join(limit_label(k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
                       f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
                       + ("；".join(str(o["text_zh"]) for o in over) or "无")) if not alt.unattainable else (

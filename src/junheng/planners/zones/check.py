@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from junheng.planners.zones.geo import haversine_m
+from junheng.domain.geo import haversine
 from junheng.planners.zones.problem import ZoneProblem
 
 TOL = 1e-6
@@ -101,7 +101,7 @@ def check_plan(problem: ZoneProblem, assignments: pl.DataFrame) -> CheckResult:
         else:
             mem = unit_members[u]
             caps = np.array([max(float(s_cap[m]), 1e-9) for m in mem])
-            dd = haversine_m(lat[i], lon[i], np.array([s_lat[m] for m in mem]),
+            dd = haversine(lat[i], lon[i], np.array([s_lat[m] for m in mem]),
                              np.array([s_lon[m] for m in mem]))
             km = float((dd * caps).sum() / caps.sum()) / 1000
         total_km += demand[a] * s * km

@@ -10,18 +10,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle metres, broadcasting like numpy (pass column/row vectors for a matrix)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+# Great-circle metres come from the one shared helper (mean Earth radius).
+from junheng.domain.geo import EARTH_RADIUS_M, haversine
 
 
 def _local_xy(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -125,7 +115,7 @@ def connect_components(edges: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> n
             return np.array(extra, dtype=np.int64).reshape(-1, 2)
         inside = np.nonzero(label == label[0])[0]
         outside = np.nonzero(label != label[0])[0]
-        d = haversine_m(lat[inside][:, None], lon[inside][:, None], lat[outside][None, :],
+        d = haversine(lat[inside][:, None], lon[inside][:, None], lat[outside][None, :],
                         lon[outside][None, :])
         a, b = np.unravel_index(np.argmin(d), d.shape)
         extra.append((int(min(inside[a], outside[b])), int(max(inside[a], outside[b]))))

@@ -14,6 +14,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from junheng.domain.numbers import json_number
 from junheng.planners.zones.check import CheckResult
 from junheng.planners.zones.problem import ZoneProblem, rules
 from junheng.planners.zones.solve import Solution
@@ -116,7 +117,7 @@ def _union(geoms: list[dict[str, Any] | None]) -> dict[str, Any]:
 
 
 def _r(x: float | None, nd: int = 3) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+    return None if x is None else json_number(float(x), nd)
 
 
 def _num(x: float | None) -> float | int | None:

@@ -17,10 +17,10 @@ import polars as pl
 import yaml
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.geo import haversine
 from junheng.planners.zones.geo import (
     connect_components,
     delaunay_edges,
-    haversine_m,
     knn_edges,
     polygon_edges,
 )
@@ -208,7 +208,7 @@ def build_problem(
     alon = areas["longitude"].to_numpy()
     slat = open_schools["latitude"].to_numpy()
     slon = open_schools["longitude"].to_numpy()
-    d_school = haversine_m(alat[:, None], alon[:, None], slat[None, :], slon[None, :])
+    d_school = haversine(alat[:, None], alon[:, None], slat[None, :], slon[None, :])
     minutes_school: np.ndarray | None = None
     travel = options.travel if options.travel is not None else ds.get("travel")
     missing = 0

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from junheng.web import security
 from junheng.web.access import ROLE_LABELS, Permission, Role, User
 from junheng.web.deps import DataDep, EngineDep, TDep, client_ip, require
 from junheng.web.services import accounts, audit, views
@@ -36,7 +37,7 @@ def create(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: Ad
            display_name: Annotated[str, Form()] = "", county_code: Annotated[str, Form()] = "",
            school_id: Annotated[str, Form()] = "") -> Response:
     try:
-        password = accounts.security.random_password(username)
+        password = security.random_password(username)
         new = accounts.create_user(engine, username, password, Role(role),
                                    display_name=display_name, county_code=county_code or None,
                                    school_id=school_id or None, must_change_password=True)

@@ -1,4 +1,5 @@
-"""JSON for other systems, under the same roles and scopes as the pages."""
+"""JSON for other systems, under the same roles and scopes as the pages. Every route declares
+its response model (web/api_models.py), so the OpenAPI schema at /docs is the contract."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from junheng.web.access import Permission, User
+from junheng.web.api_models import CountyViewOut, EvaluationOut, SchoolViewOut
 from junheng.web.deps import DataDep, YearQuery, check_county, check_school, require
 from junheng.web.services import views
 
@@ -17,13 +19,17 @@ def _year(data: DataDep, year: int | None) -> int:
     return views.require_year(data, year, "year")
 
 
-@router.get("/evaluation")
+@router.get("/evaluation", response_model=EvaluationOut, response_model_exclude_unset=True)
 def evaluation(data: DataDep, user: Annotated[User, Depends(require(Permission.VIEW_CITY))],
                year: YearQuery = None) -> dict[str, Any]:
-    return data.evaluation(_year(data, year))
+    y = _year(data, year)
+    ev = data.evaluation(y)
+    if ev is None:
+        raise views.NotFound(f"year {y}")
+    return data.memo(("evaluation-json", data.settings.standard_id, y), ev.to_json)
 
 
-@router.get("/county/{code}")
+@router.get("/county/{code}", response_model=CountyViewOut)
 def county(code: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_COUNTY))],
            year: YearQuery = None) -> dict[str, Any]:
@@ -31,7 +37,7 @@ def county(code: str, data: DataDep,
     return views.county_view(data, code, _year(data, year))
 
 
-@router.get("/school/{school_id}")
+@router.get("/school/{school_id}", response_model=SchoolViewOut)
 def school(school_id: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_SCHOOL))],
            year: YearQuery = None) -> dict[str, Any]:

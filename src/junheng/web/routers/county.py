@@ -39,7 +39,7 @@ async def county(request: Request, code: str, t: TDep, data: DataDep, user: Coun
         return render(request, "empty.html", t, {})
     await views.checked_county(data, code)
     key = ("html", "county", code, y, t.lang, user.is_city_wide)
-    page = data.peek(key)
+    page: tuple[str, str] | None = data.peek(key)
     if page is None:
         page = await run_in_threadpool(
             data.memo, key, lambda: _county_main(data, t, code, y, user.is_city_wide))

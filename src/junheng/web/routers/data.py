@@ -73,6 +73,12 @@ def confirm(request: Request, upload_id: str, t: TDep, data: DataDep, engine: En
     audit.record(engine, user, "import", target=f"upload:{upload_id}",
                  detail={"file": staged.filename, "ok": outcome.ok, "rows": outcome.counts},
                  ip=client_ip(request))
+    if outcome.busy:
+        # Another import held the database: nothing written, the upload stays ready.
+        page = render(request, "upload.html", t, {"u": uploads.get(engine, upload_id),
+                                                  "busy": True}, status_code=503)
+        page.headers["Retry-After"] = "10"
+        return page
     if not outcome.ok:
         return render(request, "upload.html", t, {"u": uploads.get(engine, upload_id)},
                       status_code=400)

@@ -51,14 +51,15 @@ def create_user(engine: Engine, username: str, password: str, role: Role | str, 
             func.lower(models.users.c.username) == username.lower())).first()
         if exists:
             raise AccountError(f"用户名“{username}”已存在", f"username '{username}' exists")
-        new_id = conn.execute(insert(models.users).values(
+        key = conn.execute(insert(models.users).values(
             username=username, display_name=display_name or username,
             password_hash=security.hash_password(password), role=role.value,
             county_code=county_code if role == Role.COUNTY_ADMIN else None,
             school_id=school_id if role == Role.SCHOOL_CLERK else None,
             must_change_password=must_change_password, is_active=True,
-            created_at=security.now())).inserted_primary_key[0]
-    user = get_user(engine, int(new_id))
+            created_at=security.now())).inserted_primary_key
+    assert key is not None  # an INSERT of one row always returns its key
+    user = get_user(engine, int(key[0]))
     assert user is not None
     return user
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from junheng.domain.dataset import Dataset
+from junheng.standards.engine import Evaluation
 from junheng.web.settings import Settings
 
 T = TypeVar("T")
@@ -128,15 +129,16 @@ class DataService:
         ys = self.years()
         return ys[-1] if ys else None
 
-    def evaluation(self, year: int, standard_id: str | None = None) -> dict[str, Any]:
+    def evaluation(self, year: int, standard_id: str | None = None) -> Evaluation | None:
+        """The typed evaluation of ``year`` (cached), or None when the data has no such year."""
         standard = standard_id or self.settings.standard_id
 
-        def run() -> dict[str, Any]:
+        def run() -> Evaluation | None:
             from junheng.standards.engine import evaluate
 
             ds = self.dataset()
             if year not in ds.years():
-                return {"standard": standard, "year": year, "counties": [], "schools": []}
-            return evaluate(ds, standard, year).to_json()  # type: ignore[no-any-return]
+                return None
+            return evaluate(ds, standard, year)
 
         return self.memo(("evaluation", standard, year), run)

@@ -73,10 +73,10 @@ def _supervisor_xlsx(data: DataService, code: str, year: int) -> bytes:
 
     if code not in views.county_names(data):
         raise views.NotFound(code)
-    result = evaluate(data.dataset(), data.settings.standard_id, year, county=code).to_json()
+    ev = evaluate(data.dataset(), data.settings.standard_id, year, county=code)
     with tempfile.TemporaryDirectory(prefix="junheng-report-") as tmp:
         path = Path(tmp) / "report.xlsx"
-        write_evaluation_xlsx(result, path)
+        write_evaluation_xlsx(ev, path)
         return path.read_bytes()
 
 
@@ -94,14 +94,14 @@ def _county_xlsx(data: DataService, code: str, year: int, lang: str) -> bytes:
         _write_rows(book, t.label("stage", stage["id"]),
                     [t("county.indicator"), "id", t("county.county_value"), t("county.cv"),
                      t("county.cv_limit"), t("county.cv_passed"), t("county.prev_value")],
-                    [[t.label("ind", r["id"]), r["id"], r.get("county_value"), r.get("cv"),
-                      r.get("cv_limit"), r.get("cv_passed"), r.get("prev_value")]
+                    [[t.label("ind", r["id"]), r["id"], r["county_value"], r["cv"],
+                      r["cv_limit"], r["cv_passed"], r["prev_value"]]
                      for r in stage["indicators"]])
     _write_rows(book, t("county.items"),
                 [t("county.item"), "id", t("common.value"), t("common.threshold"),
                  t("common.passed")],
-                [[t.label("item", r["id"]), r["id"], _plain(r.get("value")),
-                  _plain(r.get("threshold")), r.get("passed")] for r in v["county_items"]])
+                [[t.label("item", r["id"]), r["id"], _plain(r["value"]),
+                  _plain(r["threshold"]), r["passed"]] for r in v["county_items"]])
     _write_rows(book, t("county.schools"),
                 [t("school.id"), t("school.name"), t("common.stage"), t("school.met_count"),
                  t("common.passed"), t("county.shortfalls")],
@@ -122,7 +122,7 @@ def _plain(value: Any) -> Any:
 
 def _shortfall_text(t: Translator, f: dict[str, Any]) -> str:
     text = t.label("ind", f["id"])
-    if f.get("shortfall") is not None:
+    if f["shortfall"] is not None:
         text += f" ({_plain(f['shortfall'])})"
     return text
 

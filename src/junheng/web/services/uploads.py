@@ -12,20 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
+from junheng.domain.dataset import Dataset
 from junheng.domain.fields import registry
 from junheng.io.problems import Problem, ValidationFailed
+from junheng.io.readers import ROW
 from junheng.web import models
 from junheng.web.access import Role, User
 from junheng.web.security import now
 from junheng.web.services.data import DataService
+from junheng.web.services.scope import Writer, scope_problems, writer_for
 
 ACCEPTED_SUFFIXES = (".xlsx",)
-
-
-def _scope(user: User) -> str | None:
-    return None if user.is_city_wide else user.county_code or "-"
 
 
 @dataclass
@@ -45,15 +44,31 @@ class Staged:
 class ImportOutcome:
     ok: bool
     counts: dict[str, int]
+    busy: bool = False  # another import held the database too long: try again
+    message: str = ""
 
 
-def _validate(engine: Engine, filename: str, content: bytes, county: str | None = None
-              ) -> tuple[Any, list[Problem], list[Problem], bool]:
-    """(dataset or None, errors, warnings, truncated). With ``county``, every row must belong
-    to that county (a county administrator's upload)."""
+@dataclass
+class _Checked:
+    """A validated upload: the rows with their spreadsheet row numbers, and sheet names, so
+    the scope check can say where a refused row is."""
+
+    ds: Dataset
+    sheets: dict[str, str]
+
+    def rows_dropped(self) -> Dataset:
+        return Dataset({t: f.drop(ROW) if ROW in f.columns else f
+                        for t, f in self.ds.tables.items()})
+
+
+def _validate(engine: Engine, filename: str, content: bytes, writer: Writer | None = None
+              ) -> tuple[_Checked | None, list[Problem], list[Problem], bool]:
+    """(checked upload or None, errors, warnings, truncated). With ``writer`` (a county
+    administrator or school clerk), every row, new and replaced, must be theirs."""
     from junheng.domain.needs import still_needed
     from junheng.io.db import known_keys, stored_tables
-    from junheng.io.validate import read_dataset
+    from junheng.io.readers import read_raw
+    from junheng.io.validate import validate_raw
 
     suffix = Path(filename).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
@@ -66,23 +81,29 @@ def _validate(engine: Engine, filename: str, content: bytes, county: str | None 
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(content)
         try:
+            raw = read_raw(path)
             # Tables the database already holds need not come again (this year's enrolment
             # without the school list); a first upload brings the whole format.
-            ds, warnings = read_dataset(str(path), known=known_keys(engine),
-                                        require_tables=still_needed(stored_tables(engine)))
+            ds, problems, truncated = validate_raw(
+                raw, known=known_keys(engine),
+                require_tables=still_needed(stored_tables(engine)), keep_rows=True)
         except ValidationFailed as exc:
             return None, _renamed(exc.problems, filename), [], exc.truncated
         except Exception as exc:
             return None, [Problem(filename, None, None, None,
                                   f"无法读取该文件：{type(exc).__name__}",
                                   f"cannot read this file: {type(exc).__name__}")], [], False
-    if county is not None:
-        from junheng.web.services.scope import scope_problems
-
-        outside = scope_problems(ds, engine, county, filename)
+    if ds is None:
+        return None, _renamed([p for p in problems if p.severity == "error"], filename), [], \
+            truncated
+    warnings = [p for p in problems if p.severity != "error"]
+    checked = _Checked(ds, {tid: sheet.sheet or tid for tid, sheet in raw.sheets.items()})
+    if writer is not None:
+        with engine.connect() as conn:
+            outside = scope_problems(conn, ds, writer, filename, checked.sheets)
         if outside:
             return None, outside, [], False
-    return ds, [], _renamed(warnings, filename), False
+    return checked, [], _renamed(warnings, filename), False
 
 
 def _renamed(problems: list[Problem], filename: str) -> list[Problem]:
@@ -93,8 +114,9 @@ def _renamed(problems: list[Problem], filename: str) -> list[Problem]:
 def stage(engine: Engine, data: DataService, user: User, filename: str,
           content: bytes) -> Staged:
     filename = Path(filename).name[:200] or "upload.xlsx"
-    ds, errors, warnings, truncated = _validate(engine, filename, content, _scope(user))
-    counts = {tid: ds.get(tid).height for tid in ds} if ds is not None else {}
+    checked, errors, warnings, truncated = _validate(engine, filename, content,
+                                                     writer_for(user))
+    counts = {tid: checked.ds.get(tid).height for tid in checked.ds} if checked else {}
     summary = {"problems": [p.to_dict() for p in errors],
                "warnings": [p.to_dict() for p in warnings], "counts": counts,
                "truncated": truncated}
@@ -139,18 +161,31 @@ def recent(engine: Engine, user: User, limit: int = 10) -> list[Staged]:
 
 def import_staged(engine: Engine, data: DataService, staged: Staged,
                   user: User) -> ImportOutcome:
-    """Validate again (the database may have changed since) and import all-or-nothing."""
-    from junheng.io.db import import_dataset
+    """Validate again (the database may have changed since) and import all-or-nothing.
+
+    Whose rows these are is judged once more inside the import's transaction, on the stored
+    rows as they are when the import holds the lock. If another import holds it too long the
+    upload stays ready to confirm, and the outcome says to try again."""
+    from junheng.io.db import ImportBusy, import_dataset
 
     if staged.status != "valid":
         return ImportOutcome(False, {})
     with engine.connect() as conn:
         content = conn.execute(select(models.uploads.c.content)
                                .where(models.uploads.c.id == staged.id)).scalar_one()
-    ds, errors, warnings, truncated = _validate(engine, staged.filename, content, _scope(user))
-    if ds is not None:
+    writer = writer_for(user)
+    checked, errors, warnings, truncated = _validate(engine, staged.filename, content, writer)
+    if checked is not None:
+        def in_transaction(conn: Connection) -> list[Problem]:
+            assert checked is not None and writer is not None
+            return scope_problems(conn, checked.ds, writer, staged.filename, checked.sheets)
+
         try:
-            summary = import_dataset(engine, ds, source=staged.filename)
+            summary = import_dataset(engine, checked.rows_dropped(), source=staged.filename,
+                                     check=in_transaction if writer is not None else None)
+        except ImportBusy as exc:
+            return ImportOutcome(False, {}, busy=True, message=exc.problems[0].message_zh
+                                 + " / " + exc.problems[0].message_en)
         except ValidationFailed as exc:
             errors, truncated = _renamed(exc.problems, staged.filename), exc.truncated
         else:

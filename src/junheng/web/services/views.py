@@ -12,6 +12,9 @@ from typing import Any
 import polars as pl
 from starlette.concurrency import run_in_threadpool
 
+from junheng.domain.masking import masked_resident_id
+from junheng.standards.engine import Evaluation
+from junheng.standards.results import CountyResult, StageResult
 from junheng.web.services import sizes
 from junheng.web.services.data import DataService
 
@@ -77,7 +80,7 @@ async def checked_year(svc: DataService, year: int | None) -> int | None:
 
 async def checked_county(svc: DataService, code: str) -> None:
     """A 404 for a county code the data does not know (before any cache key is made)."""
-    names = svc.peek("county_names")
+    names: dict[str, str] | None = svc.peek("county_names")
     if names is None:
         names = await run_in_threadpool(county_names, svc)
     if code not in names:
@@ -92,19 +95,18 @@ def require_year(svc: DataService, year: int | None, what: str) -> int:
     return y
 
 
-def _county_entry(ev: dict[str, Any], code: str) -> dict[str, Any] | None:
-    for c in ev.get("counties", []):
-        if c.get("county_code") == code:
-            return c
-    return None
+def _county_entry(ev: Evaluation | None, code: str) -> CountyResult | None:
+    return ev.find_county(code) if ev is not None else None
 
 
-def _status(entry: dict[str, Any] | None) -> str:
-    if entry is not None and entry.get("status") in ("passed", "failed", "not_reported"):
-        return str(entry["status"])
-    if entry is None or entry.get("passed") is None:
-        return "not_reported"
-    return "passed" if entry["passed"] else "failed"
+def _status(status: str | None) -> str:
+    """A page shows three states; anything else (no verdict at all) is not reported."""
+    return status if status in ("passed", "failed", "not_reported") else "not_reported"
+
+
+def _year_status(svc: DataService, year: int, code: str) -> str:
+    entry = _county_entry(svc.evaluation(year), code)
+    return _status(entry.status if entry else None)
 
 
 def city_overview(svc: DataService, year: int) -> dict[str, Any]:
@@ -137,21 +139,21 @@ def _city_overview(svc: DataService, year: int) -> dict[str, Any]:
     targets = {r[0]: r[1] for r in counties_tbl.select("county_code", "quality_target_year")
                .iter_rows()}
     size_by_county, size_total = _size_summary(svc, year)
-    codes = sorted(set(names) | {c["county_code"] for c in ev.get("counties", [])})
+    counties = ev.counties if ev is not None else ()
+    codes = sorted(set(names) | {c.county_code for c in counties})
     rows = []
     for code in codes:
         entry = _county_entry(ev, code)
-        stages = (entry or {}).get("stages", {})
+        stages = list(entry.stages.values()) if entry is not None else []
+        items = list(entry.items.values()) if entry is not None else []
         rows.append({
-            "code": code, "name": names.get(code, code), "status": _status(entry),
+            "code": code, "name": names.get(code, code),
+            "status": _status(entry.status if entry else None),
             "target_year": targets.get(code),
-            "schools_evaluated": sum((s or {}).get("schools_evaluated") or 0
-                                     for s in stages.values()),
-            "schools_passed": sum((s or {}).get("schools_passed") or 0 for s in stages.values()),
-            "items_failed": sum(1 for it in (entry or {}).get("items", {}).values()
-                                if isinstance(it, dict) and _status(it) == "failed"),
-            "items_not_reported": sum(1 for it in (entry or {}).get("items", {}).values()
-                                      if isinstance(it, dict) and _status(it) == "not_reported"),
+            "schools_evaluated": sum(s.schools_evaluated for s in stages),
+            "schools_passed": sum(s.schools_passed or 0 for s in stages),
+            "items_failed": sum(1 for it in items if _status(it.status) == "failed"),
+            "items_not_reported": sum(1 for it in items if _status(it.status) == "not_reported"),
             **{f"size_{k}": v for k, v in size_by_county.get(code, {}).items()},
         })
     n = len(rows)
@@ -167,25 +169,26 @@ def _trend(svc: DataService) -> list[dict[str, Any]]:
     out = []
     for y in svc.years():
         ev = svc.evaluation(y)
+        schools = ev.school_results() if ev is not None else []
         _, tot = _size_summary(svc, y)
         out.append({
             "year": y,
-            "passed": sum(1 for c in ev.get("counties", []) if _status(c) == "passed"),
-            "schools_passed": sum(1 for s in ev.get("schools", []) if s.get("passed") is True),
-            "schools_evaluated": len(ev.get("schools", [])),
+            "passed": sum(1 for c in ev.counties if c.status == "passed") if ev else 0,
+            "schools_passed": sum(1 for s in schools if s.passed is True),
+            "schools_evaluated": len(schools),
             "big_share": (tot["big"] + tot["huge"]) / tot["classes"] if tot["classes"] else None,
             "over_size": tot["over"],
         })
     return out
 
 
-def _indicator_rows(stage: dict[str, Any], prev: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _indicator_rows(stage: StageResult, prev: StageResult | None) -> list[dict[str, Any]]:
     rows = []
-    prev_ind = (prev or {}).get("indicators", {})
-    for ind_id, v in stage.get("indicators", {}).items():
-        p = prev_ind.get(ind_id) or {}
-        rows.append({"id": ind_id, **v, "prev_value": p.get("county_value"),
-                     "prev_cv": p.get("cv")})
+    prev_ind = prev.indicators if prev is not None else {}
+    for ind_id, v in stage.indicators.items():
+        p = prev_ind.get(ind_id)
+        rows.append({"id": ind_id, **v.to_json(),
+                     "prev_value": p.county_value if p else None, "prev_cv": p.cv if p else None})
     return rows
 
 
@@ -198,38 +201,38 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
     if code not in names:
         raise NotFound(code)
     ev = svc.evaluation(year)
-    entry = _county_entry(ev, code) or {}
+    entry = _county_entry(ev, code)
     years = svc.years()
     prev_year = max((y for y in years if y < year), default=None)
-    prev_entry = (_county_entry(svc.evaluation(prev_year), code) or {}) if prev_year else {}
-    stages = []
-    for stage_id, stage in (entry.get("stages") or {}).items():
-        if not stage:
+    prev_entry = _county_entry(svc.evaluation(prev_year), code) if prev_year else None
+    stages: list[dict[str, Any]] = []
+    for stage_id, stage in (entry.stages if entry else {}).items():
+        if not stage.evaluated:  # a targets evaluation: class bands only, no school figures
+            stages.append({"id": stage_id, "schools_evaluated": None, "schools_passed": None,
+                           "composite_cv": None, "indicators": []})
             continue
-        stages.append({"id": stage_id, "schools_evaluated": stage.get("schools_evaluated"),
-                       "schools_passed": stage.get("schools_passed"),
-                       "composite_cv": stage.get("composite_cv"),
-                       "indicators": _indicator_rows(
-                           stage, (prev_entry.get("stages") or {}).get(stage_id))})
-    items = [{"id": k, **v, "status": _status(v)} for k, v in (entry.get("items") or {}).items()
-             if isinstance(v, dict)]
-    parts = [{"id": k, "label": p.get("label"), "status": _status(p)}
-             for k, p in (entry.get("parts") or {}).items() if isinstance(p, dict)]
+        prev_stage = prev_entry.stages.get(stage_id) if prev_entry else None
+        stages.append({"id": stage_id, "schools_evaluated": stage.schools_evaluated,
+                       "schools_passed": stage.schools_passed,
+                       "composite_cv": stage.composite_cv,
+                       "indicators": _indicator_rows(stage, prev_stage)})
+    items = [{"id": k, **v.to_json(), "status": _status(v.status)}
+             for k, v in (entry.items if entry else {}).items()]
+    parts = [{"id": k, "label": p.label, "status": _status(p.status)}
+             for k, p in (entry.parts if entry else {}).items()]
     ds = svc.dataset()
     schools_tbl = ds.get("schools").filter(pl.col("county_code") == code)
     school_names = dict(schools_tbl.select("school_id", "school_name").iter_rows())
     school_rows = []
-    for s in ev.get("schools", []):
-        if s.get("school_id") not in school_names:
+    for s in ev.school_results() if ev is not None else []:
+        if s.school_id not in school_names:
             continue
-        texts = {f.get("indicator"): f.get("text_zh") for f in s.get("shortfalls") or []}
-        failing = [{"id": k, "value": v.get("value"), "threshold": v.get("threshold"),
-                    "shortfall": texts.get(k) or v.get("shortfall")}
-                   for k, v in (s.get("indicators") or {}).items()
-                   if isinstance(v, dict) and v.get("met") is False]
-        school_rows.append({"school_id": s["school_id"], "name": school_names[s["school_id"]],
-                            "stage": s.get("stage"), "met_count": s.get("met_count"),
-                            "passed": s.get("passed"), "status": _status(s),
+        failing = [{"id": k, "value": v.value, "threshold": v.threshold,
+                    "shortfall": s.shortfall_text(k) or v.shortfall}
+                   for k, v in s.indicators.items() if v.met is False]
+        school_rows.append({"school_id": s.school_id, "name": school_names[s.school_id],
+                            "stage": s.stage, "met_count": s.met_count,
+                            "passed": s.passed, "status": _status(s.status),
                             "failing": failing})
     school_rows.sort(key=lambda r: (r["status"] == "passed", r["stage"] or "", r["school_id"]))
     evaluated = {r["school_id"] for r in school_rows}
@@ -240,14 +243,14 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
     sz = sizes.school_sizes(ds, year).filter(pl.col("county_code") == code)
     return {
         "code": code, "name": names[code], "year": year, "prev_year": prev_year,
-        "status": _status(entry or None), "stages": stages, "county_items": items, "parts": parts,
-        "reasons": entry.get("reasons_zh") or [],
+        "status": _status(entry.status if entry else None), "stages": stages,
+        "county_items": items, "parts": parts,
+        "reasons": list(entry.reasons_zh) if entry else [],
         "schools": school_rows, "not_evaluated": not_evaluated,
         "bands": bands.to_dicts() if bands.height else [],
         "oversize": sz.filter(pl.col("is_over")).sort("students", descending=True).to_dicts(),
         "sizes_total": sz.height,
-        "history": [{"year": y, "status": _status(_county_entry(svc.evaluation(y), code))}
-                    for y in years],
+        "history": [{"year": y, "status": _year_status(svc, y, code)} for y in years],
     }
 
 
@@ -262,18 +265,14 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
         raise NotFound(school_id)
     ev = svc.evaluation(year)
     stages = []
-    for s in ev.get("schools", []):
-        if s.get("school_id") != school_id:
-            continue
-        texts = {f.get("indicator"): f.get("text_zh") for f in s.get("shortfalls") or []}
-        stages.append({"stage": s.get("stage"), "met_count": s.get("met_count"),
-                       "passed": s.get("passed"), "status": _status(s),
-                       "trace": s.get("trace"),
-                       "indicators": [{"id": k, **v, "status": _status(v) if v.get("threshold")
-                                       is not None or v.get("met") is not None else None,
-                                       "shortfall_text": texts.get(k)}
-                                      for k, v in (s.get("indicators") or {}).items()
-                                      if isinstance(v, dict)]})
+    for s in ev.schools_of(school_id) if ev is not None else []:
+        stages.append({"stage": s.stage, "met_count": s.met_count,
+                       "passed": s.passed, "status": _status(s.status),
+                       "trace": s.trace.to_json() if s.trace else None,
+                       "indicators": [{"id": k, **v.to_json(),
+                                       "status": _status(v.status) if v.judged else None,
+                                       "shortfall_text": s.shortfall_text(k)}
+                                      for k, v in s.indicators.items()]})
     classes = (sizes.classes_with_county(ds, year).filter(pl.col("school_id") == school_id)
                .sort("stage", "grade", "class_name"))
     sections = ds.get("sections").filter((pl.col("school_id") == school_id)
@@ -282,13 +281,13 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
                                              & (pl.col("year") == year))
     history = []
     for y in svc.years():
-        entries = [s for s in svc.evaluation(y).get("schools", [])
-                   if s.get("school_id") == school_id]
+        ev_y = svc.evaluation(y)
+        entries = ev_y.schools_of(school_id) if ev_y is not None else []
         students = ds.get("sections").filter((pl.col("school_id") == school_id)
                                              & (pl.col("year") == y))["students"].sum()
         history.append({"year": y, "students": students,
-                        "stages": [{"stage": e.get("stage"), "status": _status(e),
-                                    "met_count": e.get("met_count")} for e in entries]})
+                        "stages": [{"stage": e.stage, "status": _status(e.status),
+                                    "met_count": e.met_count} for e in entries]})
     return {
         "school": info.row(0, named=True), "year": year, "stages": stages,
         "county_name": county_names(svc).get(info["county_code"][0] or "", ""),
@@ -307,10 +306,7 @@ def people_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
                                          & (pl.col("year") == year))
     if "resident_id" in students.columns:
         students = students.with_columns(
-            pl.when(pl.col("resident_id").is_not_null())
-            .then(pl.col("resident_id").str.slice(0, 3) + pl.lit("*" * 11)
-                  + pl.col("resident_id").str.slice(14, 4))
-            .alias("resident_id"))
+            masked_resident_id(pl.col("resident_id")).alias("resident_id"))
     # Health, disability and hardship fields are never listed; counts are shown instead.
     student_cols = [c for c in STUDENT_COLUMNS if c in students.columns]
     teacher_cols = [c for c in TEACHER_COLUMNS if c in teachers.columns]

@@ -1,0 +1,246 @@
+"""Parents' portal (阳光招生网上办), mobile first: register with a phone number, password and a
+one-time code; apply for a child; upload proofs; see the zone schools; follow the status; read
+the result with its explanation. A family reaches only its own applications and files: any
+other id answers 404, exactly like an id that does not exist."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse, Response
+
+from junheng.admissions.rules import categories
+from junheng.web import security
+from junheng.web.access import Role, User
+from junheng.web.deps import DataDep, EngineDep, Forbidden, SettingsDep, TDep, UserDep
+from junheng.web.security import now
+from junheng.web.services import admissions as svc
+from junheng.web.templating import render
+
+router = APIRouter(tags=["admissions-family"])
+OTP_SENDER: svc.OtpSender = svc.LogOtpSender()  # development sender: see LogOtpSender
+
+
+def tr(t: TDep) -> Any:
+    return lambda zh, en: zh if t.lang == "zh" else en
+
+
+def family(user: UserDep) -> User:
+    if user.role != Role.PARENT:
+        raise Forbidden()
+    return user
+
+
+FamilyDep = Annotated[User, Depends(family)]
+
+
+def own_application(pk: int, engine: EngineDep, user: FamilyDep) -> dict[str, Any]:
+    """The family's own application; any other id is "not found", before any form field."""
+    return svc.get_application(engine, user, pk)
+
+
+OwnDep = Annotated[dict[str, Any], Depends(own_application)]
+
+
+def _page(request: Request, t: TDep, name: str, ctx: dict[str, Any],
+          status_code: int = 200) -> Response:
+    return render(request, f"admissions/{name}", t,
+                  {"tr": tr(t), "categories": categories(), "statuses": svc.STATUSES,
+                   "housing": svc.HOUSING, "file_kinds": svc.FILE_KINDS, "event_labels": svc.EVENT_LABELS, **ctx},
+                  status_code=status_code)
+
+
+def _public_page(request: Request, t: TDep, settings: SettingsDep, name: str,
+                 ctx: dict[str, Any], status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = _page(request, t, name, {"login_csrf": token, **ctx}, status_code)
+    response.set_cookie(security.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, max_age=3600)
+    return response
+
+
+@router.get("/family/register")
+def register_form(request: Request, t: TDep, settings: SettingsDep) -> Response:
+    return _public_page(request, t, settings, "register.html", {})
+
+
+@router.post("/family/register")
+def register(request: Request, t: TDep, settings: SettingsDep, engine: EngineDep,
+             phone: Annotated[str, Form(max_length=16)],
+             password: Annotated[str, Form(max_length=256)],
+             name: Annotated[str, Form(max_length=64)] = "") -> Response:
+    try:
+        svc.register_family(engine, phone, password, name, OTP_SENDER)
+    except svc.AdmissionsError as exc:
+        return _public_page(request, t, settings, "register.html",
+                            {"error": exc.zh if t.lang == "zh" else exc.en, "phone": phone},
+                            status_code=400)
+    return RedirectResponse(f"/family/verify?phone={phone.strip()}", status_code=303)
+
+
+@router.get("/family/verify")
+def verify_form(request: Request, t: TDep, settings: SettingsDep,
+                phone: Annotated[str, Query(max_length=16)] = "") -> Response:
+    return _public_page(request, t, settings, "verify.html", {"phone": phone})
+
+
+@router.post("/family/verify")
+def verify(request: Request, t: TDep, settings: SettingsDep, engine: EngineDep,
+           phone: Annotated[str, Form(max_length=16)],
+           code: Annotated[str, Form(max_length=8)]) -> Response:
+    if not svc.activate_family(engine, phone.strip(), code):
+        return _public_page(request, t, settings, "verify.html", {
+            "phone": phone, "error": tr(t)("验证码不对或已过期", "wrong or expired code")},
+            status_code=400)
+    return RedirectResponse("/login?next=/family", status_code=303)
+
+
+@router.get("/family")
+def my_applications(request: Request, t: TDep, engine: EngineDep, user: FamilyDep) -> Response:
+    apps = svc.family_applications(engine, user)
+    return _page(request, t, "family.html", {"apps": apps})
+
+
+def _form_context(data: DataDep, county: str | None, stage: str, year: int) -> dict[str, Any]:
+    import polars as pl
+
+    ds = data.dataset()
+    counties = ds.get("counties").select("county_code", "county_name").sort(
+        "county_code").to_dicts()
+    county = county or (counties[0]["county_code"] if counties else "")
+    areas = (ds.get("areas").filter(pl.col("county_code") == county)
+             .select("area_id", "area_name", "township").sort("area_id").to_dicts())
+    schools = svc.county_schools(ds, county, year, stage)
+    return {"counties": counties, "county": county, "stage": stage, "year": year,
+            "areas": areas, "schools": schools}
+
+
+def _year(year: int | None) -> int:
+    return year or now().year
+
+
+@router.get("/family/apply")
+def apply_form(request: Request, t: TDep, data: DataDep, user: FamilyDep,
+               county: Annotated[str | None, Query(max_length=6)] = None,
+               stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary",
+               year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
+    ctx = _form_context(data, county, stage, _year(year))
+    return _page(request, t, "apply.html", {**ctx, "idempotency_key": secrets.token_hex(16),
+                                            "form": {}})
+
+
+def _read_form(year: int, county_code: str, entry_stage: str, child_name: str,
+               resident_id: str, hukou: str, area_id: str, housing: str,
+               has_residence_permit: str, category_claimed: str,
+               choices: list[str]) -> svc.ApplicationForm:
+    return svc.ApplicationForm(
+        year=year, county_code=county_code, entry_stage=entry_stage, child_name=child_name,
+        resident_id=resident_id, hukou=hukou, area_id=area_id, housing=housing,
+        has_residence_permit=has_residence_permit in ("1", "on", "true"),
+        category_claimed=category_claimed,
+        choices=tuple(c for c in choices if c))
+
+
+Text = Annotated[str, Form(max_length=128)]
+
+
+@router.post("/family/apply")
+def apply(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: FamilyDep,
+          year: Annotated[int, Form(ge=2000, le=2100)], county_code: Text, entry_stage: Text,
+          child_name: Text, resident_id: Text, area_id: Text, category_claimed: Text,
+          housing: Text = "", hukou: Text = "", has_residence_permit: Text = "",
+          choice_1: Text = "", choice_2: Text = "", choice_3: Text = "", choice_4: Text = "",
+          choice_5: Text = "", idempotency_key: Annotated[str, Form(max_length=64)] = ""
+          ) -> Response:
+    form = _read_form(year, county_code, entry_stage, child_name, resident_id, hukou, area_id,
+                      housing, has_residence_permit, category_claimed,
+                      [choice_1, choice_2, choice_3, choice_4, choice_5])
+    problems = svc.validate_form(form, data.dataset())
+    if not problems:
+        try:
+            pk = svc.create_application(engine, user, form, idempotency_key or None)
+        except svc.AdmissionsError as exc:
+            problems = [(exc.zh, exc.en)]
+        except svc.Denied:
+            raise Forbidden() from None
+    if problems:
+        ctx = _form_context(data, county_code if entry_stage else None,
+                            entry_stage if entry_stage in svc.STAGES else "primary", year)
+        return _page(request, t, "apply.html", {
+            **ctx, "idempotency_key": idempotency_key, "form": form,
+            "problems": [p[0] if t.lang == "zh" else p[1] for p in problems]}, status_code=400)
+    return RedirectResponse(f"/family/applications/{pk}", status_code=303)
+
+
+@router.get("/family/applications/{pk}")
+def application_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
+                     user: FamilyDep, pk: int, app: OwnDep) -> Response:
+    ds = data.dataset()
+    zone = svc.zone_schools(ds, app["year"], app["area_id"], app["entry_stage"])
+    names = dict(ds.get("schools").select("school_id", "school_name").iter_rows())
+    result = svc.result_for(engine, user, pk)
+    rnd = svc.get_round(engine, app["county_code"], app["year"], app["entry_stage"])
+    ctx = _form_context(data, app["county_code"], app["entry_stage"], app["year"])
+    return _page(request, t, "application.html", {
+        **ctx, "app": app, "zone": zone, "names": names, "result": result, "round": rnd,
+        "files": svc.files_of(engine, pk), "events": svc.events_of(engine, pk),
+        "choices": [c for c in app["choices"].split(",") if c],
+        "error": request.query_params.get("error")})
+
+
+@router.post("/family/applications/{pk}/files")
+async def upload_file(engine: EngineDep, user: FamilyDep, pk: int, t: TDep, app: OwnDep,
+                      kind: Annotated[str, Form(max_length=32)],
+                      file: Annotated[UploadFile, File()]) -> Response:
+    content = await file.read(svc.FILE_MAX_BYTES + 1)
+    try:
+        svc.add_file(engine, user, pk, kind, file.filename or "file", content)
+    except svc.AdmissionsError as exc:
+        from urllib.parse import quote
+
+        msg = quote(exc.zh if t.lang == "zh" else exc.en)
+        return RedirectResponse(f"/family/applications/{pk}?error={msg}", status_code=303)
+    return RedirectResponse(f"/family/applications/{pk}", status_code=303)
+
+
+@router.get("/family/applications/{pk}/files/{file_id}")
+def download_file(engine: EngineDep, user: UserDep, pk: int,
+                  file_id: Annotated[str, PathParam(max_length=32)]) -> Response:
+    """For the family and the reviewing county only; never cached, always a download."""
+    from junheng.web.services import audit
+
+    try:
+        row = svc.get_file(engine, user, pk, file_id)
+    except svc.Denied:
+        raise Forbidden() from None
+    if user.role != Role.PARENT:
+        audit.record(engine, user, "admissions_file_viewed", target=f"{pk}/{file_id}")
+    return Response(row["content"], media_type=row["content_type"], headers={
+        "Content-Disposition": f'attachment; filename="proof-{file_id[:8]}"'})
+
+
+@router.post("/family/applications/{pk}/resubmit")
+def resubmit(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: FamilyDep,
+             pk: int, app: OwnDep, child_name: Text, resident_id: Text, area_id: Text,
+             category_claimed: Text, housing: Text = "", hukou: Text = "",
+             has_residence_permit: Text = "", choice_1: Text = "", choice_2: Text = "",
+             choice_3: Text = "", choice_4: Text = "", choice_5: Text = "") -> Response:
+    from urllib.parse import quote
+
+    form = _read_form(app["year"], app["county_code"], app["entry_stage"], child_name,
+                      resident_id, hukou, area_id, housing, has_residence_permit,
+                      category_claimed, [choice_1, choice_2, choice_3, choice_4, choice_5])
+    problems = svc.validate_form(form, data.dataset())
+    if not problems:
+        try:
+            svc.resubmit(engine, user, pk, form)
+        except svc.AdmissionsError as exc:
+            problems = [(exc.zh, exc.en)]
+    if problems:
+        msg = quote("；".join(p[0] if t.lang == "zh" else p[1] for p in problems))
+        return RedirectResponse(f"/family/applications/{pk}?error={msg}", status_code=303)
+    return RedirectResponse(f"/family/applications/{pk}", status_code=303)
+

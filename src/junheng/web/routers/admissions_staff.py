@@ -1,0 +1,229 @@
+"""Staff side of admissions: review applications and proofs, set plans, freeze the list and
+publish its hash, announce the seed, draw and allocate (both rounds), publish results and the
+waiting list, override a result with a written reason. County administrators act on their own
+county, the city administrator on every county; each step is logged with who and why."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import polars as pl
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from junheng.admissions.rules import categories, shipped_rules
+from junheng.web.access import User
+from junheng.web.deps import DataDep, EngineDep, Forbidden, TDep, UserDep, client_ip
+from junheng.web.routers.admissions_family import tr
+from junheng.web.security import now
+from junheng.web.services import admissions as svc
+from junheng.web.services import audit
+from junheng.web.services.views import NotFound
+from junheng.web.templating import render
+
+router = APIRouter(tags=["admissions-staff"])
+
+
+def reviewer(user: UserDep) -> User:
+    if not svc.is_reviewer(user):
+        raise Forbidden()
+    return user
+
+
+ReviewerDep = Annotated[User, Depends(reviewer)]
+
+
+def reviewed_application(pk: int, engine: EngineDep, user: ReviewerDep) -> dict[str, Any]:
+    """The application, if the reviewer's county holds it: judged before any form field."""
+    try:
+        return svc.get_application(engine, user, pk)
+    except svc.Denied:
+        raise Forbidden() from None
+
+
+AppDep = Annotated[dict[str, Any], Depends(reviewed_application)]
+Text = Annotated[str, Form(max_length=2000)]
+Stage = Annotated[str, Form(pattern="^(primary|junior)$")]
+Year = Annotated[int, Form(ge=2000, le=2100)]
+County = Annotated[str, Form(max_length=6)]
+
+
+def _county(user: User, county: str | None, data: DataDep) -> str:
+    if user.county_code:
+        if county and county != user.county_code:
+            raise Forbidden()
+        return user.county_code
+    if county:
+        return county
+    codes = data.dataset().get("counties")["county_code"].sort().to_list()
+    return codes[0] if codes else ""
+
+
+def _back(county: str, year: int, stage: str, error: str | None = None) -> Response:
+    from urllib.parse import quote
+
+    url = f"/admissions?county={county}&year={year}&stage={stage}"
+    if error:
+        url += f"&error={quote(error)}"
+    return RedirectResponse(url, status_code=303)
+
+
+def _run(t: TDep, fn: Any, *args: Any) -> str | None:
+    try:
+        fn(*args)
+    except svc.Denied:
+        raise Forbidden() from None
+    except svc.AdmissionsError as exc:
+        return exc.zh if t.lang == "zh" else exc.en
+    return None
+
+
+@router.get("/admissions")
+def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep,
+             county: Annotated[str | None, Query(max_length=6)] = None,
+             year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+             stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary") -> Response:
+    code = _county(user, county, data)
+    year = year or now().year
+    ds = data.dataset()
+    rnd = svc.get_round(engine, code, year, stage)
+    apps = svc.county_applications(engine, code, year, stage)
+    plans = (ds.get("admission_plans").filter((pl.col("year") == year)
+                                              & (pl.col("entry_stage") == stage)))
+    schools = (ds.get("schools").filter(pl.col("county_code") == code)
+               .join(plans.select("school_id", "seats"), on="school_id", how="left")
+               .select("school_id", "school_name", "ownership", "seats").sort("school_id")
+               .to_dicts())
+    results: list[dict[str, Any]] = []
+    if rnd["status"] in ("drawn", "published"):
+        from sqlalchemy import select
+
+        from junheng.web import admissions_models as am
+
+        with engine.connect() as conn:
+            results = [dict(r._mapping) for r in conn.execute(
+                select(am.results).where(am.results.c.round_key == rnd["round_key"])
+                .order_by(am.results.c.lottery_number)).all()]
+    admitted: dict[str, int] = {}
+    for r in results:
+        school = r["override_school_id"] or r["school_id"]
+        if school:
+            admitted[school] = admitted.get(school, 0) + 1
+    by_app = {a["application_id"]: a for a in apps}
+    counties = ds.get("counties").select("county_code", "county_name").sort(
+        "county_code").to_dicts()
+    return render(request, "admissions/staff.html", t, {
+        "tr": tr(t), "county": code, "year": year, "stage": stage, "round": rnd, "apps": apps,
+        "schools": schools, "results": results, "admitted": admitted, "by_app": by_app,
+        "counties": counties if not user.county_code else [
+            c for c in counties if c["county_code"] == code],
+        "categories": categories(), "statuses": svc.STATUSES, "mask_name": svc.mask_name,
+        "events": svc.round_events(engine, rnd["round_key"]), "event_labels": svc.EVENT_LABELS,
+        "precedence": shipped_rules().for_county(code, year),
+        "error": request.query_params.get("error")})
+
+
+@router.get("/admissions/applications/{pk}")
+def review_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
+                user: ReviewerDep, pk: int, app: AppDep) -> Response:
+    # The reviewer sees the name and 身份证号 unmasked: logged as every personal-data view.
+    audit.record(engine, user, "admissions_application_viewed", target=app["application_id"],
+                 ip=client_ip(request))
+    ds = data.dataset()
+    names = dict(ds.get("schools").select("school_id", "school_name").iter_rows())
+    areas = dict(ds.get("areas").select("area_id", "area_name").iter_rows())
+    return render(request, "admissions/review.html", t, {
+        "tr": tr(t), "app": app, "names": names, "areas": areas,
+        "zone": svc.zone_schools(ds, app["year"], app["area_id"], app["entry_stage"]),
+        "files": svc.files_of(engine, pk), "events": svc.events_of(engine, pk),
+        "result": svc.result_for(engine, user, pk), "categories": categories(),
+        "statuses": svc.STATUSES, "housing": svc.HOUSING, "file_kinds": svc.FILE_KINDS,
+        "event_labels": svc.EVENT_LABELS,
+        "choices": [c for c in app["choices"].split(",") if c],
+        "county_schools": svc.county_schools(ds, app["county_code"], app["year"],
+                                             app["entry_stage"]),
+        "round": svc.get_round(engine, app["county_code"], app["year"], app["entry_stage"]),
+        "error": request.query_params.get("error")})
+
+
+@router.post("/admissions/applications/{pk}/review")
+def review(t: TDep, engine: EngineDep, user: ReviewerDep, pk: int, app: AppDep,
+           action: Annotated[str, Form(pattern="^(approve|return|reject)$")],
+           reason: Text = "", category_verified: Annotated[str, Form(max_length=32)] = ""
+           ) -> Response:
+    from urllib.parse import quote
+
+    error = _run(t, svc.review, engine, user, pk, action, reason, category_verified or None)
+    suffix = f"?error={quote(error)}" if error else ""
+    return RedirectResponse(f"/admissions/applications/{pk}{suffix}", status_code=303)
+
+
+@router.post("/admissions/applications/{pk}/override")
+def override(t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep, pk: int,
+             app: AppDep, school_id: Annotated[str, Form(max_length=10)], reason: Text = "") -> Response:
+    from urllib.parse import quote
+
+    error = _run(t, svc.override, engine, user, pk, school_id, reason, data.dataset())
+    suffix = f"?error={quote(error)}" if error else ""
+    return RedirectResponse(f"/admissions/applications/{pk}{suffix}", status_code=303)
+
+
+@router.post("/admissions/plans")
+def set_plan(t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep, county: County,
+             year: Year, stage: Stage, school_id: Annotated[str, Form(max_length=10)],
+             seats: Annotated[int, Form(ge=0, le=100_000)]) -> Response:
+    error = _run(t, svc.set_plan, engine, user, county, year, stage, school_id, seats,
+                 data.dataset())
+    data.invalidate()
+    return _back(county, year, stage, error)
+
+
+@router.post("/admissions/freeze")
+def freeze(t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep, county: County,
+           year: Year, stage: Stage, reason: Text = "") -> Response:
+    error = _run(t, svc.freeze, engine, user, county, year, stage, reason)
+    data.invalidate()
+    return _back(county, year, stage, error)
+
+
+@router.post("/admissions/seed")
+def seed(t: TDep, engine: EngineDep, user: ReviewerDep, county: County, year: Year,
+         stage: Stage, seed: Annotated[str, Form(max_length=128)], reason: Text = ""
+         ) -> Response:
+    return _back(county, year, stage,
+                 _run(t, svc.announce_seed, engine, user, county, year, stage, seed, reason))
+
+
+@router.post("/admissions/draw")
+def draw(t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep, county: County,
+         year: Year, stage: Stage) -> Response:
+    error = _run(t, svc.draw, engine, user, county, year, stage, data.dataset())
+    return _back(county, year, stage, error)
+
+
+@router.post("/admissions/publish")
+def publish(t: TDep, engine: EngineDep, user: ReviewerDep, county: County, year: Year,
+            stage: Stage, reason: Text = "") -> Response:
+    return _back(county, year, stage,
+                 _run(t, svc.publish, engine, user, county, year, stage, reason))
+
+
+@router.get("/admissions/result.json")
+def result_json(engine: EngineDep, data: DataDep, user: ReviewerDep,
+                county: Annotated[str, Query(max_length=6)],
+                year: Annotated[int, Query(ge=2000, le=2100)],
+                stage: Annotated[str, Query(pattern="^(primary|junior)$")]) -> Response:
+    """The allocation replayed from the exchange tables and the announced seed: the file
+    `junheng admissions verify` checks (pseudonymous ids only)."""
+    from junheng.admissions.allocate import allocate_frozen
+    from junheng.admissions.notary import freeze as freeze_list
+
+    code = _county(user, county, data)
+    rnd = svc.get_round(engine, code, year, stage)
+    if rnd["status"] not in ("drawn", "published") or not rnd["seed"]:
+        raise NotFound()
+    ds = data.dataset()
+    frozen = freeze_list(ds.get("applications"), code, year, stage)
+    text = allocate_frozen(ds, frozen, str(rnd["seed"])).json_text()
+    return Response(text, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="admissions-{code}-{year}-{stage}.json"'})

@@ -1,0 +1,687 @@
+"""The admissions portal's services: family accounts with a one-time code, applications and
+proofs, staff review, and the round (freeze, hash, seed, draw, publish, override).
+
+Every state change writes an ``adm_events`` row with who and why. A family reaches only its own
+applications and files (anything else is "not found", so ids cannot be probed); county staff
+reach their county's. The allocation itself is ``junheng.admissions`` — this module only moves
+data between the portal's store, the exchange tables and the pure core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import polars as pl
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from junheng.domain.dataset import Dataset
+from junheng.io.validate import resident_id_check_char
+from junheng.web import admissions_models as am
+from junheng.web import models
+from junheng.web.access import Role, User, can_see_county
+from junheng.web.security import hash_password, now, password_problem
+from junheng.web.services.views import NotFound
+
+log = logging.getLogger("junheng.admissions")
+
+STAGES = ("primary", "junior")
+STATUSES = {"submitted": ("已提交，待审核", "submitted, awaiting review"),
+            "returned": ("已退回，请修改后重新提交", "returned: correct and resubmit"),
+            "approved": ("审核通过", "approved"),
+            "rejected": ("不予受理", "rejected")}
+EVENT_LABELS = {
+    "submitted": ("提交申请", "submitted"), "resubmitted": ("修改后重新提交", "resubmitted"),
+    "file_added": ("上传材料", "proof uploaded"), "approve": ("审核通过", "approved"),
+    "return": ("退回修改", "returned"), "reject": ("不予受理", "rejected"),
+    "override": ("更改录取结果", "result overridden"), "plan_set": ("设置招生计划", "plan set"),
+    "frozen": ("冻结名单并公布哈希", "list frozen, hash published"),
+    "seed_announced": ("公布摇号种子", "seed announced"),
+    "drawn": ("摇号并录取", "lottery drawn and places allocated"),
+    "published": ("公布录取结果", "results published"),
+}
+HOUSING = {"own": "自有住房", "rent": "租赁住房", "other": "其他"}
+# Entry age (义务教育法第十一条: 年满六周岁入学), counted on 31 August of the entry year.
+ENTRY_AGE = {"primary": (6, 8), "junior": (11, 15)}
+MAX_CHOICES = 5
+MAX_FILES = 10
+FILE_MAX_BYTES = 5 * 1024 * 1024
+FILE_KINDS = {"hukou": "户口簿", "house": "房产证明", "residence_permit": "居住证",
+              "preferential": "优抚对象证明", "other": "其他"}
+# Content sniffing: the bytes decide the type, the extension must agree.
+SIGNATURES = ((b"%PDF-", "application/pdf", (".pdf",)),
+              (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+              (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")))
+PHONE = re.compile(r"^1\d{10}$")
+OTP_MINUTES = 10
+OTP_TRIES = 5
+
+
+class Denied(Exception):
+    """The user's role or county does not allow this (answered 403)."""
+
+
+class AdmissionsError(ValueError):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(zh)
+        self.zh = zh
+        self.en = en
+
+
+# --- one-time codes ------------------------------------------------------------------------
+
+class OtpSender(Protocol):
+    """Delivers a one-time code to a phone (an SMS gateway in production)."""
+
+    def send(self, phone: str, code: str) -> None: ...
+
+
+class LogOtpSender:
+    """FOR DEVELOPMENT ONLY: writes the code to the server log instead of sending an SMS.
+    A deployment must configure a real SMS gateway implementing ``OtpSender``."""
+
+    def send(self, phone: str, code: str) -> None:
+        log.warning("DEVELOPMENT OTP SENDER (no SMS sent): code for %s is %s", phone, code)
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return hashlib.sha256(f"{phone}:{code}".encode()).hexdigest()
+
+
+def send_code(engine: Engine, phone: str, sender: OtpSender) -> None:
+    code = f"{secrets.randbelow(10**6):06d}"
+    with engine.begin() as conn:
+        conn.execute(delete(am.otp_codes).where(am.otp_codes.c.phone == phone))
+        conn.execute(insert(am.otp_codes).values(
+            phone=phone, code_hash=_code_hash(phone, code),
+            expires_at=now() + dt.timedelta(minutes=OTP_MINUTES), attempts=0))
+    sender.send(phone, code)
+
+
+def check_code(engine: Engine, phone: str, code: str) -> bool:
+    with engine.begin() as conn:
+        row = conn.execute(select(am.otp_codes).where(am.otp_codes.c.phone == phone)).first()
+        if row is None:
+            return False
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
+            tzinfo=dt.UTC)
+        if row.attempts >= OTP_TRIES or expires < now():
+            return False
+        ok = hmac.compare_digest(row.code_hash, _code_hash(phone, code.strip()))
+        if ok:
+            conn.execute(delete(am.otp_codes).where(am.otp_codes.c.phone == phone))
+        else:
+            conn.execute(update(am.otp_codes).where(am.otp_codes.c.phone == phone)
+                         .values(attempts=row.attempts + 1))
+        return ok
+
+
+def register_family(engine: Engine, phone: str, password: str, name: str,
+                    sender: OtpSender) -> None:
+    """An inactive parent account named by the phone number; active once the code is given."""
+    phone = phone.strip()
+    if not PHONE.match(phone):
+        raise AdmissionsError("请输入11位手机号码", "enter an 11-digit mobile number")
+    problem = password_problem(password, phone)
+    if problem:
+        raise AdmissionsError(*problem)
+    with engine.begin() as conn:
+        row = conn.execute(select(models.users.c.id, models.users.c.is_active)
+                           .where(models.users.c.username == phone)).first()
+        if row is not None and row.is_active:
+            raise AdmissionsError("该手机号已注册，请直接登录", "this number is registered: sign in")
+        values = {"display_name": name.strip()[:64] or phone,
+                  "password_hash": hash_password(password), "role": Role.PARENT.value,
+                  "county_code": None, "school_id": None, "must_change_password": False,
+                  "is_active": False}
+        if row is None:
+            conn.execute(insert(models.users).values(username=phone, created_at=now(),
+                                                     **values))
+        else:
+            conn.execute(update(models.users).where(models.users.c.id == row.id)
+                         .values(**values))
+    send_code(engine, phone, sender)
+
+
+def activate_family(engine: Engine, phone: str, code: str) -> bool:
+    if not check_code(engine, phone, code):
+        return False
+    with engine.begin() as conn:
+        conn.execute(update(models.users).where(
+            (models.users.c.username == phone) & (models.users.c.role == Role.PARENT.value))
+            .values(is_active=True))
+    return True
+
+
+# --- identity checks -----------------------------------------------------------------------
+
+def check_resident_id(rid: str, year: int, stage: str) -> tuple[str, str] | None:
+    """None when the 身份证号 is well formed and the child is of age; else (zh, en)."""
+    rid = rid.strip().upper()
+    if len(rid) != 18 or not rid[:17].isdigit():
+        return ("身份证号应为18位（前17位为数字）", "the resident id has 18 characters")
+    if resident_id_check_char(rid[:17]) != rid[17]:
+        return ("身份证号校验码不对，请核对每一位", "the check digit is wrong: check each digit")
+    try:
+        born = dt.date(int(rid[6:10]), int(rid[10:12]), int(rid[12:14]))
+    except ValueError:
+        return ("身份证号中的出生日期不存在", "the birth date in the resident id does not exist")
+    cutoff = dt.date(year, 8, 31)
+    age = cutoff.year - born.year - ((cutoff.month, cutoff.day) < (born.month, born.day))
+    low, high = ENTRY_AGE[stage]
+    if not low <= age <= high:
+        grade = "小学一年级" if stage == "primary" else "初中一年级"
+        return (f"出生日期 {born.isoformat()}：到{year}年8月31日为{age}周岁，"
+                f"不在{grade}入学年龄（{low}–{high}周岁）内",
+                f"born {born.isoformat()}: aged {age} on 31 August {year}, outside the entry "
+                f"age {low}-{high}")
+    return None
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1)
+
+
+def mask_id(rid: str) -> str:
+    return rid[:6] + "********" + rid[14:] if len(rid) == 18 else "*" * len(rid)
+
+
+# --- applications --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    year: int
+    county_code: str
+    entry_stage: str
+    child_name: str
+    resident_id: str
+    hukou: str
+    area_id: str
+    housing: str
+    has_residence_permit: bool
+    category_claimed: str
+    choices: tuple[str, ...]
+
+
+def validate_form(form: ApplicationForm, ds: Dataset) -> list[tuple[str, str]]:
+    from junheng.admissions.rules import categories
+
+    problems: list[tuple[str, str]] = []
+    if form.entry_stage not in STAGES:
+        problems.append(("请选择入学学段", "choose the entry stage"))
+        return problems
+    if not form.child_name.strip() or len(form.child_name) > 32:
+        problems.append(("请填写儿童姓名（不超过32字）", "enter the child's name"))
+    bad = check_resident_id(form.resident_id, form.year, form.entry_stage)
+    if bad:
+        problems.append(bad)
+    areas = ds.get("areas").filter(pl.col("county_code") == form.county_code)
+    if form.area_id not in areas["area_id"].to_list():
+        problems.append(("请从本区县的片区中选择居住地址", "choose the residence from the "
+                         "county's areas"))
+    if form.category_claimed not in categories():
+        problems.append(("请选择入学类别", "choose the category"))
+    if form.category_claimed == "migrant" and not form.has_residence_permit:
+        problems.append(("随迁子女须持有本地居住证", "a migrant child needs a residence permit"))
+    if form.housing not in HOUSING:
+        problems.append(("请选择住房情况", "choose the housing"))
+    county_schools = ds.get("schools").filter(pl.col("county_code") == form.county_code)
+    known = set(county_schools["school_id"].to_list())
+    if len(form.choices) > MAX_CHOICES or len(set(form.choices)) != len(form.choices):
+        problems.append(("最多5个志愿，且不能重复", "up to 5 distinct choices"))
+    if any(c not in known for c in form.choices):
+        problems.append(("志愿学校须为本区县学校", "choices must be schools of the county"))
+    return problems
+
+
+def _event(conn: Any, user: User | None, action: str, *, application_pk: int | None = None,
+           round_key: str | None = None, reason: str | None = None) -> None:
+    conn.execute(insert(am.events).values(
+        at=now(), application_pk=application_pk, round_key=round_key,
+        user_id=user.id if user else None, username=user.username if user else None,
+        action=action, reason=reason))
+
+
+def round_key(county_code: str, year: int, stage: str) -> str:
+    return f"{county_code}:{year}:{stage}"
+
+
+def create_application(engine: Engine, user: User, form: ApplicationForm,
+                       idempotency_key: str | None) -> int:
+    """The new application's pk. A retry with the same idempotency key returns the first."""
+    if user.role != Role.PARENT:
+        raise Denied()
+    with engine.begin() as conn:
+        if idempotency_key:
+            row = conn.execute(select(am.applications.c.id, am.applications.c.family_user_id)
+                               .where(am.applications.c.idempotency_key == idempotency_key)
+                               ).first()
+            if row is not None:
+                if row.family_user_id != user.id:
+                    raise NotFound()
+                return int(row.id)
+        _round_open(conn, form.county_code, form.year, form.entry_stage)
+    stamp = now()
+    try:
+        with engine.begin() as conn:
+            pk = conn.execute(insert(am.applications).values(
+                application_id=f"tmp-{secrets.token_hex(8)}", family_user_id=user.id,
+                idempotency_key=idempotency_key or None, year=form.year,
+                county_code=form.county_code, entry_stage=form.entry_stage,
+                child_name=form.child_name.strip(), resident_id=form.resident_id.strip().upper(),
+                hukou=form.hukou.strip()[:128], area_id=form.area_id, housing=form.housing,
+                has_residence_permit=form.has_residence_permit,
+                category_claimed=form.category_claimed, category_verified=None,
+                choices=",".join(form.choices), status="submitted", return_reason=None,
+                submitted_at=stamp, updated_at=stamp)).inserted_primary_key[0]  # type: ignore[index]
+            # Pseudonymous, unique and stable: what the frozen list and the published results
+            # carry instead of the child's name.
+            app_id = f"{form.year}{form.county_code}{int(pk):07d}"
+            conn.execute(update(am.applications).where(am.applications.c.id == pk)
+                         .values(application_id=app_id))
+            _event(conn, user, "submitted", application_pk=int(pk))
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its application.
+        with engine.connect() as conn:
+            row = conn.execute(select(am.applications.c.id).where(
+                (am.applications.c.idempotency_key == idempotency_key)
+                & (am.applications.c.family_user_id == user.id))).first()
+        if row is None:
+            raise
+        return int(row.id)
+    return int(pk)
+
+
+def _round_open(conn: Any, county_code: str, year: int, stage: str) -> None:
+    row = conn.execute(select(am.rounds.c.status).where(
+        am.rounds.c.round_key == round_key(county_code, year, stage))).first()
+    if row is not None and row.status != "open":
+        raise AdmissionsError("名单已冻结，本轮不再接受申请或修改",
+                              "the list is frozen: no new applications or changes")
+
+
+def get_application(engine: Engine, user: User, pk: int) -> dict[str, Any]:
+    """The application if ``user`` may see it (its family, or staff of its county)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(am.applications).where(am.applications.c.id == pk)).first()
+    if row is None:
+        raise NotFound()
+    app = dict(row._mapping)
+    if user.role == Role.PARENT:
+        # Another family's application does not exist as far as this family can tell.
+        if app["family_user_id"] != user.id:
+            raise NotFound()
+    elif not is_reviewer(user) or not can_see_county(user, app["county_code"]):
+        raise Denied()
+    return app
+
+
+def is_reviewer(user: User) -> bool:
+    return user.role in (Role.CITY_ADMIN, Role.COUNTY_ADMIN)
+
+
+def family_applications(engine: Engine, user: User) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(am.applications).where(
+            am.applications.c.family_user_id == user.id).order_by(am.applications.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def county_applications(engine: Engine, county_code: str, year: int, stage: str
+                        ) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(am.applications).where(
+            (am.applications.c.county_code == county_code) & (am.applications.c.year == year)
+            & (am.applications.c.entry_stage == stage)).order_by(am.applications.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def resubmit(engine: Engine, user: User, pk: int, form: ApplicationForm) -> None:
+    app = get_application(engine, user, pk)
+    if user.role != Role.PARENT or app["status"] != "returned":
+        raise AdmissionsError("只有被退回的申请可以修改后重新提交",
+                              "only a returned application can be resubmitted")
+    with engine.begin() as conn:
+        _round_open(conn, app["county_code"], app["year"], app["entry_stage"])
+        conn.execute(update(am.applications).where(am.applications.c.id == pk).values(
+            child_name=form.child_name.strip(), resident_id=form.resident_id.strip().upper(),
+            hukou=form.hukou.strip()[:128], area_id=form.area_id, housing=form.housing,
+            has_residence_permit=form.has_residence_permit,
+            category_claimed=form.category_claimed, choices=",".join(form.choices),
+            status="submitted", updated_at=now()))
+        _event(conn, user, "resubmitted", application_pk=pk)
+
+
+def review(engine: Engine, user: User, pk: int, action: str, reason: str,
+           category_verified: str | None) -> None:
+    from junheng.admissions.rules import categories
+
+    app = get_application(engine, user, pk)
+    _staff(user, app["county_code"])
+    reason = reason.strip()[:2000]
+    if action == "approve":
+        category = category_verified or app["category_claimed"]
+        if category not in categories():
+            raise AdmissionsError("请选择核实后的入学类别", "choose the verified category")
+        if category != app["category_claimed"] and not reason:
+            raise AdmissionsError("核实类别与申报不同，须写明理由",
+                                  "a verified category other than the claim needs a reason")
+        values: dict[str, Any] = {"status": "approved", "category_verified": category,
+                                  "return_reason": None}
+    elif action in ("return", "reject"):
+        if not reason:
+            raise AdmissionsError("退回或不予受理须写明理由", "returning or rejecting needs a reason")
+        values = {"status": "returned" if action == "return" else "rejected",
+                  "return_reason": reason}
+    else:
+        raise AdmissionsError("未知操作", "unknown action")
+    with engine.begin() as conn:
+        _round_open(conn, app["county_code"], app["year"], app["entry_stage"])
+        conn.execute(update(am.applications).where(am.applications.c.id == pk)
+                     .values(updated_at=now(), **values))
+        _event(conn, user, action, application_pk=pk, reason=reason or None)
+
+
+def events_of(engine: Engine, pk: int) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(am.events).where(am.events.c.application_pk == pk)
+                            .order_by(am.events.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+# --- proof files ---------------------------------------------------------------------------
+
+def sniff(content: bytes, filename: str) -> str:
+    """The content type, when the bytes are a PDF, PNG or JPEG and the name agrees."""
+    lower = filename.lower()
+    for magic, ctype, suffixes in SIGNATURES:
+        if content.startswith(magic):
+            if not lower.endswith(suffixes):
+                break
+            return ctype
+    raise AdmissionsError("只能上传 PDF、PNG 或 JPEG 文件（文件内容须与扩展名一致）",
+                          "only PDF, PNG or JPEG files whose content matches the extension")
+
+
+def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
+             content: bytes) -> str:
+    app = get_application(engine, user, pk)
+    if user.role != Role.PARENT:
+        raise Denied()
+    if app["status"] not in ("submitted", "returned"):
+        raise AdmissionsError("申请已审核，不能再上传材料", "the application was reviewed")
+    if kind not in FILE_KINDS:
+        raise AdmissionsError("请选择材料类型", "choose the kind of proof")
+    if len(content) > FILE_MAX_BYTES:
+        raise AdmissionsError("文件不能超过5 MB", "a file may be at most 5 MB")
+    if not content:
+        raise AdmissionsError("文件是空的", "the file is empty")
+    ctype = sniff(content, filename)
+    safe_name = re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", filename)[-100:] or "file"
+    file_id = secrets.token_hex(16)
+    with engine.begin() as conn:
+        count = conn.execute(select(func.count()).select_from(am.files).where(
+            am.files.c.application_pk == pk)).scalar_one()
+        if count >= MAX_FILES:
+            raise AdmissionsError("每份申请最多10个文件", "at most 10 files per application")
+        conn.execute(insert(am.files).values(
+            id=file_id, application_pk=pk, kind=kind, filename=safe_name, content_type=ctype,
+            size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
+            created_at=now()))
+        _event(conn, user, "file_added", application_pk=pk,
+               reason=f"{FILE_KINDS[kind]}: {safe_name}")
+    return file_id
+
+
+def files_of(engine: Engine, pk: int) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(am.files.c.id, am.files.c.kind, am.files.c.filename,
+                                   am.files.c.size, am.files.c.created_at)
+                            .where(am.files.c.application_pk == pk)
+                            .order_by(am.files.c.created_at)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def get_file(engine: Engine, user: User, pk: int, file_id: str) -> dict[str, Any]:
+    get_application(engine, user, pk)  # the family or its county's reviewers only
+    with engine.connect() as conn:
+        row = conn.execute(select(am.files).where(
+            (am.files.c.id == file_id) & (am.files.c.application_pk == pk))).first()
+    if row is None:
+        raise NotFound()
+    return dict(row._mapping)
+
+
+# --- zone and schools ----------------------------------------------------------------------
+
+def zone_schools(ds: Dataset, year: int, area_id: str, stage: str) -> list[dict[str, Any]]:
+    zones = ds.get("area_assignments").filter(
+        (pl.col("year") == year) & (pl.col("area_id") == area_id) & (pl.col("stage") == stage))
+    return (ds.get("schools").filter(pl.col("school_id").is_in(zones["school_id"].implode()))
+            .select("school_id", "school_name", "ownership").sort("school_id").to_dicts())
+
+
+def county_schools(ds: Dataset, county_code: str, year: int, stage: str) -> list[dict[str, Any]]:
+    """Schools of the county with a plan for the stage (those a family may choose)."""
+    plans = ds.get("admission_plans").filter(
+        (pl.col("year") == year) & (pl.col("entry_stage") == stage) & (pl.col("seats") > 0))
+    return (ds.get("schools").filter(pl.col("county_code") == county_code)
+            .join(plans.select("school_id", "seats"), on="school_id", how="inner")
+            .select("school_id", "school_name", "ownership", "seats").sort("school_id")
+            .to_dicts())
+
+
+# --- the round -----------------------------------------------------------------------------
+
+def get_round(engine: Engine, county_code: str, year: int, stage: str) -> dict[str, Any]:
+    key = round_key(county_code, year, stage)
+    with engine.connect() as conn:
+        row = conn.execute(select(am.rounds).where(am.rounds.c.round_key == key)).first()
+    if row is None:
+        return {"round_key": key, "county_code": county_code, "year": year,
+                "entry_stage": stage, "status": "open", "list_sha256": None, "seed": None,
+                "applicants": None}
+    return dict(row._mapping)
+
+
+def _set_round(conn: Any, key: str, county_code: str, year: int, stage: str,
+               **values: Any) -> None:
+    exists = conn.execute(select(am.rounds.c.round_key).where(am.rounds.c.round_key == key)
+                          ).first()
+    if exists:
+        conn.execute(update(am.rounds).where(am.rounds.c.round_key == key).values(**values))
+    else:
+        conn.execute(insert(am.rounds).values(round_key=key, county_code=county_code,
+                                              year=year, entry_stage=stage, **values))
+
+
+def set_plan(engine: Engine, user: User, county_code: str, year: int, stage: str,
+             school_id: str, seats: int, ds: Dataset) -> None:
+    from junheng.io.db import import_dataset
+
+    _staff(user, county_code)
+    school = ds.get("schools").filter(pl.col("school_id") == school_id)
+    if school.height != 1 or school["county_code"][0] != county_code:
+        raise AdmissionsError("学校不属于本区县", "the school is not in this county")
+    if not 0 <= seats <= 100_000:
+        raise AdmissionsError("招生计划数应在0到100000之间", "seats must be 0-100000")
+    if get_round(engine, county_code, year, stage)["status"] != "open":
+        raise AdmissionsError("名单已冻结，不能再改招生计划", "the list is frozen")
+    frame = pl.DataFrame({"year": [year], "school_id": [school_id], "entry_stage": [stage],
+                          "seats": [seats]})
+    import_dataset(engine, Dataset({"admission_plans": frame}), source="web")
+    with engine.begin() as conn:
+        _event(conn, user, "plan_set", round_key=round_key(county_code, year, stage),
+               reason=f"{school_id}: {seats}")
+
+
+def exchange_rows(engine: Engine, county_code: str, year: int, stage: str) -> pl.DataFrame:
+    """The approved applications as rows of the exchange table ``applications``."""
+    apps = [a for a in county_applications(engine, county_code, year, stage)
+            if a["status"] == "approved"]
+    choices = [(a["choices"].split(",") if a["choices"] else []) + [None] * MAX_CHOICES
+               for a in apps]
+    return pl.DataFrame({
+        "year": [year] * len(apps), "application_id": [a["application_id"] for a in apps],
+        "county_code": [county_code] * len(apps), "entry_stage": [stage] * len(apps),
+        "area_id": [a["area_id"] for a in apps],
+        "category": [a["category_verified"] for a in apps],
+        **{f"choice_{k}": pl.Series([c[k - 1] for c in choices], dtype=pl.Utf8)
+           for k in range(1, MAX_CHOICES + 1)},
+        "submitted_at": pl.Series([a["submitted_at"].replace(tzinfo=None, microsecond=0)
+                                   for a in apps], dtype=pl.Datetime("us")),
+    }, schema_overrides={"year": pl.Int64, "application_id": pl.Utf8, "county_code": pl.Utf8,
+                         "entry_stage": pl.Utf8, "area_id": pl.Utf8, "category": pl.Utf8})
+
+
+def freeze(engine: Engine, user: User, county_code: str, year: int, stage: str,
+           reason: str) -> str:
+    """Write the approved applications to the exchange table, hash the list, close the round."""
+    from junheng.admissions.notary import freeze as freeze_list
+    from junheng.io.db import import_dataset
+
+    _staff(user, county_code)
+    current = get_round(engine, county_code, year, stage)
+    if current["status"] != "open":
+        raise AdmissionsError("名单已冻结", "the list is already frozen")
+    with engine.connect() as conn:
+        pending = conn.execute(select(func.count()).select_from(am.applications).where(
+            (am.applications.c.county_code == county_code) & (am.applications.c.year == year)
+            & (am.applications.c.entry_stage == stage)
+            & (am.applications.c.status == "submitted"))).scalar_one()
+    if pending:
+        raise AdmissionsError(f"还有{pending}份申请待审核", f"{pending} applications await review")
+    rows = exchange_rows(engine, county_code, year, stage)
+    # Replaces this county/year/stage in the exchange table (replace_by in the registry).
+    import_dataset(engine, Dataset({"applications": rows}), source="web")
+    frozen = freeze_list(rows, county_code, year, stage)
+    key = round_key(county_code, year, stage)
+    with engine.begin() as conn:
+        _set_round(conn, key, county_code, year, stage, status="frozen",
+                   list_sha256=frozen.sha256, applicants=frozen.size, frozen_at=now())
+        _event(conn, user, "frozen", round_key=key, reason=reason or None)
+    return frozen.sha256
+
+
+def announce_seed(engine: Engine, user: User, county_code: str, year: int, stage: str,
+                  seed: str, reason: str) -> None:
+    _staff(user, county_code)
+    seed = seed.strip()
+    if not seed or len(seed) > 128:
+        raise AdmissionsError("请填写种子（不超过128字）", "enter the seed (up to 128 characters)")
+    current = get_round(engine, county_code, year, stage)
+    if current["status"] != "frozen":
+        raise AdmissionsError("须先冻结名单并公布哈希，再公布种子",
+                              "freeze the list and publish its hash first")
+    key = round_key(county_code, year, stage)
+    with engine.begin() as conn:
+        _set_round(conn, key, county_code, year, stage, status="seeded", seed=seed,
+                   seed_at=now())
+        _event(conn, user, "seed_announced", round_key=key, reason=reason or seed)
+
+
+def draw(engine: Engine, user: User, county_code: str, year: int, stage: str,
+         ds: Dataset) -> Any:
+    """Lottery and both rounds from the exchange tables; refused if the list changed."""
+    from junheng.admissions.allocate import allocate_frozen
+    from junheng.admissions.notary import freeze as freeze_list
+
+    _staff(user, county_code)
+    current = get_round(engine, county_code, year, stage)
+    if current["status"] != "seeded":
+        raise AdmissionsError("须先公布种子", "announce the seed first")
+    frozen = freeze_list(ds.get("applications"), county_code, year, stage)
+    if frozen.sha256 != current["list_sha256"]:
+        raise AdmissionsError("名单与冻结时的哈希不一致，拒绝摇号",
+                              "the list no longer matches its published hash: draw refused")
+    alloc = allocate_frozen(ds, frozen, str(current["seed"]))
+    why: dict[str, list[dict[str, Any]]] = {}
+    for rec in alloc.why_not.iter_rows(named=True):
+        why.setdefault(rec["application_id"], []).append(
+            {"school_id": rec["school_id"], "choice_rank": rec["choice_rank"],
+             "reason": rec["reason"], "reason_zh": rec["reason_zh"]})
+    key = round_key(county_code, year, stage)
+    rows = [{"round_key": key, "application_id": r["application_id"],
+             "lottery_number": r["lottery_number"], "round": r["round"],
+             "school_id": r["school_id"], "choice_rank": r["choice_rank"],
+             "in_zone": bool(r["in_zone"]), "reason_zh": r["reason_zh"],
+             "why_not": json.dumps(why.get(r["application_id"], []), ensure_ascii=False)}
+            for r in alloc.results.iter_rows(named=True)]
+    with engine.begin() as conn:
+        conn.execute(delete(am.results).where(am.results.c.round_key == key))
+        if rows:
+            conn.execute(insert(am.results), rows)
+        _set_round(conn, key, county_code, year, stage, status="drawn", drawn_at=now())
+        _event(conn, user, "drawn", round_key=key,
+               reason=f"SHA-256 {frozen.sha256}, seed {current['seed']}")
+    return alloc
+
+
+def publish(engine: Engine, user: User, county_code: str, year: int, stage: str,
+            reason: str) -> None:
+    _staff(user, county_code)
+    if get_round(engine, county_code, year, stage)["status"] != "drawn":
+        raise AdmissionsError("须先摇号录取", "run the draw first")
+    key = round_key(county_code, year, stage)
+    with engine.begin() as conn:
+        _set_round(conn, key, county_code, year, stage, status="published",
+                   published_at=now())
+        _event(conn, user, "published", round_key=key, reason=reason or None)
+
+
+def override(engine: Engine, user: User, pk: int, school_id: str, reason: str,
+             ds: Dataset) -> None:
+    app = get_application(engine, user, pk)
+    _staff(user, app["county_code"])
+    reason = reason.strip()[:2000]
+    if not reason:
+        raise AdmissionsError("更改录取结果须写明理由（将显示在结果上）",
+                              "an override needs a written reason (shown on the result)")
+    school = ds.get("schools").filter(pl.col("school_id") == school_id)
+    if school.height != 1 or school["county_code"][0] != app["county_code"]:
+        raise AdmissionsError("学校不属于本区县", "the school is not in this county")
+    with engine.begin() as conn:
+        done = conn.execute(update(am.results).where(
+            am.results.c.application_id == app["application_id"]).values(
+            override_school_id=school_id, override_reason=reason,
+            override_by=user.username)).rowcount
+        if not done:
+            raise AdmissionsError("尚无录取结果", "there is no result yet")
+        _event(conn, user, "override", application_pk=pk, reason=f"{school_id}: {reason}")
+
+
+def result_for(engine: Engine, user: User, pk: int) -> dict[str, Any] | None:
+    """The result of an application: for its family only once published."""
+    app = get_application(engine, user, pk)
+    rnd = get_round(engine, app["county_code"], app["year"], app["entry_stage"])
+    if user.role == Role.PARENT and rnd["status"] != "published":
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(am.results).where(
+            am.results.c.application_id == app["application_id"])).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    out["why_not"] = json.loads(out["why_not"])
+    return out
+
+
+def round_events(engine: Engine, key: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(am.events).where(am.events.c.round_key == key)
+                            .order_by(am.events.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def _staff(user: User, county_code: str) -> None:
+    if not is_reviewer(user) or not can_see_county(user, county_code):
+        raise Denied()

@@ -1,0 +1,198 @@
+"""The admissions portal end to end through the web app, on every backend: a family registers
+with a one-time code, applies, uploads proofs; staff review, freeze, announce the seed, draw
+and publish; the family reads its explained result. A family never reaches another family's
+application, file or result, on any route; bad uploads are refused."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from junheng.cli import main
+from junheng.web import admissions_models as am
+from tests.admissions.web_support import PNG, YEAR, add_application, add_county, resident_id
+from tests.web.conftest import PASSWORD, Site, csrf_from
+
+COUNTY = "620702"
+
+
+def _register(site: Site, phone: str, caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
+    c = site.client()
+    page = c.get("/family/register")
+    assert page.status_code == 200 and "手机号码" in page.text
+    with caplog.at_level(logging.WARNING, logger="junheng.admissions"):
+        r = c.post("/family/register", data={"phone": phone, "password": PASSWORD,
+                                             "name": "张三", "csrf_token": csrf_from(page.text)})
+    assert r.status_code == 303, r.text
+    code = re.findall(rf"code for {phone} is (\d{{6}})", caplog.text)[-1]
+    page = c.get(r.headers["location"])
+    assert "开发环境" in page.text  # the development sender is clearly marked
+    # A wrong code does not activate the account; the right one does.
+    bad = c.post("/family/verify", data={"phone": phone, "code": "000000" if code != "000000"
+                                         else "111111", "csrf_token": csrf_from(page.text)})
+    assert bad.status_code == 400
+    from tests.web.conftest import login
+
+    assert login(site.client(), phone, PASSWORD).status_code == 401  # not active yet
+    ok = c.post("/family/verify", data={"phone": phone, "code": code,
+                                        "csrf_token": csrf_from(bad.text)})
+    assert ok.status_code == 303
+    return site.login(phone)
+
+
+def _apply_form(**over: str) -> dict[str, str]:
+    form = {"year": str(YEAR), "county_code": COUNTY, "entry_stage": "primary",
+            "child_name": "李小红", "resident_id": resident_id("20191120", "456"),
+            "hukou": "甘州区", "area_id": f"{COUNTY}-A1", "housing": "own",
+            "category_claimed": "hukou_house", "choice_1": f"{COUNTY}0001",
+            "idempotency_key": "k-" + over.get("idempotency_key", "1")}
+    form.update(over)
+    return form
+
+
+def test_family_applies_and_staff_run_the_round(site: Site, caplog: pytest.LogCaptureFixture,
+                                               tmp_path: Path, db_url: str) -> None:
+    add_county(site.engine, COUNTY)
+    site.app.state.data.invalidate()  # type: ignore[attr-defined]
+    fam = _register(site, "13800000001", caplog)
+    assert fam.get("/").headers["location"] == "/family"
+    page = fam.get(f"/family/apply?county={COUNTY}&year={YEAR}")
+    assert page.status_code == 200 and "城关社区" in page.text
+    token = csrf_from(page.text)
+    # The 身份证号 is checked at once: a wrong check digit and a child too young are named.
+    rid = resident_id("20191120", "456")
+    wrong = rid[:17] + ("0" if rid[17] != "0" else "1")
+    r = fam.post("/family/apply", data=_apply_form(resident_id=wrong), headers={
+        "X-CSRF-Token": token})
+    assert r.status_code == 400 and "校验码" in r.text
+    r = fam.post("/family/apply", data=_apply_form(resident_id=resident_id("20230101", "111")),
+                 headers={"X-CSRF-Token": token})
+    assert r.status_code == 400 and "周岁" in r.text
+    # Submitted twice with the same idempotency key: one application.
+    first = fam.post("/family/apply", data=_apply_form(), headers={"X-CSRF-Token": token})
+    again = fam.post("/family/apply", data=_apply_form(), headers={"X-CSRF-Token": token})
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    url = first.headers["location"]
+    pk = int(url.rsplit("/", 1)[-1])
+    page = fam.get(url)
+    # The zone school is Ganzhou's first school, whose name in the tiny data is hostile HTML.
+    assert "划片学校" in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert(1)" not in page.text
+    # Proofs: right type accepted; wrong type, forged extension, too large refused.
+    ok = fam.post(f"{url}/files", data={"kind": "hukou"}, headers={"X-CSRF-Token": token},
+                  files={"file": ("户口.png", io.BytesIO(PNG), "image/png")})
+    assert ok.status_code == 303 and "error" not in ok.headers["location"]
+    for name, content in [("a.exe", b"MZ\x90\x00" * 10), ("a.pdf", b"MZ\x90\x00" * 10),
+                          ("a.png", b"%PDF-1.7 fake"),
+                          ("big.png", PNG + b"\x00" * (5 * 1024 * 1024))]:
+        r = fam.post(f"{url}/files", data={"kind": "hukou"}, headers={"X-CSRF-Token": token},
+                     files={"file": (name, io.BytesIO(content), "image/png")})
+        assert "error=" in r.headers["location"], name
+    with site.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert conn.execute(sa.select(sa.func.count()).select_from(am.files)).scalar_one() == 1
+    file_link = re.search(rf'href="({url}/files/[0-9a-f]+)"', fam.get(url).text)
+    assert file_link and fam.get(file_link.group(1)).content == PNG
+
+    # Staff: return with a reason, the family resubmits, staff approve.
+    staff = site.login("ganzhou")
+    stoken = csrf_from(staff.get("/admissions").text)
+    review = staff.get(f"/admissions/applications/{pk}")
+    assert review.status_code == 200 and resident_id("20191120", "456") in review.text
+    r = staff.post(f"/admissions/applications/{pk}/review",
+                   data={"action": "return", "reason": ""}, headers={"X-CSRF-Token": stoken})
+    assert "error=" in r.headers["location"]  # a return needs a reason
+    staff.post(f"/admissions/applications/{pk}/review",
+               data={"action": "return", "reason": "请补充房产证明"},
+               headers={"X-CSRF-Token": stoken})
+    page = fam.get(url)
+    assert "请补充房产证明" in page.text and "重新提交" in page.text
+    form = _apply_form()
+    r = fam.post(f"{url}/resubmit", data={k: v for k, v in form.items() if k not in (
+        "year", "county_code", "entry_stage", "idempotency_key")},
+        headers={"X-CSRF-Token": token})
+    assert r.status_code == 303 and "error" not in r.headers["location"]
+    staff.post(f"/admissions/applications/{pk}/review",
+               data={"action": "approve", "category_verified": "hukou_house"},
+               headers={"X-CSRF-Token": stoken})
+    # A second, competing family in the same zone (one seat at school 0001).
+    other, _ = add_application(site.engine, COUNTY, category="migrant")
+    staff.post(f"/admissions/applications/{other}/review",
+               data={"action": "approve", "category_verified": "migrant"},
+               headers={"X-CSRF-Token": stoken})
+
+    q = {"county": COUNTY, "year": str(YEAR), "stage": "primary"}
+    staff.post("/admissions/freeze", data={**q, "reason": "报名截止"},
+               headers={"X-CSRF-Token": stoken})
+    page = staff.get("/admissions", params=q)
+    digest = re.search(r'id="list-hash">([0-9a-f]{64})<', page.text)
+    assert digest, page.text[-3000:]
+    # Frozen: no more changes by families.
+    r = fam.post(f"{url}/files", data={"kind": "house"}, headers={"X-CSRF-Token": token},
+                 files={"file": ("h.png", io.BytesIO(PNG), "image/png")})
+    assert "error=" in r.headers["location"]
+    staff.post("/admissions/seed", data={**q, "seed": "20260715-公证处-48213"},
+               headers={"X-CSRF-Token": stoken})
+    staff.post("/admissions/draw", data=q, headers={"X-CSRF-Token": stoken})
+    assert "未录取原因" not in fam.get(url).text and "录取结果" not in fam.get(url).text
+    staff.post("/admissions/publish", data={**q, "reason": "公示"},
+               headers={"X-CSRF-Token": stoken})
+    page = fam.get(url)
+    assert "录取结果" in page.text and "摇号号码" in page.text
+    assert "第一轮录取" in page.text  # hukou_house before migrant at the one-seat school
+    # Every step was logged with who and why.
+    page = staff.get("/admissions", params=q)
+    for words in ("冻结名单并公布哈希", "报名截止", "公布摇号种子", "摇号并录取", "公布录取结果"):
+        assert words in page.text
+    # An override needs a written reason, and the family sees it.
+    r = staff.post(f"/admissions/applications/{pk}/override",
+                   data={"school_id": f"{COUNTY}0002", "reason": ""},
+                   headers={"X-CSRF-Token": stoken})
+    assert "error=" in r.headers["location"]
+    staff.post(f"/admissions/applications/{pk}/override",
+               data={"school_id": f"{COUNTY}0002", "reason": "残疾儿童就近安置（特殊情况）"},
+               headers={"X-CSRF-Token": stoken})
+    assert "残疾儿童就近安置" in fam.get(url).text
+
+    # The published result replays bit for bit from the database.
+    result = staff.get("/admissions/result.json", params=q)
+    assert result.status_code == 200 and json.loads(result.text)["list_sha256"] == digest.group(1)
+    (tmp_path / "r.json").write_text(result.text, "utf-8")
+    assert main(["admissions", "verify", db_url, "--county", COUNTY, "--year", str(YEAR),
+                 "--stage", "primary", "--result", str(tmp_path / "r.json")]) == 0
+
+
+def test_a_family_never_reaches_another_familys_application(
+        site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    add_county(site.engine, COUNTY)
+    add_county(site.engine, "620723")
+    site.app.state.data.invalidate()  # type: ignore[attr-defined]
+    pk, file_id = add_application(site.engine, COUNTY)
+    intruder = _register(site, "13900000002", caplog)
+    token = csrf_from(intruder.get("/family").text)
+    base = f"/family/applications/{pk}"
+    assert intruder.get("/family").text.count("/family/applications/") == 0
+    for method, path in [("GET", base), ("GET", f"{base}/files/{file_id}"),
+                         ("POST", f"{base}/files"), ("POST", f"{base}/resubmit")]:
+        if method == "GET":
+            r = intruder.get(path)
+        elif path.endswith("/files"):
+            r = intruder.post(path, data={"kind": "hukou"}, headers={"X-CSRF-Token": token},
+                              files={"file": ("a.png", io.BytesIO(PNG), "image/png")})
+        else:
+            r = intruder.post(path, data=_apply_form(), headers={"X-CSRF-Token": token})
+        assert r.status_code == 404, (method, path, r.status_code)
+        assert "张小明" not in r.text
+    # Staff routes are not for families; another county's staff are refused too.
+    assert intruder.get(f"/admissions/applications/{pk}").status_code == 403
+    linze = site.login("linze")
+    assert linze.get(f"/admissions/applications/{pk}").status_code == 403
+    assert linze.get(f"{base}/files/{file_id}").status_code == 403
+    with site.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert conn.execute(sa.select(sa.func.count()).select_from(am.files)).scalar_one() == 1
