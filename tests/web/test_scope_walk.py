@@ -45,6 +45,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # The staged upload here is Linze's administrator's.
     ("GET", "/data/uploads/{upload_id}"): {"city", "linze"},
     ("POST", "/data/uploads/{upload_id}/confirm"): {"city", "linze"},
+    ("POST", "/data/uploads/{upload_id}/cancel"): {"city", "linze"},
     ("GET", "/data/template.xlsx"): STAFF,
     ("GET", "/admin/users"): {"city"},
     ("POST", "/admin/users"): {"city"},
@@ -82,13 +83,20 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("POST", "/admissions/draw"): {"city", "linze"},
     ("POST", "/admissions/publish"): {"city", "linze"},
     ("GET", "/admissions/result.json"): {"city", "linze"},
+    # Finance and aid.
+    ("GET", "/finance"): CITY_WIDE,
+    ("GET", "/county/{code}/finance"): LINZE,
+    ("GET", "/county/{code}/aid"): LINZE,
+    ("GET", "/county/{code}/aid.xlsx"): LINZE,
+    ("POST", "/county/{code}/aid/review"): {"city", "linze"},
+    ("GET", "/school/{school_id}/aid"): LINZE,
 }
 
 # A Linze value for every parameter name any route takes (path, query, declared form field).
 PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
                 "target": "2027", "page": "1", "action": "login", "for": "admissions",
-                "share": "0.1", "max_km": "60"}
+                "unmask": "0", "share": "0.1", "max_km": "60"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",
