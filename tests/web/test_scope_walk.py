@@ -78,6 +78,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("POST", "/admissions/draw"): {"city", "linze"},
     ("POST", "/admissions/publish"): {"city", "linze"},
     ("GET", "/admissions/result.json"): {"city", "linze"},
+    ("GET", "/admissions/results.xlsx"): {"city", "linze"},
 }
 
 # A Linze value for every parameter name any route takes (path, query, declared form field).
