@@ -30,7 +30,10 @@ EXTRA_COLUMN = "extra_json"  # unknown columns of an imported row, kept as JSON 
 INSERT_CHUNK_ROWS = 100_000
 # How long an import waits for another one to finish before it gives up with "try again".
 IMPORT_WAIT_SECONDS = float(os.environ.get("JUNHENG_IMPORT_WAIT_SECONDS", "30"))
-SQLITE_BUSY_MS = 5_000  # the driver's default wait for a lock, restored after an import
+# Every other writer (audit log, sessions, edits) waits this long for the lock on SQLite,
+# longer than an import waits, so that a request that gave up its import can still record
+# that it did (the driver's default, 5 s, turned a long import into 500s for everyone).
+SQLITE_BUSY_MS = int(IMPORT_WAIT_SECONDS * 1000) + 30_000
 # One advisory lock for all imports on PostgreSQL (any 64-bit number, fixed for the project).
 PG_IMPORT_LOCK = 0x4A554E48454E47  # "JUNHENG"
 SQLITE_BEGIN = "junheng_sqlite_begin"  # execution option: "IMMEDIATE" for imports
@@ -103,6 +106,7 @@ def make_engine(url: str | None = None) -> Engine:
             # validation, which gives clerk-readable messages.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -386,7 +390,14 @@ def import_dataset(engine: Engine, ds: Dataset, source: str = "dataset",
     counties, schools and areas are judged on the database as it is then, before anything is
     written; a failure raises ``ValidationFailed``.
     """
+    from junheng.io.validate import check_typed
+
     start = time.perf_counter()
+    # Every writer passes the same door: bounds and cross-field rules of the registry, even
+    # for datasets that were never a file (generators, scripts, the web form).
+    invalid = check_typed(ds, source)
+    if any(p.severity == "error" for p in invalid):
+        raise ValidationFailed(invalid)
     rows: dict[str, int] = {}
     replaced: dict[str, int] = {}
     with import_transaction(engine, source, wait_seconds) as conn:

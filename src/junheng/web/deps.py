@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from junheng.web import security
@@ -85,7 +86,14 @@ class Session:
 
 async def optional_session(request: Request, engine: EngineDep, settings: SettingsDep
                      ) -> Session | None:
-    found = security.read_session(engine, settings, request.cookies.get(security.SESSION_COOKIE))
+    cookie = request.cookies.get(security.SESSION_COOKIE)
+    cached = security.cached_session(settings, cookie)
+    if security.is_miss(cached):
+        # The database lookup runs in the thread pool: never a network round trip on the
+        # event loop that every other request of this worker waits behind.
+        found = await run_in_threadpool(security.read_session, engine, settings, cookie)
+    else:
+        found = cached  # type: ignore[assignment]
     if found is None:
         return None
     session = Session(*found)
@@ -120,13 +128,14 @@ async def current_user(session: SessionDep) -> User:
 UserDep = Annotated[User, Depends(current_user)]
 
 
-def require(permission: Permission):  # type: ignore[no-untyped-def]
+def require(*permissions: Permission):  # type: ignore[no-untyped-def]
+    """A dependency that lets through only users holding every one of ``permissions``."""
     async def check(user: UserDep) -> User:
-        if not user.can(permission):
+        if not all(user.can(p) for p in permissions):
             raise Forbidden()
         return user
 
-    check.__name__ = f"require_{permission.value}"
+    check.__name__ = "require_" + "_".join(p.value for p in permissions)
     return check
 
 

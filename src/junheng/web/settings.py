@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     # set, a random key is made per process (fine for one worker, logs everyone out on restart).
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
     session_lifetime_minutes: int = 8 * 60
+    # Each worker keeps a session it read from the database this many seconds, so a cached
+    # page costs no query. Logging out or resetting a password takes effect at once in the
+    # worker that did it, and in the others within this time. 0: read every request.
+    session_cache_seconds: float = 2.0
     # Secure cookies need https; set true whenever the site is served over https.
     cookie_secure: bool = False
     assets_dir: Path = _REPO_ROOT / "web-assets" / "node_modules"
@@ -44,6 +48,16 @@ class Settings(BaseSettings):
     # Cached pages and evaluations per worker, least recently used dropped first.
     cache_max_entries: int = 256
     upload_max_bytes: int = 20 * 1024 * 1024
+    # Request bodies are counted as they arrive and refused (413) past this size; only a
+    # signed-in importer posting to the upload route may send up to upload_max_bytes (plus
+    # the form's own overhead). Nothing larger is spooled to disk.
+    request_max_bytes: int = 1024 * 1024
+    # Workbook checks run in worker threads, at most this many at once per worker process;
+    # a further upload is answered 503 "busy" at once rather than queued without bound.
+    upload_check_slots: int = 2
+    # Staged uploads (the file, with unmasked personal data, and its problems) are deleted
+    # this many hours after upload; their content as soon as they are imported or cancelled.
+    upload_retention_hours: float = 24.0
     standard_id: str = "quality-balance-2017"
     # Upper bound on how stale a cached evaluation may be when data is changed by another
     # process that does not bump the data version (e.g. ``junheng import`` on the command line).
