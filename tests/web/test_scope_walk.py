@@ -65,6 +65,8 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("GET", "/rotation"): LINZE | {"ganzhou"},
     ("GET", "/rotation/{code}"): LINZE,
     ("GET", "/rotation/{code}/list.xlsx"): LINZE,
+    ("GET", "/measures"): LINZE | {"ganzhou"},
+    ("GET", "/measures/{code}"): LINZE,
     # Admissions: the application {pk} and its file are the test family's, in Linze.
     ("GET", "/family"): {"parent"},
     ("GET", "/family/apply"): {"parent"},
