@@ -42,6 +42,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     # The staged upload here is the city administrator's: nobody else may see or confirm it.
     ("GET", "/data/uploads/{upload_id}"): ({"city"}, {"city"}),
     ("POST", "/data/uploads/{upload_id}/confirm"): ({"city"}, {"city"}),
+    ("POST", "/data/uploads/{upload_id}/cancel"): ({"city"}, {"city"}),
     ("GET", "/data/template.xlsx"): (STAFF, STAFF),
     ("GET", "/admin/users"): ({"city"}, {"city"}),
     ("POST", "/admin/users"): ({"city"}, {"city"}),
@@ -57,6 +58,17 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/zones/lookup"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans/{code}"): (COUNTY, COUNTY),
+    ("GET", "/finance"): (CITY_WIDE, CITY_WIDE),
+    ("GET", "/county/{code}/finance"): (COUNTY, COUNTY),
+    # Aid lists say who is poor or disabled: personal data, the county's staff only.
+    ("GET", "/county/{code}/aid"): (COUNTY, COUNTY),
+    ("GET", "/county/{code}/aid.xlsx"): (COUNTY, COUNTY),
+    ("POST", "/county/{code}/aid/review"): ({"city", "ganzhou"}, {"city", "ganzhou"}),
+    ("GET", "/school/{school_id}/aid"): (COUNTY | {"clerk"}, COUNTY),
+    # The rotation list names teachers: planning staff who may see personal data.
+    ("GET", "/rotation"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    ("GET", "/rotation/{code}"): (COUNTY, COUNTY),
+    ("GET", "/rotation/{code}/list.xlsx"): (COUNTY, COUNTY),
     # Admissions. The application {pk} (and its file) is the test family's, in Ganzhou.
     ("GET", "/family"): ({"parent"}, {"parent"}),
     ("GET", "/family/apply"): ({"parent"}, {"parent"}),
@@ -80,6 +92,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}"),
+          ("GET", "/favicon.ico"),
           ("GET", "/family/register"), ("POST", "/family/register"),
           ("GET", "/family/verify"), ("POST", "/family/verify")}
 

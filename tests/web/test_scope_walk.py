@@ -45,6 +45,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # The staged upload here is Linze's administrator's.
     ("GET", "/data/uploads/{upload_id}"): {"city", "linze"},
     ("POST", "/data/uploads/{upload_id}/confirm"): {"city", "linze"},
+    ("POST", "/data/uploads/{upload_id}/cancel"): {"city", "linze"},
     ("GET", "/data/template.xlsx"): STAFF,
     ("GET", "/admin/users"): {"city"},
     ("POST", "/admin/users"): {"city"},
@@ -60,6 +61,10 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # No parameter: each county administrator is sent to the own county's plan.
     ("GET", "/plans"): LINZE | {"ganzhou"},
     ("GET", "/plans/{code}"): LINZE,
+    # Rotation: planning staff with personal-data rights; county admins go to their own.
+    ("GET", "/rotation"): LINZE | {"ganzhou"},
+    ("GET", "/rotation/{code}"): LINZE,
+    ("GET", "/rotation/{code}/list.xlsx"): LINZE,
     # Admissions: the application {pk} and its file are the test family's, in Linze.
     ("GET", "/family"): {"parent"},
     ("GET", "/family/apply"): {"parent"},
@@ -78,12 +83,20 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("POST", "/admissions/draw"): {"city", "linze"},
     ("POST", "/admissions/publish"): {"city", "linze"},
     ("GET", "/admissions/result.json"): {"city", "linze"},
+    # Finance and aid.
+    ("GET", "/finance"): CITY_WIDE,
+    ("GET", "/county/{code}/finance"): LINZE,
+    ("GET", "/county/{code}/aid"): LINZE,
+    ("GET", "/county/{code}/aid.xlsx"): LINZE,
+    ("POST", "/county/{code}/aid/review"): {"city", "linze"},
+    ("GET", "/school/{school_id}/aid"): LINZE,
 }
 
 # A Linze value for every parameter name any route takes (path, query, declared form field).
 PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
-                "target": "2027", "page": "1", "action": "login", "for_": "admissions"}
+                "target": "2027", "page": "1", "action": "login", "for_": "admissions",
+                "unmask": "0", "share": "0.1", "max_km": "60"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",

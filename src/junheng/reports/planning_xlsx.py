@@ -14,6 +14,8 @@ from junheng.planners.investment.plan import STATUS_ZH
 from junheng.reports.safe_cells import write_cell
 
 _STAGE = {"primary": "小学", "junior": "初中", None: "全校"}
+_ROTATION_STATUS = {"optimal": "已证明最优", "feasible": "满足全部规则（未证明最优）",
+                    "infeasible": "无法满足全部规则", "unknown": "限时内未找到名单"}
 _ITEM_STATUS = {"failed": "未达标", "not_reported": "未填报", "passed": "达标"}
 _SCHEDULE_STATUS = {"funded": "预算内全部安排", "budget_short": "预算不足", "no_budget": "未给年度预算（按需要的年份安排）"}
 _UNATTAINABLE_KIND = {"cv": "差异系数", "school_floor": "学校单项低于85%", "school_count": "学校达标项不足"}
@@ -102,17 +104,23 @@ def write_plan_xlsx(plan: dict[str, Any], out: Path) -> None:
 def write_rotation_xlsx(plan: dict[str, Any], out: Path) -> None:
     book = xlsxwriter.Workbook(str(out))
     summary = [
-        ["区县代码", plan["county_code"]], ["学年", plan["year"]], ["求解状态", plan["status"]],
+        ["区县代码", plan["county_code"]], ["学年", plan["year"]],
+        ["求解状态", _ROTATION_STATUS.get(plan["status"], plan["status"])],
         ["符合条件教师（人）", plan["eligible_teachers"]], ["轮岗教师（人）", plan["rotated_teachers"]],
         ["轮岗比例", plan["rotated_share"]], ["其中骨干（人）", plan["rotated_backbone_teachers"]],
         ["骨干占比", plan["backbone_share"]],
+        ["从其他学校调出（人）", plan["direction"]["moves_from_other"]],
+        ["其中去往乡村、薄弱学校（人）", plan["direction"]["moves_toward"]],
+        ["轮岗骨干去往乡村、薄弱学校（人）", plan["direction"]["backbone_toward"]],
     ] + [["说明", t] for t in plan["explanation_zh"]]
     _sheet(book, "汇总", ["项目", "内容"], summary, [20, 100])
     moves = [[m["teacher_id"], _STAGE.get(m["stage"]), m.get("subject"), m["from_school_id"], m.get("from_school_name"),
-              m["to_school_id"], m.get("to_school_name"), m["distance_km"], "是" if m["is_backbone"] else "否",
-              m.get("years_at_school")] for m in plan["moves"]]
+              m["to_school_id"], m.get("to_school_name"), m.get("to_reason") or "", m["distance_km"],
+              "是" if m["is_backbone"] else "否", m.get("years_at_school")] for m in plan["moves"]]
     _sheet(book, "轮岗名单", ["教师编号", "学段", "学科", "调出学校", "调出学校名称", "调入学校", "调入学校名称",
-                          "距离（公里）", "骨干", "本校任教年限"], moves, [18, 6, 10, 14, 28, 14, 28, 10, 6, 10])
-    checks = [[c["rule"], "通过" if c["passed"] else "未通过", str(c.get("value")), c["text_zh"]] for c in plan["checks"]]
-    _sheet(book, "规则复核", ["规则", "结论", "值", "说明"], checks, [20, 8, 10, 60])
+                          "调入学校类别", "距离（公里）", "骨干", "本校任教年限"], moves,
+           [18, 6, 10, 14, 28, 14, 28, 30, 10, 6, 10])
+    checks = [["通过" if c["passed"] else "未通过", "" if c.get("value") is None else c["value"], c["text_zh"]]
+              for c in plan["checks"]]
+    _sheet(book, "规则复核", ["结论", "值", "说明"], checks, [8, 10, 80])
     book.close()

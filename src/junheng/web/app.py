@@ -3,18 +3,24 @@ language, security headers on every response."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from junheng.web import deps
 from junheng.web.i18n import LANGUAGES, Translator
+from junheng.web.limits import BodyLimit
 from junheng.web.routers import (
     admin,
     admissions_family,
@@ -24,14 +30,18 @@ from junheng.web.routers import (
     auth,
     county,
     data,
+    finance,
     overview,
     planning,
+    rotation,
     school,
 )
 from junheng.web.services.data import DataService
 from junheng.web.services.views import NotFound
 from junheng.web.settings import Settings, get_settings
 from junheng.web.templating import render
+
+log = logging.getLogger("junheng.web")
 
 # Page data travels as JSON in <script type="application/json">, so no inline script runs;
 # ECharts and htmx set inline styles.
@@ -90,6 +100,39 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _purge_staged_uploads(engine: Engine, settings: Settings) -> None:
+    """Staged uploads past their retention are deleted when a worker starts (and at each
+    upload). A database not yet prepared has nothing to purge."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from junheng.web.services.uploads import purge_expired
+
+    with contextlib.suppress(SQLAlchemyError):
+        purge_expired(engine, settings.upload_retention_hours)
+
+
+_ERROR_KEYS = {400: "error.bad_request", 403: "error.forbidden", 404: "error.not_found",
+               405: "error.method", 500: "error.server"}
+
+
+async def _error_page(request: Request, code: int,
+                      headers: Mapping[str, str] | None = None) -> Response:
+    """The error page in the site's frame, with the signed-in user's navigation when there is
+    a session (an unknown page is reached before any route has looked for one)."""
+    if getattr(request.state, "session", None) is None:
+        try:
+            await deps.optional_session(request, request.app.state.engine,
+                                        request.app.state.settings)
+        except Exception:  # the error page must render even when the session store fails
+            log.warning("no session for the error page", exc_info=True)
+    key = _ERROR_KEYS.get(code, "error.generic")
+    response = render(request, "error.html", Translator(_lang(request)),
+                      {"code": code, "message_key": key}, status_code=code)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     from junheng.web.database import make_engine
 
@@ -100,12 +143,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.data = DataService(engine, settings)
+    app.state.upload_slots = threading.BoundedSemaphore(max(1, settings.upload_check_slots))
+    _purge_staged_uploads(engine, settings)
 
-    for module in (auth, overview, county, school, data, admin, api, planning, assets,
-                   admissions_family, admissions_staff):
+    for module in (auth, overview, county, school, data, admin, api, planning, rotation,
+                   finance, assets, admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
+    # Inside the security headers, so the 413 page carries them too.
+    app.add_middleware(BodyLimit, settings=settings, engine=engine)
     app.add_middleware(SecurityHeaders, cookie_secure=settings.cookie_secure)
 
     def _redirect(request: Request, to: str) -> Response:
@@ -154,8 +201,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def not_found(request: Request, exc: Exception) -> Response:
         if _wants_json(request):
             return JSONResponse({"error": "not found / 未找到"}, status_code=404)
-        return render(request, "error.html", Translator(_lang(request)),
-                      {"code": 404, "message_key": "error.not_found"}, status_code=404)
+        return await _error_page(request, 404)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # An unknown page, a wrong method, a route's own refusal: a page in the site's frame
+        # (the API keeps answering JSON).
+        assert isinstance(exc, StarletteHTTPException)
+        if _wants_json(request):
+            return JSONResponse({"error": exc.detail}, status_code=exc.status_code,
+                                headers=exc.headers)
+        return await _error_page(request, exc.status_code, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if _wants_json(request):
+            return JSONResponse({"error": "server error / 服务器错误"}, status_code=500)
+        return await _error_page(request, 500)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return FileResponse(Path(__file__).parent / "static" / "favicon.svg",
+                            media_type="image/svg+xml")
 
     return app
 

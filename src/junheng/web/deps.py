@@ -120,13 +120,14 @@ async def current_user(session: SessionDep) -> User:
 UserDep = Annotated[User, Depends(current_user)]
 
 
-def require(permission: Permission):  # type: ignore[no-untyped-def]
+def require(*permissions: Permission):  # type: ignore[no-untyped-def]
+    """A dependency that lets through only users holding every one of ``permissions``."""
     async def check(user: UserDep) -> User:
-        if not user.can(permission):
+        if not all(user.can(p) for p in permissions):
             raise Forbidden()
         return user
 
-    check.__name__ = f"require_{permission.value}"
+    check.__name__ = "require_" + "_".join(p.value for p in permissions)
     return check
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -80,9 +83,31 @@ def _audit_key(key: str, t: Translator) -> str:
     return t.label("table", key, t.key(key))
 
 
+# The bureau reads times in China time; the database keeps UTC (naive values are UTC).
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (datetime or ISO text, UTC) as China time."""
+    if value is None or value == "":
+        return ""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(CHINA).strftime(fmt)
+
+
+def lang_switch_url(request: Request, lang: str) -> str:
+    """This page, with its parameters, in the other language."""
+    other = "en" if lang == "zh" else "zh"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
+
+
 templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
 templates.env.filters["audit_target"] = audit_target
+templates.env.filters["china_time"] = china_time
 templates.env.filters["audit_detail"] = audit_detail
 templates.env.globals["Permission"] = Permission
 templates.env.globals["Role"] = Role
@@ -103,6 +128,7 @@ def render(request: Request, name: str, t: Translator, context: dict[str, Any] |
         "user": session.user if session else None,
         "csrf_token": session.csrf_token if session else "",
         "path": request.url.path,
+        "lang_switch": lang_switch_url(request, t.lang),
     }
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -10,7 +10,12 @@ import pytest
 
 from junheng.domain.dataset import Dataset
 from junheng.planners.teachers import RotationError, rotate_teachers
-from junheng.planners.teachers.rotation import load_params, standard_shares
+from junheng.planners.teachers.rotation import (
+    check_rotation,
+    direction_flags,
+    load_params,
+    standard_shares,
+)
 
 COUNTY = "629802"
 YEAR = 2024
@@ -24,7 +29,7 @@ def _sid(i: int) -> str:
     return f"{COUNTY}{i:04d}"
 
 
-def _county() -> Dataset:
+def _county(locales: tuple[str, ...] = ("town",) * 4) -> Dataset:
     rng = np.random.default_rng(11)
     teachers = []
     for s in range(4):
@@ -50,7 +55,7 @@ def _county() -> Dataset:
                                "equipment_value_yuan": 1.0e6, "multimedia_rooms": 12})
     schools = pl.DataFrame({"school_id": [_sid(i) for i in range(4)],
                             "school_name": [f"轮岗测试学校{i}" for i in range(4)], "county_code": COUNTY,
-                            "school_type": "primary", "ownership": "public", "locale": "town",
+                            "school_type": "primary", "ownership": "public", "locale": list(locales),
                             "latitude": [c[0] for c in COORDS], "longitude": [c[1] for c in COORDS]})
     return Dataset.from_frames({"counties": pl.DataFrame({"county_code": [COUNTY], "county_name": ["轮岗县"]}),
                                 "schools": schools, "sections": sections, "facilities": facilities,
@@ -139,3 +144,76 @@ def test_impossible_distance_limit_is_reported() -> None:
 def test_unknown_parameter_is_an_error() -> None:
     with pytest.raises(RotationError):
         load_params({"limits": {"max_kilometres": 3}})
+
+
+def test_without_rural_or_weak_schools_the_direction_rule_does_not_apply() -> None:
+    out = rotate_teachers(_county(), COUNTY, YEAR).to_json()
+    assert out["target_schools"] == []
+    [c] = [c for c in out["checks"] if c["rule"] == "direction_toward"]
+    assert c["passed"] and "不适用" in c["text_zh"]
+
+
+def test_teachers_flow_toward_the_rural_school() -> None:
+    """Measure 16: school 1 is rural (and short of backbone teachers). Of the teachers leaving
+    the other schools at least half go there, and at least 80 % of the backbone teachers moved
+    go there — counted here from the list alone."""
+    params = load_params()
+    d = params["direction"]
+    out = rotate_teachers(_county(("town", "rural", "town", "town")), COUNTY, YEAR).to_json()
+    assert out["status"] in ("optimal", "feasible")
+    moves = out["moves"]
+    assert [s["school_id"] for s in out["target_schools"]] == [_sid(1)]
+    assert out["target_schools"][0]["reason_zh"].startswith("乡村学校")
+    level = dict(zip(_county()["teachers"]["teacher_id"], _county()["teachers"]["backbone_level"],
+                     strict=True))
+    from_other = [m for m in moves if m["from_school_id"] != _sid(1)]
+    toward = [m for m in from_other if m["to_school_id"] == _sid(1)]
+    assert from_other and len(toward) >= d["min_share_toward"] * len(from_other)
+    bb = [m for m in moves if level[m["teacher_id"]] == "county"]
+    assert bb and sum(m["to_school_id"] == _sid(1) for m in bb) >= d["backbone_min_share_toward"] * len(bb)
+    # The report says the same, and the planner's own re-check passes.
+    assert out["direction"]["moves_from_other"] == len(from_other)
+    assert out["direction"]["moves_toward"] == len(toward)
+    assert out["direction"]["distance_km_toward"]["max"] <= params["limits"]["max_km"]
+    assert all(c["passed"] for c in out["checks"])
+    assert any("第16条" in line for line in out["explanation_zh"])
+
+
+def test_check_catches_a_list_that_ignores_the_direction() -> None:
+    """A list sending teachers only between the town schools fails the direction check."""
+    ds = _county(("town", "rural", "town", "town"))
+    plan = rotate_teachers(ds, COUNTY, YEAR)
+    t = ds.get("teachers").filter(pl.col("school_id") == _sid(0)).head(2)
+    wrong = plan.moves.head(0).vstack(pl.DataFrame({
+        "teacher_id": t["teacher_id"], "stage": "primary", "subject": t["subject"],
+        "from_school_id": _sid(0), "from_school_name": "x", "to_school_id": _sid(2),
+        "to_school_name": "y", "distance_km": 4.5, "is_backbone": True, "is_degree": True,
+        "is_pe_art": False, "backbone_level": "county", "years_at_school": 9,
+        "from_is_target": True, "to_is_target": True,  # claims the list gets wrong on purpose
+        "to_reason": None}, schema=plan.moves.schema))
+    checks = {c["rule"]: c for c in check_rotation(wrong, ds.get("teachers"), plan.parts,
+                                                   load_params(), 0.1, 0.2, YEAR)}
+    assert not checks["direction_toward"]["passed"]
+    assert not checks["backbone_toward"]["passed"]
+
+
+def test_weak_means_below_the_county_on_enough_indicators() -> None:
+    params = load_params()
+    k = params["direction"]["weak_min_indicators_below"]
+    from junheng.planners.teachers.rotation import _indicator_ids
+
+    inds = params["direction"]["weak_indicators"]
+    assert set(inds) <= set(_indicator_ids())
+    # Three parts of 100 pupils: part B is below the (weighted) county level on exactly k of
+    # the counted indicators, part C on k - 1; the other indicators do not count.
+    rows = []
+    others = [i for i in _indicator_ids() if i not in inds]
+    for name, below in (("A", 0), ("B", k), ("C", k - 1)):
+        row = {"school_id": name, "stage": "primary", "students": 100, "locale": "urban"}
+        row.update({i: (1.0 if j < below else 3.0) for j, i in enumerate(inds)})
+        row.update({i: (1.0 if name == "C" else 3.0) for i in others})
+        rows.append(row)
+    flags = direction_flags(pl.DataFrame(rows), params)
+    assert flags["indicators_below"].to_list() == [0, k, k - 1]
+    assert flags["is_weak"].to_list() == [False, True, False]
+    assert flags["is_target"].to_list() == [False, True, False]

@@ -9,7 +9,12 @@ county level or above. The list also:
 - keeps each school's subjects and headcount in balance (a school losing a maths teacher gets
   one back, within ``subject_balance``), and takes at most ``max_out_share`` of a school's staff;
 - respects eligibility (years at the school, distance to retirement, the data's own flag);
-- keeps travel reasonable (straight-line km between schools, at most ``max_km``).
+- keeps travel reasonable (straight-line km between schools, at most ``max_km``);
+- serves the direction of 张掖市 measure 16 (优秀校长和骨干教师向乡村学校、薄弱学校流动): a share of
+  all moves goes from other schools to rural or weak schools (weak = below the county on at least
+  ``weak_min_indicators_below`` of the 2017 indicators it names — by default the three
+  teacher indicators, the ones rotation changes), and a share of the backbone
+  teachers moved goes there; the shares are data (``direction`` in the parameters).
 
 Variables ``go[t, s]`` (teacher t to school s, among the nearest schools of the same stage);
 objective: remaining shortfall × weight + km + a small weight per move. ``check_rotation``
@@ -109,6 +114,8 @@ class RotationPlan:
             "bound": self.bound,
             "shortfall_before": self.shortfall_before,
             "shortfall_after": self.shortfall_after,
+            "direction": direction_summary(self.moves),
+            "target_schools": _target_schools(self.parts),
             "checks": self.checks,
             "explanation_zh": self.explanation_zh,
             "moves": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()}
@@ -142,7 +149,7 @@ def eligible_teachers(teachers: pl.DataFrame, year: int, params: dict[str, Any])
     )
 
 
-def _parts(ds: Dataset, year: int, county: str) -> pl.DataFrame:
+def _parts(ds: Dataset, year: int, county: str, params: dict[str, Any]) -> pl.DataFrame:
     """School-stage parts with their teacher needs (whole teachers to reach each threshold)."""
     from junheng.standards.engine import school_stage_table
 
@@ -153,10 +160,44 @@ def _parts(ds: Dataset, year: int, county: str) -> pl.DataFrame:
         .cast(pl.Int64).alias(f"need__{k}")
         for k, ind in KIND_INDICATOR.items()
     ]
-    return t.join(coords, on="school_id", how="left").with_columns(need).select(
+    return direction_flags(
+        t.join(coords, on="school_id", how="left").with_columns(need), params).select(
         "school_id", "school_name", "stage", "students", "teachers", "backbone_teachers",
-        "degree_teachers", "pe_art_teachers", "latitude", "longitude",
+        "degree_teachers", "pe_art_teachers", "latitude", "longitude", "locale",
+        *_indicator_ids(), "indicators_below", "is_rural", "is_weak", "is_target",
         *[f"need__{k}" for k in KINDS])
+
+
+def _indicator_ids() -> list[str]:
+    from junheng.standards.loader import load_standard
+
+    return [i.id for i in load_standard(STANDARD_ID).indicators if i.rule is not None]
+
+
+def direction_flags(parts: pl.DataFrame, params: dict[str, Any]) -> pl.DataFrame:
+    """Which school-stage parts the policy sends teachers to: rural schools (by ``locale``) and
+    weak schools — below the county's own level (students-weighted, same stage) on at least
+    ``weak_min_indicators_below`` of the ``weak_indicators`` (2017 indicator ids)."""
+    d = params["direction"]
+    known = _indicator_ids()
+    inds = list(d["weak_indicators"])
+    unknown = [i for i in inds if i not in known]
+    if unknown:
+        raise RotationError(f"未知的指标 {unknown}（direction.weak_indicators）/ unknown "
+                            f"indicators {unknown}")
+    # County level of an indicator = Σ resource / Σ students = students-weighted mean of values.
+    county_level = [
+        ((pl.col(i) * pl.col("students")).sum().over("stage")
+         / pl.col("students").filter(pl.col(i).is_not_null()).sum().over("stage")).alias(f"cl__{i}")
+        for i in inds]
+    below = pl.sum_horizontal([(pl.col(i) < pl.col(f"cl__{i}")).fill_null(False).cast(pl.Int64)
+                               for i in inds])
+    return (parts.with_columns(county_level)
+            .with_columns(indicators_below=below,
+                          is_rural=pl.col("locale").is_in(list(d["rural_locales"])).fill_null(False))
+            .with_columns(is_weak=pl.col("indicators_below") >= int(d["weak_min_indicators_below"]))
+            .with_columns(is_target=pl.col("is_rural") | pl.col("is_weak"))
+            .drop([f"cl__{i}" for i in inds]))
 
 
 @dataclass
@@ -208,6 +249,20 @@ def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
     # ≥ 20 % backbone among the rotated, exactly in integers: 100·Σ backbone ≥ 20·Σ all.
     pct = round(bb_share * 100)
     m.add(sum(100 * go[k] for k, a in enumerate(arcs) if bb[a[0]]) >= pct * total).with_name("backbone_share")
+    # Direction (measure 16), exact in integers like the backbone share. Only where the county
+    # has rural or weak parts to send teachers to; otherwise the rule is reported as not
+    # applicable rather than making every list infeasible.
+    target = parts["is_target"].to_numpy()
+    if target.any():
+        d = p["direction"]
+        outward = [k for k, (ti, _, _) in enumerate(arcs) if not target[t_part[ti]]]
+        m.add(sum(100 * go[k] for k in outward if target[arcs[k][1]])
+              >= round(100 * d["min_share_toward"]) * sum(go[k] for k in outward)
+              ).with_name("direction_toward")
+        bb_arcs = [k for k, a in enumerate(arcs) if bb[a[0]]]
+        m.add(sum(100 * go[k] for k in bb_arcs if target[arcs[k][1]])
+              >= round(100 * d["backbone_min_share_toward"]) * sum(go[k] for k in bb_arcs)
+              ).with_name("backbone_toward")
 
     subj = cand["subject"].fill_null("").to_list()
     flags = {"backbone": bb, "degree": cand["is_degree"].to_numpy(), "pe_art": cand["is_pe_art"].to_numpy()}
@@ -262,6 +317,9 @@ _RELAXATIONS: tuple[tuple[str, str, Any], ...] = (
     ("headcount_balance", "总人数平衡放宽 2 人", lambda v: v + 2),
     ("max_out_share", "每校调出比例放宽到 50%", lambda v: max(v, 0.5)),
     ("nearest_schools", "每人可去学校增加到 30 所", lambda v: max(v, 30)),
+    ("direction.min_share_toward", "流向乡村、薄弱学校的比例下限减半", lambda v: v / 2),
+    ("direction.backbone_min_share_toward", "骨干教师流向乡村、薄弱学校的比例下限减半",
+     lambda v: v / 2),
 )
 
 
@@ -274,7 +332,9 @@ def _diagnose(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], requir
     helps = []
     for key, label, fn in _RELAXATIONS:
         q = copy.deepcopy(p)
-        q["limits"][key] = fn(q["limits"][key])
+        sect, _, name = key.rpartition(".")
+        block = q[sect or "limits"]
+        block[name] = fn(block[name])
         if _solve(cand, parts, q, required, max_rot, bb_share, time_limit=quick).chosen:
             helps.append(label)
     out.append("单独放宽以下任一项即可排出名单：" + "、".join(helps) if helps
@@ -298,7 +358,7 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     teachers = ds.get("teachers").filter(pl.col("year") == year)
     if teachers.height == 0:
         raise RotationError(f"没有 {year} 学年的教师名单 (teachers) / no teacher list for {year}")
-    parts = _parts(ds, year, county)
+    parts = _parts(ds, year, county, p)
     tt = eligible_teachers(teachers.join(parts.select("school_id", "stage"), on=["school_id", "stage"],
                                          how="semi"), year, p)
     # The counts the indicators are judged on are those of sections; the teacher list may differ
@@ -316,6 +376,7 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
 
     rows = []
     names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
+    target = parts["is_target"].to_list()
     for k in chosen:
         ti, d, _km_rounded = arcs[k]
         r = cand.row(ti, named=True)
@@ -324,11 +385,14 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
                      "to_school_id": parts["school_id"][d], "to_school_name": parts["school_name"][d],
                      "distance_km": float(dist[t_part[ti], d]), "is_backbone": bool(r["is_backbone"]),
                      "is_degree": bool(r["is_degree"]), "is_pe_art": bool(r["is_pe_art"]),
-                     "backbone_level": r["backbone_level"], "years_at_school": r["years_at_school"]})
+                     "backbone_level": r["backbone_level"], "years_at_school": r["years_at_school"],
+                     "from_is_target": bool(target[t_part[ti]]), "to_is_target": bool(target[d]),
+                     "to_reason": _target_reason(parts.row(d, named=True))})
     schema = {"teacher_id": pl.Utf8, "stage": pl.Utf8, "subject": pl.Utf8, "from_school_id": pl.Utf8,
               "from_school_name": pl.Utf8, "to_school_id": pl.Utf8, "to_school_name": pl.Utf8,
               "distance_km": pl.Float64, "is_backbone": pl.Boolean, "is_degree": pl.Boolean,
-              "is_pe_art": pl.Boolean, "backbone_level": pl.Utf8, "years_at_school": pl.Int64}
+              "is_pe_art": pl.Boolean, "backbone_level": pl.Utf8, "years_at_school": pl.Int64,
+              "from_is_target": pl.Boolean, "to_is_target": pl.Boolean, "to_reason": pl.Utf8}
     moves = pl.DataFrame(rows, schema=schema).sort("from_school_id", "teacher_id")
     after = _shortfall_after(parts, moves)
     checks = check_rotation(moves, tt, parts, p, min_share, bb_share, year)
@@ -337,6 +401,60 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
                         shortfall_before, after, checks, [], p, parts)
     plan.explanation_zh = _explain(plan, p, min_share, traces, tt) + diagnosis
     return plan
+
+
+def _target_reason(part: dict[str, Any]) -> str | None:
+    """Why a destination counts as rural or weak, in the bureau's words."""
+    why = []
+    if part["is_rural"]:
+        why.append("乡村学校")
+    if part["is_weak"]:
+        why.append(f"薄弱学校（{part['indicators_below']} 项教师队伍指标低于本县水平）")
+    return "、".join(why) or None
+
+
+def _target_schools(parts: pl.DataFrame) -> list[dict[str, Any]]:
+    """The parts the direction rule sends teachers to, with the reason."""
+    if parts.height == 0 or "is_target" not in parts.columns:
+        return []
+    return [{"school_id": r["school_id"], "school_name": r["school_name"], "stage": r["stage"],
+             "reason_zh": _target_reason(r)}
+            for r in parts.filter(pl.col("is_target")).sort("stage", "school_id")
+            .iter_rows(named=True)]
+
+
+def direction_summary(moves: pl.DataFrame) -> dict[str, Any]:
+    """Shares and distances by direction, for the report and the page."""
+    n = moves.height
+    out_other = moves.filter(~pl.col("from_is_target")) if n else moves
+    toward = out_other.filter(pl.col("to_is_target")) if n else moves
+    bb = moves.filter(pl.col("is_backbone")) if n else moves
+    bb_to = bb.filter(pl.col("to_is_target")) if bb.height else bb
+
+    def km(frame: pl.DataFrame) -> dict[str, float | None]:
+        if frame.height == 0:
+            return {"mean": None, "median": None, "max": None}
+        s = frame["distance_km"].cast(pl.Float64)
+        return {"mean": round(float(s.mean() or 0.0), 1),  # type: ignore[arg-type]
+                "median": round(float(s.median() or 0.0), 1),  # type: ignore[arg-type]
+                "max": round(float(s.max() or 0.0), 1)}  # type: ignore[arg-type]
+
+    flows = {}
+    for key, frm, to in (("other_to_target", False, True), ("target_to_other", True, False),
+                         ("other_to_other", False, False), ("target_to_target", True, True)):
+        flows[key] = moves.filter((pl.col("from_is_target") == frm)
+                                  & (pl.col("to_is_target") == to)).height if n else 0
+    return {
+        "moves_from_other": out_other.height,
+        "moves_toward": toward.height,
+        "share_toward": round(toward.height / out_other.height, 4) if out_other.height else None,
+        "backbone_moved": bb.height,
+        "backbone_toward": bb_to.height,
+        "backbone_share_toward": round(bb_to.height / bb.height, 4) if bb.height else None,
+        "flows": flows,
+        "distance_km": km(moves),
+        "distance_km_toward": km(toward),
+    }
 
 
 def _shortfall_after(parts: pl.DataFrame, moves: pl.DataFrame) -> dict[str, int]:
@@ -398,7 +516,51 @@ def check_rotation(moves: pl.DataFrame, teachers: pl.DataFrame, parts: pl.DataFr
     over = out_share.filter(pl.col("o") > (pl.col("teachers").fill_null(0) * lim["max_out_share"] + 1e-9).floor())
     add("max_out_share", over.height == 0, over.height,
         f"每校调出人数不超过本校教师的 {lim['max_out_share']:.0%}")
+    # Direction, from the parts' own flags (not the list's columns).
+    d = params["direction"]
+    flags = direction_flags(parts.drop("indicators_below", "is_rural", "is_weak", "is_target",
+                                       strict=False), params) if "locale" in parts.columns else parts
+    tgt = flags.select("school_id", "stage", "is_target")
+    dirs = (moves.select("teacher_id", "stage", "is_backbone", "from_school_id", "to_school_id")
+            .join(tgt.rename({"school_id": "from_school_id", "is_target": "frm"}),
+                  on=["from_school_id", "stage"], how="left")
+            .join(tgt.rename({"school_id": "to_school_id", "is_target": "to"}),
+                  on=["to_school_id", "stage"], how="left")
+            .with_columns(pl.col("frm").fill_null(False), pl.col("to").fill_null(False)))
+    if not bool(flags["is_target"].any()):
+        add("direction_toward", True, None,
+            "本县（该学段）没有乡村学校或薄弱学校，轮岗方向规则不适用")
+    else:
+        out_other = dirs.filter(~pl.col("frm"))
+        toward = out_other.filter(pl.col("to")).height
+        add("direction_toward",
+            toward * 100 >= round(100 * d["min_share_toward"]) * out_other.height,
+            round(toward / out_other.height, 4) if out_other.height else None,
+            f"从其他学校调出的 {out_other.height} 人中去往乡村、薄弱学校 {toward} 人，不低于 "
+            f"{d['min_share_toward']:.0%}（{d['source']}）")
+        bbm = dirs.filter(pl.col("is_backbone"))
+        bb_to = bbm.filter(pl.col("to")).height
+        add("backbone_toward",
+            bbm.height == 0 or bb_to * 100 >= round(100 * d["backbone_min_share_toward"]) * bbm.height,
+            round(bb_to / bbm.height, 4) if bbm.height else None,
+            f"轮岗骨干教师 {bbm.height} 人中去往乡村、薄弱学校 {bb_to} 人，不低于 "
+            f"{d['backbone_min_share_toward']:.0%}")
     return checks
+
+
+def _direction_text(j: dict[str, Any], p: dict[str, Any]) -> str:
+    d, s = p["direction"], j["direction"]
+    if not j["target_schools"]:
+        return "轮岗方向：本县没有乡村学校或薄弱学校，方向规则不适用。"
+    km = s["distance_km_toward"]
+    return (f"轮岗方向（{d['source']}：优秀校长和骨干教师向乡村学校、薄弱学校流动）："
+            f"乡村或薄弱学校 {len(j['target_schools'])} 个学段；从其他学校调出 {s['moves_from_other']} 人，"
+            f"其中 {s['moves_toward']} 人去往乡村或薄弱学校"
+            f"（{(s['share_toward'] or 0):.1%}，下限 {d['min_share_toward']:.0%}），"
+            f"骨干教师 {s['backbone_moved']} 人中 {s['backbone_toward']} 人去往乡村或薄弱学校"
+            f"（下限 {d['backbone_min_share_toward']:.0%}）"
+            + (f"；这些调动平均 {km['mean']} 公里、最远 {km['max']} 公里" if km["mean"] is not None
+               else "") + "。")
 
 
 def _explain(plan: RotationPlan, p: dict[str, Any], min_share: float, traces: dict[str, Any],
@@ -415,6 +577,7 @@ def _explain(plan: RotationPlan, p: dict[str, Any], min_share: float, traces: di
         f"其中骨干 {j['rotated_backbone_teachers']} 人（{(j['backbone_share'] or 0):.1%}）。"),
         (f"目标：首先补足各校骨干、高学历、体艺教师的缺口（每缺 1 人计 {ob['shortfall_weight']} 分），"
         f"其次缩短路程（每公里 1 分），每多调 1 人计 {ob['per_move_weight']} 分，因此只在有益时多于下限。"),
+        _direction_text(j, p),
         "缺口（按 2017 办法阈值折算的整人数）：" + "；".join(
             f"{KIND_LABEL[k]} 轮岗前 {plan.shortfall_before[k]} 人 → 轮岗后 {plan.shortfall_after[k]} 人" for k in KINDS),
         (f"约束：同学段之间调动；单程不超过 {lim['max_km']} 公里，每人只考虑最近的 {lim['nearest_schools']} 所学校；"
