@@ -42,6 +42,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     # The staged upload here is the city administrator's: nobody else may see or confirm it.
     ("GET", "/data/uploads/{upload_id}"): ({"city"}, {"city"}),
     ("POST", "/data/uploads/{upload_id}/confirm"): ({"city"}, {"city"}),
+    ("POST", "/data/uploads/{upload_id}/cancel"): ({"city"}, {"city"}),
     ("GET", "/data/template.xlsx"): (STAFF, STAFF),
     ("GET", "/admin/users"): ({"city"}, {"city"}),
     ("POST", "/admin/users"): ({"city"}, {"city"}),

@@ -45,6 +45,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # The staged upload here is Linze's administrator's.
     ("GET", "/data/uploads/{upload_id}"): {"city", "linze"},
     ("POST", "/data/uploads/{upload_id}/confirm"): {"city", "linze"},
+    ("POST", "/data/uploads/{upload_id}/cancel"): {"city", "linze"},
     ("GET", "/data/template.xlsx"): STAFF,
     ("GET", "/admin/users"): {"city"},
     ("POST", "/admin/users"): {"city"},

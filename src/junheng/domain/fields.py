@@ -26,7 +26,10 @@ _COLUMN_KEYS = {
     "check", "check_severity", "personal", "ref", "note",
 }
 _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "personal", "columns",
-               "note", "replace_by", "distinct", "owner"}
+               "note", "replace_by", "checks", "distinct", "owner"}
+_CHECK_KEYS = {"column", "lte", "gte", "factor", "note"}
+_LIMIT_KEYS = {"file_bytes", "unzipped_bytes", "part_bytes", "compression_ratio", "zip_entries",
+               "sheets", "columns", "rows", "cells", "field_chars"}
 _OWNER_LEVELS = {"city", "county", "school"}
 _OWNER_KINDS = {"county", "school", "area"}
 _TYPES = {"text", "int", "float", "bool", "enum", "date", "datetime"}
@@ -110,6 +113,45 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class CrossCheck:
+    """A rule between two columns of one row: ``column`` ≤ (``op`` "lte") or ≥ ("gte")
+    ``factor`` × ``other``. Checked only where both values are given."""
+
+    column: str
+    op: Literal["lte", "gte"]
+    other: str
+    factor: float = 1.0
+
+    def describe_zh(self, labels: dict[str, str]) -> str:
+        rel = "不能大于" if self.op == "lte" else "不能小于"
+        times = "" if self.factor == 1 else f"的{_num(self.factor)}倍"
+        return f"{labels[self.column]}{rel}{labels[self.other]}{times}"
+
+    def describe_en(self) -> str:
+        rel = "at most" if self.op == "lte" else "at least"
+        times = "" if self.factor == 1 else f"{_num(self.factor)} × "
+        return f"{self.column} must be {rel} {times}{self.other}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a reader accepts, so that a small crafted file cannot exhaust memory
+    or time: file and unzipped bytes, zip entries and compression ratio, sheets, columns per
+    sheet, rows per sheet, data cells held in memory, characters per field."""
+
+    file_bytes: int
+    unzipped_bytes: int
+    part_bytes: int
+    compression_ratio: float
+    zip_entries: int
+    sheets: int
+    columns: int
+    rows: int
+    cells: int
+    field_chars: int
+
+
+@dataclass(frozen=True)
 class Table:
     id: str
     label: str
@@ -120,6 +162,7 @@ class Table:
     optional: bool = False
     personal: bool = False
     replace_by: tuple[str, ...] = ()
+    checks: tuple[CrossCheck, ...] = ()
     # Columns whose non-empty values must all differ within one row (e.g. the five choices).
     distinct: tuple[str, ...] = ()
     owner: Owner | None = None  # None: no rule, so only the city administrator may import it
@@ -147,6 +190,7 @@ class Registry:
     version: int
     tables: tuple[Table, ...]
     enums: dict[str, dict[str, str]]
+    limits: Limits
     # English words for the coded values (the Chinese are in ``enums``); may be partial.
     enums_en: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -178,9 +222,13 @@ def _required(table_doc: dict[str, Any], column_id: str) -> bool:
 
 def parse_registry(doc: dict[str, Any]) -> Registry:
     """Build a registry from its YAML document, rejecting anything it does not understand."""
-    unknown = set(doc) - {"version", "enums", "enums_en", "tables"}
+    unknown = set(doc) - {"version", "enums", "enums_en", "tables", "limits"}
     if unknown:
         raise RegistryError(f"unknown top-level keys: {sorted(unknown)}")
+    limit_doc = doc.get("limits") or {}
+    if set(limit_doc) != _LIMIT_KEYS:
+        raise RegistryError(f"limits: expected keys {sorted(_LIMIT_KEYS)}, got {sorted(limit_doc)}")
+    limits = Limits(**{k: limit_doc[k] for k in _LIMIT_KEYS})
     enums: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc["enums"].items()}
     tables: list[Table] = []
     seen_tables: set[str] = set()
@@ -207,6 +255,9 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                 if c.get("values") not in enums:
                     raise RegistryError(f"{t['id']}.{c['id']}: unknown enum {c.get('values')}")
                 values = enums[c["values"]]
+            if c["type"] in ("int", "float") and c.get("max") is None:
+                # Without an upper bound, 10^20 pupils or 1e400 m² would be stored as data.
+                raise RegistryError(f"{t['id']}.{c['id']}: a number column needs a max")
             ref = tuple(c["ref"].split(".")) if c.get("ref") else None
             severity = c.get("check_severity", "error")
             if severity not in ("error", "warning") or (
@@ -227,6 +278,8 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
             if k not in seen_cols:
                 raise RegistryError(f"table {t['id']}: key column {k} is not declared")
         replace_by = tuple(t.get("replace_by") or [k for k in key if _required(t, k)])
+        checks = tuple(_parse_check(t["id"], ch, {c.id: c for c in cols})
+                       for ch in t.get("checks") or [])
         distinct = tuple(t.get("distinct") or ())
         for k in (*replace_by, *distinct):
             if k not in seen_cols:
@@ -237,7 +290,7 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
                 id=t["id"], label=t["label"], label_en=t.get("label_en", t["id"]),
                 columns=tuple(cols), key=key, year_scope=t["year_scope"],
                 optional=bool(t.get("optional", False)), personal=bool(t.get("personal", False)),
-                replace_by=replace_by, distinct=distinct, owner=owner,
+                replace_by=replace_by, checks=checks, distinct=distinct, owner=owner,
             )
         )
     enums_en: dict[str, dict[str, str]] = {k: dict(v) for k, v in doc.get("enums_en", {}).items()}
@@ -245,7 +298,22 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
         if name not in enums or set(values) - set(enums[name]):
             raise RegistryError(f"enums_en.{name}: codes not in enums.{name}")
     return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums,
-                    enums_en=enums_en)
+                    limits=limits, enums_en=enums_en)
+
+
+def _parse_check(table_id: str, doc: dict[str, Any], cols: dict[str, Column]) -> CrossCheck:
+    bad = set(doc) - _CHECK_KEYS
+    if bad:
+        raise RegistryError(f"{table_id} checks: unknown keys {sorted(bad)}")
+    ops = [op for op in ("lte", "gte") if op in doc]
+    if len(ops) != 1:
+        raise RegistryError(f"{table_id} checks: give exactly one of lte / gte ({doc})")
+    op = ops[0]
+    for cid in (doc.get("column"), doc[op]):
+        if cid not in cols or cols[cid].type not in ("int", "float"):
+            raise RegistryError(f"{table_id} checks: {cid} is not a number column")
+    return CrossCheck(column=doc["column"], op="lte" if op == "lte" else "gte", other=doc[op],
+                      factor=float(doc.get("factor", 1)))
 
 
 def _owner(t: dict[str, Any], columns: set[str]) -> Owner:

@@ -390,7 +390,14 @@ def import_dataset(engine: Engine, ds: Dataset, source: str = "dataset",
     counties, schools and areas are judged on the database as it is then, before anything is
     written; a failure raises ``ValidationFailed``.
     """
+    from junheng.io.validate import check_typed
+
     start = time.perf_counter()
+    # Every writer passes the same door: bounds and cross-field rules of the registry, even
+    # for datasets that were never a file (generators, scripts, the web form).
+    invalid = check_typed(ds, source)
+    if any(p.severity == "error" for p in invalid):
+        raise ValidationFailed(invalid)
     rows: dict[str, int] = {}
     replaced: dict[str, int] = {}
     with import_transaction(engine, source, wait_seconds) as conn:

@@ -32,6 +32,16 @@ def render() -> str:
         "- 重复导入时，按“替换依据”列的取值替换已有记录，其余记录保持不变。",
         "- 区县管理员、学校填报员只能导入本区县、本校的记录：新记录和被替换的已有记录都必须属于"
         "本区县（本校），否则整个文件不导入。跨区县的记录（如跨区县转学）由市级管理员导入。",
+        "- 数值必须是有限的数（NaN、inf、1e400 均为错误），且在下表所列范围内。",
+        "",
+        "### 读取上限 / Read limits",
+        "",
+        "超过任一上限的文件会被立即拒绝（不会部分导入）。",
+        "Files beyond any limit are refused at once (never partly imported).",
+        "",
+        "| 上限 limit | 值 value |",
+        "|---|---|",
+        *[f"| `{k}` | {v:,} |" for k, v in vars(reg.limits).items()],
         "",
     ]
     for table in reg.tables:
@@ -46,6 +56,12 @@ def render() -> str:
             facts.append("含个人信息：按角色脱敏，访问记入审计日志")
         lines.append("；".join(facts))
         lines.append("")
+        if table.checks:
+            labels = {c.id: c.label for c in table.columns}
+            lines.append("行内规则（两项都填写时检查）/ Rules within a row: "
+                         + "；".join(f"{ch.describe_zh(labels)}（`{ch.describe_en()}`）"
+                                    for ch in table.checks))
+            lines.append("")
         lines.append("| 列代码 id | 中文列名 label | 类型与要求 | 引用 |")
         lines.append("|---|---|---|---|")
         for col in table.columns:

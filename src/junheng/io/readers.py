@@ -11,15 +11,54 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from junheng.domain.fields import Registry, Table, registry
+from junheng.domain.fields import Limits, Registry, Table, registry
 from junheng.io.problems import Problem
 
 ROW = "__row"  # spreadsheet row number of each data row
+# Rows are turned into a columnar frame in chunks, so a large sheet never exists as Python
+# strings all at once.
+CHUNK_ROWS = 50_000
+# How far down a header may start (blank lines above it are tolerated).
+HEADER_SCAN_ROWS = 20
+_MB = 1_000_000
+
+
+class TooLarge(Exception):
+    """A bound of ``Limits`` was crossed: reading stops at once, with this problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message_en)
+        self.problem = problem
+
+
+def _mb(n: float) -> str:
+    return f"{n / _MB:,.0f} MB" if n >= _MB else f"{n:,.0f} B"
+
+
+@dataclass
+class _Budget:
+    """Data cells (rows × header width) still allowed over the whole workbook."""
+
+    file: str
+    limits: Limits
+    used: int = 0
+
+    def take(self, cells: int, sheet: str | None, row: int) -> None:
+        self.used += cells
+        if self.used > self.limits.cells:
+            cap = self.limits.cells
+            raise TooLarge(Problem(
+                self.file, sheet, row, None,
+                f"数据量过大：超过 {cap:,} 个单元格（行数 × 列数），已停止读取。请按区县或学段拆分后分别导入",
+                f"too much data: more than {cap:,} cells (rows × columns); reading stopped. "
+                "Split the file (by county or stage) and import the parts separately"))
 
 
 @dataclass
@@ -75,28 +114,51 @@ def _header_map(table: Table) -> dict[str, str]:
     return out
 
 
+def _blank(row: Sequence[Any]) -> bool:
+    return row.count(None) == len(row)
+
+
 def _sheet_to_raw(
-    table: Table, file: str, sheet: str | None, rows: list[list[str | None]],
-    problems: list[Problem],
+    table: Table, file: str, sheet: str | None, rows: Iterable[tuple[int, Sequence[str | None]]],
+    problems: list[Problem], limits: Limits, budget: _Budget | None = None,
 ) -> RawSheet | None:
-    """Turn a grid of text into a RawSheet, recognising one or two header rows."""
+    """Turn numbered rows of text into a RawSheet, recognising one or two header rows.
+
+    Rows are read only up to the header's width, and (with ``budget``) never more data cells
+    than the workbook is allowed; the header itself is at most ``limits.columns`` wide."""
     hmap = _header_map(table)
-    while rows and all(v is None for v in rows[0]):
-        rows = rows[1:]  # tolerate blank lines above the header
-    if not rows:
+    it = iter(rows)
+    first: tuple[int, Sequence[str | None]] | None = None
+    for num, row in it:
+        if not _blank(row):  # tolerate blank lines above the header
+            first = (num, row)
+            break
+    if first is None:
         problems.append(Problem(file, sheet, None, None,
                                 f"表“{table.label}”({table.id})没有表头行",
                                 f"table '{table.id}' has no header row"))
         return None
-    header = [(h or "").strip() for h in rows[0]]
-    n_header = 1
+    header_row, header_cells = first
+    header = [(h or "").strip() for h in header_cells]
+    while header and not header[-1]:
+        header.pop()
+    cap = limits.columns
+    if len(header) > cap:
+        raise TooLarge(Problem(
+            file, sheet, header_row, None,
+            f"列数过多：表头超过 {cap} 列（本表最多 {len(table.columns)} 列），请删除多余的列",
+            f"too many columns: the header is wider than {cap} columns (this table has "
+            f"{len(table.columns)}); delete the extra columns"))
+    pending: list[tuple[int, Sequence[str | None]]] = []
     # The template writes ids on row 1 and Chinese labels on row 2; accept either order.
-    if len(rows) > 1:
-        second = [(h or "").strip() for h in rows[1]]
+    second = next(it, None)
+    if second is not None:
+        second_header = [(h or "").strip() for h in second[1][:len(header)]]
+        second_header += [""] * (len(header) - len(second_header))
         resolved_first = [hmap.get(h.lower(), hmap.get(h)) for h in header]
-        resolved_second = [hmap.get(h.lower(), hmap.get(h)) for h in second]
-        if any(resolved_first) and resolved_first == resolved_second:
-            n_header = 2
+        resolved_second = [hmap.get(h.lower(), hmap.get(h)) for h in second_header]
+        if not (any(resolved_first) and resolved_first == resolved_second):
+            pending.append(second)
     names: list[str] = []
     unknown: list[str] = []
     seen: dict[str, int] = {}
@@ -110,7 +172,7 @@ def _sheet_to_raw(
             cid = h
         if cid in seen:
             problems.append(Problem(
-                file, sheet, 1, h,
+                file, sheet, header_row, h,
                 f"列“{h}”重复出现（第{seen[cid] + 1}列和第{idx + 1}列）",
                 f"column '{h}' appears twice (columns {seen[cid] + 1} and {idx + 1})"))
             names.append(f"__dup_{idx}")
@@ -119,25 +181,48 @@ def _sheet_to_raw(
         names.append(cid)
     for h in unknown:
         problems.append(Problem(
-            file, sheet, 1, h,
+            file, sheet, header_row, h,
             f"未知列“{h}”：已保留，但平台不使用它",
             f"unknown column '{h}': kept, but not used by the platform", severity="warning"))
-    data = rows[n_header:]
     width = len(names)
-    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    keep = [i for i, n in enumerate(names) if not n.startswith("__")]
+    kept_names = [names[i] for i in keep]
+    chunks: list[pl.DataFrame] = []
+    columns: list[list[str | None]] = [[] for _ in keep]
     row_numbers: list[int] = []
-    for offset, row in enumerate(data):
-        if all(v is None for v in row):
+
+    def flush() -> None:
+        chunks.append(pl.DataFrame(
+            {**{n: pl.Series(n, v, dtype=pl.Utf8) for n, v in zip(kept_names, columns,
+                                                               strict=True)},
+             ROW: pl.Series(ROW, row_numbers, dtype=pl.Int64)}))
+        for col in columns:
+            col.clear()
+        row_numbers.clear()
+
+    def data_rows() -> Iterable[tuple[int, Sequence[str | None]]]:
+        yield from pending
+        yield from it
+
+    for num, row in data_rows():
+        if _blank(row):
             continue  # blank lines between or after data rows are not rows
-        row_numbers.append(offset + n_header + 1)
-        padded = list(row[:width]) + [None] * (width - len(row))
-        for name, value in zip(names, padded, strict=True):
-            columns[name].append(value)
-    frame = pl.DataFrame(
-        {**{n: pl.Series(n, v, dtype=pl.Utf8) for n, v in columns.items()
-            if not n.startswith("__")},
-         ROW: pl.Series(ROW, row_numbers, dtype=pl.Int64)}
-    )
+        if num > limits.rows:
+            raise TooLarge(Problem(
+                file, sheet, num, None,
+                f"行数过多：超过 {limits.rows:,} 行，已停止读取",
+                f"too many rows: more than {limits.rows:,}; reading stopped"))
+        if budget is not None:
+            budget.take(width, sheet, num)
+        row_numbers.append(num)
+        n = len(row)
+        for col, i in zip(columns, keep, strict=True):
+            col.append(row[i] if i < n else None)
+        if len(row_numbers) >= CHUNK_ROWS:
+            flush()
+    if row_numbers or not chunks:
+        flush()
+    frame = pl.concat(chunks, rechunk=True) if len(chunks) > 1 else chunks[0]
     return RawSheet(table, file, sheet, frame, unknown)
 
 
@@ -149,73 +234,211 @@ def _sheet_for(reg: Registry, sheet_name: str) -> Table | None:
     return None
 
 
-def read_workbook(path: Path) -> RawDataset:
-    """Read an .xlsx (openpyxl) or a legacy .xls (xlrd) workbook."""
+def _refuse(name: str, zh: str, en: str) -> TooLarge:
+    return TooLarge(Problem(name, None, None, None, zh, en))
+
+
+def _check_zip(path: Path, name: str, limits: Limits) -> None:
+    """Refuse a workbook whose zip would unpack to too much, before any part is parsed.
+
+    The declared sizes are what ``zipfile`` enforces while reading: a part that inflates to
+    more than it declares fails its CRC check (``BadZipFile``), it is never returned in full.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: opening it reports the damage
+    if len(infos) > limits.zip_entries:
+        raise _refuse(name, f"工作簿结构异常：包含 {len(infos):,} 个部件（上限 {limits.zip_entries:,}）",
+                      f"unusual workbook: {len(infos):,} parts (at most {limits.zip_entries:,})")
+    total = sum(i.file_size for i in infos)
+    if total > limits.unzipped_bytes:
+        raise _refuse(
+            name, f"工作簿解压后为 {_mb(total)}，超过上限 {_mb(limits.unzipped_bytes)}。"
+            "请按区县或学段拆分后分别导入",
+            f"the workbook unpacks to {_mb(total)}, more than {_mb(limits.unzipped_bytes)}; "
+            "split it (by county or stage) and import the parts separately")
+    for info in infos:
+        if (info.file_size > limits.part_bytes
+                and not info.filename.startswith("xl/worksheets/")):
+            raise _refuse(
+                name, f"工作簿部件“{info.filename}”解压后为 {_mb(info.file_size)}，超过上限 "
+                f"{_mb(limits.part_bytes)}",
+                f"workbook part '{info.filename}' unpacks to {_mb(info.file_size)}, more than "
+                f"{_mb(limits.part_bytes)}")
+        if (info.file_size > _MB
+                and info.file_size > limits.compression_ratio * max(info.compress_size, 1)):
+            raise _refuse(
+                name, f"工作簿部件“{info.filename}”压缩比异常（{_mb(info.compress_size)} 解压为 "
+                f"{_mb(info.file_size)}），疑似“压缩炸弹”，已拒绝",
+                f"workbook part '{info.filename}' has an abnormal compression ratio "
+                f"({_mb(info.compress_size)} unpacks to {_mb(info.file_size)}); refused as a "
+                "possible zip bomb")
+
+
+def _too_many_sheets(name: str, n: int, limits: Limits) -> TooLarge:
+    return _refuse(name, f"工作表过多：共 {n} 张（上限 {limits.sheets}）",
+                   f"too many sheets: {n} (at most {limits.sheets})")
+
+
+def _unknown_sheet(name: str, sheet_name: str) -> Problem:
+    return Problem(
+        name, sheet_name, None, None,
+        f"未知工作表“{sheet_name}”，已忽略（工作表名应为表代码，如 schools）",
+        f"unknown sheet '{sheet_name}' ignored (sheets are named by table id, e.g. schools)",
+        severity="warning")
+
+
+def _damaged(name: str, exc: Exception) -> Problem:
+    return Problem(
+        name, None, None, None,
+        "无法打开工作簿：文件已损坏，或不是 .xlsx 格式（请用 Excel 另存为 .xlsx 后重试）",
+        f"cannot open the workbook: damaged or not an .xlsx file ({exc.__class__.__name__})")
+
+
+def _xlsx_rows(ws: Any, min_row: int, max_row: int, max_col: int,
+               ) -> Iterable[tuple[int, list[str | None]]]:
+    # Explicit max_row / max_col: openpyxl otherwise trusts the sheet's declared <dimension>
+    # and pads every row to it (A1:XFD1048576 = 16,384 columns × a million rows).
+    for num, values in enumerate(ws.iter_rows(min_row=min_row, max_row=max_row, max_col=max_col,
+                                              values_only=True), start=min_row):
+        if values.count(None) == len(values):
+            yield num, []  # gaps are filled with empty rows; skip them cheaply
+        else:
+            yield num, [None if v is None else _cell_text(v) for v in values]
+
+
+def _read_xlsx_sheet(ws: Any, table: Table, name: str, sheet_name: str, limits: Limits,
+                     budget: _Budget, problems: list[Problem]) -> RawSheet | None:
+    # The header is read one column wider than allowed, to see whether it is too wide; data
+    # rows only as wide as the header.
+    head = list(_xlsx_rows(ws, 1, HEADER_SCAN_ROWS, limits.columns + 1))
+    found = next(((num, row) for num, row in head if not _blank(row)), None)
+    if found is None:
+        return _sheet_to_raw(table, name, sheet_name, head, problems, limits, budget)
+    header_row, header = found
+    width = max(i + 1 for i, v in enumerate(header) if v is not None)
+    rows = [(num, row) for num, row in head if num <= header_row]
+    rest = _xlsx_rows(ws, header_row + 1, limits.rows + 1, min(width, limits.columns))
+    return _sheet_to_raw(table, name, sheet_name, _chain(rows, rest), problems, limits,
+                         budget)
+
+
+def _chain(first: list[tuple[int, list[str | None]]],
+           rest: Iterable[tuple[int, list[str | None]]],
+           ) -> Iterable[tuple[int, Sequence[str | None]]]:
+    yield from first
+    yield from rest
+
+
+def read_workbook(path: Path, limits: Limits | None = None) -> RawDataset:
+    """Read an .xlsx (openpyxl, streaming) or a legacy .xls (xlrd) workbook, within ``limits``.
+
+    Only sheets named after a table are read; others are reported and never parsed."""
     reg = registry()
+    limits = limits or reg.limits
     raw = RawDataset(source=str(path))
     name = path.name
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raw.problems.append(Problem(name, None, None, None, "文件是空的（0字节）",
                                     "the file is empty (0 bytes)"))
         return raw
-    grids: dict[str, list[list[str | None]]] = {}
-    if path.suffix.lower() == ".xls":
-        try:
-            import xlrd
-
-            book = xlrd.open_workbook(str(path))
-        except Exception as exc:  # xlrd raises many types for damaged files
-            raw.problems.append(Problem(
-                name, None, None, None,
-                f"无法读取 .xls 文件（文件已损坏或不是Excel 97-2003格式）：{exc}",
-                f"cannot read the .xls file (damaged or not Excel 97-2003): {exc}"))
-            return raw
-        for sh in book.sheets():
-            grid = []
-            for r in range(sh.nrows):
-                row = []
-                for c in range(sh.ncols):
-                    cell = sh.cell(r, c)
-                    if cell.ctype == xlrd.XL_CELL_DATE:
-                        row.append(_cell_text(xlrd.xldate.xldate_as_datetime(
-                            cell.value, book.datemode)))
-                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                        row.append(_cell_text(bool(cell.value)))
-                    else:
-                        row.append(_cell_text(cell.value if cell.value != "" else None))
-                grid.append(row)
-            grids[sh.name] = grid
-    else:
-        try:
-            import openpyxl
-
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raw.problems.append(Problem(
-                name, None, None, None,
-                "无法打开工作簿：文件已损坏，或不是 .xlsx 格式（请用 Excel 另存为 .xlsx 后重试）",
-                f"cannot open the workbook: damaged or not an .xlsx file ({exc.__class__.__name__})"))
-            return raw
-        try:
-            for ws in book.worksheets:
-                grids[ws.title] = [[_cell_text(v) for v in row]
-                                   for row in ws.iter_rows(values_only=True)]
-        finally:
-            book.close()
-    for sheet_name, grid in grids.items():
-        table = _sheet_for(reg, sheet_name)
-        if table is None:
-            if sheet_name.strip() not in {"README", "说明"}:
-                raw.problems.append(Problem(
-                    name, sheet_name, None, None,
-                    f"未知工作表“{sheet_name}”，已忽略（工作表名应为表代码，如 schools）",
-                    f"unknown sheet '{sheet_name}' ignored (sheets are named by table id, "
-                    "e.g. schools)", severity="warning"))
-            continue
-        sheet = _sheet_to_raw(table, name, sheet_name, grid, raw.problems)
-        if sheet is not None:
-            raw.sheets[table.id] = sheet
+    budget = _Budget(name, limits)
+    try:
+        if size > limits.file_bytes:
+            raise _refuse(name, f"文件过大：{_mb(size)}（上限 {_mb(limits.file_bytes)}）",
+                          f"the file is too large: {_mb(size)} (at most {_mb(limits.file_bytes)})")
+        if path.suffix.lower() == ".xls":
+            _read_xls(path, name, reg, limits, budget, raw)
+        else:
+            _read_xlsx(path, name, reg, limits, budget, raw)
+    except TooLarge as exc:
+        raw.problems.append(exc.problem)
+        raw.sheets.clear()
     return raw
+
+
+def _read_xlsx(path: Path, name: str, reg: Registry, limits: Limits, budget: _Budget,
+               raw: RawDataset) -> None:
+    _check_zip(path, name, limits)
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raw.problems.append(_damaged(name, exc))
+        return
+    try:
+        if len(book.sheetnames) > limits.sheets:
+            raise _too_many_sheets(name, len(book.sheetnames), limits)
+        for sheet_name in book.sheetnames:
+            table = _sheet_for(reg, sheet_name)
+            if table is None:
+                if sheet_name.strip() not in {"README", "说明"}:
+                    raw.problems.append(_unknown_sheet(name, sheet_name))
+                continue
+            try:
+                sheet = _read_xlsx_sheet(book[sheet_name], table, name, sheet_name, limits,
+                                         budget, raw.problems)
+            except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+                raw.problems.append(_damaged(name, exc))
+                raw.unreadable.add(table.id)
+                continue
+            if sheet is not None:
+                raw.sheets[table.id] = sheet
+    finally:
+        book.close()
+
+
+def _read_xls(path: Path, name: str, reg: Registry, limits: Limits, budget: _Budget,
+              raw: RawDataset) -> None:
+    try:
+        import xlrd
+
+        # on_demand: a sheet is parsed only when asked for, so unknown sheets cost nothing.
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as exc:  # xlrd raises many types for damaged files
+        raw.problems.append(Problem(
+            name, None, None, None,
+            f"无法读取 .xls 文件（文件已损坏或不是Excel 97-2003格式）：{exc}",
+            f"cannot read the .xls file (damaged or not Excel 97-2003): {exc}"))
+        return
+    try:
+        names = book.sheet_names()
+        if len(names) > limits.sheets:
+            raise _too_many_sheets(name, len(names), limits)
+        for sheet_name in names:
+            table = _sheet_for(reg, sheet_name)
+            if table is None:
+                if sheet_name.strip() not in {"README", "说明"}:
+                    raw.problems.append(_unknown_sheet(name, sheet_name))
+                continue
+            sh = book.sheet_by_name(sheet_name)
+
+            def cells(sh: Any = sh) -> Iterable[tuple[int, list[str | None]]]:
+                width = min(sh.ncols, limits.columns + 1)
+                for r in range(min(sh.nrows, limits.rows + 1)):
+                    row: list[str | None] = []
+                    for c in range(min(width, sh.row_len(r))):
+                        cell = sh.cell(r, c)
+                        if cell.ctype == xlrd.XL_CELL_DATE:
+                            row.append(_cell_text(xlrd.xldate.xldate_as_datetime(
+                                cell.value, book.datemode)))
+                        elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                            row.append(_cell_text(bool(cell.value)))
+                        else:
+                            row.append(_cell_text(cell.value if cell.value != "" else None))
+                    yield r + 1, row
+
+            sheet = _sheet_to_raw(table, name, sheet_name, cells(), raw.problems, limits,
+                                  budget)
+            if sheet is not None:
+                raw.sheets[table.id] = sheet
+            book.unload_sheet(sheet_name)
+    finally:
+        book.release_resources()
 
 
 def _decode_csv(data: bytes, name: str, problems: list[Problem]) -> bytes | None:
@@ -245,55 +468,95 @@ def _decode_csv(data: bytes, name: str, problems: list[Problem]) -> bytes | None
     return text.encode("utf-8")
 
 
-def read_csv_folder(path: Path) -> RawDataset:
-    """Read a folder of ``<table>.csv`` files (UTF-8, or GBK with a warning)."""
+def read_csv_folder(path: Path, limits: Limits | None = None) -> RawDataset:
+    """Read a folder of ``<table>.csv`` files (UTF-8, or GBK with a warning), within ``limits``."""
     reg = registry()
+    limits = limits or reg.limits
     raw = RawDataset(source=str(path))
-    for file in sorted(path.iterdir()):
-        if file.suffix.lower() != ".csv":
-            continue
-        table = _sheet_for(reg, file.stem)
-        if table is None:
-            raw.problems.append(Problem(
-                file.name, None, None, None,
-                f"未知文件“{file.name}”，已忽略（文件名应为表代码，如 schools.csv）",
-                f"unknown file '{file.name}' ignored (files are named by table id, "
-                "e.g. schools.csv)", severity="warning"))
-            continue
-        data = file.read_bytes()
-        if not data.strip():
-            raw.problems.append(Problem(file.name, None, None, None,
-                                        "文件是空的", "the file is empty"))
-            raw.unreadable.add(table.id)
-            continue
-        utf8 = _decode_csv(data, file.name, raw.problems)
-        del data
-        if utf8 is None:
-            raw.unreadable.add(table.id)
-            continue
-        sheet = _csv_text_to_raw(table, file.name, utf8, raw.problems)
-        if sheet is not None:
-            raw.sheets[table.id] = sheet
+    files = [f for f in sorted(path.iterdir()) if f.suffix.lower() == ".csv"]
+    try:
+        if len(files) > limits.sheets:
+            raise _refuse(path.name, f"CSV文件过多：共 {len(files)} 个（上限 {limits.sheets}）",
+                          f"too many CSV files: {len(files)} (at most {limits.sheets})")
+        for file in files:
+            _read_csv_file(file, reg, limits, raw)
+    except TooLarge as exc:
+        raw.problems.append(exc.problem)
+        raw.sheets.clear()
     return raw
 
 
+def _read_csv_file(file: Path, reg: Registry, limits: Limits, raw: RawDataset) -> None:
+    table = _sheet_for(reg, file.stem)
+    if table is None:
+        raw.problems.append(Problem(
+            file.name, None, None, None,
+            f"未知文件“{file.name}”，已忽略（文件名应为表代码，如 schools.csv）",
+            f"unknown file '{file.name}' ignored (files are named by table id, "
+            "e.g. schools.csv)", severity="warning"))
+        return
+    size = file.stat().st_size
+    if size > limits.file_bytes:
+        raise _refuse(file.name, f"文件过大：{_mb(size)}（上限 {_mb(limits.file_bytes)}）",
+                      f"the file is too large: {_mb(size)} (at most {_mb(limits.file_bytes)})")
+    data = file.read_bytes()
+    if not data.strip():
+        raw.problems.append(Problem(file.name, None, None, None,
+                                    "文件是空的", "the file is empty"))
+        raw.unreadable.add(table.id)
+        return
+    utf8 = _decode_csv(data, file.name, raw.problems)
+    del data
+    if utf8 is None:
+        raw.unreadable.add(table.id)
+        return
+    sheet = _csv_text_to_raw(table, file.name, utf8, raw.problems, limits)
+    if sheet is not None:
+        raw.sheets[table.id] = sheet
+    else:
+        raw.unreadable.add(table.id)
+
+
 def _csv_text_to_raw(table: Table, name: str, data: bytes,
-                     problems: list[Problem]) -> RawSheet | None:
+                     problems: list[Problem], limits: Limits) -> RawSheet | None:
     # Fast path for large clean files: polars parses. The csv module handles everything the
     # fast path does not (two header rows, duplicate headers, ragged lines) with exact rows.
+    # Memory is bounded by the file's bytes (columnar); the slow path keeps rows only as wide
+    # as the header and at most ``limits.cells`` of them.
     try:
         frame: pl.DataFrame | None = pl.read_csv(io.BytesIO(data), infer_schema=False)
     except Exception:
         frame = None
+    if frame is not None and frame.width > limits.columns:
+        raise TooLarge(Problem(
+            name, None, 1, None,
+            f"列数过多：表头超过 {limits.columns} 列（本表最多 {len(table.columns)} 列），请删除多余的列",
+            f"too many columns: the header is wider than {limits.columns} columns (this table "
+            f"has {len(table.columns)}); delete the extra columns"))
+    if frame is not None and frame.height + 1 > limits.rows:
+        raise TooLarge(Problem(
+            name, None, limits.rows + 1, None,
+            f"行数过多：超过 {limits.rows:,} 行，请拆分后分别导入",
+            f"too many rows: more than {limits.rows:,}; split the file and import the parts"))
     if frame is not None and not _looks_two_header(table, frame):
         hmap = _header_map(table)
         resolved = [hmap.get(h.strip().lower(), hmap.get(h.strip(), h.strip()))
                     for h in frame.columns]
         if len(set(resolved)) == len(resolved) and all(h.strip() for h in frame.columns):
             return _frame_to_raw(table, name, frame, problems)
+    del frame
     text = data.decode("utf-8")
-    grid = [[(v.strip() or None) for v in row] for row in csv.reader(io.StringIO(text))]
-    return _sheet_to_raw(table, name, None, grid, problems)
+    # A field over csv's own limit (131,072 characters) ends the read with csv.Error, reported
+    # with its line; shorter overlong fields are reported, located, by validation.
+    reader = csv.reader(io.StringIO(text))
+    grid = ((num, [(v.strip() or None) for v in row]) for num, row in enumerate(reader, start=1))
+    budget = _Budget(name, limits)
+    try:
+        return _sheet_to_raw(table, name, None, grid, problems, limits, budget)
+    except csv.Error as exc:
+        problems.append(Problem(name, None, reader.line_num, None,
+                                f"CSV格式错误：{exc}", f"malformed CSV: {exc}"))
+        return None
 
 
 def _looks_two_header(table: Table, frame: pl.DataFrame) -> bool:
@@ -329,18 +592,19 @@ def _frame_to_raw(table: Table, name: str, frame: pl.DataFrame,
     return RawSheet(table, name, None, query.select([*data_cols, ROW]).collect(), unknown)
 
 
-def read_raw(path: Path) -> RawDataset:
-    """Read a workbook or CSV folder without interpreting any value."""
+def read_raw(path: Path, limits: Limits | None = None) -> RawDataset:
+    """Read a workbook or CSV folder without interpreting any value, within ``limits`` (by
+    default the registry's)."""
     if not path.exists():
         raw = RawDataset(source=str(path))
         raw.problems.append(Problem(path.name, None, None, None,
                                     f"找不到文件或文件夹：{path}", f"no such file or folder: {path}"))
         return raw
     if path.is_dir():
-        return read_csv_folder(path)
+        return read_csv_folder(path, limits)
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        return read_workbook(path)
+        return read_workbook(path, limits)
     if suffix == ".csv":
         raw = RawDataset(source=str(path))
         raw.problems.append(Problem(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.fields import Column, registry
+from junheng.domain.fields import Column, CrossCheck, Limits, Table, registry
 from junheng.domain.needs import TableNeeds
 from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
 from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
@@ -97,6 +97,14 @@ class _Check:
     severity: str = "error"
 
 
+def _bounds_en(col: Column) -> str:
+    if col.min is not None and col.max is not None:
+        return f"{col.min:g} to {col.max:g}"
+    if col.min is not None:
+        return f"at least {col.min:g}"
+    return f"at most {col.max:g}" if col.max is not None else "any size"
+
+
 def _num_col(col_id: str) -> str:
     return f"__num_{col_id}"
 
@@ -118,27 +126,43 @@ def _type_column(col: Column, checks: list[_Check]) -> pl.Expr:
 
     if col.required:
         flag(raw.is_null(), "必填项为空", "required value is empty")
+    limit = registry().limits.field_chars
+    flag(raw.str.len_chars() > limit,
+         f"内容过长：超过 {limit:,} 个字符", f"too long: more than {limit:,} characters")
     if col.type in ("int", "float"):
         num = pl.col(_num_col(c))  # parsed once per sheet in _check_sheet
         flag(present & num.is_null(),
              f"应为数字，实际为“{{value}}”（{col.describe_zh()}）",
              "expected a number, got '{value}'")
+        # "nan", "inf" and "1e400" (which parses as inf) are not figures anyone counted.
+        finite = num.is_not_null() & num.is_finite()
+        flag(num.is_not_null() & ~finite,
+             f"应为有限的数字，实际为“{{value}}”（{col.describe_zh()}）",
+             f"expected a finite number, got '{{value}}' ({col.type}, "
+             f"{_bounds_en(col)})")
+        valid = finite
         if col.type == "int":
-            flag(present & num.is_not_null() & (num != num.floor()),
+            flag(finite & (num != num.floor()),
                  "应为整数，不能有小数：“{value}”",
                  "expected a whole number, got the fraction '{value}'")
         if col.min is not None:
-            flag(num < col.min,
+            flag(finite & (num < col.min),
                  "不能为负数：“{value}”" if col.min == 0 else f"不能小于{col.min:g}：“{{value}}”",
                  f"must be at least {col.min:g}, got '{{value}}'")
+            valid = valid & (num >= col.min)
         if col.max is not None:
             if col.max == 1 and col.min == 0:
-                flag(num > col.max, "比率应为0到1之间的小数（如 0.95），不能大于1：“{value}”",
+                flag(finite & (num > col.max),
+                     "比率应为0到1之间的小数（如 0.95），不能大于1：“{value}”",
                      "a rate is a fraction between 0 and 1 (e.g. 0.95), got '{value}'")
             else:
-                flag(num > col.max, f"不能大于{col.max:g}：“{{value}}”",
+                flag(finite & (num > col.max), f"不能大于{col.max:g}：“{{value}}”",
                      f"must be at most {col.max:g}, got '{{value}}'")
-        typed = num.round(0).cast(pl.Int64) if col.type == "int" else num
+            valid = valid & (num <= col.max)
+        # Out-of-range values (already reported) become empty rather than reaching the cast,
+        # so 10^20 in an integer column is a located error, never an overflow.
+        kept = pl.when(valid).then(num).otherwise(None)
+        typed = kept.round(0).cast(pl.Int64) if col.type == "int" else kept
         return typed.alias(c)
     if col.type == "bool":
         low = raw.str.to_lowercase()
@@ -255,6 +279,7 @@ def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
     extra = [c for c in frame.columns
              if c not in table.column_ids and c != ROW and not c.startswith("__num_")]
     typed = frame.select([*exprs, *[pl.col(c) for c in extra], pl.col(ROW)])
+    _check_cross(table, typed, out, sheet.file, sheet.sheet or table.id)
     if table.key and not missing:
         # Hash the key first: an exact duplicate search over millions of string keys costs
         # a gigabyte; the (rare) rows whose hashes collide are then compared exactly.
@@ -270,6 +295,80 @@ def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
                                 f"重复记录：{key} 已在第{rows[0]}行出现",
                                 f"duplicate key {key}: already on row {rows[0]}"))
     return typed
+
+
+def cross_check_mask(check: CrossCheck) -> pl.Expr:
+    """Rows of a typed frame that break ``check`` (both values given)."""
+    a, b = pl.col(check.column), pl.col(check.other) * check.factor
+    broken = a > b if check.op == "lte" else a < b
+    return (a.is_not_null() & b.is_not_null() & broken).fill_null(False)
+
+
+def _check_cross(table: Table, typed: pl.DataFrame, out: _Collector, file: str,
+                 sheet: str, where: list[str] | None = None) -> None:
+    """The registry's rules between columns of one row, all rules in one pass. ``where``
+    names key columns to show when the rows have no spreadsheet row number."""
+    checks = [ch for ch in table.checks
+              if ch.column in typed.columns and ch.other in typed.columns]
+    if not checks or typed.height == 0:
+        return
+    masks = typed.select([cross_check_mask(ch).alias(f"m{i}") for i, ch in enumerate(checks)])
+    hits = masks.select(pl.all().any()).row(0)
+    labels = {c.id: c.label for c in table.columns}
+    for i, (ch, hit) in enumerate(zip(checks, hits, strict=True)):
+        if not hit:
+            continue
+        key_cols = where or []
+        bad = typed.filter(masks[f"m{i}"]).head(PER_COLUMN_LIMIT)
+        if masks[f"m{i}"].sum() > PER_COLUMN_LIMIT:
+            out.truncated = True
+        rule_zh, rule_en = ch.describe_zh(labels), ch.describe_en()
+        for rec in bad.iter_rows(named=True):
+            at = "，".join(f"{k}={rec[k]}" for k in key_cols)
+            at_zh = f"（{at}）" if at else ""
+            at_en = f" ({at})" if at else ""
+            out.add(Problem(
+                file, sheet, rec.get(ROW), f"{labels[ch.column]}({ch.column})",
+                f"{labels[ch.column]}为{_fmt(rec[ch.column])}，{labels[ch.other]}为"
+                f"{_fmt(rec[ch.other])}：{rule_zh}{at_zh}",
+                f"{ch.column} is {_fmt(rec[ch.column])} and {ch.other} is "
+                f"{_fmt(rec[ch.other])}: {rule_en}{at_en}"))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def check_typed(ds: Dataset, source: str = "dataset") -> list[Problem]:
+    """Bounds and cross-field rules on an already typed dataset: the last door before the
+    database, for writers that do not come through ``validate_raw`` (generators, scripts)."""
+    reg = registry()
+    out = _Collector(limit=DEFAULT_PROBLEM_LIMIT, problems=[])
+    for tid in ds:
+        if not reg.has_table(tid):
+            continue
+        table = reg.table(tid)
+        frame = ds.get(tid)
+        key = [k for k in table.key if k in frame.columns]
+        for col in table.columns:
+            if col.type not in ("int", "float") or col.id not in frame.columns:
+                continue
+            v = pl.col(col.id).cast(pl.Float64)
+            bad_mask = v.is_not_null() & (~v.is_finite() | (v < col.min if col.min is not None
+                                                             else pl.lit(False))
+                                          | (v > col.max if col.max is not None
+                                             else pl.lit(False)))
+            bad = frame.filter(bad_mask.fill_null(False)).head(PER_COLUMN_LIMIT)
+            for rec in bad.iter_rows(named=True):
+                at = ", ".join(f"{k}={rec[k]}" for k in key)
+                out.add(Problem(
+                    source, tid, None, f"{col.label}({col.id})",
+                    f"数值“{_fmt(rec[col.id])}”超出允许范围（{col.describe_zh()}）（{at}）",
+                    f"value '{_fmt(rec[col.id])}' is out of range ({_bounds_en(col)}) ({at})"))
+        _check_cross(table, frame, out, source, tid, where=key)
+    return out.finish()
 
 
 def _check_references(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet],
@@ -367,11 +466,13 @@ def validate_raw(raw: RawDataset, *, known: Dataset | None = None,
 def read_dataset(path_or_spec: str, *, known: Dataset | None = None,
                  require_tables: Iterable[str] | None = None,
                  needs: TableNeeds | None = None,
-                 limit: int = DEFAULT_PROBLEM_LIMIT) -> tuple[Dataset, list[Problem]]:
-    """Read and validate a workbook or CSV folder; raise ValidationFailed listing every error."""
+                 limit: int = DEFAULT_PROBLEM_LIMIT,
+                 limits: Limits | None = None) -> tuple[Dataset, list[Problem]]:
+    """Read and validate a workbook or CSV folder within ``limits`` (by default the
+    registry's); raise ValidationFailed listing every error."""
     from pathlib import Path
 
-    raw = read_raw(Path(path_or_spec))
+    raw = read_raw(Path(path_or_spec), limits)
     ds, problems, truncated = validate_raw(raw, known=known, require_tables=require_tables,
                                            needs=needs, limit=limit)
     if ds is None:

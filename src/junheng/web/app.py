@@ -3,7 +3,9 @@ language, security headers on every response."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from junheng.web import deps
 from junheng.web.i18n import LANGUAGES, Translator
+from junheng.web.limits import BodyLimit
 from junheng.web.routers import (
     admin,
     admissions_family,
@@ -96,6 +99,17 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _purge_staged_uploads(engine: Engine, settings: Settings) -> None:
+    """Staged uploads past their retention are deleted when a worker starts (and at each
+    upload). A database not yet prepared has nothing to purge."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from junheng.web.services.uploads import purge_expired
+
+    with contextlib.suppress(SQLAlchemyError):
+        purge_expired(engine, settings.upload_retention_hours)
+
+
 _ERROR_KEYS = {400: "error.bad_request", 403: "error.forbidden", 404: "error.not_found",
                405: "error.method", 500: "error.server"}
 
@@ -128,12 +142,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.data = DataService(engine, settings)
+    app.state.upload_slots = threading.BoundedSemaphore(max(1, settings.upload_check_slots))
+    _purge_staged_uploads(engine, settings)
 
     for module in (auth, overview, county, school, data, admin, api, planning, rotation,
                    assets, admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
+    # Inside the security headers, so the 413 page carries them too.
+    app.add_middleware(BodyLimit, settings=settings, engine=engine)
     app.add_middleware(SecurityHeaders, cookie_secure=settings.cookie_secure)
 
     def _redirect(request: Request, to: str) -> Response:

@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     # Cached pages and evaluations per worker, least recently used dropped first.
     cache_max_entries: int = 256
     upload_max_bytes: int = 20 * 1024 * 1024
+    # Request bodies are counted as they arrive and refused (413) past this size; only a
+    # signed-in importer posting to the upload route may send up to upload_max_bytes (plus
+    # the form's own overhead). Nothing larger is spooled to disk.
+    request_max_bytes: int = 1024 * 1024
+    # Workbook checks run in worker threads, at most this many at once per worker process;
+    # a further upload is answered 503 "busy" at once rather than queued without bound.
+    upload_check_slots: int = 2
+    # Staged uploads (the file, with unmasked personal data, and its problems) are deleted
+    # this many hours after upload; their content as soon as they are imported or cancelled.
+    upload_retention_hours: float = 24.0
     standard_id: str = "quality-balance-2017"
     # Upper bound on how stale a cached evaluation may be when data is changed by another
     # process that does not bump the data version (e.g. ``junheng import`` on the command line).

@@ -40,6 +40,8 @@ from junheng.planners.investment.rules import (
 )
 from junheng.planners.investment.schedule import phase_plan, schedule_plan
 from junheng.planners.investment.solve import SolveResult, solve_problem
+from junheng.standards.engine import Evaluation
+from junheng.standards.results import SchoolResult
 
 # Labels and units of every action kind, from the action registry (data/actions.yaml).
 KIND_LABELS = action_labels("zh")
@@ -295,29 +297,30 @@ def _stage_zh(stage: str) -> str:
     return {"primary": "小学", "junior": "初中"}.get(stage, stage)
 
 
-def _resource_check(after: dict[str, Any], county: str) -> dict[str, Any]:
-    """What the engine says of the resource part of the changed data."""
-    c = next((c for c in after["counties"] if c["county_code"] == county), None)
+def _resource_check(after: Evaluation, county: str) -> dict[str, Any]:
+    """What the engine says of the resource part of the changed data (read from its typed
+    result, not from the JSON)."""
+    c = after.find_county(county)
     if c is None:
         return {"resources_passed": False, "failing_schools": [], "failing_cvs": []}
     # Stages without any evaluated school (a county with no 初中 in a test, say) have no CV to
     # judge; the engine calls them not reported, the plan judges the stages that exist.
-    stages = {st: b for st, b in c.get("stages", {}).items() if (b.get("schools_evaluated") or 0) > 0}
-    failing_cv = [{"stage": st, "indicator": iid, "cv": ind["cv"], "cv_limit": ind["cv_limit"]}
+    stages = {st: b for st, b in c.stages.items() if b.evaluated and b.schools_evaluated > 0}
+    failing_cv = [{"stage": st, "indicator": iid, "cv": ind.cv, "cv_limit": ind.cv_limit}
                   for st, block in stages.items()
-                  for iid, ind in block.get("indicators", {}).items() if ind.get("cv_passed") is not True]
-    failing_schools = [{"school_id": s["school_id"], "stage": s["stage"], "met_count": s["met_count"],
-                        "status": s.get("status"), "shortfalls": s.get("shortfalls", [])}
-                       for s in after.get("schools", []) if s.get("county_code") == county and not s.get("passed")]
-    res_status = c.get("parts", {}).get("resources", {}).get("status")
-    items = c.get("items", {})
+                  for iid, ind in block.indicators.items() if ind.cv_passed is not True]
+    failing_schools = [{"school_id": s.school_id, "stage": s.stage, "met_count": s.met_count,
+                        "status": s.status, "shortfalls": [sh.to_json() for sh in s.shortfalls]}
+                       for s in after.school_results() if s.county_code == county and not s.passed]
+    resources = c.parts.get("resources")
+    g04, g05 = c.items.get("g04_school_size"), c.items.get("g05_class_size")
     return {"resources_passed": bool(stages) and not failing_cv and not failing_schools,
-            "resources_status": res_status,
-            "county_passed": c.get("passed"), "failing_schools": failing_schools, "failing_cvs": failing_cv,
-            "g05_class_size": items.get("g05_class_size", {}).get("status"),
-            "g04_school_size": items.get("g04_school_size", {}).get("status"),
-            "schools_over_size_cap": _over_size_cap(items.get("g04_school_size", {})),
-            "reasons_zh": c.get("reasons_zh", [])}
+            "resources_status": resources.status if resources else None,
+            "county_passed": c.passed, "failing_schools": failing_schools, "failing_cvs": failing_cv,
+            "g05_class_size": g05.status if g05 else None,
+            "g04_school_size": g04.status if g04 else None,
+            "schools_over_size_cap": _over_size_cap(g04.to_json()) if g04 else [],
+            "reasons_zh": list(c.reasons_zh)}
 
 
 def _over_size_cap(item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -414,7 +417,8 @@ def plan_county(
     # Build, solve, read back.
     problem = build_problem(parts, rules, costs)
     res = solve_problem(problem, time_limit=time_limit, write_model=write_model)
-    before = _evaluate(ds_before, target_year, county, params)
+    before_ev = _evaluate(ds_before, target_year, county, params)
+    before = before_ev.to_json()
     names = parts.select("school_id", "school_name")
     years = list(range(data_year + 1, target_year + 1)) if target_year > data_year else [target_year]
     if res.objective is None:
@@ -423,10 +427,10 @@ def plan_county(
             county, target_year, data_year, res.status, res.status, campus.cost_yuan, None, res.bound,
             res.seconds, res.cut_rounds, actions.with_columns(year=pl.lit(years[0], pl.Int64)), [], [],
             _unattainable_json(parts, res.unattainable, rules),
-            before, before, _resource_check(before, county), {}, notes + [
+            before, before, _resource_check(before_ev, county), {}, notes + [
                 "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"],
             new_campuses=campus.campuses, explanation_zh=campus.explanation_zh,
-            passing=_passing(before, before, county))
+            passing=_passing(before_ev, before_ev, county))
 
     actions = _actions(problem, res, new_classes, campus.actions)
     applied = apply_plan(ds_t, target_year, actions, costs.classroom_area_m2, rules.class_size_max, new_classes)
@@ -437,8 +441,9 @@ def plan_county(
     if items.room_actions:
         actions = pl.concat([actions, pl.DataFrame(items.room_actions, schema=ACTION_SCHEMA)]).sort("kind", "school_id")
     after_ds = items.after
-    after = _evaluate(after_ds, target_year, county, params)
-    check = _resource_check(after, county)
+    after_ev = _evaluate(after_ds, target_year, county, params)
+    after = after_ev.to_json()
+    check = _resource_check(after_ev, county)
     # Step 4: every constraint recomputed from the listed actions, independently of the model.
     own = check_plan(problem, actions.filter(pl.col("kind").is_in(list(problem.upper))))
     check["plan_check_passed"] = own.ok
@@ -477,23 +482,20 @@ def plan_county(
         county, target_year, data_year, status, res.status, total, gap, bound,
         res.seconds, res.cut_rounds, actions, items.budget_lines, outside, unattainable, before, after,
         check, schedule, notes, after_ds, what_if, campus.campuses, campus.explanation_zh,
-        passing=_passing(before, after, county))
+        passing=_passing(before_ev, after_ev, county))
 
 
-def _passing(before: dict[str, Any], after: dict[str, Any], county: str) -> dict[str, int]:
+def _passing(before: Evaluation, after: Evaluation, county: str) -> dict[str, int]:
     """School sections passing the school rule before and after, each over its own total: the
     new campuses exist only after, so they are counted there (and named) and nowhere else."""
-    def count(ev: dict[str, Any]) -> tuple[int, int, set[str]]:
-        rows = [s for s in ev.get("schools", []) if s.get("county_code", county) == county]
-        return (sum(1 for s in rows if s.get("status") == "passed"), len(rows),
-                {str(s.get("school_id")) for s in rows})
+    def rows(ev: Evaluation) -> list[SchoolResult]:
+        return [s for s in ev.school_results() if s.county_code == county]
 
-    b_ok, b_n, b_ids = count(before)
-    a_ok, a_n, a_ids = count(after)
-    new = a_ids - b_ids
-    new_parts = sum(1 for s in after.get("schools", []) if str(s.get("school_id")) in new)
-    return {"before": b_ok, "before_total": b_n, "after": a_ok, "after_total": a_n,
-            "new_campus_sections": new_parts}
+    b_rows, a_rows = rows(before), rows(after)
+    new = {s.school_id for s in a_rows} - {s.school_id for s in b_rows}
+    return {"before": sum(1 for s in b_rows if s.status == "passed"), "before_total": len(b_rows),
+            "after": sum(1 for s in a_rows if s.status == "passed"), "after_total": len(a_rows),
+            "new_campus_sections": sum(1 for s in a_rows if s.school_id in new)}
 
 
 def _due_shares(ds: Dataset, p: Problem, actions: pl.DataFrame, years: list[int], target_year: int,
@@ -583,10 +585,10 @@ def _students_by_year(ds: Dataset, years: list[int], county: str) -> pl.DataFram
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
-def _evaluate(ds: Dataset, year: int, county: str, params: dict[str, Any] | None) -> dict[str, Any]:
+def _evaluate(ds: Dataset, year: int, county: str, params: dict[str, Any] | None) -> Evaluation:
     from junheng.standards.engine import evaluate
 
-    return evaluate(ds, STANDARD_ID, year, county=county, params=params).to_json()
+    return evaluate(ds, STANDARD_ID, year, county=county, params=params)
 
 
 def finite(v: float | None) -> bool:

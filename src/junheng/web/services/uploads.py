@@ -7,11 +7,11 @@ import json
 import secrets
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from junheng.domain.dataset import Dataset
@@ -32,7 +32,7 @@ class Staged:
     id: str
     user_id: int
     filename: str
-    status: str  # invalid | valid | imported
+    status: str  # invalid | valid | imported | cancelled
     created_at: datetime
     problems: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -111,8 +111,29 @@ def _renamed(problems: list[Problem], filename: str) -> list[Problem]:
             for p in problems]
 
 
+def purge_expired(engine: Engine, hours: float) -> int:
+    """Delete staged uploads older than ``hours`` (file and problems: both may hold personal
+    data). Returns how many were deleted."""
+    cutoff = now() - timedelta(hours=hours)
+    with engine.begin() as conn:
+        result = conn.execute(delete(models.uploads).where(models.uploads.c.created_at < cutoff))
+    return int(result.rowcount or 0)
+
+
+def cancel(engine: Engine, staged: Staged) -> None:
+    """The uploader gives up on a staged file: its content and problems are dropped now."""
+    if staged.status == "imported":
+        return
+    _set(engine, staged.id, "cancelled", {"problems": [], "counts": {}, "warnings": []},
+         purge_content=True)
+
+
 def stage(engine: Engine, data: DataService, user: User, filename: str,
-          content: bytes) -> Staged:
+          content: bytes, retention_hours: float | None = None) -> Staged:
+    """Check a workbook and keep it until confirmed. Blocking (reads and validates): callers
+    on an event loop run it in a worker thread."""
+    if retention_hours is not None:
+        purge_expired(engine, retention_hours)
     filename = Path(filename).name[:200] or "upload.xlsx"
     checked, errors, warnings, truncated = _validate(engine, filename, content,
                                                      writer_for(user))
@@ -123,7 +144,9 @@ def stage(engine: Engine, data: DataService, user: User, filename: str,
     upload_id = secrets.token_hex(16)
     with engine.begin() as conn:
         conn.execute(models.uploads.insert().values(
-            id=upload_id, user_id=user.id, filename=filename, content=content, created_at=now(),
+            # An invalid file can never be imported, so it is not kept.
+            id=upload_id, user_id=user.id, filename=filename,
+            content=b"" if errors else content, created_at=now(),
             status="invalid" if errors else "valid",
             summary=json.dumps(summary, ensure_ascii=False)))
     staged = get(engine, upload_id)
@@ -190,18 +213,24 @@ def import_staged(engine: Engine, data: DataService, staged: Staged,
             errors, truncated = _renamed(exc.problems, staged.filename), exc.truncated
         else:
             _set(engine, staged.id, "imported", {"problems": [], "counts": summary.rows,
-                                                 "warnings": [p.to_dict() for p in warnings]})
+                                                 "warnings": [p.to_dict() for p in warnings]},
+                 purge_content=True)
             data.version(refresh=True)
             return ImportOutcome(True, summary.rows)
     _set(engine, staged.id, "invalid", {"problems": [p.to_dict() for p in errors], "counts": {},
-                                        "truncated": truncated})
+                                        "truncated": truncated}, purge_content=True)
     return ImportOutcome(False, {})
 
 
-def _set(engine: Engine, upload_id: str, status: str, summary: dict[str, Any]) -> None:
+def _set(engine: Engine, upload_id: str, status: str, summary: dict[str, Any],
+         purge_content: bool = False) -> None:
+    values: dict[str, Any] = {"status": status,
+                              "summary": json.dumps(summary, ensure_ascii=False)}
+    if purge_content:
+        values["content"] = b""  # the file (with unmasked 身份证号) is not needed any more
     with engine.begin() as conn:
-        conn.execute(update(models.uploads).where(models.uploads.c.id == upload_id).values(
-            status=status, summary=json.dumps(summary, ensure_ascii=False)))
+        conn.execute(update(models.uploads).where(models.uploads.c.id == upload_id)
+                     .values(**values))
 
 
 def table_counts(data: DataService) -> list[dict[str, Any]]:
