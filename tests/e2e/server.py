@@ -23,14 +23,18 @@ def free_port() -> int:
 
 @contextmanager
 def serve(db_url: str, *, workers: int = 1, log: Path | None = None,
-          env: dict[str, str] | None = None) -> Iterator[str]:
-    """Yield the base URL of a running server; stop it afterwards."""
+          env: dict[str, str] | None = None, cli: bool = False) -> Iterator[str]:
+    """Yield the base URL of a running server; stop it afterwards. ``cli``: start it the way
+    an operator does, with ``junheng serve``, instead of uvicorn directly."""
     port = free_port()
     full_env = {**os.environ, "JUNHENG_DATABASE_URL": db_url,
                 "JUNHENG_SECRET_KEY": "e2e-" + str(port), **(env or {})}
     cmd = [sys.executable, "-m", "uvicorn", "junheng.web.app:app_from_env", "--factory",
            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
            "--log-level", "warning", "--no-proxy-headers"]
+    if cli:
+        cmd = [sys.executable, "-m", "junheng.cli", "serve", "--db", db_url, "--host",
+               "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 — closed below
     proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

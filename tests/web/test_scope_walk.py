@@ -65,6 +65,8 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("GET", "/rotation"): LINZE | {"ganzhou"},
     ("GET", "/rotation/{code}"): LINZE,
     ("GET", "/rotation/{code}/list.xlsx"): LINZE,
+    ("GET", "/measures"): LINZE | {"ganzhou"},
+    ("GET", "/measures/{code}"): LINZE,
     # Admissions: the application {pk} and its file are the test family's, in Linze.
     ("GET", "/family"): {"parent"},
     ("GET", "/family/apply"): {"parent"},
@@ -83,13 +85,21 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("POST", "/admissions/draw"): {"city", "linze"},
     ("POST", "/admissions/publish"): {"city", "linze"},
     ("GET", "/admissions/result.json"): {"city", "linze"},
+    ("GET", "/admissions/results.xlsx"): {"city", "linze"},
+    # Finance and aid.
+    ("GET", "/finance"): CITY_WIDE,
+    ("GET", "/county/{code}/finance"): LINZE,
+    ("GET", "/county/{code}/aid"): LINZE,
+    ("GET", "/county/{code}/aid.xlsx"): LINZE,
+    ("POST", "/county/{code}/aid/review"): {"city", "linze"},
+    ("GET", "/school/{school_id}/aid"): LINZE,
 }
 
 # A Linze value for every parameter name any route takes (path, query, declared form field).
 PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
-                "target": "2027", "page": "1", "action": "login", "for_": "admissions",
-                "share": "0.1", "max_km": "60"}
+                "target": "2027", "page": "1", "action": "login", "for": "admissions",
+                "unmask": "0", "share": "0.1", "max_km": "60"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",
@@ -110,7 +120,7 @@ def _params(route: APIRoute) -> dict[str, list[str]]:
     while stack:
         d = stack.pop()
         out["path"] += [p.name for p in d.path_params]
-        out["query"] += [p.name for p in d.query_params]
+        out["query"] += [p.alias for p in d.query_params]  # as sent: ?for=, not for_
         out["body"] += [p.name for p in d.body_params]
         stack.extend(d.dependencies)
     return out

@@ -38,6 +38,10 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
     VIEW_PLANNING = "view_planning"  # forecasts, zones, plans
+    # Names and 身份证号 in full on aid pages and exports (those who hand out the aid); every
+    # such view is logged. Inspectors and everyone else see them masked.
+    UNMASK_PERSONAL = "unmask_personal"
+    REVIEW_AID = "review_aid"  # confirm or reject a doubtful aid match (scoped, logged)
 
 
 _ALL_VIEW = {Permission.VIEW_COUNTY, Permission.VIEW_SCHOOL, Permission.VIEW_PERSONAL,
@@ -49,9 +53,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A county administrator imports workbooks too, but only rows of the own county
     # (checked row by row in services/scope.py).
     Role.COUNTY_ADMIN: frozenset(_ALL_VIEW | {Permission.EDIT_SCHOOL, Permission.VIEW_PLANNING,
-                                              Permission.IMPORT_DATA}),
+                                              Permission.IMPORT_DATA,
+                                              Permission.UNMASK_PERSONAL,
+                                              Permission.REVIEW_AID}),
     Role.SCHOOL_CLERK: frozenset({Permission.VIEW_SCHOOL, Permission.VIEW_PERSONAL,
-                                  Permission.EDIT_SCHOOL, Permission.DOWNLOAD_TEMPLATE}),
+                                  Permission.EDIT_SCHOOL, Permission.DOWNLOAD_TEMPLATE,
+                                  Permission.UNMASK_PERSONAL}),
     Role.PARENT: frozenset(),
 }
 

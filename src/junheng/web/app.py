@@ -30,6 +30,8 @@ from junheng.web.routers import (
     auth,
     county,
     data,
+    finance,
+    measures,
     overview,
     planning,
     rotation,
@@ -146,7 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _purge_staged_uploads(engine, settings)
 
     for module in (auth, overview, county, school, data, admin, api, planning, rotation,
-                   assets, admissions_family, admissions_staff):
+                   finance, measures, assets, admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from junheng.web import security
@@ -85,7 +86,14 @@ class Session:
 
 async def optional_session(request: Request, engine: EngineDep, settings: SettingsDep
                      ) -> Session | None:
-    found = security.read_session(engine, settings, request.cookies.get(security.SESSION_COOKIE))
+    cookie = request.cookies.get(security.SESSION_COOKIE)
+    cached = security.cached_session(settings, cookie)
+    if security.is_miss(cached):
+        # The database lookup runs in the thread pool: never a network round trip on the
+        # event loop that every other request of this worker waits behind.
+        found = await run_in_threadpool(security.read_session, engine, settings, cookie)
+    else:
+        found = cached  # type: ignore[assignment]
     if found is None:
         return None
     session = Session(*found)

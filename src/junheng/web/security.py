@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -151,6 +154,35 @@ _SESSION_QUERY = (
 )
 
 
+# Sessions recently read from the database, per process: cookie → (read at, answer). A page
+# served from the page cache would otherwise spend most of its time on this one query, on
+# the event loop. Ending a session or a user's sessions drops the entries at once in this
+# process; other processes see it within ``session_cache_seconds``.
+_SESSION_CACHE: OrderedDict[str, tuple[float, tuple[User, str, str, datetime] | None]] = (
+    OrderedDict())
+_SESSION_CACHE_MAX = 10_000
+_MISS = object()
+
+
+def cached_session(settings: Settings, cookie: str | None) -> object:
+    """The answer ``read_session`` would give, from the per-process cache, or ``_MISS``."""
+    if not cookie:
+        return None
+    hit = _SESSION_CACHE.get(cookie)
+    if hit is None or time.monotonic() - hit[0] >= settings.session_cache_seconds:
+        return _MISS
+    if hit[1] is None:
+        return None
+    user, csrf, sid, expires_at = hit[1]
+    if expires_at < now():
+        return None
+    return user, csrf, sid
+
+
+def is_miss(value: object) -> bool:
+    return value is _MISS
+
+
 def read_session(engine: Engine, settings: Settings, cookie: str | None
                  ) -> tuple[User, str, str] | None:
     """(user, csrf token, session id) for a valid cookie, else None."""
@@ -165,16 +197,30 @@ def read_session(engine: Engine, settings: Settings, cookie: str | None
     with engine.connect() as conn:
         row = conn.execute(_SESSION_QUERY, {"sid": _token_id(token)}).first()
     if row is None or not row.is_active or _aware(row.expires_at) < now():
-        return None
-    user = User(id=row.uid, username=row.username, display_name=row.display_name,
-                role=Role(row.role), county_code=row.county_code, school_id=row.school_id,
-                must_change_password=bool(row.must_change_password))
-    return user, row.csrf_token, row.id
+        answer = None
+    else:
+        user = User(id=row.uid, username=row.username, display_name=row.display_name,
+                    role=Role(row.role), county_code=row.county_code, school_id=row.school_id,
+                    must_change_password=bool(row.must_change_password))
+        answer = (user, row.csrf_token, row.id, _aware(row.expires_at))
+    if settings.session_cache_seconds > 0:
+        _SESSION_CACHE[cookie] = (time.monotonic(), answer)
+        _SESSION_CACHE.move_to_end(cookie)
+        while len(_SESSION_CACHE) > _SESSION_CACHE_MAX:
+            _SESSION_CACHE.popitem(last=False)
+    return answer[:3] if answer is not None else None
+
+
+def _forget(match: Callable[[tuple[User, str, str, datetime]], bool]) -> None:
+    for cookie, (_, answer) in list(_SESSION_CACHE.items()):
+        if answer is not None and match(answer):
+            _SESSION_CACHE.pop(cookie, None)
 
 
 def end_session(engine: Engine, session_id: str) -> None:
     with engine.begin() as conn:
         conn.execute(delete(models.sessions).where(models.sessions.c.id == session_id))
+    _forget(lambda a: a[2] == session_id)
 
 
 def end_user_sessions(engine: Engine, user_id: int, keep: str | None = None) -> None:
@@ -183,6 +229,9 @@ def end_user_sessions(engine: Engine, user_id: int, keep: str | None = None) -> 
         cond = and_(cond, models.sessions.c.id != keep)
     with engine.begin() as conn:
         conn.execute(delete(models.sessions).where(cond))
+    # Every cached answer for this user goes, the kept session's too: it is read again with
+    # the account as it is now (e.g. no longer bound to change the password).
+    _forget(lambda a: a[0].id == user_id)
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     # set, a random key is made per process (fine for one worker, logs everyone out on restart).
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
     session_lifetime_minutes: int = 8 * 60
+    # Each worker keeps a session it read from the database this many seconds, so a cached
+    # page costs no query. Logging out or resetting a password takes effect at once in the
+    # worker that did it, and in the others within this time. 0: read every request.
+    session_cache_seconds: float = 2.0
     # Secure cookies need https; set true whenever the site is served over https.
     cookie_secure: bool = False
     assets_dir: Path = _REPO_ROOT / "web-assets" / "node_modules"

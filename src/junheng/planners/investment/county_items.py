@@ -19,6 +19,7 @@ import polars as pl
 from junheng.domain.dataset import Dataset
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.rules import ResourceRules
+from junheng.standards.engine import Evaluation
 from junheng.standards.items import music_art_room_counts
 
 # Items no investment of this planner fixes, and the way to fix them (Chinese first).
@@ -156,20 +157,17 @@ def _music_art_rooms(ds: Dataset, county: str, year: int, rules: ResourceRules, 
     return actions, ds.with_table("rooms", rooms)
 
 
-def outside_plan(after_json: dict[str, Any], county: str, budget_items: set[str]) -> list[dict[str, Any]]:
-    """Every county item still failing or not reported after the plan, with its gap."""
-    out = []
-    for c in after_json.get("counties", []):
-        if c["county_code"] != county:
-            continue
-        for item_id, item in c.get("items", {}).items():
-            if item["status"] == "passed" or item_id in budget_items:
-                continue
-            out.append({"item": item_id, "label_zh": item.get("label"), "part": item.get("part"),
-                        "status": item["status"], "value": item.get("value"),
-                        "threshold": item.get("threshold"), "comparison": item.get("comparison"),
-                        "gap": _gap(item), "how_zh": _hint(item_id, item["status"])})
-    return out
+def outside_plan(after: Evaluation, county: str, budget_items: set[str]) -> list[dict[str, Any]]:
+    """Every county item still failing or not reported after the plan, with its gap (read from
+    the engine's typed result)."""
+    c = after.find_county(county)
+    if c is None:
+        return []
+    return [{"item": item_id, "label_zh": item.label, "part": item.part, "status": item.status,
+             "value": item.value, "threshold": item.threshold, "comparison": item.comparison,
+             "gap": _gap(item.value, item.threshold), "how_zh": _hint(item_id, item.status)}
+            for item_id, item in c.items.items()
+            if item.status != "passed" and item_id not in budget_items]
 
 
 def _hint(item_id: str, status: str) -> str:
@@ -181,8 +179,7 @@ def _hint(item_id: str, status: str) -> str:
     return OUTSIDE_HINTS.get(item_id, _DEFAULT_HINT)
 
 
-def _gap(item: dict[str, Any]) -> Any:
-    v, t = item.get("value"), item.get("threshold")
+def _gap(v: Any, t: Any) -> float | None:
     if isinstance(v, (int, float)) and isinstance(t, (int, float)) and not isinstance(v, bool) \
             and not isinstance(t, bool) and math.isfinite(float(v)):
         return round(float(t) - float(v), 6)

@@ -448,7 +448,7 @@ def plan_county(
     own = check_plan(problem, actions.filter(pl.col("kind").is_in(list(problem.upper))))
     check["plan_check_passed"] = own.ok
     check["plan_check_violations"] = own.violations
-    outside = outside_plan(after, county, {b["item"] for b in items.budget_lines}
+    outside = outside_plan(after_ev, county, {b["item"] for b in items.budget_lines}
                            | ({"g03_music_art_rooms"} if items.room_actions else set()))
     unattainable = _unattainable_json(parts, res.unattainable, rules)
     what_if = _what_if_no_limits(problem, res, time_limit) if res.unattainable else None

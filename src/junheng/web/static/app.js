@@ -206,6 +206,52 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+
+  // Finance trends. Every label drawn comes from the page data and goes through esc() before
+  // ECharts puts it in tooltip HTML.
+  function lineChart(id, years, series, yuan) {
+    var el = document.getElementById(id);
+    if (!el || !window.echarts) return;
+    var chart = echarts.init(el);
+    chart.setOption({
+      tooltip: { trigger: "axis", formatter: function (ps) {
+        return esc(ps[0].axisValue) + ps.map(function (p) {
+          return "<br>" + esc(p.seriesName) + ": " + (p.value == null ? "—" : esc(Number(p.value).toLocaleString()));
+        }).join(""); } },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 8, right: 16, top: el.clientWidth < 500 ? 56 : 40, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: years.map(String) },
+      yAxis: { type: "value", scale: true, axisLabel: { formatter: function (v) {
+        if (yuan && Math.abs(v) >= 1e8) return (v / 1e8).toFixed(1) + "亿";
+        if (yuan && Math.abs(v) >= 1e4) return (v / 1e4).toFixed(0) + "万";
+        return Number(v).toLocaleString(); } } },
+      series: series.map(function (s) { return { name: s.name, type: "line", data: s.data, connectNulls: false, itemStyle: { color: s.color } }; })
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function drawFinance(data) {
+    var s = data.series, L = data.labels;
+    lineChart("fin-budget", s.years, [{ name: L.budget, data: s.budget, color: "#1f5fa8" },
+      { name: L.public_funds, data: s.public_funds, color: "#b7791f" }], true);
+    lineChart("fin-per-student", s.years, [{ name: L.per_student, data: s.per_student, color: "#1f5fa8" }], false);
+    lineChart("fin-pay", s.years, [{ name: L.teacher_pay, data: s.teacher_pay, color: "#3fa66a" },
+      { name: L.civil_pay, data: s.civil_pay, color: "#e0675a" }], false);
+  }
+
+  function drawFinanceCity(data) {
+    var palette = ["#1f5fa8", "#3fa66a", "#e0675a", "#b7791f", "#7a4fa8", "#2a9d9d", "#555"];
+    var codes = Object.keys(data.counties), years = [];
+    codes.forEach(function (c) { data.counties[c].years.forEach(function (y) { if (years.indexOf(y) < 0) years.push(y); }); });
+    years.sort();
+    function pick(series, key) { return years.map(function (y) { var i = series.years.indexOf(y); return i < 0 ? null : series[key][i]; }); }
+    function lines(key) {
+      return codes.map(function (c, i) { return { name: data.names[c], data: pick(data.counties[c], key), color: palette[i % palette.length] }; });
+    }
+    lineChart("fin-budget", years, lines("budget"), true);
+    lineChart("fin-per-student", years, lines("per_student"), false);
+  }
+
   function init() {
     document.querySelectorAll("select.autosubmit").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
@@ -216,6 +262,8 @@
     if (data.kind === "county") { drawCountyBands(data); }
     if (data.kind === "forecast") { drawForecast(data); }
     if (data.kind === "plan") { drawPlanMap(data); }
+    if (data.kind === "finance") { drawFinance(data); }
+    if (data.kind === "finance_city") { drawFinanceCity(data); }
     if (data.kind === "zones") {
       if (data.has_current) drawZoneMap("zones-current", data, "current_school_id");
       drawZoneMap("zones-proposed", data, "proposed_school_id");
