@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "junheng.planners.teachers.commands",    # rotate
     "junheng.admissions.commands",    # admissions allocate|verify
     "junheng.finance.commands",       # finance
+    "junheng.supervision.commands",   # measures
     "junheng.aid.commands",           # aid match
     "junheng.web.commands",           # serve, users
 )

@@ -136,6 +136,9 @@ def _shape(data: DataService, county: str, plan: dict[str, Any]) -> dict[str, An
             "schools_after": passing.get("after", 0), "schools_after_total": passing.get("after_total", 0),
             "new_campus_sections": passing.get("new_campus_sections", 0),
             "points": points, "actions": actions,
+            # An action phased over several years is one action (one line per year below).
+            "n_actions": len({(a["school_id"], a.get("stage"), a["kind"], a.get("from_school_id"))
+                              for a in plan["actions"]}),
             "new_campuses": plan.get("new_campuses", []),
             "explanation_zh": plan.get("explanation_zh", [])}
 

@@ -1,0 +1,218 @@
+"""Each measure's status per county and for the city: 已完成 / 推进中 / 滞后 / 未报送.
+
+An indicator's status comes from a result the platform already computes (an evaluation item,
+a finance guarantee, the aid gap) or, where no figure can show it, from evidence the county
+uploads (未报送 until then). A failing figure before its deadline is 推进中 (in progress), after
+it 滞后 (lagging); a guarantee that must hold every year (finance, aid) is 滞后 as soon as it
+fails. A measure takes its worst indicator; the city takes its worst county.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from junheng.domain.dataset import Dataset
+from junheng.supervision.register import Indicator, Measure, Register, load_register
+
+DONE, IN_PROGRESS, LAGGING, NOT_REPORTED = "done", "in_progress", "lagging", "not_reported"
+STATUS_ZH = {DONE: "已完成", IN_PROGRESS: "推进中", LAGGING: "滞后", NOT_REPORTED: "未报送"}
+# Worst first: one lagging indicator makes the measure lag.
+_ORDER = (LAGGING, IN_PROGRESS, NOT_REPORTED, DONE)
+
+
+def worst(statuses: list[str]) -> str:
+    if not statuses:
+        return NOT_REPORTED
+    return min(statuses, key=_ORDER.index)
+
+
+@dataclass(frozen=True)
+class IndicatorStatus:
+    id: str
+    label: str
+    status: str
+    computed: bool
+    reason_zh: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "status": self.status,
+                "status_zh": STATUS_ZH[self.status], "computed": self.computed,
+                "reason_zh": self.reason_zh}
+
+
+@dataclass(frozen=True)
+class AreaStatus:
+    status: str
+    computed: bool
+    reason_zh: str
+    indicators: tuple[IndicatorStatus, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "status_zh": STATUS_ZH[self.status],
+                "computed": self.computed, "reason_zh": self.reason_zh,
+                "indicators": [i.to_json() for i in self.indicators]}
+
+
+@dataclass(frozen=True)
+class MeasureStatus:
+    measure: Measure
+    counties: Mapping[str, AreaStatus]
+    city: AreaStatus
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.measure
+        return {
+            "no": m.no, "title_zh": m.title, "responsible": list(m.responsible),
+            "deadline": m.deadline,
+            "indicators": [{"id": i.id, "label": i.label, "source": i.kind,
+                            "ref": list(i.ref), "deadline": i.deadline} for i in m.indicators],
+            "counties": {cc: s.to_json() for cc, s in self.counties.items()},
+            "city": self.city.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class MeasuresResult:
+    register: Register
+    year: int
+    county_names: Mapping[str, str]
+    measures: tuple[MeasureStatus, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """county (and "city") → status → number of measures."""
+        out: dict[str, dict[str, int]] = {}
+        for ms in self.measures:
+            for cc, s in [*ms.counties.items(), ("city", ms.city)]:
+                row = out.setdefault(cc, {k: 0 for k in _ORDER})
+                row[s.status] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"register": self.register.id, "source": self.register.source,
+                "label": self.register.label, "year": self.year,
+                "responsible_note": self.register.responsible_note,
+                "county_names": dict(self.county_names),
+                "summary": self.summary(), "notes": list(self.notes),
+                "measures": [m.to_json() for m in self.measures]}
+
+
+# --- the figures each kind of indicator reads ------------------------------------------------
+
+@dataclass
+class _Sources:
+    """Every result the register refers to, computed once."""
+
+    items: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # std → cc → item
+    finance: dict[str, dict[str, Any]] | None = None                         # cc → check id → check
+    aid_gap: dict[str, int] | None = None                                     # cc → students
+    notes: list[str] = field(default_factory=list)
+
+
+def _gather(ds: Dataset, year: int, reg: Register) -> _Sources:
+    from junheng.standards.engine import evaluate
+
+    src = _Sources()
+    kinds = {i.kind for m in reg.measures for i in m.indicators}
+    standards = sorted({i.ref[0] for m in reg.measures for i in m.indicators
+                        if i.kind == "standard"})
+    if ds.get("schools").height and ds.get("sections").height:
+        for std in standards:
+            ev = evaluate(ds, std, year)
+            src.items[std] = {c.county_code: dict(c.items) for c in ev.counties}
+    elif standards:
+        src.notes.append("未提供学校和学段数据（schools、sections），评估类指标为未报送。")
+    if "finance" in kinds:
+        if ds.get("finance").height:
+            from junheng.finance.checks import evaluate_finance
+
+            fin = evaluate_finance(ds, year)
+            src.finance = {a.code: {c.id: c for c in a.checks} for a in fin.counties}
+        else:
+            src.notes.append("未提供教育经费数据（finance），经费保障类措施为未报送。")
+    if "aid" in kinds:
+        if ds.get("students").height:
+            from junheng.aid.eligibility import evaluate_aid
+
+            aid = evaluate_aid(ds, year)
+            gap: dict[str, int] = {}
+            for cc in aid.not_aided["county_code"].to_list():
+                gap[cc] = gap.get(cc, 0) + 1
+            src.aid_gap = gap
+        else:
+            src.notes.append("未提供学生名单（students），资助类措施为未报送。")
+    return src
+
+
+def _indicator_status(ind: Indicator, cc: str, year: int, src: _Sources) -> IndicatorStatus:
+    def out(status: str, computed: bool, reason: str) -> IndicatorStatus:
+        return IndicatorStatus(ind.id, ind.label, status, computed, reason)
+
+    if ind.kind == "evidence":
+        return out(NOT_REPORTED, False, f"{ind.label}：待上传佐证材料并经市级审核")
+    if ind.kind == "standard":
+        std, item_id = ind.ref
+        item = src.items.get(std, {}).get(cc, {}).get(item_id)
+        if item is None or item.status == "not_reported":
+            return out(NOT_REPORTED, True, f"{ind.label}：数据未填报")
+        if item.status == "passed":
+            return out(DONE, True, f"{ind.label}：已达到要求")
+        # A target item knows its own deadline (a county's own quality-balance year first).
+        dates = getattr(item, "dates", None)
+        if dates is not None:
+            deadline = dates.target_year or dates.deadline
+            due = bool(dates.due)
+        else:
+            deadline = ind.deadline
+            due = deadline is None or year >= deadline
+        if not due:
+            return out(IN_PROGRESS, True, f"{ind.label}：尚未达到，期限 {deadline} 年")
+        return out(LAGGING, True, f"{ind.label}：未达到要求"
+                   + (f"（期限 {deadline} 年已到）" if deadline is not None else ""))
+    if ind.kind == "finance":
+        if src.finance is None:
+            return out(NOT_REPORTED, True, f"{ind.label}：未提供教育经费数据")
+        check = src.finance.get(cc, {}).get(ind.ref[0])
+        if check is None or check.status in ("not_reported", "no_rule"):
+            return out(NOT_REPORTED, True, f"{ind.label}：未报送")
+        if check.status == "passed":
+            return out(DONE, True, check.text_zh)
+        return out(LAGGING, True, check.text_zh)
+    # aid: the students who qualify and have no award yet
+    if src.aid_gap is None:
+        return out(NOT_REPORTED, True, f"{ind.label}：未提供学生名单")
+    n = src.aid_gap.get(cc, 0)
+    if n == 0:
+        return out(DONE, True, f"{ind.label}：符合条件的学生均已获得资助")
+    return out(LAGGING, True, f"{ind.label}：{n} 名符合条件的学生尚未获得资助")
+
+
+def _area(indicators: list[IndicatorStatus]) -> AreaStatus:
+    status = worst([i.status for i in indicators])
+    computed = any(i.computed for i in indicators)
+    reasons = [i.reason_zh for i in indicators if i.status == status] or \
+        [i.reason_zh for i in indicators]
+    return AreaStatus(status, computed, "；".join(reasons), tuple(indicators))
+
+
+def measure_statuses(ds: Dataset, year: int, register: Register | None = None) -> MeasuresResult:
+    """The status of every measure for every county of ``ds`` and the city, in ``year``."""
+    reg = register or load_register()
+    counties = ds.get("counties").select("county_code", "county_name").unique(
+        "county_code", keep="first").sort("county_code")
+    names = dict(zip(counties["county_code"].to_list(), counties["county_name"].to_list(),
+                     strict=True))
+    src = _gather(ds, year, reg)
+    out: list[MeasureStatus] = []
+    for m in reg.measures:
+        per: dict[str, AreaStatus] = {}
+        for cc in names:
+            per[cc] = _area([_indicator_status(i, cc, year, src) for i in m.indicators])
+        worst_status = worst([s.status for s in per.values()])
+        behind = [names[cc] for cc, s in per.items() if s.status == worst_status]
+        city = AreaStatus(worst_status, any(s.computed for s in per.values()),
+                          f"{STATUS_ZH[worst_status]}：" + "、".join(behind) if behind else "")
+        out.append(MeasureStatus(m, per, city))
+    return MeasuresResult(reg, year, names, tuple(out), tuple(src.notes))
