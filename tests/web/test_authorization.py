@@ -93,6 +93,8 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("POST", "/admissions/publish"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
     ("GET", "/admissions/result.json"): (
         {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("GET", "/admissions/results.xlsx"): (
+        {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}"),
           ("GET", "/favicon.ico"),

@@ -85,6 +85,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("POST", "/admissions/draw"): {"city", "linze"},
     ("POST", "/admissions/publish"): {"city", "linze"},
     ("GET", "/admissions/result.json"): {"city", "linze"},
+    ("GET", "/admissions/results.xlsx"): {"city", "linze"},
     # Finance and aid.
     ("GET", "/finance"): CITY_WIDE,
     ("GET", "/county/{code}/finance"): LINZE,
