@@ -26,6 +26,7 @@ from junheng.domain.dataset import Dataset
 from junheng.domain.fields import Column, Table, registry
 from junheng.io.problems import Problem, ValidationFailed
 
+
 def default_sqlite_path() -> Path:
     """The installation's own database file: ``$JUNHENG_HOME/junheng.sqlite``, else
     ``var/junheng.sqlite`` under the Python environment Junheng is installed in (the project's
