@@ -94,10 +94,14 @@ def children_peak_mb(pid: int) -> float:
     """The largest peak RSS among the server's child processes now alive (the check
     processes), 0 if none."""
     peak = 0.0
-    try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return peak
+    kids: list[str] = []
+    # Children started from any thread of the process (the check pool starts them from a
+    # worker thread), so every task's list.
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += (task / "children").read_text().split()
+        except OSError:
+            continue
     for kid in kids:
         try:
             peak = max(peak, peak_rss_mb(int(kid)), children_peak_mb(int(kid)))
