@@ -34,9 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "golden" / "demo_output_hashes.json"
 
 # name → (CLI arguments after DATA, output suffix). The evaluate JSON is the complete document
-# (every school with its traces); options that reproduce it are spelled out, so that a change
-# of defaults does not change what is compared.
-EVALUATE_JSON = ["--format", "json"]
+# (every school with its traces: ``--trace``, since the default became compact without school
+# traces); options that reproduce it are spelled out, so that a change of defaults does not
+# change what is compared. Indentation does not count (see _json_bytes).
+EVALUATE_JSON = ["--format", "json", "--trace"]
 CASES: dict[str, tuple[list[str], str]] = {
     "evaluate-basic-balance-2012.json": (
         ["evaluate", "{data}", "--standard", "basic-balance-2012", "--year", "2024",

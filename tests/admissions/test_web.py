@@ -164,6 +164,13 @@ def test_family_applies_and_staff_run_the_round(site: Site, caplog: pytest.LogCa
     result = staff.get("/admissions/result.json", params=q)
     assert result.status_code == 200 and json.loads(result.text)["list_sha256"] == digest.group(1)
     (tmp_path / "r.json").write_text(result.text, "utf-8")
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(staff.get("/admissions/results.xlsx",
+                                                       params=q).content))
+    cells = " ".join(str(c) for row in book["录取结果"].iter_rows(values_only=True) for c in row)
+    assert "李小红" not in cells and "张小明" not in cells  # no names in the publication
+    assert resident_id("20191120", "456") not in cells
     assert main(["admissions", "verify", db_url, "--county", COUNTY, "--year", str(YEAR),
                  "--stage", "primary", "--result", str(tmp_path / "r.json")]) == 0
 

@@ -23,7 +23,7 @@ PAGES = [("city", "/finance?year=2024", "#fin-budget canvas"),
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def finance_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('fin') / 'junheng.sqlite'}"
     engine = make_engine(url)
     prepare(engine)
@@ -33,25 +33,28 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.mark.parametrize("width", [1440, 390])
-def test_finance_and_aid_pages(browser, db_url: str, screenshots: Path,  # type: ignore[no-untyped-def]
-                               width: int) -> None:
-    with serve(db_url) as base:
-        page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-        page.set_default_timeout(60_000)
-        page.goto(base + "/login")
-        page.fill("input[name=username]", "shi")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda u: "/login" not in u)
-        for name, path, ready in PAGES:
-            page.goto(base + path)
-            page.wait_for_selector(ready)
-            page.screenshot(path=str(screenshots / f"finance-{name}-{width}.png"),
-                            full_page=True)
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 1, f"{path} is {overflow}px wider than the screen"
-            body = page.inner_text("body")
-            assert "********" in body or name in ("city", "county")
-        page.close()
+def test_finance_and_aid_pages(browser, finance_db: str, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    with serve(finance_db) as base:
+        for width in (1440, 390):
+            _pages(browser, base, screenshots, width)
+
+
+def _pages(browser, base: str, screenshots: Path, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page.set_default_timeout(60_000)
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "shi")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda u: "/login" not in u)
+    for name, path, ready in PAGES:
+        page.goto(base + path)
+        page.wait_for_selector(ready)
+        page.screenshot(path=str(screenshots / f"finance-{name}-{width}.png"),
+                        full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{path} is {overflow}px wider than the screen"
+        body = page.inner_text("body")
+        assert "********" in body or name in ("city", "county")
+    page.close()

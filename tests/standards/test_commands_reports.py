@@ -65,6 +65,60 @@ def test_json_output(data_dir: Path, tmp_path: Path) -> None:
     assert texts == {"+1 县级以上骨干教师", "+90 m² 体育运动场馆"}
 
 
+def test_json_is_compact_without_school_traces_unless_asked(data_dir: Path, tmp_path: Path) -> None:
+    args = ["evaluate", str(data_dir), "--standard", "quality-balance-2017", "--year", "2024"]
+    compact, indented, traced = tmp_path / "c.json", tmp_path / "i.json", tmp_path / "t.json"
+    assert main([*args, "--out", str(compact)]) == 0
+    assert main([*args, "--indent", "2", "--out", str(indented)]) == 0
+    assert main([*args, "--trace", "--out", str(traced)]) == 0
+    text = compact.read_text(encoding="utf-8")
+    assert "\n" not in text.rstrip("\n") and "临泽县" in text  # one line, Chinese unescaped
+    assert indented.read_text(encoding="utf-8").startswith('{\n  "standard"')
+    c, i, t = (json.loads(p.read_text(encoding="utf-8")) for p in (compact, indented, traced))
+    assert c == i  # indentation is presentation only
+    school = next(s for s in c["schools"] if s["school_id"] == "6207230001")
+    assert "trace" not in school and all("trace" not in v for v in school["indicators"].values())
+    sports = school["indicators"]["sports_area_per_student"]
+    assert sports["status"] == "failed" and sports["shortfall"] == 90
+    assert school["indicators"]["equipment_value_per_student"]["shortfall"] is None
+    # --trace gives the full document: every school's rule, clause and inputs.
+    full = next(s for s in t["schools"] if s["school_id"] == "6207230001")
+    assert full["trace"]["rule"] == "school_rule"
+    assert full["indicators"]["sports_area_per_student"]["trace"]["source"] == "教督〔2017〕6号"
+    # Everything but the traces is the same in both.
+    for key in ("counties", "excluded", "rules", "notes", "indicators"):
+        assert c[key] == t[key]
+    assert [s["status"] for s in c["schools"]] == [s["status"] for s in t["schools"]]
+    assert ([x["text_zh"] for x in school["shortfalls"]]
+            == [x["text_zh"] for x in full["shortfalls"]])
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_tables_one_per_level(data_dir: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "tables"
+    assert main(["evaluate", str(data_dir), "--standard", "quality-balance-2017", "--year", "2024",
+                 "--format", fmt, "--out", str(out)]) == 0
+    read = pl.read_parquet if fmt == "parquet" else pl.read_csv
+    names = {p.stem for p in out.iterdir()}
+    assert names == {"counties", "stages", "indicators", "items", "schools", "excluded", "rules"}
+    counties = read(out / f"counties.{fmt}")
+    assert counties.row(0, named=True)["county_code"] in ("620723", 620723)
+    assert counties["status"].to_list() == ["failed"]
+    schools = read(out / f"schools.{fmt}", **({} if fmt == "parquet" else
+                                              {"schema_overrides": {"school_id": pl.Utf8}}))
+    row = schools.filter(pl.col("school_id") == "6207230001").row(0, named=True)
+    assert row["met_count"] == 5 and row["passed"] is False
+    assert row["sports_area_per_student__status"] == "failed"
+    assert row["sports_area_per_student__shortfall"] == 90
+    assert row["shortfalls_zh"] == "+1 县级以上骨干教师；+90 m² 体育运动场馆"
+    indicators = read(out / f"indicators.{fmt}")
+    assert indicators.height == 2 * 7  # two stages × seven indicators
+    items = read(out / f"items.{fmt}")
+    from junheng.standards.loader import load_standard
+
+    assert set(items["item"]) == {i.id for i in load_standard("quality-balance-2017").items}
+
+
 def test_xlsx_output_is_chinese_and_safe(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
     assert main(["evaluate", str(data_dir), "--standard", "quality-balance-2017", "--year", "2024",

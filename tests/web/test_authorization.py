@@ -69,6 +69,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/rotation"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/rotation/{code}"): (COUNTY, COUNTY),
     ("GET", "/rotation/{code}/list.xlsx"): (COUNTY, COUNTY),
+    # The 30 measures: the city's grid (county administrators are sent to their own county).
+    ("GET", "/measures"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
+    ("GET", "/measures/{code}"): (COUNTY, COUNTY),
     # Admissions. The application {pk} (and its file) is the test family's, in Ganzhou.
     ("GET", "/family"): ({"parent"}, {"parent"}),
     ("GET", "/family/apply"): ({"parent"}, {"parent"}),
@@ -89,6 +92,8 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("POST", "/admissions/draw"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
     ("POST", "/admissions/publish"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
     ("GET", "/admissions/result.json"): (
+        {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("GET", "/admissions/results.xlsx"): (
         {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/assets/{name}"),

@@ -65,6 +65,8 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("GET", "/rotation"): LINZE | {"ganzhou"},
     ("GET", "/rotation/{code}"): LINZE,
     ("GET", "/rotation/{code}/list.xlsx"): LINZE,
+    ("GET", "/measures"): LINZE | {"ganzhou"},
+    ("GET", "/measures/{code}"): LINZE,
     # Admissions: the application {pk} and its file are the test family's, in Linze.
     ("GET", "/family"): {"parent"},
     ("GET", "/family/apply"): {"parent"},
@@ -83,6 +85,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("POST", "/admissions/draw"): {"city", "linze"},
     ("POST", "/admissions/publish"): {"city", "linze"},
     ("GET", "/admissions/result.json"): {"city", "linze"},
+    ("GET", "/admissions/results.xlsx"): {"city", "linze"},
     # Finance and aid.
     ("GET", "/finance"): CITY_WIDE,
     ("GET", "/county/{code}/finance"): LINZE,

@@ -72,11 +72,13 @@ def _stage(site: Site, user: User, ds: Dataset, path: Path) -> uploads.Staged:
     return uploads.stage(site.engine, data, user, path.name, path.read_bytes())  # type: ignore[arg-type]
 
 
-def _force_confirm(site: Site, user: User, staged: uploads.Staged) -> uploads.ImportOutcome:
-    """Confirm even though staging refused: the confirm step must refuse on its own."""
+def _force_confirm(site: Site, user: User, staged: uploads.Staged,
+                   path: Path) -> uploads.ImportOutcome:
+    """Confirm even though staging refused (the refused file put back as if it had passed):
+    the confirm step must refuse on its own."""
     with site.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.execute(update(models.uploads).where(models.uploads.c.id == staged.id)
-                     .values(status="valid"))
+                     .values(status="valid", content=path.read_bytes()))
     again = uploads.get(site.engine, staged.id)  # type: ignore[arg-type]
     assert again is not None
     data = site.app.state.data  # type: ignore[attr-defined]
@@ -106,7 +108,7 @@ def test_county_admin_cannot_take_over_another_countys_school(site: Site,
     assert ("schools", 2, "学校标识码(school_id)") in where, staged.problems
     assert ("sections", 2, "学校标识码(school_id)") in where
     assert ("facilities", 2, "学校标识码(school_id)") in where
-    assert not _force_confirm(site, COUNTY_ADMIN, staged).ok
+    assert not _force_confirm(site, COUNTY_ADMIN, staged, tmp_path / "takeover2.xlsx").ok
     assert _unchanged(site, before) == []
     # 民乐's administrator still owns the school; 甘州区's still cannot see it.
     assert site.login("minle").get(f"/school/{B1}").status_code == 200
@@ -145,7 +147,7 @@ def test_county_admin_cannot_overwrite_another_countys_teachers_and_students(
         staged = _stage(site, COUNTY_ADMIN, upload, tmp_path / f"{tid}-2.xlsx")
         assert staged.status == "invalid"
         assert (tid, 2, key) in {(p["sheet"], p["row"], p["column"]) for p in staged.problems}
-        assert not _force_confirm(site, COUNTY_ADMIN, staged).ok
+        assert not _force_confirm(site, COUNTY_ADMIN, staged, tmp_path / f"{tid}-2.xlsx").ok
     assert _unchanged(site, before) == []
     kept = load_dataset(site.engine).get("students")  # type: ignore[arg-type]
     assert kept["resident_id"].to_list() == stored.get("students")["resident_id"].to_list()
@@ -255,7 +257,8 @@ def test_upload_scope_suite(suite_site: Site, tmp_path: Path, who: str) -> None:
             if not all(p["message_zh"] and p["message_en"] for p in staged.problems):
                 failures.append(f"{table.id} ({label}): message not bilingual")
             # Confirming checks again (once per table is enough: it is the same check).
-            if label.startswith("stored") and _force_confirm(site, user, staged).ok:
+            if label.startswith("stored") and _force_confirm(site, user, staged,
+                                                             tmp_path / f"{n}.xlsx").ok:
                 failures.append(f"{table.id} ({label}): imported on confirm")
     assert failures == [], "\n".join(failures)
     assert _unchanged(site, before) == []

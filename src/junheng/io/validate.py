@@ -17,6 +17,7 @@ from junheng.domain.fields import Column, CrossCheck, Limits, Table, registry
 from junheng.domain.needs import TableNeeds
 from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
 from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
+from junheng.reports.safe_cells import restore_expr
 
 TRUE_WORDS = ["是", "true", "yes", "y", "t", "1", "对", "有"]
 FALSE_WORDS = ["否", "false", "no", "n", "f", "0", "无", "没有"]
@@ -255,7 +256,12 @@ def _check_sheet(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
                         f"缺少必填列“{col.label}”（{col.id}）",
                         f"required column '{col.id}' ({col.label}) is missing"))
     numeric = [c.id for c in table.columns if c.type in ("int", "float") and c.id in frame.columns]
+    # Text an export protected against formula injection ("'=..."; reports/safe_cells.py)
+    # reads back as it was before the export.
+    text = [c for c in frame.columns if c != ROW and (
+        c not in table.column_ids or table.column(c).type == "text")]
     sheet = RawSheet(table, sheet.file, sheet.sheet, frame.with_columns(
+        [restore_expr(pl.col(c)).alias(c) for c in text]).with_columns(
         [_num_text(c).cast(pl.Float64, strict=False).alias(_num_col(c)) for c in numeric]),
         sheet.unknown_columns)
     frame = sheet.frame

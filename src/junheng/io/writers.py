@@ -1,8 +1,11 @@
 """Writing a dataset in the exchange format: an .xlsx workbook or a folder of UTF-8 CSV files.
 
 Written values read back identically (``read_dataset(write_dataset(ds)) == ds``): text cells are
-stored as text (so a code like 0123456789 keeps its zero and a name starting with "=" is never a
-formula), booleans as 是/否 in workbooks and true/false in CSV.
+stored as text (so a code like 0123456789 keeps its zero), booleans as 是/否 in workbooks and
+true/false in CSV. Text that a spreadsheet could run as a formula (``=cmd|' /C calc'!A0``, or
+anything starting with = + - @) is written with a leading single quote, in workbooks and CSV
+alike, as every web export does (reports/safe_cells.py); import takes that quote off again, so
+the round trip stays exact.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.fields import Table, registry
+from junheng.reports.safe_cells import safe_cell, safe_expr
 
 Headers = Literal["id", "label", "both"]
 
@@ -47,9 +51,13 @@ def write_csv_folder(ds: Dataset, out: Path, headers: Headers = "id") -> None:
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in tables_to_write(ds):
         rows = _header_rows(table, frame.columns, headers)
+        # Numbers and dates stay as they are (a negative number is no formula); text of
+        # every other kind, unknown columns included, is neutralised.
         text_frame = frame.with_columns(
             [pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if isinstance(frame.schema[c], pl.Datetime)
-             else pl.col(c).cast(pl.Utf8) for c in frame.columns]
+             else pl.col(c).cast(pl.Utf8) if frame.schema[c].is_numeric()
+             or frame.schema[c] in (pl.Boolean, pl.Date)
+             else safe_expr(pl.col(c).cast(pl.Utf8)) for c in frame.columns]
         )
         path = out / f"{table.id}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -91,7 +99,7 @@ def write_workbook(ds: Dataset, out: Path, headers: Headers = "id") -> None:
                     elif kind == "datetime":
                         ws.write_string(base + i, j, value.strftime("%Y-%m-%d %H:%M:%S"))
                     else:
-                        ws.write_string(base + i, j, str(value))
+                        ws.write_string(base + i, j, safe_cell(str(value)))
             ws.freeze_panes(base, 0)
     finally:
         book.close()

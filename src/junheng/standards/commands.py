@@ -1,4 +1,5 @@
-"""CLI: ``junheng evaluate DATA --standard ID --year Y [--county CODE] --format json|xlsx|html``."""
+"""CLI: ``junheng evaluate DATA --standard ID --year Y [--county CODE]
+--format json|xlsx|html|parquet|csv``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from junheng.cli import CliError, load_data, require_out, write_json
+from junheng.cli import CliError, load_data, require_out
 from junheng.domain.needs import TableNeeds
 
 # The school table needs sections and facilities; the items read the rest when reported.
@@ -28,9 +29,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="评估标准 / standard id")
     p.add_argument("--year", type=int, required=True, help="学年 (开始年份) / school year")
     p.add_argument("--county", help="只评估该区县 (6位代码) / only this county")
-    p.add_argument("--format", choices=["json", "xlsx", "html"], default="json",
-                   help="输出格式 / output format (default json)")
-    p.add_argument("--out", type=Path, help="输出文件; json 可省略 (输出到屏幕) / output file")
+    p.add_argument("--format", choices=["json", "xlsx", "html", "parquet", "csv"], default="json",
+                   help="输出格式; parquet/csv 为文件夹, 每层一张表 (区县、学段、指标、县级项目、"
+                   "学校…) / output format (default json); parquet and csv write a folder with "
+                   "one table per level")
+    p.add_argument("--out", type=Path, help="输出文件或文件夹; json 可省略 (输出到屏幕) / "
+                   "output file (folder for parquet/csv)")
+    p.add_argument("--indent", type=int, metavar="N",
+                   help="JSON 缩进 N 个空格 (默认紧凑) / indent JSON by N spaces (default compact)")
+    p.add_argument("--trace", action="store_true",
+                   help="JSON 中每所学校附上判定依据 (规则、条款、输入) / include every school's "
+                   "traces in the JSON (rule, clause, inputs)")
     p.add_argument("--param", action="append", default=[], metavar="ID=VALUE",
                    help="覆盖规则数值, 值按YAML书写, 可重复 / override a rule value (YAML), "
                    "repeatable, e.g. teaching_point_min_students=30")
@@ -64,7 +73,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise CliError(str(exc).strip("'\"")) from None
     schools = not args.no_schools
     if args.format == "json":
-        write_json(ev.to_json(include_schools=schools), args.out)
+        from junheng.reports.evaluation_json import write_evaluation_json
+
+        write_evaluation_json(ev, args.out, include_schools=schools, traces=args.trace,
+                              indent=args.indent)
+    elif args.format in ("parquet", "csv"):
+        from junheng.reports.evaluation_tables import write_evaluation_tables
+
+        write_evaluation_tables(ev, args.out, args.format, include_schools=schools)
     elif args.format == "xlsx":
         from junheng.reports.evaluation_xlsx import write_evaluation_xlsx
 

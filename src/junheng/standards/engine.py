@@ -112,13 +112,25 @@ class Evaluation:
     def schools_of(self, school_id: str) -> list[SchoolResult]:
         return [s for s in self.school_results() if s.school_id == school_id]
 
-    def school_records(self) -> list[dict[str, Any]]:
-        """``school_results()`` as JSON."""
-        return [s.to_json() for s in self.school_results()]
+    def school_records(self, traces: bool = True) -> list[dict[str, Any]]:
+        """The ``schools`` of the JSON document: with traces from ``school_results()``;
+        without, from ``school_table()`` (no Python object per school)."""
+        if traces:
+            return [s.to_json() for s in self.school_results()]
+        return self.school_table().to_dicts()
+
+    def school_table(self) -> pl.DataFrame:
+        """One row per evaluated school × stage shaped like a school record without traces:
+        ``indicators`` a struct by indicator id (value, threshold, met, status, shortfall),
+        ``shortfalls`` a list of structs (indicator, shortfall, unit, text_zh). Polars writes
+        it as JSON or flattens it into a table without visiting the rows in Python."""
+        return _school_table(self)
 
     # ------------------------------------------------------------------ JSON
 
-    def to_json(self, include_schools: bool = True) -> dict[str, Any]:
+    def to_json(self, include_schools: bool = True, traces: bool = True) -> dict[str, Any]:
+        """The JSON document (docs/standards.md). ``traces=False`` leaves out each school's
+        traces (the rules section still cites every rule once)."""
         out: dict[str, Any] = {
             "standard": self.standard.id,
             "standard_label": self.standard.label,
@@ -139,7 +151,7 @@ class Evaluation:
         if self.city is not None:
             out["city"] = self.city.to_json()
         if include_schools:
-            out["schools"] = self.school_records()
+            out["schools"] = self.school_records(traces)
             out["excluded"] = self.excluded.to_dicts()
         out["rules"] = self.rules.all_traces()
         out["notes"] = self.notes
@@ -207,6 +219,54 @@ def _stage_results(
     order = {s: i for i, s in enumerate(std.stages)}
     return {cc: dict(sorted(v.items(), key=lambda kv: order.get(kv[0], 99)))
             for cc, v in out.items()}
+
+
+def _school_table(ev: Evaluation) -> pl.DataFrame:
+    std = ev.standard
+    if not std.indicators or ev.schools.width == 0:
+        return pl.DataFrame()
+    f64 = [c for c, t in ev.schools.schema.items() if t == pl.Float64]
+    frame = ev.schools.sort("county_code", "school_id", "stage").with_columns(
+        [pl.col(c).fill_nan(None).round(6) for c in f64])
+    frame = frame.with_row_index("__row")
+    indicators: list[pl.Expr] = []
+    shortfalls: list[pl.LazyFrame] = []
+    for k, ind in enumerate(std.indicators):
+        if ind.rule is None:
+            indicators.append(pl.struct(value=pl.col(ind.id), threshold=pl.lit(None, pl.Float64),
+                                        met=pl.lit(None, pl.Boolean)).alias(ind.id))
+            continue
+        met = pl.col(f"met__{ind.id}")
+        short = pl.col(f"shortfall__{ind.id}")
+        amount = short.cast(pl.Int64) if ind.integer else short.round(2)
+        lacking = met.not_() & (short > 0)
+        unit = "" if ind.resource_unit == "人" else f"{ind.resource_unit} "
+        status = (pl.when(met.is_null()).then(pl.lit("not_reported")).when(met)
+                  .then(pl.lit("passed")).otherwise(pl.lit("failed")))
+        indicators.append(pl.struct(
+            value=pl.col(ind.id), threshold=pl.col(f"threshold__{ind.id}"),
+            met=met.fill_null(False), status=status,
+            shortfall=pl.when(lacking).then(amount).otherwise(None),
+        ).alias(ind.id))
+        # The shortfalls list is built long (one row per school × lacking indicator, then
+        # grouped): a list concatenated across seven struct columns is ten times slower.
+        # One list for all indicators needs one type: the amounts are floats here.
+        shortfalls.append(frame.lazy().filter(lacking).select(
+            "__row", pl.lit(k, pl.Int32).alias("__k"), pl.struct(
+                indicator=pl.lit(ind.id), shortfall=amount.cast(pl.Float64),
+                unit=pl.lit(ind.resource_unit),
+                text_zh=pl.lit("+") + amount.cast(pl.Utf8) + pl.lit(f" {unit}{ind.resource_label}"),
+            ).alias("shortfalls")))
+    out = frame.select(
+        "__row", "school_id", "school_name", "county_code", "school_type", "stage", "students",
+        pl.struct(indicators).alias("indicators"), "met_count", "passed", "status")
+    if not shortfalls:
+        return out.drop("__row").with_columns(shortfalls=pl.lit([], pl.List(pl.Null)))
+    lists = (pl.concat(shortfalls).sort("__row", "__k")
+             .group_by("__row", maintain_order=True).agg(pl.col("shortfalls")).collect())
+    empty = pl.lit([], lists.schema["shortfalls"])
+    return (out.join(lists, on="__row", how="left", maintain_order="left")
+            .with_columns(pl.col("shortfalls").fill_null(empty)).drop("__row"))
 
 
 def _school_results(ev: Evaluation) -> list[SchoolResult]:

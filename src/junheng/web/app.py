@@ -31,6 +31,7 @@ from junheng.web.routers import (
     county,
     data,
     finance,
+    measures,
     overview,
     planning,
     rotation,
@@ -147,7 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _purge_staged_uploads(engine, settings)
 
     for module in (auth, overview, county, school, data, admin, api, planning, rotation,
-                   finance, assets, admissions_family, admissions_staff):
+                   finance, measures, assets, admissions_family, admissions_staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -217,7 +217,7 @@ def download_file(engine: EngineDep, user: UserDep, pk: int,
     except svc.Denied:
         raise Forbidden() from None
     if user.role != Role.PARENT:
-        audit.record(engine, user, "admissions_file_viewed", target=f"{pk}/{file_id}")
+        audit.record(engine, user, "view_personal", target=f"入学申请材料 {pk}/{file_id[:8]}")
     return Response(row["content"], media_type=row["content_type"], headers={
         "Content-Disposition": f'attachment; filename="proof-{file_id[:8]}"'})
 

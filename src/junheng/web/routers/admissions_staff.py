@@ -127,7 +127,7 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
 def review_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
                 user: ReviewerDep, pk: int, app: AppDep) -> Response:
     # The reviewer sees the name and 身份证号 unmasked: logged as every personal-data view.
-    audit.record(engine, user, "admissions_application_viewed", target=app["application_id"],
+    audit.record(engine, user, "view_personal", target=f"入学申请 {app['application_id']}",
                  ip=client_ip(request))
     ds = data.dataset()
     names = dict(ds.get("schools").select("school_id", "school_name").iter_rows())
@@ -227,3 +227,35 @@ def result_json(engine: EngineDep, data: DataDep, user: ReviewerDep,
     text = allocate_frozen(ds, frozen, str(rnd["seed"])).json_text()
     return Response(text, media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="admissions-{code}-{year}-{stage}.json"'})
+
+
+@router.get("/admissions/results.xlsx")
+def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep,
+                 county: Annotated[str, Query(max_length=6)],
+                 year: Annotated[int, Query(ge=2000, le=2100)],
+                 stage: Annotated[str, Query(pattern="^(primary|junior)$")]) -> Response:
+    """The results for publication (公示): pseudonymous application ids, lottery numbers, the
+    school and the reason; no names or 身份证号. Replayed from the frozen list and the seed."""
+    import tempfile
+    from pathlib import Path
+
+    from junheng.admissions.allocate import allocate_frozen
+    from junheng.admissions.notary import freeze as freeze_list
+    from junheng.reports.admissions_xlsx import write_allocation_xlsx
+
+    code = _county(user, county, data)
+    rnd = svc.get_round(engine, code, year, stage)
+    if rnd["status"] not in ("drawn", "published") or not rnd["seed"]:
+        raise NotFound()
+    ds = data.dataset()
+    alloc = allocate_frozen(ds, freeze_list(ds.get("applications"), code, year, stage),
+                            str(rnd["seed"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "results.xlsx"
+        write_allocation_xlsx(alloc, path)
+        content = path.read_bytes()
+    grade = "小学一年级" if stage == "primary" else "初中一年级"
+    audit.record(engine, user, "download_report", target=f"招生结果 {code} {year} {grade}")
+    return Response(content, media_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
+        "Content-Disposition": f'attachment; filename="admissions-{code}-{year}-{stage}.xlsx"'})

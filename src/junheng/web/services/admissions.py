@@ -537,10 +537,19 @@ def exchange_rows(engine: Engine, county_code: str, year: int, stage: str) -> pl
         "category": [a["category_verified"] for a in apps],
         **{f"choice_{k}": pl.Series([c[k - 1] for c in choices], dtype=pl.Utf8)
            for k in range(1, MAX_CHOICES + 1)},
-        "submitted_at": pl.Series([a["submitted_at"].replace(tzinfo=None, microsecond=0)
-                                   for a in apps], dtype=pl.Datetime("us")),
+        "submitted_at": pl.Series([_beijing(a["submitted_at"]) for a in apps],
+                                  dtype=pl.Datetime("us")),
     }, schema_overrides={"year": pl.Int64, "application_id": pl.Utf8, "county_code": pl.Utf8,
                          "entry_stage": pl.Utf8, "area_id": pl.Utf8, "category": pl.Utf8})
+
+
+def _beijing(at: dt.datetime) -> dt.datetime:
+    """Stored in UTC (SQLite hands it back without a zone); the exchange format carries local
+    Beijing time to the second."""
+    from zoneinfo import ZoneInfo
+
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
 
 
 def freeze(engine: Engine, user: User, county_code: str, year: int, stage: str,

@@ -1,0 +1,171 @@
+"""Benchmark: the whole ``junheng evaluate`` command on the national dataset against a vectorised
+pandas peer, side by side (issue #15, part 1).
+
+Run by hand:  .venv/bin/python benchmarks/bench_evaluate_output.py [--rounds 3] [--schools 214000]
+
+Both sides are whole processes started from the shell, timed from outside (wall clock and peak
+resident memory by GNU time), in alternating rounds so that both see the same machine load:
+
+- ``junheng evaluate CSV_FOLDER --standard quality-balance-2017 --year 2024 --out x.json``:
+  read the CSV folder (the tables the command needs), validate every value against the exchange
+  format, evaluate the whole method (resource indicators and CVs, the county items, class bands)
+  and write the JSON document (compact, school records without traces; the default);
+- the pandas peer (``--peer`` below): read the same CSV files with pandas, check them (required
+  columns, numbers finite and not negative, unique keys, every section's school known), apply the
+  same resource rules (scope, weighted split of stocks, exclusions, indicator values, the
+  6-of-7-and-85 % school rule, the student-weighted CV per county × stage × indicator and its
+  limit) and write the school verdicts and the CVs as JSON.
+
+The peer does less than the command (no county items, no class bands, no class list read), so
+the ratio favours the peer. Also measured once: ``--format parquet`` (one table per level).
+The former default, the indented document with every school's traces (``--indent 1 --trace``),
+is not run here: at this scale it took about 150 s and 11.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+# ----------------------------------------------------------------------------- the peer
+
+
+def peer(folder: Path, out: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_standards import pandas_resources, pandas_rules
+
+    read = {"schools": ["school_id", "county_code", "school_type", "ownership"],
+            "sections": None, "facilities": None, "counties": ["county_code", "county_name"]}
+    tables = {t: pd.read_csv(folder / f"{t}.csv", usecols=cols,
+                             dtype={"school_id": str, "county_code": str})
+              for t, cols in read.items()}
+    problems = []
+    for t, df in tables.items():
+        num = df.select_dtypes("number")
+        if not np.isfinite(num.to_numpy(dtype=float, na_value=0.0)).all():
+            problems.append(f"{t}: a number is not finite")
+        if (num < 0).any().any():
+            problems.append(f"{t}: a negative number")
+    if tables["schools"]["school_id"].duplicated().any():
+        problems.append("schools: duplicate school_id")
+    if tables["sections"].duplicated(["year", "school_id", "stage"]).any():
+        problems.append("sections: duplicate (year, school_id, stage)")
+    if tables["facilities"].duplicated(["year", "school_id"]).any():
+        problems.append("facilities: duplicate (year, school_id)")
+    if not tables["sections"]["school_id"].isin(tables["schools"]["school_id"]).all():
+        problems.append("sections: unknown school_id")
+    if problems:
+        raise SystemExit("; ".join(problems))
+    schools, cvs = pandas_resources(tables, pandas_rules())
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write('{"schools":')
+        fh.write(schools.to_json(orient="records", force_ascii=False))
+        fh.write(',"cvs":')
+        fh.write(cvs.to_json(orient="records", force_ascii=False))
+        fh.write("}\n")
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one whole process, measured by GNU time."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        t = time.perf_counter()
+        res = subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%M", *cmd],
+                             capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t
+        if res.returncode:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{res.stderr[-2000:]}")
+        return wall, int(tf.read().split()[-1]) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--counties", type=int, default=2850)
+    ap.add_argument("--schools", type=int, default=214000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", type=Path, help="an existing national CSV folder")
+    ap.add_argument("--peer", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.peer:
+        peer(Path(args.peer[0]), Path(args.peer[1]))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.data
+        if folder is None:
+            from junheng.demo import generate_national
+
+            folder = Path(tmp) / "csv"
+            folder.mkdir()
+            t = time.perf_counter()
+            tables = generate_national(args.seed, n_counties=args.counties,
+                                       n_schools=args.schools).tables
+            for k, v in tables.items():
+                v.write_csv(folder / f"{k}.csv")
+            print(f"generated in {time.perf_counter() - t:.1f}s: "
+                  + ", ".join(f"{k} {v.height:,}" for k, v in tables.items()))
+            del tables
+        out = Path(tmp)
+        junheng = [str(BIN / "junheng"), "evaluate", str(folder), "--standard",
+                   "quality-balance-2017", "--year", "2024"]
+        cmds = {
+            "junheng evaluate (json)": [*junheng, "--out", str(out / "ev.json")],
+            "pandas peer (json)": [sys.executable, __file__, "--peer", str(folder),
+                                   str(out / "peer.json")],
+        }
+        times: dict[str, list[float]] = {k: [] for k in cmds}
+        peaks: dict[str, float] = dict.fromkeys(cmds, 0.0)
+        paired: list[float] = []
+        for r in range(args.rounds):
+            order = list(cmds) if r % 2 == 0 else list(reversed(cmds))
+            got = {}
+            for name in order:
+                wall, peak = timed(cmds[name])
+                got[name] = wall
+                times[name].append(wall)
+                peaks[name] = max(peaks[name], peak)
+            a, b = got.values() if order[0].startswith("junheng") else reversed(got.values())
+            paired.append(a / b)
+            print(f"round {r + 1}: " + ", ".join(f"{k} {v:.2f}s" for k, v in got.items()),
+                  flush=True)
+        extra = {
+            "junheng evaluate --format parquet": [*junheng, "--format", "parquet",
+                                                  "--out", str(out / "tables")],
+        }
+        once = {k: timed(v) for k, v in extra.items()}
+        sizes = {"ev.json": (out / "ev.json").stat().st_size,
+                 "peer.json": (out / "peer.json").stat().st_size,
+                 "parquet folder": sum(p.stat().st_size for p in (out / "tables").iterdir())}
+        print(f"\npython {sys.version.split()[0]}, cpus {os.cpu_count()}, "
+              f"load average {os.getloadavg()[0]:.1f}")
+        print(f"{'whole process':38} {'median s':>9} {'best s':>7} {'runs':>5} {'peak RSS MB':>12}")
+        for k, ts in times.items():
+            print(f"{k:38} {statistics.median(ts):9.2f} {min(ts):7.2f} {len(ts):5d} {peaks[k]:12.0f}")
+        for k, (wall, peak) in once.items():
+            print(f"{k:38} {wall:9.2f} {wall:7.2f} {1:5d} {peak:12.0f}")
+        jm = statistics.median(times["junheng evaluate (json)"])
+        pm = statistics.median(times["pandas peer (json)"])
+        print(f"\nratio junheng / pandas peer: {jm / pm:.2f} (medians), paired by round "
+              f"{statistics.median(paired):.2f} ({', '.join(f'{x:.2f}' for x in paired)}); "
+              f"goal ≤ 0.33")
+        print("output sizes MB: " + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in sizes.items()))
+
+
+if __name__ == "__main__":
+    main()
