@@ -239,3 +239,20 @@ def test_no_store_on_personal_and_signed_in_pages(site: Site) -> None:
                  "/login", "/county/999999"):
         assert c.get(path).headers.get("cache-control") == "no-store", path
     assert c.get("/static/app.js").headers.get("cache-control") != "no-store"
+
+
+# --- the per-worker session cache never outlives a revocation in the same worker ----------
+
+def test_revoked_sessions_end_at_once_despite_the_session_cache(site: Site) -> None:
+    site.settings.session_cache_seconds = 60.0
+    c = site.login("ganzhou")
+    assert c.get("/county/620702").status_code == 200  # now cached
+    gz = accounts.find_user(site.engine, "ganzhou")  # type: ignore[arg-type]
+    assert gz is not None
+    accounts.set_active(site.engine, gz.id, False)  # type: ignore[arg-type]
+    assert c.get("/county/620702").status_code == 303
+    accounts.set_active(site.engine, gz.id, True)  # type: ignore[arg-type]
+    c = site.login("ganzhou")
+    assert c.get("/county/620702").status_code == 200
+    accounts.reset_password(site.engine, "ganzhou")  # type: ignore[arg-type]
+    assert c.get("/county/620702").status_code == 303

@@ -68,6 +68,8 @@ def _audit_value(key: str, value: Any, t: Translator) -> str:
         return t.label("role", str(value))
     if key == "status":
         return t.label("upload", str(value))
+    if key == "last_at" and isinstance(value, str):  # counted rows: the latest attempt
+        return china_time(value, "%Y-%m-%d %H:%M:%S")
     if isinstance(value, dict):
         return "，".join(f"{_audit_key(str(k), t)} {_audit_value('', v, t)}"
                         for k, v in value.items())

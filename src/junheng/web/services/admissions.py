@@ -270,6 +270,7 @@ def create_application(engine: Engine, user: User, form: ApplicationForm,
                     raise NotFound()
                 return int(row.id)
         _round_open(conn, form.county_code, form.year, form.entry_stage)
+        _one_per_child(conn, form, None)
     stamp = now()
     try:
         with engine.begin() as conn:
@@ -299,6 +300,21 @@ def create_application(engine: Engine, user: User, form: ApplicationForm,
             raise
         return int(row.id)
     return int(pk)
+
+
+def _one_per_child(conn: Any, form: ApplicationForm, pk: int | None) -> None:
+    """One child, one application per year and entry grade (in any county): a second one would
+    be a second lottery ticket."""
+    query = select(am.applications.c.id).where(
+        (am.applications.c.resident_id == form.resident_id.strip().upper())
+        & (am.applications.c.year == form.year)
+        & (am.applications.c.entry_stage == form.entry_stage)
+        & (am.applications.c.status != "rejected"))
+    if pk is not None:
+        query = query.where(am.applications.c.id != pk)
+    if conn.execute(query).first() is not None:
+        raise AdmissionsError("该儿童本学年已有一份入学申请，不能重复申请",
+                              "this child already has an application this year")
 
 
 def _round_open(conn: Any, county_code: str, year: int, stage: str) -> None:
@@ -352,6 +368,7 @@ def resubmit(engine: Engine, user: User, pk: int, form: ApplicationForm) -> None
                               "only a returned application can be resubmitted")
     with engine.begin() as conn:
         _round_open(conn, app["county_code"], app["year"], app["entry_stage"])
+        _one_per_child(conn, form, pk)
         conn.execute(update(am.applications).where(am.applications.c.id == pk).values(
             child_name=form.child_name.strip(), resident_id=form.resident_id.strip().upper(),
             hukou=form.hukou.strip()[:128], area_id=form.area_id, housing=form.housing,
