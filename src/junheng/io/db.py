@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.fields import Column, Table, registry
+from junheng.domain.fields import Column, Table, registry, unknown_references
 from junheng.io.problems import Problem, ValidationFailed
 
 
@@ -449,14 +449,10 @@ def _check_db_references(conn: Connection, ds: Dataset, source: str) -> None:
         if table.id not in ds:
             continue
         frame = ds.get(table.id)
-        for col in table.columns:
-            if col.ref is None or col.id not in frame.columns:
-                continue
-            ref_table, ref_col = col.ref
-            pool = pl.concat([ds.get(ref_table)[ref_col], known.get(ref_table)[ref_col]])
-            missing = (frame.filter(pl.col(col.id).is_not_null()
-                                    & ~pl.col(col.id).is_in(pool.implode()))[col.id]
-                       .unique().sort())
+        for col, ref_table, ref_col in table.references(frame.columns):
+            missing = unknown_references(
+                frame, col.id, [ds.get(ref_table)[ref_col], known.get(ref_table)[ref_col]]
+            )[col.id].unique().sort()
             for value in missing.head(50).to_list():
                 problems.append(Problem(
                     source, table.id, None, col.id,
