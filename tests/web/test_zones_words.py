@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-
-import pytest
-
-from junheng.web.i18n import catalogue
 from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 
 from junheng.demo import generate
@@ -16,6 +13,7 @@ from junheng.io.db import import_dataset, make_engine
 from junheng.web.access import Role
 from junheng.web.app import create_app
 from junheng.web.database import prepare
+from junheng.web.i18n import catalogue
 from junheng.web.services.accounts import create_user
 from junheng.web.settings import Settings
 from tests.web.conftest import PASSWORD, login
