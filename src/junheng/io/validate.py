@@ -480,3 +480,15 @@ def read_dataset(path_or_spec: str, *, known: Dataset | None = None,
     if ds is None:
         raise ValidationFailed(problems, truncated)
     return ds, [p for p in problems if p.severity != "error"]
+
+
+def check_workbook(path: str, known: Dataset | None, required: Iterable[str] | None,
+                   ) -> tuple[Dataset | None, list[Problem], bool, dict[str, str]]:
+    """Read and check one uploaded file: (dataset or None, problems, truncated, sheet name per
+    table). A plain function of picklable values, so it can run in a child process."""
+    from pathlib import Path
+
+    raw = read_raw(Path(path))
+    ds, problems, truncated = validate_raw(raw, known=known, require_tables=required,
+                                           keep_rows=True)
+    return ds, problems, truncated, {tid: s.sheet or tid for tid, s in raw.sheets.items()}
