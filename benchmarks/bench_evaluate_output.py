@@ -100,6 +100,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data", type=Path, help="an existing national CSV folder")
+    # The class list (~3.4 M rows) is over the readers' 1,048,576-row limit per file, so a CSV
+    # folder with it is refused; without it the class-size item is "not reported".
+    ap.add_argument("--no-classes", action="store_true", help="leave the class list out")
     ap.add_argument("--peer", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.peer:
@@ -115,7 +118,8 @@ def main() -> None:
             folder.mkdir()
             t = time.perf_counter()
             tables = generate_national(args.seed, n_counties=args.counties,
-                                       n_schools=args.schools).tables
+                                       n_schools=args.schools,
+                                       with_classes=not args.no_classes).tables
             for k, v in tables.items():
                 v.write_csv(folder / f"{k}.csv")
             print(f"generated in {time.perf_counter() - t:.1f}s: "

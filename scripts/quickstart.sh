@@ -4,7 +4,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 bash scripts/setup.sh
-export JUNHENG_DATABASE_URL=${JUNHENG_DATABASE_URL:-sqlite:///var/junheng.sqlite}
+# The database is the installation's own (.venv/var/junheng.sqlite, or JUNHENG_DATABASE_URL):
+# every command finds it wherever it is run from; `junheng --help` prints where it is.
 mkdir -p var
 .venv/bin/junheng demo --out var/demo.xlsx
 .venv/bin/junheng import var/demo.xlsx

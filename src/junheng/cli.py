@@ -97,9 +97,13 @@ def write_json(result: object, out: Path | None) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from junheng.io.db import database_url
+
     parser = argparse.ArgumentParser(
         prog="junheng",
         description="均衡 Junheng — 义务教育优质均衡发展平台 / balanced education platform",
+        epilog=f"默认数据库 / default database: {database_url()} (JUNHENG_DATABASE_URL 或 "
+               "JUNHENG_HOME 可改 / set JUNHENG_DATABASE_URL or JUNHENG_HOME to change it)",
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     for name in COMMAND_MODULES:

@@ -31,6 +31,10 @@ def _register(site: Site, phone: str, caplog: pytest.LogCaptureFixture):  # type
                                              "name": "张三", "csrf_token": csrf_from(page.text)})
     assert r.status_code == 303, r.text
     code = re.findall(rf"code for {phone} is (\d{{6}})", caplog.text)[-1]
+    # A second request within the minute sends nothing (no flooding, no fresh tries).
+    again = c.post("/family/register", data={"phone": phone, "password": PASSWORD,
+                                             "csrf_token": csrf_from(c.get("/family/register").text)})
+    assert again.status_code == 400 and "1分钟" in again.text
     page = c.get(r.headers["location"])
     assert "开发环境" in page.text  # the development sender is clearly marked
     # A wrong code does not activate the account; the right one does.
@@ -81,6 +85,10 @@ def test_family_applies_and_staff_run_the_round(site: Site, caplog: pytest.LogCa
     assert first.headers["location"] == again.headers["location"]
     url = first.headers["location"]
     pk = int(url.rsplit("/", 1)[-1])
+    # The same child again (a new key): refused, one child has one lottery ticket.
+    r = fam.post("/family/apply", data=_apply_form(idempotency_key="2"),
+                 headers={"X-CSRF-Token": token})
+    assert r.status_code == 400 and "重复申请" in r.text
     page = fam.get(url)
     # The zone school is Ganzhou's first school, whose name in the tiny data is hostile HTML.
     assert "划片学校" in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
@@ -94,9 +102,15 @@ def test_family_applies_and_staff_run_the_round(site: Site, caplog: pytest.LogCa
                           ("big.png", PNG + b"\x00" * (5 * 1024 * 1024))]:
         r = fam.post(f"{url}/files", data={"kind": "hukou"}, headers={"X-CSRF-Token": token},
                      files={"file": (name, io.BytesIO(content), "image/png")})
-        assert "error=" in r.headers["location"], name
+        # Refused by the route (type, forged extension) or, past 5 MB, by the body limit.
+        assert r.status_code == 413 or "error=" in r.headers["location"], name
+    # A 4 MB photo passes the request size limit (the family's upload route allows 5 MB).
+    big_ok = fam.post(f"{url}/files", data={"kind": "house"}, headers={"X-CSRF-Token": token},
+                      files={"file": ("房产.jpg", io.BytesIO(b"\xff\xd8\xff" + b"\x00" * 4_000_000),
+                                      "image/jpeg")})
+    assert big_ok.status_code == 303 and "error" not in big_ok.headers["location"]
     with site.engine.connect() as conn:  # type: ignore[attr-defined]
-        assert conn.execute(sa.select(sa.func.count()).select_from(am.files)).scalar_one() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(am.files)).scalar_one() == 2
     file_link = re.search(rf'href="({url}/files/[0-9a-f]+)"', fam.get(url).text)
     assert file_link and fam.get(file_link.group(1)).content == PNG
 

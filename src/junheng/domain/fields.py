@@ -8,6 +8,7 @@ because a typo there would silently drop a constraint.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -177,6 +178,15 @@ class Table:
     def column_ids(self) -> list[str]:
         return [c.id for c in self.columns]
 
+    def references(self, present: Iterable[str] | None = None
+                   ) -> list[tuple[Column, str, str]]:
+        """(column, referenced table, referenced column) of every column that must name a row
+        of another table (``ref`` in the registry), among the ``present`` columns if given.
+        Import validation and the county-scope check both walk these."""
+        keep = None if present is None else set(present)
+        return [(c, c.ref[0], c.ref[1]) for c in self.columns
+                if c.ref is not None and (keep is None or c.id in keep)]
+
     @property
     def schema(self) -> dict[str, pl.DataType]:
         return {c.id: c.dtype for c in self.columns}
@@ -344,3 +354,12 @@ def registry() -> Registry:
     """The exchange-format registry shipped with the package (format v1)."""
     text = resources.files("junheng.domain").joinpath("data/format-v1.yaml").read_text("utf-8")
     return parse_registry(yaml.safe_load(text))
+
+
+def unknown_references(frame: pl.DataFrame, column: str,
+                       pools: Sequence[pl.Series]) -> pl.DataFrame:
+    """The rows of ``frame`` whose ``column`` names a value found in none of ``pools`` (the
+    referenced table's key in the file and in the database): one rule for every reference
+    check (import validation, the database's last check before writing)."""
+    pool = pl.concat(list(pools)).unique()
+    return frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(pool.implode()))

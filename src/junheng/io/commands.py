@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("import", help="检查后整体导入数据库 / validate, then load all-or-nothing")
     p.add_argument("path", help="工作簿或CSV文件夹 / workbook or CSV folder")
     p.add_argument("--db", help="数据库URL / database URL (default: JUNHENG_DATABASE_URL or "
-                   "sqlite:///var/junheng.sqlite)")
+                   "the installation's database shown by junheng --help)")
     p.set_defaults(func=_import)
 
     p = sub.add_parser("export", help="从数据库导出数据 / write the dataset back out")

@@ -9,6 +9,7 @@ registry) and leaves everything else alone.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,10 +23,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.fields import Column, Table, registry
+from junheng.domain.fields import Column, Table, registry, unknown_references
 from junheng.io.problems import Problem, ValidationFailed
 
-DEFAULT_SQLITE_PATH = Path("var") / "junheng.sqlite"
+
+def default_sqlite_path() -> Path:
+    """The installation's own database file: ``$JUNHENG_HOME/junheng.sqlite``, else
+    ``var/junheng.sqlite`` under the Python environment Junheng is installed in (the project's
+    ``.venv``). Never relative to the current folder, so every command finds the same data
+    wherever it is run from."""
+    home = os.environ.get("JUNHENG_HOME")
+    base = Path(home) if home else Path(sys.prefix) / "var"
+    return (base / "junheng.sqlite").resolve()
+
+
 EXTRA_COLUMN = "extra_json"  # unknown columns of an imported row, kept as JSON text
 INSERT_CHUNK_ROWS = 100_000
 # How long an import waits for another one to finish before it gives up with "try again".
@@ -87,7 +98,7 @@ def database_url(url: str | None = None) -> str:
     env = os.environ.get("JUNHENG_DATABASE_URL")
     if env:
         return env
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return f"sqlite:///{default_sqlite_path()}"
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -438,14 +449,10 @@ def _check_db_references(conn: Connection, ds: Dataset, source: str) -> None:
         if table.id not in ds:
             continue
         frame = ds.get(table.id)
-        for col in table.columns:
-            if col.ref is None or col.id not in frame.columns:
-                continue
-            ref_table, ref_col = col.ref
-            pool = pl.concat([ds.get(ref_table)[ref_col], known.get(ref_table)[ref_col]])
-            missing = (frame.filter(pl.col(col.id).is_not_null()
-                                    & ~pl.col(col.id).is_in(pool.implode()))[col.id]
-                       .unique().sort())
+        for col, ref_table, ref_col in table.references(frame.columns):
+            missing = unknown_references(
+                frame, col.id, [ds.get(ref_table)[ref_col], known.get(ref_table)[ref_col]]
+            )[col.id].unique().sort()
             for value in missing.head(50).to_list():
                 problems.append(Problem(
                     source, table.id, None, col.id,

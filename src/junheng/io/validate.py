@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.fields import Column, CrossCheck, Limits, Table, registry
+from junheng.domain.fields import Column, CrossCheck, Limits, Table, registry, unknown_references
 from junheng.domain.needs import TableNeeds
 from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
 from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
@@ -384,10 +384,7 @@ def _check_references(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet
     for tid, frame in typed.items():
         table = reg.table(tid)
         sheet = sheets[tid]
-        for col in table.columns:
-            if col.ref is None or col.id not in frame.columns:
-                continue
-            ref_table, ref_col = col.ref
+        for col, ref_table, ref_col in table.references(frame.columns):
             if ref_table in unreadable:
                 continue
             pools: list[pl.Series] = []
@@ -402,8 +399,7 @@ def _check_references(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet
                         f"引用了表“{reg.table(ref_table).label}”({ref_table})，但该表不存在",
                         f"refers to table '{ref_table}', which is missing"))
                 continue
-            pool = pl.concat(pools).unique()
-            bad = frame.filter(pl.col(col.id).is_not_null() & ~pl.col(col.id).is_in(pool.implode()))
+            bad = unknown_references(frame, col.id, pools)
             ref_label = reg.table(ref_table).label
             what_zh = {"counties": "区县", "schools": "学校", "areas": "片区"}.get(ref_table,
                                                                                  ref_label)
@@ -484,3 +480,15 @@ def read_dataset(path_or_spec: str, *, known: Dataset | None = None,
     if ds is None:
         raise ValidationFailed(problems, truncated)
     return ds, [p for p in problems if p.severity != "error"]
+
+
+def check_workbook(path: str, known: Dataset | None, required: Iterable[str] | None,
+                   ) -> tuple[Dataset | None, list[Problem], bool, dict[str, str]]:
+    """Read and check one uploaded file: (dataset or None, problems, truncated, sheet name per
+    table). A plain function of picklable values, so it can run in a child process."""
+    from pathlib import Path
+
+    raw = read_raw(Path(path))
+    ds, problems, truncated = validate_raw(raw, known=known, require_tables=required,
+                                           keep_rows=True)
+    return ds, problems, truncated, {tid: s.sheet or tid for tid, s in raw.sheets.items()}

@@ -8,9 +8,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from junheng.reports.labels import STATUS_ZH
 from junheng.reports.safe_cells import write_cell
 
-FINANCE_STATUS_ZH = {"passed": "达标", "failed": "未达标", "not_reported": "未报送",
+FINANCE_STATUS_ZH = {**{k: STATUS_ZH[k] for k in ("passed", "failed", "not_reported")},
                      "no_rule": "无适用规则"}
 
 

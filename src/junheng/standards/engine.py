@@ -25,7 +25,7 @@ from junheng.domain.numbers import json_number
 from junheng.domain.status import status_from_rank, status_rank, worst_status
 from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
-from junheng.standards.items import ItemResults, evaluate_items
+from junheng.standards.items import CountyItems, ItemResults, evaluate_items
 from junheng.standards.loader import Standard, load_standard
 from junheng.standards.results import (
     CityResult,
@@ -600,7 +600,6 @@ def _county_verdicts(
                 reasons.setdefault(cc, []).append(f"{r['label']}: 未达标")
             else:
                 not_reported.setdefault(cc, []).append(r["item"])
-    typed_items = items.results() if items is not None else {}
     out = []
     for c in counties.iter_rows(named=True):
         cc = c["county_code"]
@@ -621,7 +620,7 @@ def _county_verdicts(
             not_reported=tuple(nr),
             reasons_zh=tuple(why),
             stages=stages.get(cc, {}),
-            items=typed_items.get(cc, {}),
+            items=CountyItems(items, cc) if items is not None else {},
         ))
     return tuple(out)
 

@@ -12,7 +12,7 @@ traces (and the lists of offending schools) are only built when a report asks fo
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -400,6 +400,33 @@ class ItemResults:
                     checks=checks,
                 )
         return out
+
+
+class CountyItems(Mapping[str, ItemResult]):
+    """One county's items, read from :class:`ItemResults` on first access. Building the items
+    (with their traces and lists of offending schools) costs seconds at national scale, and a
+    caller that only needs the verdicts never pays it."""
+
+    __slots__ = ("_code", "_source")
+
+    def __init__(self, source: ItemResults, county_code: str) -> None:
+        self._source = source
+        self._code = county_code
+
+    def _items(self) -> dict[str, ItemResult]:
+        return self._source.results().get(self._code, {})
+
+    def __getitem__(self, item_id: str) -> ItemResult:
+        return self._items()[item_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        return f"CountyItems({self._code!r})"
 
 
 def evaluate_items(

@@ -378,7 +378,7 @@ class SchoolResult:
     indicators: Mapping[str, SchoolIndicator]
     met_count: int | None
     passed: bool | None
-    status: str
+    status: str | None  # None under a standard without school thresholds (2012)
     shortfalls: tuple[Shortfall, ...]
     trace: SchoolRuleTrace | None = None
 

@@ -121,7 +121,7 @@ class SchoolOut(_Out):
     indicators: dict[str, SchoolIndicatorOut]
     met_count: int | None
     passed: bool | None
-    status: str
+    status: str | None  # None under 2012, which judges no school
     shortfalls: list[ShortfallOut]
     trace: dict[str, Any] | None = None
 

@@ -37,6 +37,7 @@ from junheng.web.routers import (
     rotation,
     school,
 )
+from junheng.web.services import uploads
 from junheng.web.services.data import DataService
 from junheng.web.services.views import NotFound
 from junheng.web.settings import Settings, get_settings
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.data = DataService(engine, settings)
     app.state.upload_slots = threading.BoundedSemaphore(max(1, settings.upload_check_slots))
+    uploads.CHECK_PROCESSES = max(1, settings.upload_check_slots)  # one process per slot
     _purge_staged_uploads(engine, settings)
 
     for module in (auth, overview, county, school, data, admin, api, planning, rotation,

@@ -11,7 +11,7 @@ from junheng.cli import CliError
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("serve", help="启动网站 / start the web application")
     p.add_argument("--db", help="数据库地址 / database URL (default: JUNHENG_DATABASE_URL or "
-                                "var/junheng.sqlite)")
+                                "the installation's database shown by junheng --help)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1,

@@ -9,6 +9,7 @@ overhead): the session is checked from the cookie before a single body byte is r
 
 from __future__ import annotations
 
+import re
 from http.cookies import SimpleCookie
 
 import anyio.to_thread
@@ -16,10 +17,12 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from junheng.web import security
-from junheng.web.access import Permission
+from junheng.web.access import Permission, Role
 from junheng.web.settings import Settings
 
 UPLOAD_PATHS = frozenset({"/data/upload"})
+# Proofs of the admissions portal: a signed-in family sends one photo or scan at a time.
+PROOF_PATH = re.compile(r"^/family/applications/\d{1,12}/files$")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Multipart boundaries, part headers and the CSRF field around the file itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -70,6 +73,14 @@ class BodyLimit:
         self.settings = settings
         self.engine = engine
 
+    async def _is_family(self, scope: Scope) -> bool:
+        cookie = _session_cookie(scope)
+        if not cookie:
+            return False
+        found = await anyio.to_thread.run_sync(
+            security.read_session, self.engine, self.settings, cookie)
+        return found is not None and found[0].role == Role.PARENT
+
     async def _may_upload(self, scope: Scope) -> bool:
         cookie = _session_cookie(scope)
         if not cookie:
@@ -88,6 +99,10 @@ class BodyLimit:
         limit = self.settings.request_max_bytes
         if scope["path"] in UPLOAD_PATHS and await self._may_upload(scope):
             limit = max(limit, self.settings.upload_max_bytes + FORM_OVERHEAD_BYTES)
+        elif PROOF_PATH.match(scope["path"]) and await self._is_family(scope):
+            from junheng.web.services.admissions import FILE_MAX_BYTES
+
+            limit = max(limit, FILE_MAX_BYTES + FORM_OVERHEAD_BYTES)
         declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)  # not one byte of the body read

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from junheng.web.access import Permission, Role
 from junheng.web.i18n import Translator
+from junheng.web.services.sizes import band_words
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Templates ship with the package and do not change while it runs: no stat() per render.
@@ -106,11 +107,19 @@ def lang_switch_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
 
 
+def goal_label(goal: dict[str, Any], t: Translator) -> str:
+    """"2027年目标（三分之二区县）" from a target of the city's measures."""
+    return t("city.goal", year=goal["year"], share=t.label("share", goal["share"], goal["share"]))
+
+
 templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
 templates.env.filters["audit_target"] = audit_target
 templates.env.filters["china_time"] = china_time
+templates.env.filters["goal_label"] = goal_label
 templates.env.filters["audit_detail"] = audit_detail
+# The class-size bands' limits for the band names ("46–55人"), from the standard.
+templates.env.globals["bands"] = band_words()
 templates.env.globals["Permission"] = Permission
 templates.env.globals["Role"] = Role
 

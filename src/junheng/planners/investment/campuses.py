@@ -37,12 +37,12 @@ from junheng.planners.investment.actions import action, raising
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.rules import INDICATORS, STANDARD_ID, ResourceRules
 from junheng.planners.milp import MilpBuilder
+from junheng.standards.labels import label
 
 # The kind of school a campus of each oversized type is: the compulsory part moves, so a
 # 完全中学's campus is a 初级中学 and a 十二年一贯制's a 九年一贯制.
 CAMPUS_TYPE = {"primary": "primary", "teaching_point": "primary", "junior": "junior",
                "complete_secondary": "junior", "nine_year": "nine_year", "twelve_year": "nine_year"}
-_STAGE_ZH = {"primary": "小学", "junior": "初中"}
 _GRADE_EPS = 1e-9
 def _kind_key(column: str) -> str:
     """The short key of a teacher column in a campus's JSON (``degree_teachers`` → ``degree``)."""
@@ -59,6 +59,10 @@ class CampusPlan:
     @property
     def cost_yuan(self) -> float:
         return float(sum(a["cost_yuan"] for a in self.actions))
+
+
+def _stage_zh(stage: str) -> str:
+    return label("stage", stage) or stage
 
 
 def _take(pool: np.ndarray, n: int) -> np.ndarray:
@@ -238,7 +242,7 @@ def _staff(stage_p: dict[str, int], rules: ResourceRules, costs: Costs) -> tuple
 def _intro(per: pl.DataFrame, n_campuses: int, nc: dict[str, Any]) -> str:
     return (
         f"{per.height} 所学校超过规模上限（g04），新建 {n_campuses} 个校区接收超出的学生。每校只迁出超出上限的人数："
-        f"一个学位的土地与建设费（{'、'.join(f'{_STAGE_ZH[s]} {v:,.0f} 元' for s, v in nc['seat_yuan'].items())}）"
+        f"一个学位的土地与建设费（{'、'.join(f'{_stage_zh(s)} {v:,.0f} 元' for s, v in nc['seat_yuan'].items())}）"
         "远高于少一名学生为原校省下的资源费用，多迁不会更省；迁出人数固定后，差异系数仍按固定学生数计算。"
         f"相距不超过 {float(nc['max_km']):g} 公里的超员学校合建一个校区（每个校区固定费用 {float(nc['fixed_yuan']):,.0f} 元），"
         "校区不超过规模上限。原校保留全部教师、校舍和设备，生均指标随之提高；学生按年级比例迁出，连同班级一起迁走。")
@@ -257,7 +261,7 @@ def _notes(per: pl.DataFrame, nc: dict[str, Any], rules: ResourceRules, costs: C
                     .unit_cost(costs) for ind in INDICATORS) \
             + action("add_classrooms").unit_cost(costs) / class_cap[st]
         if float(seat) < saved:
-            lines.append(f"注意：{_STAGE_ZH[st]}每学位费用 {float(seat):,.0f} 元低于少一名学生可为原校省下的上限 {saved:,.0f} 元，"
+            lines.append(f"注意：{_stage_zh(st)}每学位费用 {float(seat):,.0f} 元低于少一名学生可为原校省下的上限 {saved:,.0f} 元，"
                          "多迁学生可能更省；本规划仍只迁出超出上限的人数。")
     small = per.filter(pl.col("excess") < 50)
     if small.height:
@@ -427,7 +431,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
                   "multimedia_rooms": rooms_mm, "music_rooms": n_ma, "art_rooms": n_ma,
                   "cost_yuan": round(total, 2), "cost_breakdown": breakdown}
         src_zh = "、".join(f"{s['school_name']} {s['students']} 人" for s in sources)
-        staff_zh = "；".join(_STAGE_ZH[st] + "、".join(f"{teacher_words[col]} {n} 人" for col, n in v.items())
+        staff_zh = "；".join(_stage_zh(st) + "、".join(f"{teacher_words[col]} {n} 人" for col, n in v.items())
                             for st, v in staff.items())
         campus["text_zh"] = (
             f"新建{name}（规划校址，{names[host]}以北约 {float(nc['offset_m']) * (k + 1):.0f} 米，选址待论证）："

@@ -98,8 +98,18 @@ def _code_hash(phone: str, code: str) -> str:
 
 
 def send_code(engine: Engine, phone: str, sender: OtpSender) -> None:
+    """A new code, at most one a minute per number: registration cannot be used to flood a
+    phone with messages, nor to reset the tries on a code every few seconds."""
     code = f"{secrets.randbelow(10**6):06d}"
     with engine.begin() as conn:
+        row = conn.execute(select(am.otp_codes.c.expires_at).where(
+            am.otp_codes.c.phone == phone)).first()
+        if row is not None:
+            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
+                tzinfo=dt.UTC)
+            if expires - dt.timedelta(minutes=OTP_MINUTES) > now() - dt.timedelta(seconds=60):
+                raise AdmissionsError("验证码已发送，请1分钟后再试",
+                                      "a code was just sent: try again in a minute")
         conn.execute(delete(am.otp_codes).where(am.otp_codes.c.phone == phone))
         conn.execute(insert(am.otp_codes).values(
             phone=phone, code_hash=_code_hash(phone, code),
@@ -270,6 +280,7 @@ def create_application(engine: Engine, user: User, form: ApplicationForm,
                     raise NotFound()
                 return int(row.id)
         _round_open(conn, form.county_code, form.year, form.entry_stage)
+        _one_per_child(conn, form, None)
     stamp = now()
     try:
         with engine.begin() as conn:
@@ -299,6 +310,21 @@ def create_application(engine: Engine, user: User, form: ApplicationForm,
             raise
         return int(row.id)
     return int(pk)
+
+
+def _one_per_child(conn: Any, form: ApplicationForm, pk: int | None) -> None:
+    """One child, one application per year and entry grade (in any county): a second one would
+    be a second lottery ticket."""
+    query = select(am.applications.c.id).where(
+        (am.applications.c.resident_id == form.resident_id.strip().upper())
+        & (am.applications.c.year == form.year)
+        & (am.applications.c.entry_stage == form.entry_stage)
+        & (am.applications.c.status != "rejected"))
+    if pk is not None:
+        query = query.where(am.applications.c.id != pk)
+    if conn.execute(query).first() is not None:
+        raise AdmissionsError("该儿童本学年已有一份入学申请，不能重复申请",
+                              "this child already has an application this year")
 
 
 def _round_open(conn: Any, county_code: str, year: int, stage: str) -> None:
@@ -352,6 +378,7 @@ def resubmit(engine: Engine, user: User, pk: int, form: ApplicationForm) -> None
                               "only a returned application can be resubmitted")
     with engine.begin() as conn:
         _round_open(conn, app["county_code"], app["year"], app["entry_stage"])
+        _one_per_child(conn, form, pk)
         conn.execute(update(am.applications).where(am.applications.c.id == pk).values(
             child_name=form.child_name.strip(), resident_id=form.resident_id.strip().upper(),
             hukou=form.hukou.strip()[:128], area_id=form.area_id, housing=form.housing,

@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.standards.policy import first_target_year
 from junheng.web.services import views
 from junheng.web.services.data import DataService
 
@@ -18,7 +19,6 @@ def _copy(ds: Dataset) -> Dataset:
     """The planners get their own table dict: the cached dataset is shared by every page."""
     return Dataset(dict(ds.tables))
 PLAN_TIME_LIMIT_S = 30.0
-DEFAULT_TARGET_YEAR = 2027  # the Zhangye measures: two thirds of counties by 2027
 
 
 def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
@@ -64,8 +64,10 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
 def target_year_default(data: DataService, county: str) -> int:
     counties = data.dataset().get("counties").filter(pl.col("county_code") == county)
     year = counties["quality_target_year"][0] if counties.height else None
-    latest = data.latest_year() or DEFAULT_TARGET_YEAR
-    return int(year) if year and year >= latest else max(DEFAULT_TARGET_YEAR, latest)
+    # The county's own target year (data), else the city's nearest target (targets YAML).
+    default = first_target_year()
+    latest = data.latest_year() or default
+    return int(year) if year and year >= latest else max(default, latest)
 
 
 def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any]:

@@ -4,8 +4,12 @@ it, so any worker can show the problems or run the import."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import secrets
 import tempfile
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -61,14 +65,51 @@ class _Checked:
                         for t, f in self.ds.tables.items()})
 
 
+# Reading and checking a workbook is pure Python (openpyxl) for seconds: in a thread it would
+# hold the GIL against every other request of this worker, so it runs in child processes,
+# each with its own memory ceiling, recycled after a few checks to give memory back.
+CHECK_PROCESSES = 2
+CHECK_MEMORY_BYTES = 3 * 1024**3
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _limit_child_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (CHECK_MEMORY_BYTES, CHECK_MEMORY_BYTES))
+
+
+def _check_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=CHECK_PROCESSES, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_limit_child_memory, max_tasks_per_child=20)
+        return _pool
+
+
+def _run_check(path: str, known: Any, required: Any
+               ) -> tuple[Any, list[Problem], bool, dict[str, str]]:
+    from junheng.io.validate import check_workbook
+
+    global _pool
+    try:
+        return _check_pool().submit(check_workbook, path, known, required).result()
+    except BrokenProcessPool:
+        # The child died (e.g. its memory ceiling): a fresh pool for the next check.
+        with _pool_lock:
+            _pool = None
+        raise
+
+
 def _validate(engine: Engine, filename: str, content: bytes, writer: Writer | None = None
               ) -> tuple[_Checked | None, list[Problem], list[Problem], bool]:
     """(checked upload or None, errors, warnings, truncated). With ``writer`` (a county
     administrator or school clerk), every row, new and replaced, must be theirs."""
     from junheng.domain.needs import still_needed
     from junheng.io.db import known_keys, stored_tables
-    from junheng.io.readers import read_raw
-    from junheng.io.validate import validate_raw
 
     suffix = Path(filename).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
@@ -81,12 +122,11 @@ def _validate(engine: Engine, filename: str, content: bytes, writer: Writer | No
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(content)
         try:
-            raw = read_raw(path)
             # Tables the database already holds need not come again (this year's enrolment
             # without the school list); a first upload brings the whole format.
-            ds, problems, truncated = validate_raw(
-                raw, known=known_keys(engine),
-                require_tables=still_needed(stored_tables(engine)), keep_rows=True)
+            known = known_keys(engine)
+            required = still_needed(stored_tables(engine))
+            ds, problems, truncated, sheet_names = _run_check(str(path), known, required)
         except ValidationFailed as exc:
             return None, _renamed(exc.problems, filename), [], exc.truncated
         except Exception as exc:
@@ -97,7 +137,7 @@ def _validate(engine: Engine, filename: str, content: bytes, writer: Writer | No
         return None, _renamed([p for p in problems if p.severity == "error"], filename), [], \
             truncated
     warnings = [p for p in problems if p.severity != "error"]
-    checked = _Checked(ds, {tid: sheet.sheet or tid for tid, sheet in raw.sheets.items()})
+    checked = _Checked(ds, sheet_names)
     if writer is not None:
         with engine.connect() as conn:
             outside = scope_problems(conn, ds, writer, filename, checked.sheets)

@@ -80,9 +80,10 @@
       series: [
         { name: data.labels.counties_passed, type: "bar", data: data.trend.map(function (r) { return r.passed; }),
           itemStyle: { color: "#1f5fa8" },
-          markLine: { symbol: "none", data: [
-            { yAxis: data.goal_2027, name: data.labels.goal_2027, lineStyle: { color: "#b7791f", type: "dashed" }, label: { formatter: "2027", position: "insideStartTop" } },
-            { yAxis: data.goal_2035, name: data.labels.goal_2035, lineStyle: { color: "#1a7f37", type: "dashed" }, label: { formatter: "2035", position: "insideStartTop" } }] } },
+          markLine: { symbol: "none", data: data.goals.map(function (n, i) {
+            var last = i === data.goals.length - 1;
+            return { yAxis: n, name: data.labels.goals[i], lineStyle: { color: last ? "#1a7f37" : "#b7791f", type: "dashed" },
+                     label: { formatter: String(data.goal_years[i]), position: "insideStartTop" } }; }) } },
         { name: data.labels.schools_share, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) {
           return r.schools_evaluated ? +(100 * r.schools_passed / r.schools_evaluated).toFixed(1) : null; }), itemStyle: { color: "#3fa66a" } },
         { name: data.labels.big_share, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) {
