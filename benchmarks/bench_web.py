@@ -83,6 +83,32 @@ async def login(client: httpx.AsyncClient) -> None:
     assert r.status_code == 303, r.status_code
 
 
+def server_cpu_seconds() -> float:
+    """CPU time (user + system) of every process this benchmark started (the server and its
+    workers): on a shared machine, CPU per request is the figure other load does not skew."""
+    me = os.getpid()
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(d.name)] = int(fields[1])
+        cpu[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for pid in cpu:
+        p = pid
+        while p in parents and p != me:
+            p = parents[p]
+        if p == me and pid != me:
+            total += cpu[pid]
+    return total
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, round(q * (len(s) - 1)))]
@@ -136,13 +162,16 @@ async def run(base: str, clients: int, total: int, seconds: float
                 errors += 1
 
     start = time.perf_counter()
+    cpu0 = server_cpu_seconds()
     await asyncio.gather(*(worker(i, c) for i, c in enumerate(pool)))
     wall = time.perf_counter() - start
+    cpu = server_cpu_seconds() - cpu0
     for c in pool:
         await c.aclose()
     done = sum(len(v) for v in timings.values())
     print(f"\n{clients} concurrent clients, {done} requests in {wall:.1f} s "
-          f"({done / wall:.0f} req/s), {errors} errors")
+          f"({done / wall:.0f} req/s), {errors} errors, server CPU "
+          f"{1000 * cpu / max(done, 1):.2f} ms per request")
     print(f"{'page':<8} {'n':>6} {'median ms':>10} {'p99 ms':>8} {'target':>22}")
     out = {}
     for kind, vals in timings.items():
@@ -152,7 +181,7 @@ async def run(base: str, clients: int, total: int, seconds: float
         out[kind] = (len(vals), med, p99)
     all_vals = [v for vals in timings.values() for v in vals]
     out["all"] = (len(all_vals), statistics.median(all_vals), pct(all_vals, 0.99))
-    out["rps"] = (errors, done / wall, 0.0)
+    out["rps"] = (errors, done / wall, 1000 * cpu / max(done, 1))
     return out
 
 
@@ -179,10 +208,11 @@ def main() -> None:
             if args.backend == "postgresql":
                 pg_admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[-1]} WITH (FORCE)")
     print(f"\nsummary: {args.backend}, {args.workers} worker(s), city + county pages")
-    print(f"{'clients':>7} {'req/s':>7} {'errors':>6} {'median ms':>10} {'p99 ms':>8}")
+    print(f"{'clients':>7} {'req/s':>7} {'errors':>6} {'median ms':>10} {'p99 ms':>8} "
+          f"{'CPU ms/req':>10}")
     for n, r in results.items():
         print(f"{n:>7} {r['rps'][1]:>7.0f} {r['rps'][0]:>6} {r['all'][1]:>10.1f} "
-              f"{r['all'][2]:>8.1f}")
+              f"{r['all'][2]:>8.1f} {r['rps'][2]:>10.2f}")
 
 
 if __name__ == "__main__":

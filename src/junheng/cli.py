@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,19 +61,28 @@ def load_data(spec: str, needs: TableNeeds | None = None) -> Dataset:
                        f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
 
 
+def command_modules() -> list[ModuleType]:
+    """The installed modules of COMMAND_MODULES, in --help order."""
+    found = []
+    for name in COMMAND_MODULES:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            # Only a feature package that is not installed is skipped; a broken import inside an
+            # existing module must surface.
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+    return found
+
+
 def command_needs() -> dict[str, TableNeeds]:
     """Each command's declared needs (``NEEDS`` of its module: one value, or a dict by
     command name), in --help order."""
     from junheng.domain.needs import TableNeeds
 
     out: dict[str, TableNeeds] = {}
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
+    for module in command_modules():
         needs = getattr(module, "NEEDS", None)
         if isinstance(needs, TableNeeds):
             out[needs.command] = needs
@@ -106,15 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                "JUNHENG_HOME 可改 / set JUNHENG_DATABASE_URL or JUNHENG_HOME to change it)",
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # Only a feature package that is not installed is skipped; a broken import inside an
-            # existing module must surface.
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
+    for module in command_modules():
         module.register(sub)
     return parser
 

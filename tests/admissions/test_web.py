@@ -31,6 +31,10 @@ def _register(site: Site, phone: str, caplog: pytest.LogCaptureFixture):  # type
                                              "name": "张三", "csrf_token": csrf_from(page.text)})
     assert r.status_code == 303, r.text
     code = re.findall(rf"code for {phone} is (\d{{6}})", caplog.text)[-1]
+    # A second request within the minute sends nothing (no flooding, no fresh tries).
+    again = c.post("/family/register", data={"phone": phone, "password": PASSWORD,
+                                             "csrf_token": csrf_from(c.get("/family/register").text)})
+    assert again.status_code == 400 and "1分钟" in again.text
     page = c.get(r.headers["location"])
     assert "开发环境" in page.text  # the development sender is clearly marked
     # A wrong code does not activate the account; the right one does.

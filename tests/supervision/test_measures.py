@@ -204,4 +204,4 @@ def test_counties_alone_list_the_register_as_not_reported(tmp_path: Path) -> Non
                                                         "county_name": ["甘州区"]})})
     r = measure_statuses(ds, 2024)
     assert {m.counties["620702"].status for m in r.measures} == {NOT_REPORTED}
-    assert any("schools" in n for n in r.notes)
+    assert any("学校和学段数据" in n for n in r.notes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -39,4 +40,41 @@ def test_account_commands(db_url: str, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["users", "list", "--db", db_url]) == 0
     listing = capsys.readouterr().out
     assert "gz\tcounty_admin\t620702\tactive" in listing
+    engine.dispose()
+
+
+def test_users_create_refuses_unknown_scope_and_is_audited(
+        db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from junheng.io.db import import_dataset
+    from junheng.web.services import audit
+    from tests.web import tiny
+
+    engine = make_engine(db_url)
+    from junheng.web.database import prepare
+
+    prepare(engine)
+    import_dataset(engine, tiny.build())
+    assert main(["users", "create", "x1", "--role", "county_admin", "--county", "999999",
+                 "--db", db_url]) == 2
+    err = capsys.readouterr().err
+    assert "区县代码“999999”不存在" in err and "unknown county '999999'" in err
+    assert main(["users", "create", "x2", "--role", "school_clerk", "--school", "6207029999",
+                 "--db", db_url]) == 2
+    err = capsys.readouterr().err
+    assert "学校标识码“6207029999”不存在" in err and "unknown school" in err
+    assert find_user(engine, "x1") is None and find_user(engine, "x2") is None
+    assert audit.entries(engine)[1] == 0  # nothing was created, nothing logged
+
+    assert main(["users", "create", "clerk1", "--role", "school_clerk", "--school",
+                 "6207020001", "--db", db_url]) == 0
+    assert main(["users", "reset", "clerk1", "--db", db_url]) == 0
+    rows, total = audit.entries(engine)
+    assert total == 2
+    reset, created = rows
+    assert created["action"] == "user_created" and created["target"] == "user:clerk1"
+    assert reset["action"] == "password_reset" and reset["target"] == "user:clerk1"
+    for r in rows:
+        assert r["user_id"] is None and r["username"] is None
+        assert json.loads(r["detail"])["cli"] is True
+    assert json.loads(created["detail"])["school"] == "6207020001"
     engine.dispose()

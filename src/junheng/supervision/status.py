@@ -123,7 +123,7 @@ def _gather(ds: Dataset, year: int, reg: Register) -> _Sources:
             ev = evaluate(ds, std, year)
             src.items[std] = {c.county_code: dict(c.items) for c in ev.counties}
     elif standards:
-        src.notes.append("未提供学校和学段数据（schools、sections），评估类指标为未报送。")
+        src.notes.append("未提供学校和学段数据，评估类指标为未报送。")
     if "finance" in kinds:
         if ds.get("finance").height:
             from junheng.finance.checks import evaluate_finance
@@ -131,7 +131,7 @@ def _gather(ds: Dataset, year: int, reg: Register) -> _Sources:
             fin = evaluate_finance(ds, year)
             src.finance = {a.code: {c.id: c for c in a.checks} for a in fin.counties}
         else:
-            src.notes.append("未提供教育经费数据（finance），经费保障类措施为未报送。")
+            src.notes.append("未提供教育经费数据，经费保障类措施为未报送。")
     if "aid" in kinds:
         if ds.get("students").height:
             from junheng.aid.eligibility import evaluate_aid
@@ -142,7 +142,7 @@ def _gather(ds: Dataset, year: int, reg: Register) -> _Sources:
                 gap[cc] = gap.get(cc, 0) + 1
             src.aid_gap = gap
         else:
-            src.notes.append("未提供学生名单（students），资助类措施为未报送。")
+            src.notes.append("未提供学生名单，资助类措施为未报送。")
     return src
 
 

@@ -71,16 +71,51 @@ def _init_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_known(engine, role: str, county: str | None,  # type: ignore[no-untyped-def]
+                 school: str | None) -> None:
+    """A county admin's county and a clerk's school must exist: an account scoped to a typo
+    would see nothing and nobody would notice. Zhangye's six counties are always known, so
+    their accounts can be made before the first import; a school only once it is imported."""
+    from junheng.io.db import known_keys
+    from junheng.web.services.views import ZHANGYE_COUNTIES
+
+    keys = known_keys(engine)
+    if role == "county_admin" and county:
+        counties = set(keys.get("counties")["county_code"].to_list()) | set(ZHANGYE_COUNTIES)
+        if county not in counties:
+            raise CliError(f"区县代码“{county}”不存在（数据中没有这个区县）/ unknown county "
+                           f"'{county}': it is not in the data")
+    if role == "school_clerk" and school \
+            and school not in set(keys.get("schools")["school_id"].to_list()):
+        raise CliError(f"学校标识码“{school}”不存在（请先导入学校数据）/ unknown school "
+                       f"'{school}': it is not in the data (import the schools first)")
+
+
+def _audit_cli(engine, action: str, username: str,  # type: ignore[no-untyped-def]
+               detail: dict[str, object]) -> None:
+    """Accounts made or reset at the console are logged like those made on the web, with no
+    acting user and the ``cli`` marker (the operator at the server's console)."""
+    from junheng.web.services import audit
+
+    audit.record(engine, None, action, target=f"user:{username}", detail={**detail, "cli": True})
+
+
 def _users_create(args: argparse.Namespace) -> int:
     from junheng.web.security import random_password
     from junheng.web.services.accounts import AccountError, create_user
 
     password = random_password(args.username)
+    engine = _engine(args.db)
     try:
-        create_user(_engine(args.db), args.username, password, args.role,
-                    display_name=args.name, county_code=args.county, school_id=args.school)
+        # A missing --county/--school is create_user's own error; a given one must exist.
+        _check_known(engine, args.role, args.county, args.school)
+        new = create_user(engine, args.username, password, args.role,
+                          display_name=args.name, county_code=args.county,
+                          school_id=args.school)
     except AccountError as exc:
         raise CliError(str(exc)) from exc
+    _audit_cli(engine, "user_created", new.username,
+               {"role": new.role.value, "county": new.county_code, "school": new.school_id})
     print(f"{args.username}: {password}  (首次登录须修改 / must be changed at first login)")
     return 0
 
@@ -88,10 +123,12 @@ def _users_create(args: argparse.Namespace) -> int:
 def _users_reset(args: argparse.Namespace) -> int:
     from junheng.web.services.accounts import AccountError, reset_password
 
+    engine = _engine(args.db)
     try:
-        password = reset_password(_engine(args.db), args.username)
+        password = reset_password(engine, args.username)
     except AccountError as exc:
         raise CliError(str(exc)) from exc
+    _audit_cli(engine, "password_reset", args.username, {})
     print(f"{args.username}: {password}  (首次登录须修改 / must be changed at first login)")
     return 0
 

@@ -98,8 +98,18 @@ def _code_hash(phone: str, code: str) -> str:
 
 
 def send_code(engine: Engine, phone: str, sender: OtpSender) -> None:
+    """A new code, at most one a minute per number: registration cannot be used to flood a
+    phone with messages, nor to reset the tries on a code every few seconds."""
     code = f"{secrets.randbelow(10**6):06d}"
     with engine.begin() as conn:
+        row = conn.execute(select(am.otp_codes.c.expires_at).where(
+            am.otp_codes.c.phone == phone)).first()
+        if row is not None:
+            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
+                tzinfo=dt.UTC)
+            if expires - dt.timedelta(minutes=OTP_MINUTES) > now() - dt.timedelta(seconds=60):
+                raise AdmissionsError("验证码已发送，请1分钟后再试",
+                                      "a code was just sent: try again in a minute")
         conn.execute(delete(am.otp_codes).where(am.otp_codes.c.phone == phone))
         conn.execute(insert(am.otp_codes).values(
             phone=phone, code_hash=_code_hash(phone, code),

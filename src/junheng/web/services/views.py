@@ -313,3 +313,40 @@ def people_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     return {"teachers": teachers.select(teacher_cols).to_dicts(),
             "students": students.select(student_cols).to_dicts(),
             "teacher_columns": teacher_cols, "student_columns": student_cols}
+
+
+# Units of the 2017 indicators in English (the standard's YAML gives them in Chinese).
+_UNIT_EN = {"人": "", "平方米": "m²", "元": "yuan", "间": "rooms", "台": "units", "册": "books"}
+
+
+def county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
+    """Why each part of a county fails (one sentence per part) and, for each failing CV, the
+    schools that drive it (standards.causes); cached with the data version."""
+    return svc.memo(("county_causes", code, year), lambda: _county_causes(svc, code, year))
+
+
+def _county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
+    from junheng.standards.causes import cv_drivers, part_causes
+
+    ev = svc.evaluation(year)
+    entry = _county_entry(ev, code)
+    if ev is None or entry is None:
+        return {"causes": [], "drivers": []}
+    causes = [{"part": c.part, "label": entry.parts[c.part].label, "status": _status(c.status),
+               "zh": c.text_zh, "en": c.text_en}
+              for c in part_causes(ev, code)]
+    drivers: list[dict[str, Any]] = []
+    for stage_id, stage in entry.stages.items():
+        for ind_id, ind in stage.indicators.items():
+            if ind.cv_passed is not False:
+                continue
+            frame = cv_drivers(ev, code, stage_id, ind_id)
+            unit = ev.standard.indicator(ind_id).unit
+            drivers.append({
+                "stage": stage_id, "id": ind_id, "label": ind.label, "cv": ind.cv,
+                "cv_limit": ind.cv_limit, "county_value": ind.county_value,
+                "unit": unit, "unit_en": _UNIT_EN.get(unit, unit),
+                "schools": frame.to_dicts(),
+                "share": float(frame["contribution"].sum()) if frame.height else None,
+            })
+    return {"causes": causes, "drivers": drivers}

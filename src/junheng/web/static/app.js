@@ -267,6 +267,10 @@
     if (data.kind === "zones") {
       if (data.has_current) drawZoneMap("zones-current", data, "current_school_id");
       drawZoneMap("zones-proposed", data, "proposed_school_id");
+      // The legend's swatches take the colours the maps give each school (same index).
+      document.querySelectorAll("#zone-legend .swatch[data-i]").forEach(function (el) {
+        el.style.background = PALETTE[Number(el.getAttribute("data-i")) % PALETTE.length];
+      });
     }
   }
 

@@ -1,0 +1,181 @@
+"""Causes, not just verdicts: why a part of a county fails, and which schools drive a CV.
+
+An official who reads "资源配置 未达标" cannot act on it; one who reads that six school stages
+miss the 6-of-7 rule although every CV passes, or that three tiny township schools make the
+sports-ground CV, can. Both are read from an :class:`~junheng.standards.engine.Evaluation`
+(its typed verdicts and its school frame); nothing here changes a verdict.
+
+The contribution of school i to the student-weighted CV (standards.md §3) is its share of the
+weighted variance: c_i = (P_i/P)(X_i − X̄)² / Σ_j (P_j/P)(X_j − X̄)², so the shares sum to 1 and
+CV² = Σ_j (P_j/P)(X_j − X̄)² / X̄² splits exactly into them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from junheng.standards.engine import STAGE_LABELS, Evaluation
+from junheng.standards.results import FAILED, NOT_REPORTED, PASSED, CountyResult
+
+STAGE_LABELS_EN = {"primary": "primary", "junior": "junior secondary", "senior": "senior",
+                   "preschool": "preschool"}
+
+DRIVER_SCHEMA: dict[str, pl.DataType] = {
+    "school_id": pl.Utf8(), "school_name": pl.Utf8(), "students": pl.Int64(),
+    "value": pl.Float64(), "county_value": pl.Float64(), "contribution": pl.Float64(),
+    "direction": pl.Utf8(),
+}
+
+
+def cv_drivers(ev: Evaluation, county: str, stage: str, indicator: str,
+               top: int | None = 5) -> pl.DataFrame:
+    """The schools of ``county``/``stage`` ranked by their contribution to the CV of
+    ``indicator``: ``school_id``, ``school_name``, ``students`` (P_i), ``value`` (the school's
+    indicator, in the indicator's unit), ``county_value`` (X̄ in the same unit),
+    ``contribution`` (share of the weighted variance, 0–1) and ``direction`` (``above`` /
+    ``below`` / ``equal`` the county value). The ``top`` largest (all with ``top=None``).
+
+    Schools with the resource unreported are left out, as they are of the CV itself."""
+    ind = ev.standard.indicator(indicator)
+    if ev.schools.width == 0 or ind.numerator not in ev.schools.columns:
+        return pl.DataFrame(schema=DRIVER_SCHEMA)
+    y = pl.col(ind.numerator)
+    p = pl.col("students").cast(pl.Float64)
+    xbar = y.sum() / p.sum()
+    wdev = (p / p.sum()) * (y / p - xbar).pow(2)
+    total = wdev.sum()
+    out = (
+        ev.schools.lazy()
+        .filter((pl.col("county_code") == county) & (pl.col("stage") == stage)
+                & y.is_not_null() & (p > 0))
+        .select(
+            pl.col("school_id"), pl.col("school_name"),
+            pl.col("students").cast(pl.Int64),
+            pl.col(ind.id).cast(pl.Float64).alias("value"),
+            (xbar * ind.scale).alias("county_value"),
+            pl.when(total > 0).then(wdev / total).otherwise(None).alias("contribution"),
+            pl.when(y / p > xbar).then(pl.lit("above")).when(y / p < xbar).then(pl.lit("below"))
+            .otherwise(pl.lit("equal")).alias("direction"),
+        )
+        .sort(["contribution", "school_id"], descending=[True, False], nulls_last=True)
+        .collect()
+    )
+    return out if top is None else out.head(top)
+
+
+@dataclass(frozen=True, slots=True)
+class PartCause:
+    """One sentence saying why one part of the standard is not met, in both languages."""
+
+    part: str
+    status: str
+    text_zh: str
+    text_en: str
+
+
+def _join(xs: list[str], sep: str) -> str:
+    return sep.join(x for x in xs if x)
+
+
+def part_causes(ev: Evaluation, county: str) -> list[PartCause]:
+    """One cause per part of ``county`` that is not passed, in the parts' order."""
+    c = ev.find_county(county)
+    if c is None:
+        return []
+    out: list[PartCause] = []
+    for part_id, part in c.parts.items():
+        if part.status == PASSED:
+            continue
+        if part_id in ("resources", "balance"):
+            zh, en = _resource_cause(ev, c, part_id)
+        else:
+            zh, en = _items_cause(c, part_id)
+        if zh:
+            out.append(PartCause(part_id, part.status, zh, en))
+    return out
+
+
+def _resource_cause(ev: Evaluation, c: CountyResult, part_id: str) -> tuple[str, str]:
+    rules = ev.rules
+    has_rule = "school_rule_min_met" in ev.standard.params
+    zh_parts: list[str] = []
+    en_parts: list[str] = []
+    for stage_id, st in c.stages.items():
+        if not st.evaluated or st.status == PASSED:
+            continue
+        s_zh = STAGE_LABELS.get(stage_id, stage_id)
+        s_en = STAGE_LABELS_EN.get(stage_id, stage_id)
+        if st.schools_evaluated == 0:
+            zh_parts.append(f"{s_zh}没有参评学校")
+            en_parts.append(f"{s_en}: no school evaluated")
+            continue
+        failed_cv = [i for i in st.indicators.values() if i.status == FAILED]
+        missing_cv = [i for i in st.indicators.values() if i.status == NOT_REPORTED]
+        cv_zh = "、".join(i.label for i in failed_cv)
+        cv_en = ", ".join(ev.standard.indicator(i.id).label_en or i.label for i in failed_cv)
+        zh: list[str] = []
+        en: list[str] = []
+        if has_rule and st.schools_passed is not None:
+            nr = st.schools_not_reported or 0
+            failed = st.schools_evaluated - st.schools_passed - nr
+            min_met = rules.value("school_rule_min_met")
+            floor = rules.value("school_rule_floor")
+            n_ind = len(st.indicators)
+            rule_zh = f"“至少{min_met}项达标、其余不低于{floor:.0%}”"
+            if failed > 0:
+                zh.append(f"{failed} 个学校学段（共 {st.schools_evaluated} 个）未达到{rule_zh}的要求")
+                en.append(f"{failed} of {st.schools_evaluated} school stages miss the rule "
+                          f"(at least {min_met} of {n_ind} indicators met, the rest ≥ {floor:.0%})")
+            if nr:
+                zh.append(f"{nr} 个学校学段资源配置数据不全")
+                en.append(f"{nr} school stages have incomplete resource data")
+            if failed_cv:
+                zh.append(f"{len(failed_cv)} 项差异系数超过上限（{cv_zh}）")
+                en.append(f"{len(failed_cv)} CVs exceed the limit ({cv_en})")
+            elif failed > 0 and not missing_cv:
+                # The failed-schools clause is the first one written above.
+                zh[0] += "，尽管各项差异系数均达标"
+                en[0] += ", although every CV is within its limit"
+        else:
+            if st.composite_cv is not None and st.composite_cv_limit is not None \
+                    and st.composite_cv_passed is False:
+                zh.append(f"综合差异系数 {st.composite_cv:.3f} 超过上限 {st.composite_cv_limit}")
+                en.append(f"composite CV {st.composite_cv:.3f} exceeds the limit "
+                          f"{st.composite_cv_limit}")
+            if failed_cv:
+                zh.append(f"{len(failed_cv)} 项差异系数超过上限（{cv_zh}）")
+                en.append(f"{len(failed_cv)} CVs exceed the limit ({cv_en})")
+        if missing_cv:
+            zh.append(f"{len(missing_cv)} 项差异系数因数据不全无法计算")
+            en.append(f"{len(missing_cv)} CVs cannot be computed (data incomplete)")
+        if zh:
+            zh_parts.append(s_zh + "：" + _join(zh, "；"))
+            en_parts.append(s_en + ": " + _join(en, "; "))
+    return _join(zh_parts, "。") + ("。" if zh_parts else ""), \
+        _join(en_parts, ". ") + ("." if en_parts else "")
+
+
+def _items_cause(c: CountyResult, part_id: str) -> tuple[str, str]:
+    items = [i for i in c.items.values() if i.part == part_id or part_id == "targets"]
+    failed = [i for i in items if i.status == FAILED]
+    missing = [i for i in items if i.status == NOT_REPORTED]
+    zh: list[str] = []
+    en: list[str] = []
+    if failed:
+        zh.append(f"{len(items)} 项中 {len(failed)} 项未达标（{'、'.join(i.label for i in failed)}）")
+        en.append(f"{len(failed)} of {len(items)} items not met "
+                  f"({', '.join(i.label_en or i.label for i in failed)})")
+        vetoed = [i for i in failed if i.veto]
+        if vetoed:
+            zh.append("其中一票否决项：" + "、".join(i.label for i in vetoed))
+            en.append("veto items among them: " + ", ".join(i.label_en or i.label for i in vetoed))
+    if missing:
+        zh.append(f"{len(missing)} 项数据未报告（{'、'.join(i.label for i in missing)}）")
+        en.append(f"{len(missing)} items not reported "
+                  f"({', '.join(i.label_en or i.label for i in missing)})")
+    return (_join(zh, "；") + "。" if zh else ""), (_join(en, "; ") + "." if en else "")
+
+
+__all__ = ["DRIVER_SCHEMA", "PartCause", "cv_drivers", "part_causes"]
