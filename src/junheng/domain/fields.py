@@ -30,7 +30,7 @@ _TABLE_KEYS = {"id", "label", "label_en", "key", "year_scope", "optional", "pers
                "note", "replace_by", "checks", "distinct", "owner"}
 _CHECK_KEYS = {"column", "lte", "gte", "factor", "note"}
 _LIMIT_KEYS = {"file_bytes", "unzipped_bytes", "part_bytes", "compression_ratio", "zip_entries",
-               "sheets", "columns", "rows", "cells", "field_chars"}
+               "sheets", "columns", "rows", "csv_rows", "cells", "field_chars"}
 _OWNER_LEVELS = {"city", "county", "school"}
 _OWNER_KINDS = {"county", "school", "area"}
 _TYPES = {"text", "int", "float", "bool", "enum", "date", "datetime"}
@@ -148,6 +148,7 @@ class Limits:
     sheets: int
     columns: int
     rows: int
+    csv_rows: int
     cells: int
     field_chars: int
 

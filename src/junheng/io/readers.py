@@ -533,11 +533,12 @@ def _csv_text_to_raw(table: Table, name: str, data: bytes,
             f"列数过多：表头超过 {limits.columns} 列（本表最多 {len(table.columns)} 列），请删除多余的列",
             f"too many columns: the header is wider than {limits.columns} columns (this table "
             f"has {len(table.columns)}); delete the extra columns"))
-    if frame is not None and frame.height + 1 > limits.rows:
+    if frame is not None and frame.height + 1 > limits.csv_rows:
         raise TooLarge(Problem(
-            name, None, limits.rows + 1, None,
-            f"行数过多：超过 {limits.rows:,} 行，请拆分后分别导入",
-            f"too many rows: more than {limits.rows:,}; split the file and import the parts"))
+            name, None, limits.csv_rows + 1, None,
+            f"行数过多：超过 {limits.csv_rows:,} 行，请拆分后分别导入",
+            f"too many rows: more than {limits.csv_rows:,}; split the file and import the "
+            "parts"))
     if frame is not None and not _looks_two_header(table, frame):
         hmap = _header_map(table)
         resolved = [hmap.get(h.strip().lower(), hmap.get(h.strip(), h.strip()))
