@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,7 +54,10 @@ def _asgi_post(app: object, path: str, chunks: int, chunk_bytes: int,
              "server": ("testserver", 80),
              "headers": [(b"host", b"testserver"),
                          (b"content-type", b"multipart/form-data; boundary=zzz"), *headers]}
-    asyncio.run(app(scope, receive, send))  # type: ignore[operator]
+    # In a thread of its own: a browser test earlier in the session may leave an event loop
+    # running in this one, and asyncio.run() refuses to nest.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()  # type: ignore[operator]
     return status, pulled
 
 
