@@ -23,6 +23,8 @@ class Missing:
     column: str | None
     zh: str
     en: str
+    # The tables any one of which meets the need: (table,), or a one-of group.
+    tables: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class TableNeeds:
                     tid, None,
                     f"缺少{sheet_zh}“{tid}”（{t.label}）：{self.command} 命令需要它",
                     f"{sheet_en} '{tid}' ({t.label_en}) is missing: the {self.command} command "
-                    "needs it"))
+                    "needs it", (tid,)))
         for group in self.one_of:
             if not any(tid in present for tid in group):
                 names_zh = "或".join(f"“{tid}”（{reg.table(tid).label}）" for tid in group)
@@ -97,7 +99,7 @@ class TableNeeds:
                     group[0], None,
                     f"缺少{sheet_zh}{names_zh}：{self.command} 命令至少需要其中一个",
                     f"{sheet_en} {names_en} is missing: the {self.command} command needs one of "
-                    "them"))
+                    "them", group))
         if columns is not None:
             for tid, cols in self.columns:
                 if tid not in present or tid not in columns:
@@ -109,7 +111,7 @@ class TableNeeds:
                             tid, c,
                             f"缺少列“{col.label}”（{c}）：{self.command} 命令需要它",
                             f"column '{c}' ({col.label_en or col.label}) is missing: the "
-                            f"{self.command} command needs it"))
+                            f"{self.command} command needs it", (tid,)))
         return out
 
     def summary_zh(self) -> str:

@@ -40,9 +40,9 @@ def readiness(data: DataService, lang: str) -> list[Readiness]:
 
     out = []
     for n in all_needs().values():
-        missing = [label(t) for t in n.required if t not in present]
-        missing += [(" 或 " if lang == "zh" else " or ").join(label(t) for t in g)
-                    for g in n.one_of if not any(t in present for t in g)]
+        # The command's own rule decides what is missing; the page only words it.
+        missing = [(" 或 " if lang == "zh" else " or ").join(label(t) for t in m.tables)
+                   for m in n.missing(present)]
         out.append(Readiness(n.command, n.title_zh if lang == "zh" else n.title_en,
                              not missing, tuple(missing), tuple(label(t) for t in n.tables())))
     return out
