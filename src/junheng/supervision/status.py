@@ -136,11 +136,10 @@ def _gather(ds: Dataset, year: int, reg: Register) -> _Sources:
         if ds.get("students").height:
             from junheng.aid.eligibility import evaluate_aid
 
-            aid = evaluate_aid(ds, year)
-            gap: dict[str, int] = {}
-            for cc in aid.not_aided["county_code"].to_list():
-                gap[cc] = gap.get(cc, 0) + 1
-            src.aid_gap = gap
+            # The aid result's own coverage by county counts the gap.
+            cov = evaluate_aid(ds, year).counties
+            src.aid_gap = dict(zip(cov["county_code"].to_list(),
+                                   cov["not_aided_students"].to_list(), strict=True))
         else:
             src.notes.append("未提供学生名单，资助类措施为未报送。")
     return src
