@@ -519,7 +519,7 @@ def check_rotation(moves: pl.DataFrame, teachers: pl.DataFrame, parts: pl.DataFr
     # Direction, from the parts' own flags (not the list's columns).
     d = params["direction"]
     flags = direction_flags(parts.drop("indicators_below", "is_rural", "is_weak", "is_target",
-                                       strict=False), params) if "locale" in parts.columns else parts
+                                       strict=False), params)
     tgt = flags.select("school_id", "stage", "is_target")
     dirs = (moves.select("teacher_id", "stage", "is_backbone", "from_school_id", "to_school_id")
             .join(tgt.rename({"school_id": "from_school_id", "is_target": "frm"}),
