@@ -1,5 +1,5 @@
 """Tables of the admissions portal (Alembic revisions ``0005_admissions_portal``,
-``0006_admissions_overrides``).
+``0007_admissions_overrides``).
 
 Personal data of families (child's name, 身份证号, proof files) lives only here; the exchange
 table ``applications`` that the lottery hashes carries the pseudonymous application id.

@@ -1,8 +1,8 @@
 """Admissions: staff overrides as their own records (replayed by ``admissions verify``), and an
 index for the one-application-per-child check that every submission makes.
 
-Revision ID: 0006_admissions_overrides
-Revises: 0005_admissions_portal
+Revision ID: 0007_admissions_overrides
+Revises: 0006_supervision
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_admissions_overrides"
-down_revision = "0005_admissions_portal"
+revision = "0007_admissions_overrides"
+down_revision = "0006_supervision"
 branch_labels = None
 depends_on = None
 
