@@ -14,7 +14,9 @@ from junheng.domain.needs import TableNeeds
 MEASURES_NEEDS = TableNeeds(
     "measures", required=("counties",),
     optional=("schools", "sections", "facilities", "rooms", "classes", "county_facts",
-              "finance", "teachers", "transfers", "students", "aid_lists", "aid_awards"),
+              "finance", "teachers", "transfers", "students", "aid_lists", "aid_awards",
+              "kindergartens", "preschool_county", "care_children", "home_delivery",
+              "school_health", "film_screenings", "sunan_activities"),
     title_zh="30项措施督导", title_en="Supervision of the 30 measures")
 # The city report: the measures and the evaluation of every year (progress over the years).
 CITY_REPORT_NEEDS = TableNeeds(
