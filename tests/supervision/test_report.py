@@ -140,7 +140,7 @@ def test_plan_and_finance_figures_are_the_planners(report: CountyReport,
     assert report.plan is not None and report.plan.total_cost_yuan > 0
     rows = _cells(xlsx, "达标规划及投入")
     by_year = {str(r[0]): r[1] for r in rows if r and isinstance(r[0], int) and r[0] > 2000}
-    assert by_year == report.plan.to_json()["cost_by_year"]
+    assert by_year == report.plan.cost_by_year
     rows = _cells(xlsx, "经费保障")
     assert report.finance is not None
     checks = {r[0]: r[1] for r in rows if r and r[0] in {c.label for c in report.finance.checks}}
@@ -213,3 +213,18 @@ def test_no_raw_ids_in_the_county_pdf(pdf: bytes, demo: Dataset) -> None:
     assert not [i for i in ids if i in text]
     for raw in ("not_reported", "passed", "failed", "in_progress", "lagging", "_yuan", "None"):
         assert raw not in text, raw
+
+
+def test_care_and_health_figures_appear_when_their_tables_are_given(demo: Dataset) -> None:
+    schools = demo.get("schools").filter(pl.col("county_code") == COUNTY)["school_id"]
+    health = pl.DataFrame({"year": [2024] * len(schools), "school_id": schools,
+                           "has_clinic": [True] * len(schools),
+                           "health_staff": [1] * len(schools)})
+    ds = Dataset.from_frames({**demo.tables, "school_health": health})
+    r = county_report(ds, COUNTY, 2024, plan=False, today=DAY)
+    assert "care_health" not in r.missing_zh
+    care = next(s for s in county_document(r).sections if s.id == "care_health")
+    rows = care.tables[0].rows
+    computed = [row for row in rows if row[0] == 24 and row[2] is not None]
+    assert computed and all(row[2] == 1.0 and row[4] == "已完成" for row in computed)
+    assert {row[0] for row in rows} == {13, 14, 24, 25, 26}

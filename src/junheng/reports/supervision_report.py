@@ -149,23 +149,22 @@ def _plan(r: CountyReport) -> Section:
     if p is None:
         s.missing_zh = r.missing_zh.get("plan", NOT_REPORTED)
         return s
-    j = p.to_json()
     s.lines.append(f"目标学年 {p.target_year}（数据学年 {p.data_year}）；规划状态："
-                   f"{j['status_zh']}；预计投入 {p.total_cost_yuan:,.0f} 元；"
-                   f"另需每年经常性支出 {j['budget_lines_yuan']:,.0f} 元。")
-    s.lines.extend(j["explanation_zh"])
-    if j["cost_by_year"]:
+                   f"{p.status_zh}；预计投入 {p.total_cost_yuan:,.0f} 元；"
+                   f"另需每年经常性支出 {p.budget_lines_yuan:,.0f} 元。")
+    s.lines.extend(p.explanation_zh)
+    if p.cost_by_year:
         s.tables.append(Table("分年度投入", ["年份", "投入（元）"],
-                              [[int(y), c] for y, c in j["cost_by_year"].items()]))
-    by_kind: dict[str, list[float]] = {}
-    for a in j["actions"]:
-        row = by_kind.setdefault(a["kind"], [0.0, 0.0, 0.0])
-        row[0] += 1
-        row[1] += float(a.get("quantity") or 0)
-        row[2] += float(a.get("cost_yuan") or 0)
+                              [[int(y), c] for y, c in p.cost_by_year.items()]))
+    # Actions summed by kind (an action phased over several years counts once per year).
+    by_kind: dict[str, list[Any]] = {}
+    for a in p.action_rows():
+        row = by_kind.setdefault(a.kind, [a.label_zh, 0, 0.0, 0.0])
+        row[1] += 1
+        row[2] += float(a.quantity or 0)
+        row[3] += float(a.cost_yuan or 0)
     s.tables.append(Table("措施汇总", ["措施", "项数", "数量", "投入（元）"],
-                          [[labels.label("action", k) or "其他措施", int(v[0]), v[1], v[2]]
-                           for k, v in by_kind.items()]))
+                          [list(v) for v in by_kind.values()]))
     if p.unattainable:
         s.lines.append(f"规划范围内无法达到的项目 {len(p.unattainable)} 项，须另行研究。")
     return s
@@ -234,9 +233,13 @@ def _care_health(r: CountyReport) -> Section:
     s = Section("care_health", "九、关爱与健康")
     if "care_health" in r.missing_zh:
         s.lines.append(r.missing_zh["care_health"] + "。")
-    s.tables.append(Table("关爱与健康措施", ["序号", "措施", "状态", "原因"],
-                          [[m.measure.no, m.measure.title, STATUS_ZH[a.status], a.reason_zh]
-                           for m, a in r.care_health()], [5, 35, 8, 52]))
+    # Indicator by indicator: the share the register computed from the care and health
+    # tables (and its target) where the data has them, the evidence state otherwise.
+    s.tables.append(Table("关爱与健康措施", ["序号", "指标", "比例", "目标", "状态", "原因"],
+                          [[m.measure.no, i.label, i.value, i.target, STATUS_ZH[i.status],
+                            i.reason_zh]
+                           for m, a in r.care_health() for i in a.indicators],
+                          [5, 25, 8, 8, 8, 46]))
     return s
 
 

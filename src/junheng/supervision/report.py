@@ -20,7 +20,7 @@ import polars as pl
 from junheng.aid.eligibility import AidResult
 from junheng.domain.dataset import Dataset
 from junheng.finance.checks import AreaResult, FinanceResult
-from junheng.planners.investment.plan import InvestmentPlan
+from junheng.planners.investment.results import InvestmentPlan
 from junheng.planners.teachers.rotation import RotationPlan
 from junheng.standards.causes import PartCause
 from junheng.standards.engine import Evaluation
