@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from junheng.cli import CliError, load_data, require_out, write_json
 from junheng.domain.needs import TableNeeds
+
+if TYPE_CHECKING:
+    from junheng.domain.dataset import Dataset
+    from junheng.supervision.status import EvidenceState, MeasuresResult
 
 # Counties are enough to list the register; every other table makes more statuses computed.
 MEASURES_NEEDS = TableNeeds(
@@ -78,7 +83,8 @@ def _report_county(args: argparse.Namespace) -> int:
     ds = load_data(args.data, COUNTY_REPORT_NEEDS)
     try:
         report = county_report(ds, args.county, args.year, plan=not args.no_plan,
-                               plan_time_limit=args.plan_time_limit)
+                               plan_time_limit=args.plan_time_limit,
+                               measures=_measures_of(ds, args))
     except ValueError as exc:
         raise CliError(str(exc)) from None
     write_report(county_document(report), args.out)
@@ -94,17 +100,46 @@ def _report_county(args: argparse.Namespace) -> int:
     return 0
 
 
+def _measures_of(ds: Dataset, args: argparse.Namespace) -> MeasuresResult:
+    """The measures as ``junheng measures`` gives them (with a database's reviewed evidence)."""
+    from junheng.supervision.status import measure_statuses
+
+    return measure_statuses(ds, args.year, evidence=_evidence(args.data, args.year))
+
+
 def _report_city(args: argparse.Namespace) -> int:
     from junheng.reports.supervision_report import city_document, write_report
     from junheng.supervision.report import city_report
 
     _check_out(args.out)
     ds = load_data(args.data, CITY_REPORT_NEEDS)
-    report = city_report(ds, args.year)
+    report = city_report(ds, args.year, measures=_measures_of(ds, args))
     write_report(city_document(report), args.out)
     print(f"全市 {args.year} 学年督导评估报告（{report.passed}/{len(report.counties)} 个县区通过"
           f"优质均衡）写入 {args.out}")
     return 0
+
+
+def _evidence(spec: str, year: int) -> dict[tuple[str, str], EvidenceState]:
+    """The reviewed evidence of a database (the web's uploads); a file has none."""
+    from junheng.io.source import is_database_url
+
+    if not is_database_url(spec):
+        return {}
+    import sqlalchemy as sa
+
+    from junheng.io import evidence
+    from junheng.io.db import make_engine
+    from junheng.supervision.status import EvidenceState
+
+    engine = make_engine(spec)
+    try:
+        if not sa.inspect(engine).has_table(evidence.evidence.name):
+            return {}
+        return {k: EvidenceState(r.status, r.review_reason)
+                for k, r in evidence.latest(engine, year).items()}
+    finally:
+        engine.dispose()
 
 
 def _measures(args: argparse.Namespace) -> int:
@@ -112,7 +147,7 @@ def _measures(args: argparse.Namespace) -> int:
 
     require_out(args.format, args.out)
     ds = load_data(args.data, MEASURES_NEEDS)
-    result = measure_statuses(ds, args.year)
+    result = measure_statuses(ds, args.year, evidence=_evidence(args.data, args.year))
     if args.format == "json":
         write_json(result.to_json(), args.out)
     else:
