@@ -30,6 +30,7 @@ from junheng.web import admissions_models as am
 from junheng.web import models
 from junheng.web.access import Role, User, can_see_county
 from junheng.web.security import hash_password, now, password_problem
+from junheng.web.services.files import FileRefused, check_file
 from junheng.web.services.views import NotFound
 
 log = logging.getLogger("junheng.admissions")
@@ -57,10 +58,6 @@ MAX_FILES = 10
 FILE_MAX_BYTES = 5 * 1024 * 1024
 FILE_KINDS = {"hukou": "户口簿", "house": "房产证明", "residence_permit": "居住证",
               "preferential": "优抚对象证明", "other": "其他"}
-# Content sniffing: the bytes decide the type, the extension must agree.
-SIGNATURES = ((b"%PDF-", "application/pdf", (".pdf",)),
-              (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
-              (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")))
 PHONE = re.compile(r"^1\d{10}$")
 OTP_MINUTES = 10
 OTP_TRIES = 5
@@ -427,18 +424,6 @@ def events_of(engine: Engine, pk: int) -> list[dict[str, Any]]:
 
 # --- proof files ---------------------------------------------------------------------------
 
-def sniff(content: bytes, filename: str) -> str:
-    """The content type, when the bytes are a PDF, PNG or JPEG and the name agrees."""
-    lower = filename.lower()
-    for magic, ctype, suffixes in SIGNATURES:
-        if content.startswith(magic):
-            if not lower.endswith(suffixes):
-                break
-            return ctype
-    raise AdmissionsError("只能上传 PDF、PNG 或 JPEG 文件（文件内容须与扩展名一致）",
-                          "only PDF, PNG or JPEG files whose content matches the extension")
-
-
 def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
              content: bytes) -> str:
     app = get_application(engine, user, pk)
@@ -448,12 +433,11 @@ def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
         raise AdmissionsError("申请已审核，不能再上传材料", "the application was reviewed")
     if kind not in FILE_KINDS:
         raise AdmissionsError("请选择材料类型", "choose the kind of proof")
-    if len(content) > FILE_MAX_BYTES:
-        raise AdmissionsError("文件不能超过5 MB", "a file may be at most 5 MB")
-    if not content:
-        raise AdmissionsError("文件是空的", "the file is empty")
-    ctype = sniff(content, filename)
-    safe_name = re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", filename)[-100:] or "file"
+    try:
+        checked = check_file(content, filename, FILE_MAX_BYTES)
+    except FileRefused as exc:
+        raise AdmissionsError(exc.zh, exc.en) from None
+    safe_name = checked.filename
     file_id = secrets.token_hex(16)
     with engine.begin() as conn:
         count = conn.execute(select(func.count()).select_from(am.files).where(
@@ -461,9 +445,9 @@ def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
         if count >= MAX_FILES:
             raise AdmissionsError("每份申请最多10个文件", "at most 10 files per application")
         conn.execute(insert(am.files).values(
-            id=file_id, application_pk=pk, kind=kind, filename=safe_name, content_type=ctype,
-            size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
-            created_at=now()))
+            id=file_id, application_pk=pk, kind=kind, filename=safe_name,
+            content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+            content=content, created_at=now()))
         _event(conn, user, "file_added", application_pk=pk,
                reason=f"{FILE_KINDS[kind]}: {safe_name}")
     return file_id
