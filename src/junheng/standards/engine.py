@@ -129,8 +129,8 @@ class Evaluation:
     # ------------------------------------------------------------------ JSON
 
     def to_json(self, include_schools: bool = True, traces: bool = True) -> dict[str, Any]:
-        """The JSON document (docs/standards.md). ``traces=False`` leaves out each school's
-        traces (the rules section still cites every rule once)."""
+        """The JSON document (docs/standards.md). ``traces=False`` leaves out every trace, of
+        the schools and of the counties (the rules section still cites every rule once)."""
         out: dict[str, Any] = {
             "standard": self.standard.id,
             "standard_label": self.standard.label,
@@ -146,10 +146,10 @@ class Evaluation:
                  "resource": i.numerator, "resource_label": i.resource_label}
                 for i in self.standard.indicators
             ],
-            "counties": [c.to_json() for c in self.counties],
+            "counties": [c.to_json(traces) for c in self.counties],
         }
         if self.city is not None:
-            out["city"] = self.city.to_json()
+            out["city"] = self.city.to_json(traces)
         if include_schools:
             out["schools"] = self.school_records(traces)
             out["excluded"] = self.excluded.to_dicts()
