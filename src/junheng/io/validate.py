@@ -286,6 +286,11 @@ def _check_sheet_as(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
     # reads back as it was before the export.
     text = [c for c in frame.columns if c != ROW and (
         c not in table.column_ids or table.column(c).type == "text")]
+    if text and frame.height:
+        # The regex runs only on columns that hold such a value: a cheap scan first, since
+        # a national class list has millions of names and none of them quoted.
+        quoted = frame.select([pl.col(c).str.starts_with("'").any() for c in text]).row(0)
+        text = [c for c, q in zip(text, quoted, strict=True) if q]
     sheet = RawSheet(table, sheet.file, sheet.sheet, frame.with_columns(
         [restore_expr(pl.col(c)).alias(c) for c in text]).with_columns(
         [(pl.col(c).cast(pl.Float64) if c in parsed
