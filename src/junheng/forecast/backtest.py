@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from junheng.forecast import ensemble
 from junheng.forecast.baselines import BASELINES, run_baseline
 from junheng.forecast.history import Inputs, build_history
 from junheng.forecast.intervals import apply_intervals, calibration_table, log_error
@@ -62,10 +63,22 @@ def run(inputs: Inputs, horizon: int, opts: ForecastOptions,
         )
     last = inputs.years[-1]
     frames = []
+    is_ensemble = opts.method == "ensemble"
+    county_totals = ensemble.county_actuals(inputs) if is_ensemble else None
+    raws: list[pl.DataFrame] = []
+    # Origins in order: the blend weight of each origin is fitted on the earlier origins'
+    # outcomes known by then, as it would have been in that year.
     for origin in origins:
         h_max = min(horizon, last - origin)
         hist = build_history(inputs.until(origin), opts.min_years)
-        points, _ = forecast_points(hist, h_max, opts)
+        if is_ensemble and county_totals is not None:
+            paths = ensemble.county_paths(hist, h_max, opts)
+            phi = (ensemble.estimate_phi(pl.concat(raws), county_totals, origin, h_max)
+                   if raws else None)
+            points, _ = forecast_points(hist, h_max, opts, phi, paths)
+            raws.append(ensemble.raw_totals(paths, origin))
+        else:
+            points, _ = forecast_points(hist, h_max, opts)
         runs = [(METHOD, points)]
         if with_baselines:
             runs += [(name, run_baseline(name, hist, h_max)) for name in BASELINES]
