@@ -22,7 +22,7 @@ def test_every_registered_command_names_its_module() -> None:
         parser = argparse.ArgumentParser()
         module.register(parser.add_subparsers())
         registered.update(dict.fromkeys(_commands(parser), module.__name__))
-    assert registered == COMMAND_MODULE_OF
+    assert registered == COMMAND_MODULE_OF, "add the new command to cli.COMMAND_MODULE_OF"
 
 
 def test_short_parser_has_the_command_with_the_same_options() -> None:

@@ -50,7 +50,7 @@ COMMAND_MODULE_OF: dict[str, str] = {
     "rotate": "junheng.planners.teachers.commands",
     "admissions": "junheng.admissions.commands",
     "finance": "junheng.finance.commands",
-    "measures": "junheng.supervision.commands",
+    "measures": "junheng.supervision.commands", "report": "junheng.supervision.commands",
     "aid": "junheng.aid.commands",
     "serve": "junheng.web.commands", "init-admin": "junheng.web.commands",
     "users": "junheng.web.commands",
