@@ -159,14 +159,15 @@ def _plan(r: CountyReport) -> Section:
     # Actions summed by kind (an action phased over several years counts once per year).
     by_kind: dict[str, list[Any]] = {}
     for a in p.action_rows():
-        row = by_kind.setdefault(a.kind, [a.label_zh, 0, 0.0, 0.0])
+        row = by_kind.setdefault(a.kind, [a.label_zh, 0, 0.0, a.unit or "", 0.0])
         row[1] += 1
         row[2] += float(a.quantity or 0)
-        row[3] += float(a.cost_yuan or 0)
-    s.tables.append(Table("措施汇总", ["措施", "项数", "数量", "投入（元）"],
-                          [list(v) for v in by_kind.values()]))
+        row[4] += float(a.cost_yuan or 0)
+    s.tables.append(Table("措施汇总", ["措施", "项数", "数量", "单位", "投入（元）"],
+                          [list(v) for v in by_kind.values()], [40, 10, 18, 10, 22]))
     if p.unattainable:
-        s.lines.append(f"规划范围内无法达到的项目 {len(p.unattainable)} 项，须另行研究。")
+        s.tables.append(Table("在各校上限内无法达到的要求（须另行研究）", ["说明"],
+                              [[u.text_zh] for u in p.unattainable]))
     return s
 
 
