@@ -36,7 +36,8 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
 
     rows = data.memo(("forecast", FORECAST_HORIZON), run)
     if isinstance(rows, str):
-        return {"county": county, "error": rows, "history": [], "forecast": [], "by_grade": []}
+        return {"county": county, "error": rows, "history": [], "forecast": [], "by_grade": [],
+                "backtest": []}
     level = "county" if county else "city"
     sel = rows.filter((pl.col("level") == level) & (pl.col("grade") == "total"))
     if county:
@@ -58,7 +59,34 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
         "history": hist.to_dicts(),
         "forecast": sel.select("year", "students", "lower", "upper").sort("year").to_dicts(),
         "by_grade": by_grade.select("year", "grade", "students").to_dicts(),
+        "backtest": backtest_view(data, county),
     }
+
+
+def backtest_view(data: DataService, county: str | None) -> list[dict[str, Any]]:
+    """How the method did on this data's own past, next to the two yardsticks: by horizon, MAPE
+    (%) of the shown unit's total (the city, or one county) for the method, persistence and
+    3-year cohort survival, and the share of outcomes inside the 80 % band."""
+
+    def run() -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        from junheng.forecast import ForecastError, ForecastOptions
+        from junheng.forecast.backtest import total_frames
+        from junheng.forecast.history import read_inputs
+
+        try:
+            return total_frames(read_inputs(_copy(data.dataset())), FORECAST_HORIZON,
+                                ForecastOptions())
+        except ForecastError:  # too little history to look back on: the table stays empty
+            return None
+
+    frames = data.memo(("forecast-backtest", FORECAST_HORIZON), run)
+    if frames is None:
+        return []
+    from junheng.forecast.backtest import horizon_table
+
+    if county:
+        return horizon_table(*frames, "county", county)
+    return horizon_table(*frames, "city")
 
 
 def target_year_default(data: DataService, county: str) -> int:
