@@ -63,6 +63,7 @@ from tests.web import tiny
 PASSWORD = "burst-password-2026"
 COUNTY = "620702"
 RETRY_CHECK = 1000
+KEEP_ALIVE = 4.0  # seconds a client reuses an idle connection (uvicorn closes it after 5)
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -122,6 +123,7 @@ class Session:
         self.writer: asyncio.StreamWriter | None = None
         self.cookies: dict[str, str] = {}
         self.csrf = ""
+        self.last_used = 0.0
 
     async def request(self, method: str, path: str, fields: dict[str, str] | None = None,
                       timeout: float = 30) -> Reply:
@@ -132,6 +134,10 @@ class Session:
             raise Dropped() from None
 
     async def _request(self, method: str, path: str, fields: dict[str, str] | None) -> Reply:
+        # As a browser does: a connection idle longer than the server keeps it (uvicorn: 5 s)
+        # is not reused, so a parent's next submission never fails on a closed socket.
+        if self.writer is not None and time.monotonic() - self.last_used > KEEP_ALIVE:
+            self.close()
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -170,6 +176,7 @@ class Session:
             data = await self.reader.readexactly(int(headers.get("content-length", "0")))
         if headers.get("connection") == "close":
             self.close()
+        self.last_used = time.monotonic()
         return Reply(status, headers, self.cookies, data)
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
@@ -291,19 +292,16 @@ _SUBMIT_LOOKUP = select(
 _BY_KEY = select(_A.c.id, _A.c.family_user_id).where(_A.c.idempotency_key == bindparam("key"))
 _SET_APPLICATION_ID = (update(_A).where(_A.c.id == bindparam("pk"))
                        .values(application_id=bindparam("app_id")))
-_INSERT_NEW: dict[str, Any] = {}  # dialect name -> INSERT … ON CONFLICT DO NOTHING RETURNING id
 
 
+@cache
 def _insert_new(dialect: str) -> Any:
-    stmt = _INSERT_NEW.get(dialect)
-    if stmt is None:
-        from sqlalchemy.dialects import postgresql, sqlite
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, per dialect, once."""
+    from sqlalchemy.dialects import postgresql, sqlite
 
-        module: Any = postgresql if dialect == "postgresql" else sqlite
-        stmt = (module.insert(_A).on_conflict_do_nothing(index_elements=[_A.c.idempotency_key])
-                .returning(_A.c.id))
-        _INSERT_NEW[dialect] = stmt
-    return stmt
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return (module.insert(_A).on_conflict_do_nothing(index_elements=[_A.c.idempotency_key])
+            .returning(_A.c.id))
 
 
 def create_application(engine: Engine, user: User, form: ApplicationForm,
