@@ -4,6 +4,7 @@ make unattainable shown in words with the cost of lifting the limits."""
 
 from __future__ import annotations
 
+import pytest
 from planners.investment.tiny import COUNTY, school_id, tiny_county
 
 from junheng.domain.dataset import Dataset
@@ -40,6 +41,17 @@ def test_plan_page_total_counts_and_moves(site: Site) -> None:
     assert 'id="plan-total"' in page and "措施清单各项之和" in page
     assert "→" in page and 'id="plan-schools"' in page
     assert "调入" in page     # 临泽's plan moves teachers: the page names where they come from
+
+
+def test_plan_api_returns_the_plan_document(site: Site) -> None:
+    c = site.login("city")
+    r = c.get("/api/plans/620723?target=2024")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["county_code"] == "620723" and doc["target_year"] == 2024
+    assert sum(a["cost_yuan"] for a in doc["actions"]) == pytest.approx(doc["total_cost_yuan"], abs=0.05)
+    assert doc["check"]["plan_check_passed"] is True and doc["after"]["counties"]
+    assert c.get("/api/plans/999999").status_code == 404
 
 
 def test_unattainable_in_words_with_the_cost_of_lifting_limits() -> None:
