@@ -104,7 +104,7 @@ def test_excel_for_publication(case: tuple[Path, Path], tmp_path: Path) -> None:
     assert main(["admissions", "allocate", str(folder), *ARGS, "--seed", "x", "--format", "xlsx",
                  "--out", str(out)]) == 0
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["说明", "录取结果", "未录取原因", "学校"]
+    assert book.sheetnames == ["说明", "录取结果", "未录取原因", "学校", "人工调整"]
     rows = list(book["录取结果"].iter_rows(values_only=True))
     assert rows[0][0] == "申请编号" and len(rows) == 19
     assert all(not any(isinstance(c, str) and c == "primary" for c in r) for r in rows)

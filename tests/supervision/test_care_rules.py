@@ -222,3 +222,35 @@ def test_register_refuses_a_rule_with_an_unknown_column(monkeypatch: pytest.Monk
     with pytest.raises(RegisterError, match="unknown rule"):
         _indicator({"id": "a", "label": "a", "target": 1.0, "from": {"rule": "vibes"}}, "m")
     assert load_register().measures[23].indicators[0].kind == "rule"
+
+
+def test_cli_reads_the_reviewed_evidence_of_a_database(tmp_path: object) -> None:
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from sqlalchemy import insert
+
+    from junheng.cli import main
+    from junheng.io import evidence as store
+    from junheng.io.db import import_dataset, make_engine, migrate
+
+    out = Path(str(tmp_path))
+    url = f"sqlite:///{out / 'db.sqlite'}"
+    engine = make_engine(url)
+    migrate(engine)
+    import_dataset(engine, Dataset.from_frames({"counties": pl.DataFrame(
+        {"county_code": [GZ, LZ], "county_name": ["甘州区", "临泽县"]})}))
+    row = {"year": Y, "measure_no": 28, "indicator_id": "m28_evidence", "note": "n",
+           "filename": "a.pdf", "content_type": "application/pdf", "size": 5, "sha256": "0",
+           "content": b"%PDF-", "submitted_by": "x", "submitted_at": dt.datetime.now(dt.UTC)}
+    with engine.begin() as conn:
+        conn.execute(insert(store.evidence).values(county_code=GZ, status="accepted", **row))
+        conn.execute(insert(store.evidence).values(county_code=LZ, status="rejected",
+                                                   review_reason="不清楚", **row))
+    engine.dispose()
+    assert main(["measures", url, "--year", str(Y), "--out", str(out / "m.json")]) == 0
+    doc = json.loads((out / "m.json").read_text("utf-8"))
+    m28 = doc["measures"][27]["counties"]
+    assert m28[GZ]["status"] == DONE and m28[GZ]["indicators"][0]["evidence"] == "accepted"
+    assert m28[LZ]["status"] == NOT_REPORTED and "不清楚" in m28[LZ]["reason_zh"]

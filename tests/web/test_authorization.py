@@ -73,6 +73,12 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     # The 30 measures: the city's grid (county administrators are sent to their own county).
     ("GET", "/measures"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/measures/{code}"): (COUNTY, COUNTY),
+    # Evidence: the county uploads (not the city on its behalf), the city administrator
+    # reviews; the file {evidence_id} is Ganzhou's, read by Ganzhou and city-wide roles.
+    ("GET", "/measures/{code}/evidence"): (COUNTY, COUNTY),
+    ("POST", "/measures/{code}/evidence"): ({"ganzhou"}, {"ganzhou"}),
+    ("POST", "/measures/evidence/{evidence_id}/review"): ({"city"}, {"city"}),
+    ("GET", "/measures/evidence/{evidence_id}/file"): (COUNTY, COUNTY),
     # Admissions. The application {pk} (and its file) is the test family's, in Ganzhou.
     ("GET", "/family"): ({"parent"}, {"parent"}),
     ("GET", "/family/apply"): ({"parent"}, {"parent"}),
@@ -163,6 +169,9 @@ def test_matrix(site: Site) -> None:
 
     add_county(site.engine, "620702")
     pk, file_id = add_application(site.engine, "620702")
+    from tests.web.test_measures_evidence import add_evidence
+
+    evidence_id = add_evidence(site, "620702")
 
     clients: dict[str, TestClient] = {name: site.login(name) for name in ACCOUNTS}
     tokens = {name: csrf_from(c.get("/account/password").text) for name, c in clients.items()}
@@ -181,7 +190,7 @@ def test_matrix(site: Site) -> None:
             if (method, template) == ("POST", "/logout") and which == 0:
                 continue
             path = template.format(upload_id=upload_id, user_id=victim.id, pk=pk,
-                                   file_id=file_id, **params)
+                                   file_id=file_id, evidence_id=evidence_id, **params)
             allowed = MATRIX[(method, template)][which]
             for role, c in clients.items():
                 got = _outcome(_request(c, method, path, tokens[role]))

@@ -172,6 +172,26 @@ def allocate(ds: Dataset, county_code: str, year: int, stage: str, seed: str,
     return allocate_frozen(ds, frozen, seed, rules, round_2=round_2, overrides=overrides)
 
 
+class ListChanged(AllocationError):
+    """The applications no longer hash to the published list_sha256: the replay is refused."""
+
+    def __init__(self, now_sha256: str, published_sha256: str) -> None:
+        super().__init__(f"名单已变动，拒绝复核：现名单 SHA-256 为 {now_sha256}，公布的为 "
+                         f"{published_sha256} / the list no longer matches list_sha256")
+        self.now_sha256 = now_sha256
+
+
+def replay(ds: Dataset, county_code: str, year: int, stage: str, seed: str,
+           list_sha256: str, rules: PrecedenceRules | None = None, *, round_2: bool = True,
+           overrides: tuple[Override, ...] = ()) -> Allocation:
+    """The allocation of a published list: refused (``ListChanged``) unless the applications
+    in ``ds`` still hash to ``list_sha256``."""
+    frozen = freeze(ds.get("applications"), county_code, year, stage)
+    if frozen.sha256 != list_sha256:
+        raise ListChanged(frozen.sha256, list_sha256)
+    return allocate_frozen(ds, frozen, seed, rules, round_2=round_2, overrides=overrides)
+
+
 def _apply_overrides(overrides: tuple[Override, ...], after_round: int,
                      index: dict[str, int], school_index: dict[str, int],
                      school_of: np.ndarray, round_of: np.ndarray,

@@ -136,8 +136,7 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from junheng.admissions.allocate import AllocationError, allocate_frozen
-    from junheng.admissions.notary import freeze
+    from junheng.admissions.allocate import AllocationError, ListChanged, replay
 
     try:
         published_text = args.result.read_text("utf-8")
@@ -151,17 +150,16 @@ def _verify(args: argparse.Namespace) -> int:
         raise CliError(f"结果文件无法读取 / cannot read the result {args.result}: {exc}") from None
     rules = _rules(args.rules)
     ds = load_data(args.data, NEEDS)
-    frozen = freeze(ds.get("applications"), args.county, args.year, args.stage)
-    if frozen.sha256 != expected_hash:
-        print(f"名单已变动，拒绝复核：现名单 SHA-256 为 {frozen.sha256}，结果文件为 {expected_hash} / "
-              "the list no longer matches list_sha256; replay refused", file=sys.stderr)
-        return 2
     try:
-        text = allocate_frozen(ds, frozen, seed, rules, round_2=round_2,
-                               overrides=overrides).json_text()
+        alloc = replay(ds, args.county, args.year, args.stage, seed, expected_hash, rules,
+                       round_2=round_2, overrides=overrides)
+    except ListChanged as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except AllocationError as exc:
         print(f"人工调整记录无法重放 / the overrides cannot be replayed: {exc}", file=sys.stderr)
         return 1
+    text = alloc.json_text()
     if text != published_text:
         # Not byte-identical: compare the content, so a reformatted file still verifies and a
         # changed one is named at its first difference.
@@ -169,6 +167,6 @@ def _verify(args: argparse.Namespace) -> int:
         if diff:
             print(f"结果不一致 / results differ at {diff}", file=sys.stderr)
             return 1
-    print(f"复核一致 / verified: {frozen.size} 份申请, SHA-256 {frozen.sha256}, 种子 {seed}, "
+    print(f"复核一致 / verified: {alloc.applicants} 份申请, SHA-256 {alloc.list_sha256}, 种子 {seed}, "
           f"{'含' if round_2 else '不含'}第二轮, 人工调整 {len(overrides)} 项 / overrides")
     return 0

@@ -63,6 +63,8 @@ PART_LABELS = {
     "veto": "一票否决",
     "balance": "校际均衡 (综合差异系数)",
     "targets": "市级目标",
+    "coverage": "普及普惠水平",
+    "care_quality": "幼儿园保教质量保障",
 }
 
 
@@ -423,6 +425,8 @@ def evaluate(
         dsy = _only_county(dsy, county)
     if std.method == "zhangye_targets":
         return _evaluate_targets(ds, dsy, std, rules, year, county, counties)
+    if std.method == "preschool_2020":
+        return _evaluate_preschool(dsy, std, rules, year, county, counties)
     return _evaluate_balance(dsy, std, rules, year, county, counties)
 
 
@@ -697,6 +701,47 @@ def _evaluate_targets(
     ev = Evaluation(std, year, county, rules, pl.DataFrame(), pl.DataFrame(), _EMPTY_INDICATORS,
                     _EMPTY_STAGES, bands, item_results, tuple(verdicts), city)
     ev.notes.append("目标类标准: 截止年份前未达到为\"尚未达到目标\", 截止年份后未达到为逾期。")
+    return ev
+
+
+# ---------------------------------------------------------------------------- preschool 2020
+
+
+def _evaluate_preschool(
+    dsy: Dataset, std: Standard, rules: ResolvedRules, year: int, county: str | None,
+    counties: pl.DataFrame,
+) -> Evaluation:
+    """县域学前教育普及普惠: every item is a check on one row of figures per county
+    (``standards.preschool``); the county passes when every item does."""
+    from junheng.standards.items import fact_check
+    from junheng.standards.preschool import preschool_figures
+
+    codes = counties["county_code"].to_list()
+    figures = preschool_figures(dsy, codes)
+    checks = [fact_check(figures, item, chk, rules) for item in std.items for chk in item.checks]
+    item_results = ItemResults(std, rules, codes, checks)
+    typed = item_results.results()
+    verdicts = []
+    for c in counties.iter_rows(named=True):
+        cc = c["county_code"]
+        items = typed[cc]
+        parts = {}
+        for part in dict.fromkeys(it.part for it in items.values()):
+            st = worst_status([it.status for it in items.values() if it.part == part])
+            parts[part] = PartVerdict(st, PART_LABELS[part])
+        status = worst_status([it.status for it in items.values()])
+        verdicts.append(CountyResult(
+            county_code=cc, county_name=c["county_name"], passed=status == "passed",
+            status=status, quality_target_year=c["quality_target_year"], has_target_year=False,
+            parts=parts, veto_triggered=(),
+            not_reported=tuple(i for i, it in items.items() if it.status == "not_reported"),
+            reasons_zh=tuple(f"{i} {it.label}: 未达到" for i, it in items.items()
+                             if it.status == "failed"),
+            stages={}, items=items))
+    ev = Evaluation(std, year, county, rules, pl.DataFrame(), pl.DataFrame(), _EMPTY_INDICATORS,
+                    _EMPTY_STAGES, None, item_results, tuple(verdicts))
+    ev.notes.append("学前教育普及普惠: 在园幼儿、班级和教师取自学段为学前的学段情况; 民办园未认定为普惠性"
+                    "的按非普惠计。")
     return ev
 
 

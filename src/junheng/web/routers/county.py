@@ -72,7 +72,7 @@ def county_pdf(request: Request, code: str, data: DataDep, engine: EngineDep, t:
                user: CountyViewer, year: YearQuery = None) -> Response:
     check_county(user, code)
     y = views.require_year(data, year, code)
-    body = exports.county_pdf(data, code, y, t)
+    body = exports.county_pdf(data, code, y, t, city_level=user.is_city_wide)
     audit.record(engine, user, "download_report", target=f"county:{code}",
                  detail={"year": y, "format": "pdf"}, ip=client_ip(request))
     return Response(body, media_type="application/pdf", headers={

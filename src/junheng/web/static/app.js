@@ -97,8 +97,8 @@
     var el = document.getElementById("county-bands");
     if (!el || !window.echarts || !data.bands || !data.bands.length) { if (el) el.style.display = "none"; return; }
     var chart = echarts.init(el);
-    var bands = ["normal", "large", "big", "huge"];
-    var colors = { normal: "#3fa66a", large: "#9cc0ea", big: "#f6c85f", huge: "#e0675a" };
+    var bands = ["normal", "large", "big", "super"];
+    var colors = { normal: "#3fa66a", large: "#9cc0ea", big: "#f6c85f", super: "#e0675a" };
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: axisTooltip },
       legend: { bottom: 0 },
