@@ -33,6 +33,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/county/{code}"): (COUNTY, COUNTY),
     ("GET", "/county/{code}/report.xlsx"): (COUNTY, COUNTY),
     ("GET", "/county/{code}/report.pdf"): (COUNTY, COUNTY),
+    # The 督导评估 reports (PDF or Excel by {fmt}): the county's, and the city's.
+    ("GET", "/county/{code}/supervision.{fmt}"): (COUNTY, COUNTY),
+    ("GET", "/supervision.{fmt}"): (CITY_WIDE, CITY_WIDE),
     ("GET", "/school/{school_id}"): (COUNTY | {"clerk"}, COUNTY),
     ("GET", "/school/{school_id}/people"): (COUNTY | {"clerk"}, COUNTY),
     ("GET", "/school/{school_id}/edit"): ({"city", "ganzhou", "clerk"}, {"city", "ganzhou"}),
@@ -179,8 +182,8 @@ def test_matrix(site: Site) -> None:
     tokens["anon"] = None  # type: ignore[assignment]
 
     param_sets = [
-        {"code": "620702", "school_id": "6207020001"},
-        {"code": "620702", "school_id": "6207020002"},
+        {"code": "620702", "school_id": "6207020001", "fmt": "pdf"},
+        {"code": "620702", "school_id": "6207020002", "fmt": "xlsx"},
     ]
     failures = []
     # /logout ends the session it is sent with, so it goes last.

@@ -217,6 +217,42 @@ def backtest(inputs: Inputs, horizon: int, opts: ForecastOptions,
     return summary(run(inputs, horizon, opts), horizon, opts, origins)
 
 
+def total_frames(inputs: Inputs, horizon: int,
+                 opts: ForecastOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Unit totals of every origin for the method and both baselines, and the method's rows with
+    their no-peeking interval (lower, upper): what ``horizon_table`` reads."""
+    totals = run(inputs, horizon, opts).filter(pl.col("grade") == TOTAL_GRADE)
+    return totals, coverage(totals, horizon, opts)
+
+
+def horizon_table(totals: pl.DataFrame, cov: pl.DataFrame, level: str,
+                  unit_id: str | None = None) -> list[dict[str, Any]]:
+    """Accuracy by horizon for one level (pooled over its units) or one unit: h, n (outcomes),
+    method / persistence / csr3 (MAPE of the unit total, %), coverage (share of outcomes inside
+    the interval, None without one)."""
+    keep = pl.col("level") == level
+    if unit_id is not None:
+        keep = keep & (pl.col("unit_id") == unit_id)
+    scores = {(r["method"], r["h"]): r for r in
+              _scores(totals.filter(keep), ["method", "h"]).iter_rows(named=True)}
+    inside = {
+        r["h"]: r["inside"] for r in cov.filter(keep & pl.col("lower").is_not_null())
+        .group_by("h")
+        .agg(inside=((pl.col("actual") >= pl.col("lower") - 1e-9)
+                     & (pl.col("actual") <= pl.col("upper") + 1e-9)).mean())
+        .iter_rows(named=True)
+    }
+    rows = []
+    for h in sorted({h for (m, h) in scores if m == METHOD}):
+        me = scores[(METHOD, h)]
+        rows.append({
+            "h": h, "n": me["n"], METHOD: me["mape"],
+            **{name: scores[(name, h)]["mape"] for name in BASELINES if (name, h) in scores},
+            "coverage": inside.get(h),
+        })
+    return rows
+
+
 def calibration_errors(hist_inputs: Inputs, horizon: int, opts: ForecastOptions) -> pl.DataFrame:
     """The method's own backtest errors, for calibrating a forecast's intervals."""
     if not origins_for(hist_inputs, opts):
@@ -227,4 +263,4 @@ def calibration_errors(hist_inputs: Inputs, horizon: int, opts: ForecastOptions)
     ).select("level", "h", "grade", "forecast", "e")
 
 
-__all__ = ["backtest", "run", "summary", "calibration_errors"]
+__all__ = ["backtest", "run", "summary", "calibration_errors", "total_frames", "horizon_table"]

@@ -12,6 +12,7 @@ never computes a second copy of a figure a page shows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,9 +159,13 @@ def county_report(
     aid: AidResult | None = None,
     plan: bool = True,
     plan_time_limit: float = 30.0,
+    planner: Callable[[str, int], InvestmentPlan] | None = None,
+    plan_year: int | None = None,
     today: dt.date | None = None,
 ) -> CountyReport:
-    """Everything the county report shows, from the same functions the web pages call."""
+    """Everything the county report shows, from the same functions the web pages call.
+    ``planner`` (county, target year) → plan stands in for ``plan_county`` where the caller
+    keeps its plans (the web's plan page); ``plan_year`` is the target year it uses."""
     from junheng.standards.causes import cv_drivers, part_causes
     from junheng.standards.engine import evaluate
     from junheng.supervision.status import measure_statuses
@@ -209,11 +214,12 @@ def county_report(
         from junheng.forecast import ForecastError
         from junheng.planners.investment.plan import PlanError, plan_county
 
-        target = plan_target_year(ds, county)
+        target = plan_year if plan_year is not None else plan_target_year(ds, county)
         report.plan_target_year = target
         try:
-            report.plan = plan_county(Dataset(dict(ds.tables)), county, target,
-                                      time_limit=plan_time_limit)
+            report.plan = (planner(county, target) if planner is not None else
+                           plan_county(Dataset(dict(ds.tables)), county, target,
+                                       time_limit=plan_time_limit))
         except (PlanError, ForecastError) as exc:
             missing["plan"] = f"不能生成达标规划：{exc}"
 

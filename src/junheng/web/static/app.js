@@ -274,6 +274,18 @@
     }
   }
 
+  // The phone menu's button is a label for a checkbox (it opens without script); from the
+  // keyboard, Enter or Space on it toggles the box too.
+  function menuKeys() {
+    var label = document.querySelector(".navtoggle");
+    var box = document.getElementById("navtoggle");
+    if (!label || !box) return;
+    label.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); box.checked = !box.checked; }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", menuKeys);
   document.addEventListener("DOMContentLoaded", init);
   // Pages swapped in by htmx (year picker) carry their own page data.
   document.addEventListener("htmx:afterSettle", function () {
