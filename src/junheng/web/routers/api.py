@@ -49,12 +49,12 @@ def school(school_id: str, data: DataDep,
 def plan(code: str, data: DataDep,
          user: Annotated[User, Depends(require(Permission.VIEW_PLANNING))],
          target: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> dict[str, Any]:
-    """The county's investment plan as ``junheng plan`` writes it (the page's, same cache)."""
+    """The county's investment plan as ``junheng plan`` writes it (the page's plan, cached once)."""
     check_county(user, code)
     if code not in views.county_names(data):
         raise views.NotFound(code)
     year = target or planning.target_year_default(data, code)
-    v = planning.plan_view(data, code, year)
-    if isinstance(v, planning.PlanFailure):
-        raise HTTPException(status_code=422, detail=v.error)
-    return data.memo(("plan-json", code, year), v.plan.to_json)
+    plan = planning.plan_result(data, code, year)
+    if isinstance(plan, str):
+        raise HTTPException(status_code=422, detail=plan)
+    return data.memo(("plan-json", code, year), plan.to_json)
