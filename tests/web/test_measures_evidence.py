@@ -82,6 +82,8 @@ def test_upload_review_reject_resubmit_accept(site: Site) -> None:
     assert _m28(gz) == "推进中"
     page = _page(city)
     assert "已列入2024年县政府工作要点" in page and "待审核" in page
+    queue = city.get(f"/measures?year={YEAR}").text
+    assert 'id="evidence-queue"' in queue and f"/measures/620702/evidence?year={YEAR}#{IND}" in queue
     city_token = csrf_from(page)
 
     # A rejection needs a reason; then the county sees it and uploads again.
@@ -103,6 +105,7 @@ def test_upload_review_reject_resubmit_accept(site: Site) -> None:
     assert _m28(gz) == "推进中"
     assert "error" not in _review(city, city_token, second, "accept").headers["location"]
     assert _m28(gz) == "已完成"
+    assert 'id="evidence-queue"' not in city.get(f"/measures?year={YEAR}").text
     # Accepted: no further uploads.
     assert "error=" in _upload(gz, gz_token).headers["location"]
     assert "上传佐证材料" not in _page(gz).split(f'id="{IND}"', 1)[1].split("</section>", 1)[0]
