@@ -5,6 +5,9 @@
   from its own 3-year average by cohort survival).
 - New Zealand regions, ages 5–17 as grades 0–12, no births, region level, origins 2001–2012
   (five years of history before the first origin; every origin has all four horizons).
+- Eau Claire's elementary schools, each taken as a unit of its own (K–5, no births, about 60
+  pupils a grade, schools opening and closing): small units without births, the case of a
+  state's many small districts, on the same origins as the district.
 
 The goal on each: at every horizon the method's MAPE of a unit's total is at most 1.02 × the
 better of persistence and 3-year cohort survival (csr3), below it on average over horizons, and
@@ -40,11 +43,25 @@ def eau_claire_grades_1_5() -> Dataset:
     return Dataset({**ds.tables, "grade_enrollment": ge})
 
 
+def eau_claire_schools_as_units() -> Dataset:
+    """Every school its own synthetic county (5501xx), without the district's births."""
+    ds = eau_claire_dataset()
+    schools = ds.get("schools").sort("school_id").with_row_index("i").with_columns(
+        county_code=pl.format("5501{}", (pl.col("i") + 10).cast(pl.Utf8))).drop("i")
+    return Dataset.from_frames({
+        "counties": schools.select("county_code", county_name="school_name"),
+        "schools": schools,
+        "grade_enrollment": ds.get("grade_enrollment"),
+    })
+
+
 def series() -> list[Series]:
     return [
         Series("Eau Claire 1–5 年级 + 出生数 (美国, 1998–2024)", eau_claire_grades_1_5(),
                (2006, 2019)),
         Series("新西兰 16 个大区 5–17 岁 (1996–2016, 无出生数)", nz_dataset(), (2001, 2012)),
+        Series("Eau Claire 各小学作为单位 幼儿园–5 年级 (无出生数)", eau_claire_schools_as_units(),
+               (2006, 2019)),
     ]
 
 

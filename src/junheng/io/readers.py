@@ -517,14 +517,21 @@ def _read_csv_file(file: Path, reg: Registry, limits: Limits, raw: RawDataset,
                                     "文件是空的", "the file is empty"))
         raw.unreadable.add(table.id)
         return
+    if typed:
+        # Polars refuses bytes that are not UTF-8, so a file it parses needs no separate
+        # decoding pass (a GBK file falls through to _decode_csv below).
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        sheet = _typed_csv(table, file, body, limits)
+        del body
+        if sheet is not None:
+            raw.sheets[table.id] = sheet
+            return
     utf8 = _decode_csv(data, file.name, raw.problems)
     del data
     if utf8 is None:
         raw.unreadable.add(table.id)
         return
-    sheet = _typed_csv(table, file, utf8, limits) if typed else None
-    if sheet is None:
-        sheet = _csv_text_to_raw(table, file.name, utf8, raw.problems, limits)
+    sheet = _csv_text_to_raw(table, file.name, utf8, raw.problems, limits)
     if sheet is not None:
         raw.sheets[table.id] = sheet
     else:

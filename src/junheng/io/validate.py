@@ -329,8 +329,11 @@ def _check_sheet_as(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
     _check_cross(table, typed, out, sheet.file, sheet.sheet or table.id)
     if table.key and not missing:
         # Hash the key first: an exact duplicate search over millions of string keys costs
-        # a gigabyte; the (rare) rows whose hashes collide are then compared exactly.
-        maybe = typed.filter(pl.struct(list(table.key)).hash(seed=0).is_duplicated())
+        # a gigabyte; the (rare) rows whose hashes collide are then compared exactly. Counting
+        # distinct hashes is the cheap first question (no collision: no duplicate at all).
+        hashes = typed.select(list(table.key)).hash_rows(seed=0)
+        maybe = (typed.filter(hashes.is_duplicated()) if hashes.n_unique() < typed.height
+                 else typed.clear())
         dup = (maybe.filter(pl.struct(list(table.key)).is_duplicated())
                .group_by(list(table.key), maintain_order=True)
                .agg(pl.col(ROW)))

@@ -53,7 +53,8 @@ def school_share(ds: Dataset, year: int, params: Mapping[str, Any],
     if "flag" in params:
         col = str(params["flag"])
         cond = pl.col(col).fill_null(False).cast(pl.Boolean)
-        what = f"“{_label(table, col)}”为是"
+        label = _label(table, col)
+        what = label.removeprefix("是否") if label.startswith("是否") else f"“{label}”为是"
     else:
         ((col, n),) = dict(params["at_least"]).items()
         cond = pl.col(col).fill_null(0) >= float(n)
