@@ -233,7 +233,7 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
         except ZoneInputError as exc:
             return {"error": exc.message_zh, "error_en": exc.message_en}
         areas = ds.get("areas").filter(pl.col("county_code") == county).select(
-            "area_id", "area_name", "township", "latitude", "longitude")
+            "area_id", "area_name", "township", "latitude", "longitude", "geometry")
         current = ds.get("area_assignments").filter(
             (pl.col("year") == year) & (pl.col("stage") == stage)).select(
             "area_id", pl.col("school_id").alias("current_school_id"))
