@@ -278,12 +278,16 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     if info.height == 0:
         raise NotFound(school_id)
     ev = svc.evaluation(year)
+    units = {i.id: i.unit for i in ev.standard.indicators} if ev is not None else {}
     stages = []
     for s in ev.schools_of(school_id) if ev is not None else []:
         stages.append({"stage": s.stage, "met_count": s.met_count,
                        "passed": s.passed, "status": _status(s.status),
                        "trace": s.trace.to_json() if s.trace else None,
                        "indicators": [{"id": k, **v.to_json(),
+                                       # Every figure with its unit (the standard's words).
+                                       "unit": units[k],
+                                       "unit_en": _UNIT_EN.get(units[k], units[k]),
                                        "status": _status(v.status) if v.judged else None,
                                        "shortfall_text": s.shortfall_text(k)}
                                       for k, v in s.indicators.items()]})
@@ -329,8 +333,10 @@ def people_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
             "teacher_columns": teacher_cols, "student_columns": student_cols}
 
 
-# Units of the 2017 indicators in English (the standard's YAML gives them in Chinese).
-_UNIT_EN = {"人": "", "平方米": "m²", "元": "yuan", "间": "rooms", "台": "units", "册": "books"}
+# Units of the 2017 indicators in English (the standard's YAML gives them in Chinese); the
+# indicators counted in 人 are all teachers per 100 pupils.
+_UNIT_EN = {"人": "teachers", "平方米": "m²", "元": "yuan", "间": "rooms", "台": "units",
+            "册": "books"}
 
 
 def county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
