@@ -152,12 +152,13 @@ def _list_people(svc: DataService, year: int, unmask: bool) -> pl.DataFrame:
 
 
 def county_name(svc: DataService, code: str) -> str:
-    from junheng.web.services.views import NotFound
+    """The county's name as every page gives it (views.county_names), or not found."""
+    from junheng.web.services.views import NotFound, county_names
 
-    c = svc.dataset().get("counties").filter(pl.col("county_code") == code)
-    if c.height == 0:
+    names = county_names(svc)
+    if code not in names:
         raise NotFound(code)
-    return str(c["county_name"][0])
+    return names[code]
 
 
 def is_doubtful(svc: DataService, code: str, year: int, student_id: str, source: str,
