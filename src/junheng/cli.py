@@ -35,6 +35,27 @@ COMMAND_MODULES: tuple[str, ...] = (
     "junheng.web.commands",           # serve, users
 )
 
+# The commands each module registers, so that ``junheng evaluate …`` imports the evaluation's
+# module alone: importing every feature (solvers, forecasting, the web app, the database layer)
+# costs about two CPU seconds before any work starts. A command missing here still works, through
+# the full parser; tests/test_cli_lazy.py keeps this table equal to what the modules register.
+COMMAND_MODULE_OF: dict[str, str] = {
+    "template": "junheng.io.commands", "validate": "junheng.io.commands",
+    "import": "junheng.io.commands", "export": "junheng.io.commands",
+    "demo": "junheng.demo.commands",
+    "evaluate": "junheng.standards.commands",
+    "forecast": "junheng.forecast.commands",
+    "zones": "junheng.planners.zones.commands",
+    "plan": "junheng.planners.investment.commands",
+    "rotate": "junheng.planners.teachers.commands",
+    "admissions": "junheng.admissions.commands",
+    "finance": "junheng.finance.commands",
+    "measures": "junheng.supervision.commands", "report": "junheng.supervision.commands",
+    "aid": "junheng.aid.commands",
+    "serve": "junheng.web.commands", "init-admin": "junheng.web.commands",
+    "users": "junheng.web.commands",
+}
+
 
 class CliError(Exception):
     """An error the user can act on: printed without a traceback, exit code 2."""
@@ -45,26 +66,32 @@ def load_data(spec: str, needs: TableNeeds | None = None) -> Dataset:
     command reads (its ``NEEDS``): only those tables are read and checked, and a missing one
     is a located problem. Bad input prints every located problem, then stops the command with
     a one-line reason."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from junheng.io.problems import ValidationFailed
-    from junheng.io.source import load_dataset
+    from junheng.io.source import is_database_url, load_dataset
 
+    if is_database_url(spec):
+        # SQLAlchemy is imported only for a database (half a second of start-up otherwise).
+        from sqlalchemy.exc import SQLAlchemyError
+
+        database_errors: tuple[type[Exception], ...] = (SQLAlchemyError,)
+    else:
+        database_errors = ()
     try:
         return load_dataset(spec, needs=needs)
     except ValidationFailed as exc:
         print(exc.report(), file=sys.stderr)
         raise CliError(f"数据有误，未做任何处理 / the data is invalid, nothing was done: "
                        f"{spec}") from None
-    except SQLAlchemyError as exc:
+    except database_errors as exc:
         raise CliError(f"无法读取数据库 / cannot read the database {spec}: "
                        f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
 
 
-def command_modules() -> list[ModuleType]:
-    """The installed modules of COMMAND_MODULES, in --help order."""
+def command_modules(names: Sequence[str] = COMMAND_MODULES) -> list[ModuleType]:
+    """The installed modules of ``names`` (by default all of COMMAND_MODULES), in --help
+    order."""
     found = []
-    for name in COMMAND_MODULES:
+    for name in names:
         try:
             found.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
@@ -106,24 +133,34 @@ def write_json(result: object, out: Path | None) -> None:
         out.write_text(text + "\n", encoding="utf-8")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from junheng.io.db import database_url
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI; with ``command`` (a name in COMMAND_MODULE_OF) only that command's
+    module is imported and registered, which is all a run of that command parses."""
+    module = COMMAND_MODULE_OF.get(command) if command is not None else None
+    epilog = None
+    if module is None:
+        from junheng.io.db import database_url
 
+        epilog = (f"默认数据库 / default database: {database_url()} (JUNHENG_DATABASE_URL 或 "
+                  "JUNHENG_HOME 可改 / set JUNHENG_DATABASE_URL or JUNHENG_HOME to change it)")
     parser = argparse.ArgumentParser(
         prog="junheng",
         description="均衡 Junheng — 义务教育优质均衡发展平台 / balanced education platform",
-        epilog=f"默认数据库 / default database: {database_url()} (JUNHENG_DATABASE_URL 或 "
-               "JUNHENG_HOME 可改 / set JUNHENG_DATABASE_URL or JUNHENG_HOME to change it)",
+        epilog=epilog,
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
-    for module in command_modules():
-        module.register(sub)
+    for mod in command_modules(COMMAND_MODULES if module is None else (module,)):
+        mod.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    # The command is the first word; the top-level parser has no options of its own but
+    # --help, which needs every command listed.
+    first = args_in[0] if args_in else None
+    parser = build_parser(first if first in COMMAND_MODULE_OF else None)
+    args = parser.parse_args(args_in)
     try:
         result = args.func(args)
     except CliError as exc:

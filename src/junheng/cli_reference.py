@@ -65,6 +65,9 @@ def render() -> str:
             lines += ["| 参数 option | 说明 help | |", "|---|---|---|", *rows, ""]
         for child, child_parser in nested.items():
             lines += [f"### `junheng {name} {child}`", "", _help_of(sub, child), ""]
+            if f"{name} {child}" in needs:
+                lines += [f"读取的数据表 / tables read: {needs[f'{name} {child}'].summary_zh()}",
+                          ""]
             usage = " ".join(child_parser.format_usage().split())
             lines += ["```", usage.removeprefix("usage: "), "```", ""]
             child_rows = _rows(child_parser)

@@ -4,6 +4,7 @@ lottery follows the documented generator; precedence changes outcomes exactly as
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -11,11 +12,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import junheng.admissions
 from junheng.admissions.allocate import allocate
 from junheng.admissions.mechanism import deferred_acceptance
-from junheng.admissions.rules import RulesError, load_rules
+from junheng.admissions.rules import RulesError, load_rules, shipped_rules
 from tests.admissions.instances import COUNTY, YEAR, dataset, instances
 from tests.admissions.reference import reference_allocate
+
+
+def _shipped_order(county: str, year: int) -> list[list[str]]:
+    """The precedence in force, read from the shipped YAML with plain yaml (not rules.py), so
+    the reference implementation gets it independently."""
+    import yaml
+
+    path = Path(junheng.admissions.__file__).parent / "data" / "precedence.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    mine = [r for r in doc["counties"]
+            if str(r["county_code"]) == county and int(r["from_year"]) <= year]
+    rule = max(mine, key=lambda r: int(r["from_year"])) if mine else doc["default"]
+    return [c if isinstance(c, list) else [c] for c in rule["order"]]
+
+
+ORDER = _shipped_order(COUNTY, YEAR)
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -30,7 +48,7 @@ def _by_id(alloc) -> dict[str, dict]:  # type: ignore[no-untyped-def]
 def test_allocation_equals_the_independent_implementation(case) -> None:  # type: ignore[no-untyped-def]
     ds, seed = case
     alloc = allocate(ds, COUNTY, YEAR, "primary", seed)
-    ref = reference_allocate(ds, COUNTY, YEAR, "primary", seed)
+    ref = reference_allocate(ds, COUNTY, YEAR, "primary", seed, ORDER)
     assert alloc.list_sha256 == ref.list_hash
     got = _by_id(alloc)
     assert set(got) == set(ref.lottery)
@@ -48,7 +66,7 @@ def test_allocation_equals_the_independent_implementation(case) -> None:  # type
 def test_round_one_is_stable_and_explains_every_better_choice(case) -> None:  # type: ignore[no-untyped-def]
     ds, seed = case
     alloc = allocate(ds, COUNTY, YEAR, "primary", seed)
-    ref = reference_allocate(ds, COUNTY, YEAR, "primary", seed)
+    ref = reference_allocate(ds, COUNTY, YEAR, "primary", seed, ORDER)
     got = _by_id(alloc)
     round1 = {a: (r["school_id"] if r["round"] == 1 else None) for a, r in got.items()}
     holders: dict[str, list[str]] = {}
@@ -100,7 +118,7 @@ def _stable_matchings(prefs: dict[str, list[str]], priority: dict[tuple[str, str
 def test_round_one_is_student_optimal(case) -> None:  # type: ignore[no-untyped-def]
     ds, seed = case
     alloc = allocate(ds, COUNTY, YEAR, "primary", seed)
-    ref = reference_allocate(ds, COUNTY, YEAR, "primary", seed)
+    ref = reference_allocate(ds, COUNTY, YEAR, "primary", seed, ORDER)
     got = {a: (r["school_id"] if r["round"] == 1 else None) for a, r in _by_id(alloc).items()}
     stable = _stable_matchings(ref.prefs, ref.priority, ref.seats)
     assert got in stable
@@ -174,6 +192,21 @@ def test_default_precedence_puts_preferential_first_whatever_the_lottery() -> No
         assert "调剂" in got["A"]["reason_zh"]
 
 
+DEFAULT_ONLY = """
+default:
+  source: spec
+  date: 2024-01-01
+  order: [[preferential], [hukou_house], [house], [hukou], [migrant], [other]]
+counties: []
+"""
+
+
+def _in_year(ds, year: int):  # type: ignore[no-untyped-def]
+    for name in ("applications", "admission_plans", "area_assignments"):
+        ds = ds.with_table(name, ds.get(name).with_columns(pl.lit(year).alias("year")))
+    return ds
+
+
 def test_a_county_rule_reorders_classes_and_merging_hands_it_to_the_lottery() -> None:
     ds = _two_applicants("hukou", "migrant")
     rules = load_rules("""
@@ -193,19 +226,62 @@ counties:
     date: 2026-05-01
     order: [[preferential], [hukou_house, house, hukou, migrant], [other]]
 """)
-    default = _by_id(allocate(ds, COUNTY, YEAR, "primary", "s"))
-    assert default["A"]["school_id"] == "6207230001"  # hukou before migrant
+    spec_default = load_rules(DEFAULT_ONLY)
+    for seed in map(str, range(8)):
+        default = _by_id(allocate(ds, COUNTY, YEAR, "primary", seed, spec_default))
+        assert default["A"]["school_id"] == "6207230001"  # hukou before migrant
     county = _by_id(allocate(ds, COUNTY, YEAR, "primary", "s", rules))
     assert county["B"]["school_id"] == "6207230001"  # the county put migrant first
     # 2026: merged class, the lower lottery number wins, for every seed.
-    ds26 = ds
-    for name in ("applications", "admission_plans", "area_assignments"):
-        ds26 = ds26.with_table(name, ds26.get(name).with_columns(pl.lit(2026).alias("year")))
+    ds26 = _in_year(ds, 2026)
     for seed in map(str, range(8)):
         got = _by_id(allocate(ds26, COUNTY, 2026, "primary", seed, rules))
         winner = min(got, key=lambda a: got[a]["lottery_number"])
         assert got[winner]["school_id"] == "6207230001" and got[winner]["round"] == 1
     assert rules.for_county(COUNTY, 2024).county_code is None  # before any county rule
+
+
+def test_zhangye_counties_follow_measure_12_of_the_2024_measures() -> None:
+    rules = shipped_rules()
+    for county in ("620702", "620721", "620722", "620723", "620724", "620725"):
+        rule = rules.for_county(county, 2025)
+        assert rule.county_code == county and rule.from_year == 2024
+        assert "市委办发〔2024〕2号" in rule.source and rule.date.isoformat() == "2024-01-05"
+        assert rule.classes[0] == ("preferential",)
+        assert rule.rank("hukou") == rule.rank("migrant")
+        assert rule.rank("house") < rule.rank("migrant") < rule.rank("other")
+    assert rules.for_county("620723", 2023).county_code is None  # before the measures
+    assert rules.for_county("999999", 2025).county_code is None  # not a Zhangye county
+
+
+def test_migrant_child_is_on_equal_terms_with_a_hukou_child_in_zhangye() -> None:
+    """Measure 12: one class, so the lottery alone decides, whichever category is whose."""
+    ds = _two_applicants("hukou", "migrant")
+    winners = set()
+    for seed in map(str, range(12)):
+        got = _by_id(allocate(ds, COUNTY, YEAR, "primary", seed))
+        winner = min(got, key=lambda a: got[a]["lottery_number"])
+        loser = "A" if winner == "B" else "B"
+        assert got[winner]["school_id"] == "6207230001" and got[winner]["round"] == 1
+        assert got[loser]["round"] == 2
+        winners.add(got[winner]["category"])
+    assert winners == {"hukou", "migrant"}  # each class wins on some seed: equal terms
+    # Before the 2024 measures the spec's default ranks hukou first on every seed.
+    ds23 = _in_year(ds, 2023)
+    for seed in map(str, range(12)):
+        got = _by_id(allocate(ds23, COUNTY, 2023, "primary", seed))
+        assert got["A"]["school_id"] == "6207230001" and got["A"]["round"] == 1
+
+
+@pytest.mark.parametrize(("higher", "lower"), [
+    ("preferential", "hukou_house"), ("preferential", "migrant"), ("hukou_house", "house"),
+    ("house", "migrant"), ("house", "hukou"), ("migrant", "other")])
+def test_zhangye_classes_that_differ_decide_before_the_lottery(higher: str, lower: str) -> None:
+    ds = _two_applicants(lower, higher)  # A has the lower class, B the higher
+    for seed in map(str, range(8)):
+        got = _by_id(allocate(ds, COUNTY, YEAR, "primary", seed))
+        assert got["B"]["school_id"] == "6207230001" and got["B"]["round"] == 1
+        assert got["A"]["round"] == 2
 
 
 def test_private_school_ignores_category_and_public_school_only_takes_its_zone() -> None:

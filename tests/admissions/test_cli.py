@@ -104,7 +104,7 @@ def test_excel_for_publication(case: tuple[Path, Path], tmp_path: Path) -> None:
     assert main(["admissions", "allocate", str(folder), *ARGS, "--seed", "x", "--format", "xlsx",
                  "--out", str(out)]) == 0
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["说明", "录取结果", "未录取原因", "学校"]
+    assert book.sheetnames == ["说明", "录取结果", "未录取原因", "学校", "人工调整"]
     rows = list(book["录取结果"].iter_rows(values_only=True))
     assert rows[0][0] == "申请编号" and len(rows) == 19
     assert all(not any(isinstance(c, str) and c == "primary" for c in r) for r in rows)
@@ -136,3 +136,65 @@ def test_replay_of_random_instances_is_bit_identical(inst) -> None:  # type: ign
                 .otherwise(pl.lit("other"))).otherwise(pl.col("category")).alias("category")))
         other = allocate(changed, COUNTY, YEAR, "primary", seed)
         assert other.list_sha256 != json.loads(one)["list_sha256"]
+
+
+def test_round_one_publication_and_overrides_are_replayed_by_verify(
+        case: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The record a county publishes: round 1 alone, then round 2 after an override made on
+    round 1 and one made on the final results. verify reproduces each from DATA, the seed and
+    the listed overrides (with who and why), and refuses an override slipped into the results
+    without being listed."""
+    folder, full = case
+    seed = ["--seed", "2025-07-01 08:00"]
+    r1 = tmp_path / "round1.json"
+    assert main(["admissions", "allocate", str(folder), *ARGS, *seed, "--round-1-only",
+                 "--out", str(r1)]) == 0
+    doc1 = json.loads(r1.read_text("utf-8"))
+    assert doc1["round_2"] is False and doc1["overrides"] == []
+    assert all(r["round"] in (1, None) for r in doc1["results"])
+    waiting = [r for r in doc1["results"] if r["round"] is None]
+    assert waiting and all("第二轮调剂" in r["reason_zh"] for r in waiting)
+    assert main(["admissions", "verify", str(folder), *ARGS, "--result", str(r1)]) == 0
+
+    # An override on round 1: an unplaced applicant is given a seat at a full public school.
+    full_doc = json.loads(full.read_text("utf-8"))
+    who = waiting[0]["application_id"]
+    target = next(s["school_id"] for s in full_doc["schools"] if not s["is_private"]
+                  and s["admitted"] == s["seats"] and s["seats"] > 0)
+    last = next(r["application_id"] for r in doc1["results"] if r["round"] == 1)
+    overrides = [
+        {"application_id": who, "school_id": target, "after_round": 1,
+         "reason": "烈士子女，证明材料补交后核实", "by": "county-620723", "at": "2025-07-02T09:00:00"},
+        {"application_id": last, "school_id": "6207230003", "after_round": 2,
+         "reason": "家长申请转入民办学校，经民办学校同意", "by": "county-620723",
+         "at": "2025-07-05T10:00:00"}]
+    ofile = tmp_path / "overrides.json"
+    ofile.write_text(json.dumps(overrides, ensure_ascii=False), "utf-8")
+    final = tmp_path / "final.json"
+    assert main(["admissions", "allocate", str(folder), *ARGS, *seed, "--overrides", str(ofile),
+                 "--out", str(final)]) == 0
+    doc = json.loads(final.read_text("utf-8"))
+    assert doc["round_2"] is True and doc["overrides"] == overrides
+    got = {r["application_id"]: r for r in doc["results"]}
+    assert got[who]["school_id"] == target and got[who]["round"] == 1
+    assert "人工调整" in got[who]["reason_zh"] and "烈士子女" in got[who]["reason_zh"]
+    assert got[last]["school_id"] == "6207230003" and got[last]["round"] == 2
+    assert "county-620723" in got[last]["reason_zh"]
+    # The seat the round-1 override took is not offered again in round 2.
+    seats = {s["school_id"]: s for s in doc["schools"]}
+    assert seats[target]["admitted"] == sum(1 for r in doc["results"]
+                                            if r["school_id"] == target)
+    assert main(["admissions", "verify", str(folder), *ARGS, "--result", str(final)]) == 0
+    assert "人工调整 2 项" in capsys.readouterr().out
+
+    # The same result with the override no longer listed: verify names the difference.
+    doc["overrides"] = doc["overrides"][:1]
+    hidden = tmp_path / "hidden.json"
+    hidden.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    assert main(["admissions", "verify", str(folder), *ARGS, "--result", str(hidden)]) == 1
+    assert "/results[" in capsys.readouterr().err
+    # An override without a reason is not a record at all.
+    doc["overrides"] = [{**overrides[0], "reason": " "}]
+    hidden.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    assert main(["admissions", "verify", str(folder), *ARGS, "--result", str(hidden)]) != 0
+    assert "理由" in capsys.readouterr().err

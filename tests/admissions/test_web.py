@@ -160,23 +160,46 @@ def test_family_applies_and_staff_run_the_round(site: Site, caplog: pytest.LogCa
     page = fam.get(url)
     assert "录取结果" in page.text and "摇号号码" in page.text
     assert "第一轮录取" in page.text  # hukou_house before migrant at the one-seat school
-    # Every step was logged with who and why.
+    # Round 2 is its own step, only after round 1 is published; until then the other
+    # applicant (migrant, same one-seat zone school) waits for it.
     page = staff.get("/admissions", params=q)
-    for words in ("冻结名单并公布哈希", "报名截止", "公布摇号种子", "摇号并录取", "公布录取结果"):
+    assert "待调剂" in page.text and "运行第二轮调剂并公布" in page.text
+    # Every step was logged with who and why.
+    for words in ("冻结名单并公布哈希", "报名截止", "公布摇号种子", "摇号并录取", "公布第一轮录取结果"):
         assert words in page.text
-    # An override needs a written reason, and the family sees it.
+    # An override needs a written reason, and the family sees it on its result.
     r = staff.post(f"/admissions/applications/{pk}/override",
-                   data={"school_id": f"{COUNTY}0002", "reason": ""},
+                   data={"school_id": f"{COUNTY}0002", "reason": "  "},
                    headers={"X-CSRF-Token": stoken})
     assert "error=" in r.headers["location"]
+    assert "override-note" not in fam.get(url).text
     staff.post(f"/admissions/applications/{pk}/override",
                data={"school_id": f"{COUNTY}0002", "reason": "残疾儿童就近安置（特殊情况）"},
                headers={"X-CSRF-Token": stoken})
-    assert "残疾儿童就近安置" in fam.get(url).text
+    page = fam.get(url).text
+    assert 'id="override-note"' in page and "残疾儿童就近安置" in page
+    assert "人工调整录取" in page and "按规则计算的结果为" in page
 
-    # The published result replays bit for bit from the database.
+    # Round 2 after round 1 (with its override): the seat the override freed goes to 调剂.
+    r = staff.post("/admissions/round2", data={**q, "reason": "第一轮公示期满"},
+                   headers={"X-CSRF-Token": stoken})
+    assert "error" not in r.headers["location"]
+    page = staff.get("/admissions", params=q).text
+    assert "运行第二轮调剂并公布" in page and "第二轮调剂录取1人" in page and "第一轮公示期满" in page
+    with site.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = {r.application_id: r for r in conn.execute(sa.select(am.results)).all()}
+    assert sorted((r.round, r.school_id) for r in rows.values()) == [
+        (1, f"{COUNTY}0002"), (2, f"{COUNTY}0001")]
+    r = staff.post("/admissions/round2", data=q, headers={"X-CSRF-Token": stoken})
+    assert "error=" in r.headers["location"]  # once only
+
+    # The publication lists the override with who and why, and replays bit for bit.
     result = staff.get("/admissions/result.json", params=q)
-    assert result.status_code == 200 and json.loads(result.text)["list_sha256"] == digest.group(1)
+    doc = json.loads(result.text)
+    assert result.status_code == 200 and doc["list_sha256"] == digest.group(1)
+    assert doc["round_2"] is True
+    assert [(o["school_id"], o["after_round"], o["reason"], o["by"]) for o in doc["overrides"]] \
+        == [(f"{COUNTY}0002", 1, "残疾儿童就近安置（特殊情况）", "ganzhou")]
     (tmp_path / "r.json").write_text(result.text, "utf-8")
     import openpyxl
 
@@ -185,8 +208,17 @@ def test_family_applies_and_staff_run_the_round(site: Site, caplog: pytest.LogCa
     cells = " ".join(str(c) for row in book["录取结果"].iter_rows(values_only=True) for c in row)
     assert "李小红" not in cells and "张小明" not in cells  # no names in the publication
     assert resident_id("20191120", "456") not in cells
-    assert main(["admissions", "verify", db_url, "--county", COUNTY, "--year", str(YEAR),
-                 "--stage", "primary", "--result", str(tmp_path / "r.json")]) == 0
+    verify = ["admissions", "verify", db_url, "--county", COUNTY, "--year", str(YEAR),
+              "--stage", "primary", "--result", str(tmp_path / "r.json")]
+    assert main(verify) == 0
+    # An override on the final results is replayed too (and changes nobody else's).
+    staff.post(f"/admissions/applications/{other}/override",
+               data={"school_id": f"{COUNTY}0003", "reason": "家长申请，经学校同意"},
+               headers={"X-CSRF-Token": stoken})
+    doc = json.loads(staff.get("/admissions/result.json", params=q).text)
+    assert [o["after_round"] for o in doc["overrides"]] == [1, 2]
+    (tmp_path / "r.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    assert main(verify) == 0
 
 
 def test_a_family_never_reaches_another_familys_application(

@@ -1,6 +1,7 @@
 """Admissions in a real browser (Debian chromium): a parent registers on a 390 px phone screen
 with the one-time code, applies for a child and uploads a proof; county staff on a desktop
-approve, freeze the list, announce the seed, draw and publish; the parent reads the result.
+approve, freeze the list, announce the seed, draw and publish round 1, run round 2 (调剂);
+the parent reads the result.
 Screenshots go to test-output/screenshots/admissions-*.png."""
 
 from __future__ import annotations
@@ -112,7 +113,13 @@ def test_parent_applies_on_a_phone_and_staff_draw(browser, screenshots: Path,  #
         staff.wait_for_selector("form[action='/admissions/publish']")
         staff.click("form[action='/admissions/publish'] button")
         staff.wait_for_load_state()
-        assert "结果已公布" in staff.inner_text("#round-status")
+        assert "第一轮结果已公布" in staff.inner_text("#round-status")
+        # Round 2 (调剂) is its own button once round 1 is published.
+        staff.fill("#round2-reason", "第一轮公示期满")
+        staff.click("#run-round2")
+        staff.wait_for_load_state()
+        assert "第二轮调剂已完成" in staff.inner_text("#round-status")
+        assert "第一轮公示期满" in staff.inner_text("main")
         staff.screenshot(path=str(screenshots / "admissions-staff-1440.png"), full_page=True)
 
         page.goto(application_url)

@@ -85,3 +85,53 @@ def test_ganzhou_sentence_says_every_cv_passes(ev: Evaluation) -> None:
     passed = [c.county_code for c in ev.counties if c.passed]
     for code in passed:
         assert part_causes(ev, code) == []
+
+
+def test_cv_fix_brings_every_failing_cv_under_its_limit() -> None:
+    """What the page says would fix a CV does: the amounts, added to the data the way a bureau
+    would (a school's facilities, a stage's teachers), make the engine's own CV pass."""
+    from junheng.standards.causes import cv_fix
+    from junheng.standards.school_table import STOCK_COLUMNS
+
+    ds = generate(0)
+    before = evaluate(ds, "quality-balance-2017", 2024, county=SUNAN)
+    county = before.find_county(SUNAN)
+    assert county is not None
+    failing = [(st, i) for st, s in county.stages.items() for i, r in s.indicators.items()
+               if r.cv_passed is False]
+    assert len(failing) >= 5
+    for stage, ind_id in failing:
+        fix = cv_fix(before, SUNAN, stage, ind_id)
+        assert fix is not None and fix.schools.height > 0
+        assert fix.cv_after <= fix.cv_limit < fix.cv_before
+        assert fix.total == pytest.approx(fix.schools["add"].sum())
+        assert (fix.schools["add"] == fix.schools["add"].round(0)).all()  # whole units
+        col = before.standard.indicator(ind_id).numerator
+        adds = fix.schools.select("school_id", pl.col("add").alias("__add"))
+        if col in STOCK_COLUMNS:
+            tid, on = "facilities", ["school_id"]
+        else:
+            tid, on = "sections", ["school_id"]
+            adds = adds.with_columns(stage=pl.lit(stage))
+            on = ["school_id", "stage"]
+        table = ds.get(tid).join(adds, on=on, how="left").with_columns(
+            pl.when(pl.col("year") == 2024).then(pl.col(col) + pl.col("__add").fill_null(0))
+            .otherwise(pl.col(col)).cast(ds.get(tid).schema[col]).alias(col)).drop("__add")
+        after = evaluate(ds.with_table(tid, table), "quality-balance-2017", 2024, county=SUNAN)
+        ind = after.find_county(SUNAN).stages[stage].indicators[ind_id]  # type: ignore[union-attr]
+        assert ind.cv_passed is True, (ind_id, ind.cv, fix.text_zh())
+        assert ind.cv == pytest.approx(fix.cv_after, abs=1e-6)
+    words = cv_fix(before, SUNAN, "primary", "sports_area_per_student")
+    assert words is not None
+    assert "肃南县红湾小学增加 28,706 m²（生均 11.38 → 45.04 m²）" in words.text_zh()
+    assert "+28,706 m² (11.38 → 45.04 m² per student)" in words.text_en()
+
+
+def test_cv_fix_is_none_for_a_passing_cv(ev: Evaluation) -> None:
+    from junheng.standards.causes import cv_fix
+
+    county = ev.find_county(SUNAN)
+    assert county is not None
+    passing = [(st, i) for st, s in county.stages.items() for i, r in s.indicators.items()
+               if r.cv_passed is True]
+    assert passing and all(cv_fix(ev, SUNAN, st, i) is None for st, i in passing)

@@ -65,6 +65,14 @@ def test_json_output(data_dir: Path, tmp_path: Path) -> None:
     assert texts == {"+1 县级以上骨干教师", "+90 m² 体育运动场馆"}
 
 
+def _without_traces(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_traces(v) for k, v in value.items() if k != "trace"}
+    if isinstance(value, list):
+        return [_without_traces(v) for v in value]
+    return value
+
+
 def test_json_is_compact_without_school_traces_unless_asked(data_dir: Path, tmp_path: Path) -> None:
     args = ["evaluate", str(data_dir), "--standard", "quality-balance-2017", "--year", "2024"]
     compact, indented, traced = tmp_path / "c.json", tmp_path / "i.json", tmp_path / "t.json"
@@ -85,8 +93,15 @@ def test_json_is_compact_without_school_traces_unless_asked(data_dir: Path, tmp_
     full = next(s for s in t["schools"] if s["school_id"] == "6207230001")
     assert full["trace"]["rule"] == "school_rule"
     assert full["indicators"]["sports_area_per_student"]["trace"]["source"] == "教督〔2017〕6号"
-    # Everything but the traces is the same in both.
-    for key in ("counties", "excluded", "rules", "notes", "indicators"):
+    # Everything but the traces is the same in both; without --trace the counties carry none
+    # either (CV inputs, item checks with their offending schools).
+    county = next(x for x in c["counties"] if x["county_code"] == "620723")
+    assert "trace" not in county["items"]["g03_music_art_rooms"]["checks"][0]
+    assert "trace" not in county["stages"]["primary"]["indicators"]["teaching_area_per_student"]
+    assert "trace" in next(x for x in t["counties"] if x["county_code"] == "620723")[
+        "items"]["g03_music_art_rooms"]["checks"][0]
+    assert c["counties"] == _without_traces(t["counties"])
+    for key in ("excluded", "rules", "notes", "indicators"):
         assert c[key] == t[key]
     assert [s["status"] for s in c["schools"]] == [s["status"] for s in t["schools"]]
     assert ([x["text_zh"] for x in school["shortfalls"]]

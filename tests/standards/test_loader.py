@@ -99,7 +99,8 @@ def test_unverified_needs_a_note() -> None:
 
 
 def test_bundled_standards_load() -> None:
-    assert set(standard_ids()) == {"quality-balance-2017", "basic-balance-2012", "zhangye-2024-targets"}
+    assert set(standard_ids()) == {"quality-balance-2017", "basic-balance-2012", "zhangye-2024-targets",
+                                   "preschool-2020"}
     q = load_standard("quality-balance-2017")
     assert [i.id for i in q.indicators] == [
         "degree_teachers_per_100", "backbone_teachers_per_100", "pe_art_teachers_per_100",

@@ -173,8 +173,8 @@ def test_demo_shows_every_status_and_the_city_takes_the_worst(demo_dir: Path, tm
         worst_county = min((c["status"] for c in m["counties"].values()), key=order.index)
         assert m["city"]["status"] == worst_county
     # Computed statuses say so; evidence-only measures do not.
-    m1 = doc["measures"][0]["counties"]["620702"]
-    assert m1["status"] == NOT_REPORTED and m1["computed"] is False
+    m5 = doc["measures"][4]["counties"]["620702"]
+    assert m5["status"] == NOT_REPORTED and m5["computed"] is False
     m3 = doc["measures"][2]["counties"]
     assert m3["620723"]["status"] == DONE and m3["620723"]["computed"] is True
 
@@ -205,3 +205,19 @@ def test_counties_alone_list_the_register_as_not_reported(tmp_path: Path) -> Non
     r = measure_statuses(ds, 2024)
     assert {m.counties["620702"].status for m in r.measures} == {NOT_REPORTED}
     assert any("学校和学段数据" in n for n in r.notes)
+
+
+def test_demo_care_and_health_tell_their_stories(demo_dir: Path, tmp_path: Path) -> None:
+    """The demo's care, health and 肃南 tables (demo/supervision.py) give each status."""
+    out = tmp_path / "m.json"
+    assert main(["measures", str(demo_dir), "--year", "2024", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text("utf-8"))
+    by_no = {m["no"]: {cc: c["status"] for cc, c in m["counties"].items()}
+             for m in doc["measures"]}
+    assert by_no[24] == {"620702": IN_PROGRESS, "620721": NOT_REPORTED, "620722": DONE,
+                         "620723": DONE, "620724": DONE, "620725": LAGGING}
+    assert by_no[13]["620702"] == LAGGING and by_no[13]["620723"] == DONE
+    assert by_no[14]["620722"] == LAGGING and by_no[14]["620723"] == DONE
+    assert by_no[1]["620724"] == LAGGING  # 高台: gross preschool enrolment 80 %
+    m1 = {i["id"]: i["status"] for i in doc["measures"][0]["counties"]["620702"]["indicators"]}
+    assert m1["m01_preschool_enrollment"] == DONE

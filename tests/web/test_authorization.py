@@ -33,6 +33,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/county/{code}"): (COUNTY, COUNTY),
     ("GET", "/county/{code}/report.xlsx"): (COUNTY, COUNTY),
     ("GET", "/county/{code}/report.pdf"): (COUNTY, COUNTY),
+    # The 督导评估 reports (PDF or Excel by {fmt}): the county's, and the city's.
+    ("GET", "/county/{code}/supervision.{fmt}"): (COUNTY, COUNTY),
+    ("GET", "/supervision.{fmt}"): (CITY_WIDE, CITY_WIDE),
     ("GET", "/school/{school_id}"): (COUNTY | {"clerk"}, COUNTY),
     ("GET", "/school/{school_id}/people"): (COUNTY | {"clerk"}, COUNTY),
     ("GET", "/school/{school_id}/edit"): ({"city", "ganzhou", "clerk"}, {"city", "ganzhou"}),
@@ -72,6 +75,12 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     # The 30 measures: the city's grid (county administrators are sent to their own county).
     ("GET", "/measures"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/measures/{code}"): (COUNTY, COUNTY),
+    # Evidence: the county uploads (not the city on its behalf), the city administrator
+    # reviews; the file {evidence_id} is Ganzhou's, read by Ganzhou and city-wide roles.
+    ("GET", "/measures/{code}/evidence"): (COUNTY, COUNTY),
+    ("POST", "/measures/{code}/evidence"): ({"ganzhou"}, {"ganzhou"}),
+    ("POST", "/measures/evidence/{evidence_id}/review"): ({"city"}, {"city"}),
+    ("GET", "/measures/evidence/{evidence_id}/file"): (COUNTY, COUNTY),
     # Admissions. The application {pk} (and its file) is the test family's, in Ganzhou.
     ("GET", "/family"): ({"parent"}, {"parent"}),
     ("GET", "/family/apply"): ({"parent"}, {"parent"}),
@@ -162,6 +171,9 @@ def test_matrix(site: Site) -> None:
 
     add_county(site.engine, "620702")
     pk, file_id = add_application(site.engine, "620702")
+    from tests.web.test_measures_evidence import add_evidence
+
+    evidence_id = add_evidence(site, "620702")
 
     clients: dict[str, TestClient] = {name: site.login(name) for name in ACCOUNTS}
     tokens = {name: csrf_from(c.get("/account/password").text) for name, c in clients.items()}
@@ -169,8 +181,8 @@ def test_matrix(site: Site) -> None:
     tokens["anon"] = None  # type: ignore[assignment]
 
     param_sets = [
-        {"code": "620702", "school_id": "6207020001"},
-        {"code": "620702", "school_id": "6207020002"},
+        {"code": "620702", "school_id": "6207020001", "fmt": "pdf"},
+        {"code": "620702", "school_id": "6207020002", "fmt": "xlsx"},
     ]
     failures = []
     # /logout ends the session it is sent with, so it goes last.
@@ -180,7 +192,7 @@ def test_matrix(site: Site) -> None:
             if (method, template) == ("POST", "/logout") and which == 0:
                 continue
             path = template.format(upload_id=upload_id, user_id=victim.id, pk=pk,
-                                   file_id=file_id, **params)
+                                   file_id=file_id, evidence_id=evidence_id, **params)
             allowed = MATRIX[(method, template)][which]
             for role, c in clients.items():
                 got = _outcome(_request(c, method, path, tokens[role]))

@@ -44,8 +44,14 @@ def test_sunan_page_shows_causes_and_drivers(sunan: TestClient) -> None:
     assert "肃南县红湾小学" in text and "肃南县马蹄乡中心小学" in text
     assert "↓ 低于" in text and "↑ 高于" in text
     assert "对差异系数的贡献" in text
+    # What would fix it, with the amount per school and its unit.
+    assert "怎样降到上限以内：" in text
+    assert "补足 2 所学校的体育运动场馆，差异系数即由 1.167 降到 0.500（上限 0.50）" in text
+    assert "肃南县红湾小学增加 28,706 m²（生均 11.38 → 45.04 m²）" in text
     section = page.text.split('id="causes"', 1)[1].split("</section>", 1)[0]
     assert not raw_ids(visible_text(section)), raw_ids(visible_text(section))
     en = sunan.get("/county/620721?year=2024&lang=en")
     assert en.status_code == 200
     assert "Why it is not met" in en.text and "6 of 8 school stages" in en.text
+    assert "What would bring it under the limit:" in en.text
+    assert "+28,706 m² (11.38 → 45.04 m² per student)" in en.text

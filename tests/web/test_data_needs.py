@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from urllib.parse import quote
 
 import openpyxl
 import polars as pl
@@ -21,7 +22,8 @@ def test_data_page_shows_what_each_function_needs(site: Site) -> None:
     assert "各项功能需要的数据" in page
     for n in command_needs().values():
         assert n.title_zh in page
-        assert f"/data/template.xlsx?for={n.command}" in page
+        # Subcommands (``report county``) are named with a space, URL-encoded in the link.
+        assert f"/data/template.xlsx?for={quote(n.command)}" in page
     # The tiny dataset has no enrolment by grade: the forecast says what is missing.
     row = page.split("招生预测", 1)[1].split("</tr>", 1)[0]
     assert "缺少" in row and "分年级在校生" in row

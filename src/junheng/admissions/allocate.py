@@ -40,6 +40,38 @@ class AllocationError(ValueError):
 
 
 @dataclass(frozen=True)
+class Override:
+    """A staff decision that replaces one computed result, part of the published record so the
+    replay reproduces it. ``after_round`` 1: made on the round-1 results, before 调剂, so round 2
+    sees the seat it takes (and the applicant is no longer a round-2 candidate); 2: made on the
+    final results, changing nothing else."""
+
+    application_id: str
+    school_id: str
+    after_round: int
+    reason: str
+    by: str
+    at: str  # ISO 8601, for the record only
+
+    def to_json(self) -> dict[str, Any]:
+        return {"application_id": self.application_id, "school_id": self.school_id,
+                "after_round": self.after_round, "reason": self.reason, "by": self.by,
+                "at": self.at}
+
+    @classmethod
+    def from_json(cls, doc: Any) -> Override:
+        """From the ``overrides`` list of a published result (strict: a typo is an error)."""
+        keys = {"application_id", "school_id", "after_round", "reason", "by", "at"}
+        if not isinstance(doc, dict) or set(doc) != keys:
+            raise AllocationError(f"人工调整记录应有字段 / an override has the fields {sorted(keys)}")
+        if doc["after_round"] not in (1, 2) or not str(doc["reason"]).strip():
+            raise AllocationError("人工调整记录须有轮次(1或2)和理由 / an override needs "
+                                  "after_round 1 or 2 and a reason")
+        return cls(str(doc["application_id"]), str(doc["school_id"]), int(doc["after_round"]),
+                   str(doc["reason"]), str(doc["by"]), str(doc["at"]))
+
+
+@dataclass(frozen=True)
 class Allocation:
     """The outcome of one allocation and everything needed to explain and replay it."""
 
@@ -49,9 +81,13 @@ class Allocation:
     seed: str
     list_sha256: str
     precedence: Precedence
+    # Whether round 2 (调剂) was run: the staff publish round 1 first, then run round 2.
+    round_2: bool
+    overrides: tuple[Override, ...]
     # One row per application (canonical order): application_id, lottery_number, category,
     # category_rank, area_id, round, school_id, school_name, choice_rank ("1".."5", "zone"),
-    # in_zone, distance_km (round 2), reason_zh.
+    # in_zone, distance_km (round 2), reason_zh, computed_school_id (before any override),
+    # override_reason, override_by.
     results: pl.DataFrame
     # One row per school on a list that did not admit the applicant although ranked above the
     # school obtained: application_id, order, school_id, choice_rank, reason, reason_zh.
@@ -79,6 +115,8 @@ class Allocation:
                            "source": self.precedence.source,
                            "date": self.precedence.date.isoformat(),
                            "county_code": self.precedence.county_code},
+            "round_2": self.round_2,
+            "overrides": [o.to_json() for o in self.overrides],
         }
         items = (self.why_not.sort("application_id", "order")
                  .select("application_id", _splice(
@@ -124,17 +162,64 @@ def _rank_json(rank: str | None) -> int | str | None:
 
 
 def allocate(ds: Dataset, county_code: str, year: int, stage: str, seed: str,
-             rules: PrecedenceRules | None = None) -> Allocation:
+             rules: PrecedenceRules | None = None, *, round_2: bool = True,
+             overrides: tuple[Override, ...] = ()) -> Allocation:
     """Draw the lottery and allocate places for one county, year and entry stage."""
     if stage not in STAGES:
         raise AllocationError(f"入学学段应为 primary 或 junior / stage must be primary or junior: "
                               f"{stage}")
     frozen = freeze(ds.get("applications"), county_code, year, stage)
-    return allocate_frozen(ds, frozen, seed, rules)
+    return allocate_frozen(ds, frozen, seed, rules, round_2=round_2, overrides=overrides)
+
+
+class ListChanged(AllocationError):
+    """The applications no longer hash to the published list_sha256: the replay is refused."""
+
+    def __init__(self, now_sha256: str, published_sha256: str) -> None:
+        super().__init__(f"名单已变动，拒绝复核：现名单 SHA-256 为 {now_sha256}，公布的为 "
+                         f"{published_sha256} / the list no longer matches list_sha256")
+        self.now_sha256 = now_sha256
+
+
+def replay(ds: Dataset, county_code: str, year: int, stage: str, seed: str,
+           list_sha256: str, rules: PrecedenceRules | None = None, *, round_2: bool = True,
+           overrides: tuple[Override, ...] = ()) -> Allocation:
+    """The allocation of a published list: refused (``ListChanged``) unless the applications
+    in ``ds`` still hash to ``list_sha256``."""
+    frozen = freeze(ds.get("applications"), county_code, year, stage)
+    if frozen.sha256 != list_sha256:
+        raise ListChanged(frozen.sha256, list_sha256)
+    return allocate_frozen(ds, frozen, seed, rules, round_2=round_2, overrides=overrides)
+
+
+def _apply_overrides(overrides: tuple[Override, ...], after_round: int,
+                     index: dict[str, int], school_index: dict[str, int],
+                     school_of: np.ndarray, round_of: np.ndarray,
+                     overridden: np.ndarray) -> None:
+    for o in overrides:
+        if o.after_round != after_round:
+            continue
+        if o.application_id not in index:
+            raise AllocationError(f"人工调整的申请不在名单中 / override of an application not in "
+                                  f"the list: {o.application_id}")
+        if o.school_id not in school_index:
+            raise AllocationError(f"人工调整的学校不在本区县 / override to a school outside the "
+                                  f"county: {o.school_id}")
+        a = index[o.application_id]
+        school_of[a] = school_index[o.school_id]
+        round_of[a] = after_round
+        overridden[a] = True
 
 
 def allocate_frozen(ds: Dataset, frozen: FrozenList, seed: str,
-                    rules: PrecedenceRules | None = None) -> Allocation:
+                    rules: PrecedenceRules | None = None, *, round_2: bool = True,
+                    overrides: tuple[Override, ...] = ()) -> Allocation:
+    """Round 1, the overrides made on it, round 2 (调剂) when ``round_2``, then the overrides
+    made on the final results; overrides are applied in the order given (a later one for the
+    same application and round wins)."""
+    if not round_2 and any(o.after_round == 2 for o in overrides):
+        raise AllocationError("第二轮之后的人工调整需要先运行第二轮 / an override after round 2 "
+                              "needs round 2")
     county_code, year, stage = frozen.county_code, frozen.year, frozen.stage
     precedence = (rules or shipped_rules()).for_county(county_code, year)
     apps = frozen.frame
@@ -168,10 +253,16 @@ def allocate_frozen(ds: Dataset, frozen: FrozenList, seed: str,
     school_of = np.full(n, -1, dtype=np.int64)
     school_of[placed] = e_school[held[placed]]
     round_of = np.where(placed, 1, 0)
-    admitted_1 = np.bincount(school_of[placed], minlength=s_count).astype(np.int64)
+    computed_school = school_of.copy()
+    overridden = np.zeros(n, dtype=bool)
+    index = {a: i for i, a in enumerate(ids)}
+    school_index = {s: i for i, s in enumerate(schools["school_id"].to_list())}
+    _apply_overrides(overrides, 1, index, school_index, school_of, round_of, overridden)
+    in_1 = school_of >= 0
+    admitted_1 = np.bincount(school_of[in_1], minlength=s_count).astype(np.int64)
 
     # Round 2 (调剂): unplaced in (category class, lottery) order; public schools with free seats.
-    unplaced = np.nonzero(~placed)[0]
+    unplaced = np.nonzero((school_of < 0) & round_2)[0]
     order = unplaced[np.lexsort((lottery[unplaced], cat_rank[unplaced]))]
     areas = _areas(ds)
     area_index = {a: i for i, a in enumerate(areas["area_id"].to_list())}
@@ -180,7 +271,8 @@ def allocate_frozen(ds: Dataset, frozen: FrozenList, seed: str,
     area_lat = np.append(areas["latitude"].to_numpy().astype(np.float64), np.nan)
     area_lon = np.append(areas["longitude"].to_numpy().astype(np.float64), np.nan)
     app_area = np.where(app_area < 0, len(area_lat) - 1, app_area)
-    free = seats - admitted_1
+    # An override may fill a school beyond its plan; that never makes a negative free count.
+    free = np.maximum(seats - admitted_1, 0)
     eligible = (~is_private) & (seats > 0)
     s2, d2 = nearest_free(order, app_area, area_lat, area_lon,
                           schools["latitude"].to_numpy().astype(np.float64),
@@ -190,7 +282,11 @@ def allocate_frozen(ds: Dataset, frozen: FrozenList, seed: str,
     school_of[order[got2]] = s2[got2]
     round_of[order[got2]] = 2
     distance[order[got2]] = d2[got2]
-    admitted_2 = np.bincount(s2[got2], minlength=s_count).astype(np.int64)
+    computed_school[order[got2]] = s2[got2]
+    _apply_overrides(overrides, 2, index, school_index, school_of, round_of, overridden)
+    distance[overridden] = np.nan
+    admitted_1 = np.bincount(school_of[round_of == 1], minlength=s_count).astype(np.int64)
+    admitted_2 = np.bincount(school_of[round_of == 2], minlength=s_count).astype(np.int64)
 
     # The last admitted of round 1 at each school: the worst priority it kept.
     held_entries = held[placed]
@@ -216,10 +312,12 @@ def allocate_frozen(ds: Dataset, frozen: FrozenList, seed: str,
 
     obtained_pos = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     obtained_pos[placed] = held[placed] - start[placed]
+    last_override = {o.application_id: o for o in overrides}
     results, why_not = _explain(apps, entries, ignored, school_table, zones, school_of,
-                                round_of, held, start, distance, obtained_pos, precedence)
-    return Allocation(county_code, year, stage, seed, frozen.sha256, precedence, results,
-                      why_not, school_table.select(
+                                round_of, held, start, distance, obtained_pos, precedence,
+                                round_2, computed_school, overridden, last_override)
+    return Allocation(county_code, year, stage, seed, frozen.sha256, precedence, round_2,
+                      tuple(overrides), results, why_not, school_table.select(
                           "school_id", "school_name", "is_private", "seats", "admitted",
                           "admitted_round_1", "admitted_round_2", "last_category",
                           "last_category_rank", "last_lottery_number"))
@@ -296,7 +394,9 @@ def _explain(apps: pl.DataFrame, entries: pl.DataFrame, ignored: pl.DataFrame,
              schools: pl.DataFrame, zones: pl.DataFrame, school_of: np.ndarray,
              round_of: np.ndarray, held: np.ndarray, start: np.ndarray,
              distance: np.ndarray, obtained_pos: np.ndarray,
-             precedence: Precedence) -> tuple[pl.DataFrame, pl.DataFrame]:
+             precedence: Precedence, round_2: bool, computed_school: np.ndarray,
+             overridden: np.ndarray, last_override: dict[str, Override],
+             ) -> tuple[pl.DataFrame, pl.DataFrame]:
     labels = categories()
     class_label = {c: "、".join(labels[m] for m in members)
                    for members in precedence.classes for c in members}
@@ -308,25 +408,48 @@ def _explain(apps: pl.DataFrame, entries: pl.DataFrame, ignored: pl.DataFrame,
     placed1 = held >= 0
     held_rank[placed1] = e_rank[held[placed1]]
     zone_pairs = zones.with_columns(pl.lit(True).alias("in_zone"))
+    ids = apps["application_id"].to_list()
+    # Only overridden applicants get these (a Python loop over the few overrides, not all).
+    o_reason: list[str | None] = [None] * n
+    o_by: list[str | None] = [None] * n
+    for a in np.nonzero(overridden)[0].tolist():
+        o_reason[a] = last_override[ids[a]].reason
+        o_by[a] = last_override[ids[a]].by
+    computed = (pl.Series("computed", computed_school).replace(-1, None).to_frame()
+                .join(names.select("school", "school_id", "school_name"), left_on="computed",
+                      right_on="school", how="left", maintain_order="left"))
     res = (apps.select("app", "application_id", "lottery_number", "category", "category_rank",
                        "area_id")
            .with_columns(pl.Series("school", school_of).replace(-1, None),
                          pl.Series("round", round_of).replace(0, None).cast(pl.Int64),
                          pl.Series("held_rank", held_rank),
-                         pl.Series("distance_km", distance))
+                         pl.Series("distance_km", distance),
+                         pl.Series("overridden", overridden),
+                         computed["school_id"].alias("computed_school_id"),
+                         computed["school_name"].fill_null("未录取").alias("computed_name"),
+                         pl.Series("override_reason", o_reason, dtype=pl.Utf8),
+                         pl.Series("override_by", o_by, dtype=pl.Utf8))
            .join(names.select("school", "school_id", "school_name", "is_private"),
                  on="school", how="left")
            .join(zone_pairs, on=["area_id", "school"], how="left")
            .with_columns(pl.col("in_zone").fill_null(False))
            .sort("app"))
-    choice_rank = (pl.when(pl.col("round").fill_null(0) != 1).then(pl.lit(None, dtype=pl.Utf8))
+    choice_rank = (pl.when((pl.col("round").fill_null(0) != 1) | pl.col("overridden"))
+                   .then(pl.lit(None, dtype=pl.Utf8))
                    .when(pl.col("held_rank") == ZONE_RANK).then(pl.lit("zone"))
                    .otherwise(pl.col("held_rank").cast(pl.Utf8)))
     kind = (pl.when(pl.col("is_private")).then(pl.lit("（民办学校）"))
             .when(pl.col("in_zone")).then(pl.lit("（划片学校）"))
             .otherwise(pl.lit("")))
+    unplaced_zh = (pl.lit("未录取：全县本学段公办学校已无空余学位，请联系区县教育局安排") if round_2
+                   else pl.lit("第一轮未录取：将参加第二轮调剂（按类别优先顺序和摇号号码，"
+                               "安排到距居住片区最近、仍有空余学位的公办学校）"))
     reason = (
-        pl.when(pl.col("round") == 1).then(
+        pl.when(pl.col("overridden")).then(
+            pl.format("人工调整录取：{}（按规则计算的结果为：{}）。理由：{}（经办人：{}）",
+                      pl.col("school_name"), pl.col("computed_name"),
+                      pl.col("override_reason"), pl.col("override_by")))
+        .when(pl.col("round") == 1).then(
             pl.when(pl.col("held_rank") == ZONE_RANK).then(
                 pl.format("第一轮录取：{}（划片学校，志愿未能录取，按划片安排）",
                           pl.col("school_name")))
@@ -336,7 +459,7 @@ def _explain(apps: pl.DataFrame, entries: pl.DataFrame, ignored: pl.DataFrame,
             pl.format("第二轮调剂录取：{}，为距居住片区最近、仍有空余学位的公办学校（约{}公里）",
                       pl.col("school_name"),
                       pl.col("distance_km").round(1).cast(pl.Utf8)))
-        .otherwise(pl.lit("未录取：全县本学段公办学校已无空余学位，请联系区县教育局安排")))
+        .otherwise(unplaced_zh))
     results = res.with_columns(choice_rank.alias("choice_rank"), reason.alias("reason_zh"))
 
     # Why not each better school: every entry before the one held (all, if unplaced in round 1).
@@ -379,5 +502,6 @@ def _explain(apps: pl.DataFrame, entries: pl.DataFrame, ignored: pl.DataFrame,
                    "reason_zh"))
     results = results.select(
         "application_id", "lottery_number", "category", "category_rank", "area_id", "round",
-        "school_id", "school_name", "choice_rank", "in_zone", "distance_km", "reason_zh")
+        "school_id", "school_name", "choice_rank", "in_zone", "distance_km", "reason_zh",
+        "computed_school_id", "override_reason", "override_by")
     return results, why

@@ -33,6 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--format", choices=["json", "xlsx"], default="json",
                    help="输出格式 / output format (default json)")
     a.add_argument("--out", type=Path, help="输出文件; json 可省略 / output file")
+    a.add_argument("--round-1-only", action="store_true",
+                   help="只做第一轮（第二轮调剂在第一轮结果公布后另行运行）/ round 1 only")
+    a.add_argument("--overrides", type=Path,
+                   help="人工调整记录 JSON（列表，字段同结果文件的 overrides）/ staff overrides, "
+                   "a JSON list as in the result's \"overrides\"")
     a.set_defaults(func=_allocate)
 
     v = inner.add_parser("verify", help="按结果文件重算并核对 / replay and compare with a result")
@@ -62,13 +67,35 @@ def _rules(path: Path | None) -> Any:
         raise CliError(f"优先顺序规则有误 / bad precedence rules {path}: {exc}") from None
 
 
+def _overrides(doc: Any, where: str) -> Any:
+    from junheng.admissions.allocate import AllocationError, Override
+
+    if not isinstance(doc, list):
+        raise CliError(f"人工调整记录应为列表 / overrides must be a list: {where}")
+    try:
+        return tuple(Override.from_json(o) for o in doc)
+    except AllocationError as exc:
+        raise CliError(f"{where}: {exc}") from None
+
+
 def _allocate(args: argparse.Namespace) -> int:
-    from junheng.admissions.allocate import allocate
+    from junheng.admissions.allocate import AllocationError, allocate
 
     require_out(args.format, args.out)
     rules = _rules(args.rules)
+    overrides = ()
+    if args.overrides is not None:
+        try:
+            doc = json.loads(args.overrides.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CliError(f"人工调整记录无法读取 / cannot read {args.overrides}: {exc}") from None
+        overrides = _overrides(doc, str(args.overrides))
     ds = load_data(args.data, NEEDS)
-    alloc = allocate(ds, args.county, args.year, args.stage, args.seed, rules)
+    try:
+        alloc = allocate(ds, args.county, args.year, args.stage, args.seed, rules,
+                         round_2=not args.round_1_only, overrides=overrides)
+    except AllocationError as exc:
+        raise CliError(str(exc)) from None
     if alloc.applicants == 0:
         print(f"没有申请 / no applications for {args.county} {args.year} {args.stage}",
               file=sys.stderr)
@@ -109,24 +136,30 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from junheng.admissions.allocate import allocate_frozen
-    from junheng.admissions.notary import freeze
+    from junheng.admissions.allocate import AllocationError, ListChanged, replay
 
     try:
         published_text = args.result.read_text("utf-8")
         published = json.loads(published_text)
         seed = str(published["seed"])
         expected_hash = str(published["list_sha256"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        # Published round 1 (before 调剂) and the staff overrides are part of the record.
+        round_2 = bool(published["round_2"])
+        overrides = _overrides(published["overrides"], str(args.result))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CliError(f"结果文件无法读取 / cannot read the result {args.result}: {exc}") from None
     rules = _rules(args.rules)
     ds = load_data(args.data, NEEDS)
-    frozen = freeze(ds.get("applications"), args.county, args.year, args.stage)
-    if frozen.sha256 != expected_hash:
-        print(f"名单已变动，拒绝复核：现名单 SHA-256 为 {frozen.sha256}，结果文件为 {expected_hash} / "
-              "the list no longer matches list_sha256; replay refused", file=sys.stderr)
+    try:
+        alloc = replay(ds, args.county, args.year, args.stage, seed, expected_hash, rules,
+                       round_2=round_2, overrides=overrides)
+    except ListChanged as exc:
+        print(exc, file=sys.stderr)
         return 2
-    text = allocate_frozen(ds, frozen, seed, rules).json_text()
+    except AllocationError as exc:
+        print(f"人工调整记录无法重放 / the overrides cannot be replayed: {exc}", file=sys.stderr)
+        return 1
+    text = alloc.json_text()
     if text != published_text:
         # Not byte-identical: compare the content, so a reformatted file still verifies and a
         # changed one is named at its first difference.
@@ -134,5 +167,6 @@ def _verify(args: argparse.Namespace) -> int:
         if diff:
             print(f"结果不一致 / results differ at {diff}", file=sys.stderr)
             return 1
-    print(f"复核一致 / verified: {frozen.size} 份申请, SHA-256 {frozen.sha256}, 种子 {seed}")
+    print(f"复核一致 / verified: {alloc.applicants} 份申请, SHA-256 {alloc.list_sha256}, 种子 {seed}, "
+          f"{'含' if round_2 else '不含'}第二轮, 人工调整 {len(overrides)} 项 / overrides")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from junheng.demo import aid_finance, cohorts, schooling
+from junheng.demo import aid_finance, cohorts, schooling, supervision
 from junheng.demo import county_tables as ct
 from junheng.demo.places import build_areas, townships
 from junheng.demo.profiles import zhangye_profile
@@ -65,6 +65,7 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
     school_table = schools.select(_SCHOOL_COLUMNS)
     finance = aid_finance.public_funds(finance, sections, school_table, year_list)
     aid = aid_finance.aid_tables(seed, school_table, sections, enrolment, last)
+    care = supervision.supervision_tables(seed, school_table, sections, last)
     return Dataset.from_frames({
         "counties": ct.counties_table(profile),
         "schools": schools.select(_SCHOOL_COLUMNS),
@@ -84,4 +85,5 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
         "finance": finance,
         "teachers": teachers,
         **aid,
+        **care,
     })

@@ -15,15 +15,17 @@ from junheng.forecast.options import ForecastError, ForecastOptions
 
 
 def run_backtest(
-    ds: Dataset, horizon: int, opts: ForecastOptions | None = None
+    ds: Dataset, horizon: int, opts: ForecastOptions | None = None,
+    origins: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
-    """Backtest report (see junheng.forecast.backtest.summary) for a dataset."""
+    """Backtest report (see junheng.forecast.backtest.summary) for a dataset; ``origins``
+    (first, last) limits the scores to those origin years."""
     from junheng.forecast.api import check_horizon
     from junheng.forecast.backtest import backtest
     from junheng.forecast.history import read_inputs
 
     check_horizon(horizon)
-    return backtest(read_inputs(ds), horizon, opts or ForecastOptions())
+    return backtest(read_inputs(ds), horizon, opts or ForecastOptions(), origins)
 
 
 __all__ = ["Forecast", "ForecastError", "ForecastOptions", "forecast", "project_dataset",

@@ -10,6 +10,7 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.forecast.backtest import calibration_errors
+from junheng.forecast.ensemble import fitted_phi
 from junheng.forecast.history import build_history, read_inputs
 from junheng.forecast.intervals import apply_intervals, calibration_table
 from junheng.forecast.options import LEVELS, TOTAL_GRADE, ForecastError, ForecastOptions
@@ -49,7 +50,8 @@ def forecast(
     check_horizon(horizon)
     inputs = read_inputs(ds)
     hist = build_history(inputs, opts.min_years)
-    points, facts = forecast_points(hist, horizon, opts)
+    phi = fitted_phi(inputs, horizon, opts) if opts.method == "ensemble" else None
+    points, facts = forecast_points(hist, horizon, opts, phi)
     errors = calibration_errors(inputs, horizon, opts)
     table = calibration_table(errors, horizon, opts, LEVELS)
     whole = whole_pupils(points)
@@ -157,6 +159,15 @@ def whole_pupils(points: pl.DataFrame) -> pl.DataFrame:
 
 
 def _describe_zh(opts: ForecastOptions) -> str:
+    if opts.method == "ensemble":
+        return (
+            "组合预测: 区县 = 持续法 + φ × (队列递推各变体的平均 − 持续法)。变体为近3、5、8年升级比率"
+            "(逐年比率的平均)分别配三种起始年级算法(出生人口×入学捕获率[有出生数据时]、该年级近3年"
+            "平均、近5年平均); φ 按预测年数用本数据以往各起报年份的实际误差拟合(区县合并，"
+            f"与 0.5 取平均，截断在 0–1)。学校: 近{opts.window}年逐年比率的中位数，"
+            + ("小规模学校向区县比率收缩(经验贝叶斯)" if opts.is_shrink else "不收缩")
+            + f"，再按年级等比例缩放到区县; 比率截断于 [{opts.clip_low}, {opts.clip_high}]"
+        )
     how = {
         "gpr-mean": f"近{opts.window}年比率按人数加权平均(分子之和/分母之和)",
         "gpr-ewm": f"近{opts.window}年指数平滑(alpha={opts.alpha})",

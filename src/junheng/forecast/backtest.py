@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from junheng.forecast import ensemble
 from junheng.forecast.baselines import BASELINES, run_baseline
 from junheng.forecast.history import Inputs, build_history
 from junheng.forecast.intervals import apply_intervals, calibration_table, log_error
@@ -62,10 +63,22 @@ def run(inputs: Inputs, horizon: int, opts: ForecastOptions,
         )
     last = inputs.years[-1]
     frames = []
+    is_ensemble = opts.method == "ensemble"
+    county_totals = ensemble.county_actuals(inputs) if is_ensemble else None
+    raws: list[pl.DataFrame] = []
+    # Origins in order: the blend weight of each origin is fitted on the earlier origins'
+    # outcomes known by then, as it would have been in that year.
     for origin in origins:
         h_max = min(horizon, last - origin)
         hist = build_history(inputs.until(origin), opts.min_years)
-        points, _ = forecast_points(hist, h_max, opts)
+        if is_ensemble and county_totals is not None:
+            paths = ensemble.county_paths(hist, h_max, opts)
+            phi = (ensemble.estimate_phi(pl.concat(raws), county_totals, origin, h_max)
+                   if raws else None)
+            points, _ = forecast_points(hist, h_max, opts, phi, paths)
+            raws.append(ensemble.raw_totals(paths, origin))
+        else:
+            points, _ = forecast_points(hist, h_max, opts)
         runs = [(METHOD, points)]
         if with_baselines:
             runs += [(name, run_baseline(name, hist, h_max)) for name in BASELINES]
@@ -108,9 +121,21 @@ def _scores(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
-def summary(errors: pl.DataFrame, horizon: int, opts: ForecastOptions) -> dict[str, Any]:
-    """The backtest report: {"levels": {level: {"horizons": {h: {...}}}}}."""
+def summary(errors: pl.DataFrame, horizon: int, opts: ForecastOptions,
+            origins: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The backtest report: {"levels": {level: {"horizons": {h: {...}}}}}. ``origins`` (first,
+    last) limits the scores to those origin years; intervals are still calibrated on every
+    error known at each origin."""
     cov_key = f"coverage{opts.level_pct:g}"
+    cov = coverage(errors.filter(pl.col("grade") == TOTAL_GRADE), horizon, opts)
+    if origins is not None:
+        in_range = pl.col("origin").is_between(origins[0], origins[1])
+        errors, cov = errors.filter(in_range), cov.filter(in_range)
+        if errors.height == 0:
+            raise ForecastError(
+                f"起报年份 {origins[0]}–{origins[1]} 没有可回测的结果 / no backtest outcomes for "
+                f"origin years {origins[0]}–{origins[1]}"
+            )
     totals = errors.filter(pl.col("grade") == TOTAL_GRADE)
     scores = {
         (r["method"], r["level"], r["h"]): r
@@ -121,7 +146,6 @@ def summary(errors: pl.DataFrame, horizon: int, opts: ForecastOptions) -> dict[s
         for r in _scores(errors.filter(pl.col("grade") != TOTAL_GRADE),
                          ["method", "level", "h", "grade"]).iter_rows(named=True)
     }
-    cov = coverage(totals, horizon, opts)
     cov_scores = {
         (r["level"], r["h"]): r
         for r in cov.filter(pl.col("lower").is_not_null())
@@ -166,12 +190,12 @@ def summary(errors: pl.DataFrame, horizon: int, opts: ForecastOptions) -> dict[s
             horizons[str(h)] = entry
         if horizons:
             levels[level] = {"horizons": horizons}
-    origins = sorted(errors["origin"].unique().to_list())
+    origin_years = sorted(errors["origin"].unique().to_list())
     return {
         "levels": levels,
         "metadata": {
             "options": opts.to_json(),
-            "origins": origins,
+            "origins": origin_years,
             "metric": "MAPE (%) of each unit's total pupils per origin year; bias = mean "
                       "(forecast − actual) / actual in %, positive = over-forecast; by-grade "
                       "MAPE under 'grades'",
@@ -188,8 +212,45 @@ def summary(errors: pl.DataFrame, horizon: int, opts: ForecastOptions) -> dict[s
     }
 
 
-def backtest(inputs: Inputs, horizon: int, opts: ForecastOptions) -> dict[str, Any]:
-    return summary(run(inputs, horizon, opts), horizon, opts)
+def backtest(inputs: Inputs, horizon: int, opts: ForecastOptions,
+             origins: tuple[int, int] | None = None) -> dict[str, Any]:
+    return summary(run(inputs, horizon, opts), horizon, opts, origins)
+
+
+def total_frames(inputs: Inputs, horizon: int,
+                 opts: ForecastOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Unit totals of every origin for the method and both baselines, and the method's rows with
+    their no-peeking interval (lower, upper): what ``horizon_table`` reads."""
+    totals = run(inputs, horizon, opts).filter(pl.col("grade") == TOTAL_GRADE)
+    return totals, coverage(totals, horizon, opts)
+
+
+def horizon_table(totals: pl.DataFrame, cov: pl.DataFrame, level: str,
+                  unit_id: str | None = None) -> list[dict[str, Any]]:
+    """Accuracy by horizon for one level (pooled over its units) or one unit: h, n (outcomes),
+    method / persistence / csr3 (MAPE of the unit total, %), coverage (share of outcomes inside
+    the interval, None without one)."""
+    keep = pl.col("level") == level
+    if unit_id is not None:
+        keep = keep & (pl.col("unit_id") == unit_id)
+    scores = {(r["method"], r["h"]): r for r in
+              _scores(totals.filter(keep), ["method", "h"]).iter_rows(named=True)}
+    inside = {
+        r["h"]: r["inside"] for r in cov.filter(keep & pl.col("lower").is_not_null())
+        .group_by("h")
+        .agg(inside=((pl.col("actual") >= pl.col("lower") - 1e-9)
+                     & (pl.col("actual") <= pl.col("upper") + 1e-9)).mean())
+        .iter_rows(named=True)
+    }
+    rows = []
+    for h in sorted({h for (m, h) in scores if m == METHOD}):
+        me = scores[(METHOD, h)]
+        rows.append({
+            "h": h, "n": me["n"], METHOD: me["mape"],
+            **{name: scores[(name, h)]["mape"] for name in BASELINES if (name, h) in scores},
+            "coverage": inside.get(h),
+        })
+    return rows
 
 
 def calibration_errors(hist_inputs: Inputs, horizon: int, opts: ForecastOptions) -> pl.DataFrame:
@@ -202,4 +263,4 @@ def calibration_errors(hist_inputs: Inputs, horizon: int, opts: ForecastOptions)
     ).select("level", "h", "grade", "forecast", "e")
 
 
-__all__ = ["backtest", "run", "summary", "calibration_errors"]
+__all__ = ["backtest", "run", "summary", "calibration_errors", "total_frames", "horizon_table"]

@@ -2,8 +2,10 @@
 
 - ``persistence``: every grade of every unit stays as it was in the origin year.
 - ``csr3``: plain 3-year cohort survival — each grade-progression ratio is the simple average of
-  the unit's last three yearly ratios, and an entry grade is the average of its last three
-  years' pupils. No births, no shrinkage, no reconciliation.
+  the unit's last three yearly ratios (the transitions into each of the last three years), and
+  an entry grade is the average of its last three years' pupils. No births, no shrinkage, no
+  reconciliation. This is the textbook method planners use, and it reproduces the figures
+  measured from outside in issue #15 (Eau Claire grades 1–5: 3.42 / 4.15 / 5.00 / 5.63 %).
 
 Both are run on each level's own history, the way a planner would run them by hand.
 """
@@ -29,7 +31,9 @@ def csr3(hist: History, level: str, horizon: int) -> pl.DataFrame:
     units = hist.levels[level]
     at = units.filter(pl.col("year") == hist.origin).drop("year")
     recent = units.filter(pl.col("year") > hist.origin - 3)
-    prev = recent.select(
+    # Three transitions (t−3→t−2, t−2→t−1, t−1→t): the feeders come from the year before each
+    # of the last three years, so they are taken from the whole history.
+    prev = units.select(
         "unit_id", year=pl.col("year") + 1, grade=pl.col("grade") + 1, den=pl.col("students")
     )
     gpr = (

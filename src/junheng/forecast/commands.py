@@ -26,9 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--horizon", type=int, default=5, help="预测年数 1–10 / years ahead (default 5)")
     p.add_argument("--level", choices=[*LEVELS, "all"], default="all",
                    help="输出层级 / level to output (default: all)")
-    p.add_argument("--method", choices=METHODS, default="gpr-median",
-                   help="升级比率的平均方法 / how yearly ratios are averaged (default gpr-median)")
-    p.add_argument("--window", type=int, default=5, help="平均的年数 / years averaged (default 5)")
+    p.add_argument("--method", choices=METHODS, default="ensemble",
+                   help="预测方法: ensemble 为队列递推多变体与持续法的组合(区县)，gpr-* 为单一的"
+                        "升级比率平均方法 / ensemble blends cohort-survival variants with "
+                        "persistence (counties); gpr-* average the yearly ratios one way "
+                        "(default ensemble)")
+    p.add_argument("--window", type=int, default=5,
+                   help="平均的年数(ensemble 时为学校的) / years averaged (schools' under "
+                        "ensemble; default 5)")
     p.add_argument("--alpha", type=float, default=0.5,
                    help="gpr-ewm 的平滑系数 / smoothing weight of gpr-ewm (default 0.5)")
     p.add_argument("--shrink", default="auto",

@@ -16,6 +16,7 @@ import polars as pl
 from junheng.domain.dataset import Dataset
 from junheng.domain.fields import registry
 from junheng.forecast.api import check_horizon, whole_pupils
+from junheng.forecast.ensemble import fitted_phi
 from junheng.forecast.history import build_history, read_inputs
 from junheng.forecast.options import ForecastError, ForecastOptions
 from junheng.forecast.project import forecast_points
@@ -45,7 +46,9 @@ def project_dataset(ds: Dataset, target_year: int, **opts: Any) -> Dataset:
         )
     check_horizon(target_year - last)
     hist = build_history(inputs, options.min_years)
-    points, _ = forecast_points(hist, target_year - last, options)
+    horizon = target_year - last
+    phi = fitted_phi(inputs, horizon, options) if options.method == "ensemble" else None
+    points, _ = forecast_points(hist, horizon, options, phi)
     whole = whole_pupils(points.filter(pl.col("year") == target_year))
     grades = whole.filter((pl.col("level") == "school") & (pl.col("grade") <= 12)).select(
         year="year", school_id="unit_id", grade="grade", students="students"

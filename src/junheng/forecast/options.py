@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-Method = Literal["gpr-mean", "gpr-ewm", "gpr-median", "gpr-trim"]
+Method = Literal["ensemble", "gpr-mean", "gpr-ewm", "gpr-median", "gpr-trim"]
 Reconcile = Literal["top-down", "bottom-up"]
 Level = Literal["school", "county", "city"]
 
-METHODS: tuple[str, ...] = ("gpr-mean", "gpr-ewm", "gpr-median", "gpr-trim")
+METHODS: tuple[str, ...] = ("ensemble", "gpr-mean", "gpr-ewm", "gpr-median", "gpr-trim")
 LEVELS: tuple[Level, ...] = ("school", "county", "city")
 RECONCILE: tuple[str, ...] = ("top-down", "bottom-up")
 
@@ -31,8 +31,11 @@ class ForecastError(ValueError):
 
 @dataclass(frozen=True)
 class ForecastOptions:
-    method: Method = "gpr-median"
-    # Transition years the ratios are averaged over (the most recent ones).
+    # "ensemble": the county path blends cohort-survival variants with persistence (see
+    # junheng.forecast.ensemble); the gpr-* methods project every level with one ratio average.
+    method: Method = "ensemble"
+    # Transition years the ratios are averaged over (the most recent ones); under "ensemble"
+    # this is the schools' window (the county members use 3, 5 and 8 years).
     window: int = 5
     # Weight of the most recent year in gpr-ewm; older years get (1 - alpha) ** age.
     alpha: float = 0.5

@@ -121,17 +121,38 @@ def sum_up(frame: pl.DataFrame, by: str) -> pl.DataFrame:
 
 
 def forecast_points(
-    hist: History, horizon: int, opts: ForecastOptions
+    hist: History, horizon: int, opts: ForecastOptions,
+    phi: pl.DataFrame | None = None, paths: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Point projections at every level: level, unit_id, parent_id, county_code, year, grade,
-    students (float, reconciled). Also facts for the metadata (kinds used, shrinkage k)."""
+    students (float, reconciled). Also facts for the metadata (kinds used, shrinkage k).
+
+    With ``method="ensemble"`` the county path is the blend of junheng.forecast.ensemble with
+    weights ``phi`` (h, phi; the prior ½ where missing); ``paths`` are its member paths when the
+    caller has them already. Schools keep the 5-year median ratios (shrunk towards the county's)
+    and are scaled to the county path."""
+    from junheng.forecast import ensemble
+
     origin = hist.origin
     cohorts = extend_cohorts(hist.cohorts, origin, horizon)
-    county_cells, _ = estimate(hist, "county", opts)
-    county = project_cells(county_cells, origin, horizon, cohorts)
+    is_ensemble = opts.method == "ensemble"
+    # Schools (and the county under a single method) average their yearly ratios by the median.
+    base = opts.with_(method="gpr-median") if is_ensemble else opts
+    county_cells, _ = estimate(hist, "county", base)
+    if is_ensemble:
+        if paths is None:
+            paths = ensemble.county_paths(hist, horizon, opts)
+        county = ensemble.combine(paths, phi, origin)
+    else:
+        county = project_cells(county_cells, origin, horizon, cohorts)
     parent_path = pl.concat([_origin_path(hist, "county"), county])
-    school_cells, ratio_facts = estimate(hist, "school", opts, parent_ratios=county_cells)
+    school_cells, ratio_facts = estimate(hist, "school", base, parent_ratios=county_cells)
     facts: dict[str, Any] = dict(ratio_facts)
+    if is_ensemble:
+        weights = phi if phi is not None else pl.DataFrame(schema=ensemble.PHI_SCHEMA)
+        facts["ensemble_phi"] = {
+            str(r["h"]): round(r["phi"], 3) for r in weights.sort("h").iter_rows(named=True)
+        }
     school = project_cells(school_cells, origin, horizon, cohorts, parent_path)
     if opts.reconcile == "top-down":
         school = reconcile_top_down(school, county)

@@ -46,6 +46,8 @@ def write_allocation_xlsx(alloc: Allocation, out: Path) -> None:
             ("优先顺序依据", f"{alloc.precedence.source}（{alloc.precedence.date.isoformat()}）"),
             ("摇号方法", "每个申请的键 = SHA-256(名单哈希 + 换行 + 种子 + 换行 + 申请编号)，"
              "按键从小到大排序，依次编号 1..N（详见 docs/admissions.md）"),
+            ("第二轮调剂", "已运行" if alloc.round_2 else "尚未运行（本表为第一轮结果）"),
+            ("人工调整", f"{len(alloc.overrides)} 项，见“人工调整”表（复核时一并重放）"),
             ("复核", "junheng admissions verify DATA --county C --year Y --stage S --result 结果.json"),
         ]
         for r, (k, v) in enumerate(facts):
@@ -96,5 +98,17 @@ def write_allocation_xlsx(alloc: Allocation, out: Path) -> None:
             for c, v in enumerate(row):
                 write_cell(ws, r, c, v)
         ws.freeze_panes(1, 1)
+
+        # Staff overrides are part of the publication: who changed which result, when and why.
+        ws = book.add_worksheet("人工调整")
+        cols = ["申请编号", "调整后学校标识码", "调整时点", "理由", "经办人", "时间"]
+        for c, (h, w) in enumerate(zip(cols, [16, 16, 16, 60, 16, 20], strict=True)):
+            write_cell(ws, 0, c, h, head)
+            ws.set_column(c, c, w)
+        for r, o in enumerate(alloc.overrides, start=1):
+            for c, v in enumerate([o.application_id, o.school_id,
+                                   "第一轮结果公布后" if o.after_round == 1 else "第二轮调剂后",
+                                   o.reason, o.by, o.at]):
+                write_cell(ws, r, c, v)
     finally:
         book.close()

@@ -5,9 +5,11 @@ The document is the one ``Evaluation.to_json()`` describes (docs/standards.md). 
 - compact by default, by orjson (a compiled encoder), in pieces: the county verdicts through
   orjson, the schools straight from ``Evaluation.school_table()`` by Polars (no Python object
   per school), so that 200,000 schools cost seconds, not minutes;
-- school traces only on request (``traces=True``): each is the same rule citation repeated for
-  every school, and they are most of the document's size at scale; the rules section and every
-  county-level trace are always there;
+- traces only on request (``traces=True``): a school's are the same rule citation repeated for
+  every school, a county's the CV inputs and each item check with its list of offending
+  schools; together they are most of the document's size (and of its time) at scale. Without
+  them the county items are read straight from the engine's frames. The rules section, which
+  cites every rule once, is always there;
 - indented on request (``indent``), through the standard library (readable, slower).
 """
 
@@ -57,7 +59,7 @@ def write_evaluation_json(ev: Evaluation, out: Path | None, *, include_schools: 
 
 
 def _write_compact(ev: Evaluation, fh: IO[bytes], include_schools: bool, traces: bool) -> None:
-    head = ev.to_json(include_schools=False)
+    head = ev.to_json(include_schools=False, traces=traces)
     tail = {k: head.pop(k) for k in ("rules", "notes")}
     fh.write(dumps(head)[:-1])  # the open document, without its closing brace
     if include_schools:

@@ -1,6 +1,6 @@
 """Excel workbooks (in Chinese) of an investment plan and of a rotation list.
 
-Input is ``InvestmentPlan.to_json()`` / ``RotationPlan.to_json()``; nothing is recomputed here.
+Input is the typed ``InvestmentPlan`` / ``RotationPlan.to_json()``; nothing is recomputed here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import xlsxwriter
 
-from junheng.planners.investment.plan import STATUS_ZH
+from junheng.planners.investment.results import STATUS_ZH, InvestmentPlan
 from junheng.reports.safe_cells import write_cell
 
 _STAGE = {"primary": "小学", "junior": "初中", None: "全校"}
@@ -45,65 +45,71 @@ def _sheet(book: Any, name: str, headers: list[str], rows: list[list[Any]], widt
     ws.freeze_panes(1, 0)
 
 
-def write_plan_xlsx(plan: dict[str, Any], out: Path) -> None:
+def _r2(v: Any) -> Any:
+    """A figure of the action list as its JSON rendering rounds it."""
+    return round(v, 2) if isinstance(v, float) else v
+
+
+def write_plan_xlsx(plan: InvestmentPlan, out: Path) -> None:
     book = xlsxwriter.Workbook(str(out))
-    check = plan.get("check", {})
-    summary = [
-        ["区县代码", plan["county_code"]], ["目标学年", plan["target_year"]], ["数据学年", plan["data_year"]],
-        ["规划状态", plan.get("status_zh", plan["status"])],
-        ["求解状态", STATUS_ZH.get(plan["solver_status"], plan["solver_status"])],
-        ["投资总额（元，= 措施清单各项之和）", plan["total_cost_yuan"]],
-        ["另：经常性预算事项（元/年）", plan.get("budget_lines_yuan")],
-        ["最优性间隙", plan["gap"]], ["下界（元）", plan.get("lower_bound_yuan")],
-        ["求解用时（秒）", plan["solve_seconds"]],
-        ["规划后资源配置", "达标" if check.get("resources_passed") else "未达标"],
-        ["规划后全县结论", "通过" if check.get("county_passed") else "未通过"],
-        *[[f"{y} 年措施金额（元）", c] for y, c in (plan.get("cost_by_year") or {}).items()],
-        *([["达标学校·学段（规划前）", f"{n['before']}/{n['before_total']}"],
-           ["达标学校·学段（规划后）", f"{n['after']}/{n['after_total']}"
-            + (f"（含新校区 {n['new_campus_sections']} 个学段）" if n.get("new_campus_sections") else "")]]
-          if (n := plan.get("schools_passing")) else []),
-        ["年度预算状态", _SCHEDULE_STATUS.get(plan.get("schedule", {}).get("status", ""), plan.get("schedule", {}).get("status"))],
-        ["预算缺口（元）", plan.get("schedule", {}).get("missing_yuan")],
-    ] + [["说明", n] for n in plan.get("notes", [])]
+    check, passing, sched = plan.check, plan.passing, plan.schedule
+    summary: list[list[Any]] = [
+        ["区县代码", plan.county_code], ["目标学年", plan.target_year], ["数据学年", plan.data_year],
+        ["规划状态", plan.status_zh],
+        ["求解状态", STATUS_ZH.get(plan.solver_status, plan.solver_status)],
+        ["投资总额（元，= 措施清单各项之和）", round(plan.total_cost_yuan, 2)],
+        ["另：经常性预算事项（元/年）", plan.budget_lines_yuan],
+        ["最优性间隙", None if plan.gap is None else round(plan.gap, 8)],
+        ["下界（元）", None if plan.lower_bound_yuan is None else round(plan.lower_bound_yuan, 2)],
+        ["求解用时（秒）", round(plan.solve_seconds, 3)],
+        ["规划后资源配置", "达标" if check.resources_passed else "未达标"],
+        ["规划后全县结论", "通过" if check.county_passed else "未通过"],
+        *[[f"{y} 年措施金额（元）", c] for y, c in plan.cost_by_year.items()],
+        ["达标学校·学段（规划前）", f"{passing.before}/{passing.before_total}"],
+        ["达标学校·学段（规划后）", f"{passing.after}/{passing.after_total}"
+         + (f"（含新校区 {passing.new_campus_sections} 个学段）" if passing.new_campus_sections else "")],
+        ["年度预算状态", None if sched is None else _SCHEDULE_STATUS.get(sched.status, sched.status)],
+        ["预算缺口（元）", None if sched is None else sched.missing_yuan],
+    ]
+    summary += [["说明", n] for n in plan.notes]
     _sheet(book, "汇总", ["项目", "内容"], summary, [22, 80])
-    acts = [[a.get("year"), a["school_id"], a.get("school_name"), _STAGE.get(a.get("stage"), a.get("stage")),
-             a.get("label_zh", a["kind"]), a["quantity"], a.get("unit"), a["cost_yuan"],
-             a.get("from_school_name") or a.get("from_school_id"), a.get("distance_km")] for a in plan["actions"]]
-    acts.append(["合计", None, None, None, None, None, None, plan["total_cost_yuan"], None, None])
+    acts: list[list[Any]] = [
+        [a.year, a.school_id, a.school_name, _STAGE.get(a.stage, a.stage), a.label_zh, _r2(a.quantity), a.unit,
+         _r2(a.cost_yuan), a.from_school_name or a.from_school_id, _r2(a.distance_km)]
+        for a in plan.action_rows()]
+    acts.append(["合计", None, None, None, None, None, None, round(plan.total_cost_yuan, 2), None, None])
     _sheet(book, "措施清单", ["年度", "学校标识码", "学校名称", "学段", "措施", "数量", "单位", "费用（元）",
                           "调出学校（县内调配）", "距离（公里）"], acts, [8, 14, 30, 8, 28, 12, 6, 14, 28, 10])
-    lines = [[b["label_zh"], b["gap"], b["gap_unit"], b["quantity"], b["quantity_unit"],
-              b["cost_yuan"], "是" if b.get("recurring") else "否", b.get("text_zh")] for b in plan["budget_lines"]]
+    lines = [[b.label_zh, b.gap, b.gap_unit, b.quantity, b.quantity_unit,
+              b.cost_yuan, "是" if b.recurring else "否", b.text_zh] for b in plan.budget_lines]
     _sheet(book, "预算事项", ["名称", "差距", "单位", "数量", "单位", "费用（元/年）", "每年发生", "说明"],
            lines, [30, 10, 10, 10, 12, 14, 8, 50])
-    outside = [[o.get("label_zh") or o["item"], _ITEM_STATUS.get(o["status"], o["status"]), _words(o.get("value")),
-                _words(o.get("threshold")),
-                o.get("gap"), o.get("how_zh")] for o in plan["outside_plan"]]
+    outside = [[o.label_zh or o.item, _ITEM_STATUS.get(o.status, o.status), _words(o.value), _words(o.threshold),
+                o.gap, o.how_zh] for o in plan.outside_plan]
     _sheet(book, "规划外事项", ["名称", "状态", "现值", "要求", "差距", "解决途径"], outside,
            [40, 10, 14, 14, 10, 50])
-    unatt = [[_UNATTAINABLE_KIND.get(u["kind"], u["kind"]), _STAGE.get(u.get("stage")),
-              u.get("indicator_label") or u.get("indicator"), u.get("school_name") or u.get("school_id"),
-              u["value_now"], u["best_reachable"], u["required"], u["text_zh"]] for u in plan["unattainable"]]
+    unatt = [[_UNATTAINABLE_KIND.get(u.kind, u.kind), _STAGE.get(u.stage),
+              u.indicator_label or u.indicator, u.school_name or u.school_id,
+              u.value_now, u.best_reachable, u.required, u.text_zh] for u in plan.unattainable]
     _sheet(book, "无法达到", ["类型", "学段", "指标", "学校", "现值", "上限内最好", "要求", "原因"], unatt,
            [12, 8, 28, 14, 10, 12, 10, 80])
-    what_if = plan.get("what_if_no_limits") or {}
-    if what_if:
-        rows = [["说明", what_if.get("text_zh")], ["取消上限后总成本（元）", what_if.get("total_cost_yuan")],
-                ["比本规划多（元）", what_if.get("extra_cost_yuan")]]
-        rows += [[o.get("school_name") or o["school_id"], o["text_zh"]] for o in what_if.get("over_limit", [])]
+    what_if = plan.what_if_no_limits
+    if what_if is not None:
+        rows: list[list[Any]] = [["说明", what_if.text_zh], ["取消上限后总成本（元）", what_if.total_cost_yuan],
+                                 ["比本规划多（元）", what_if.extra_cost_yuan]]
+        rows += [[o.school_name or o.school_id, o.text_zh] for o in what_if.over_limit]
         _sheet(book, "取消上限测算", ["项目", "内容"], rows, [28, 90])
-    sched = plan.get("schedule", {})
-    years = sched.get("years", [])
+    years = sched.years if sched is not None else ()
+    budget = sched.budget_by_year if sched is not None else {}
+    spent = sched.spent_by_year if sched is not None else {}
     _sheet(book, "年度安排", ["年度", "预算（元）", "支出（元）"],
-           [[y, sched.get("budget_by_year", {}).get(str(y)), sched.get("spent_by_year", {}).get(str(y))]
-            for y in years], [8, 16, 16])
+           [[y, budget.get(str(y)), spent.get(str(y))] for y in years], [8, 16, 16])
     book.close()
 
 
 def write_rotation_xlsx(plan: dict[str, Any], out: Path) -> None:
     book = xlsxwriter.Workbook(str(out))
-    summary = [
+    summary: list[list[Any]] = [
         ["区县代码", plan["county_code"]], ["学年", plan["year"]],
         ["求解状态", _ROTATION_STATUS.get(plan["status"], plan["status"])],
         ["符合条件教师（人）", plan["eligible_teachers"]], ["轮岗教师（人）", plan["rotated_teachers"]],

@@ -25,6 +25,24 @@ BANDS: tuple[tuple[str, str], ...] = (
 EPS = 1e-9
 
 
+def band_flags(students: pl.Expr, limits: Mapping[str, int]) -> dict[str, pl.Expr]:
+    """One boolean expression per band id, from the rule's ``normal_max``, ``large_max`` and
+    ``big_max``. The engine's band table and every page or report that names a class's band use
+    these same expressions, so a class is never counted in two different bands."""
+    n, lg, b = (int(limits[k]) for k in ("normal_max", "large_max", "big_max"))
+    return {"normal": students <= n, "large": (students > n) & (students <= lg),
+            "big": (students > lg) & (students <= b), "super": students > b}
+
+
+def band_expr(students: pl.Expr, limits: Mapping[str, int]) -> pl.Expr:
+    """The band id of each class (``normal`` … ``super``); null where the size is unknown."""
+    flags = band_flags(students, limits)
+    out: pl.Expr = pl.lit(None, pl.Utf8)
+    for name, _ in reversed(BANDS):
+        out = pl.when(flags[name]).then(pl.lit(name)).otherwise(out)
+    return out
+
+
 class ClassStats:
     """Per school × stage summary of the year's class list (``None`` when none was given)."""
 
@@ -59,9 +77,7 @@ class ClassStats:
             cap = by_key("stage", caps)
             flags["over"] = s.cast(pl.Float64) > cap + cap.abs().clip(lower_bound=1.0) * EPS
         if self.band_limits:
-            n, lg, b = (int(self.band_limits[k]) for k in ("normal_max", "large_max", "big_max"))
-            flags.update(normal=s <= n, large=(s > n) & (s <= lg), big=(s > lg) & (s <= b),
-                         super=s > b)
+            flags.update(band_flags(s, self.band_limits))
         aggs = [pl.len().cast(pl.Int64).alias("classes"), s.max().alias("max_class_size")]
         aggs += [pl.col(f"__{k}").sum().cast(pl.Int64).alias(k) for k in flags]
         if not caps:

@@ -8,17 +8,28 @@ sports-ground CV, can. Both are read from an :class:`~junheng.standards.engine.E
 The contribution of school i to the student-weighted CV (standards.md §3) is its share of the
 weighted variance: c_i = (P_i/P)(X_i − X̄)² / Σ_j (P_j/P)(X_j − X̄)², so the shares sum to 1 and
 CV² = Σ_j (P_j/P)(X_j − X̄)² / X̄² splits exactly into them.
+
+What would fix a CV (``cv_fix``): raise every school below a common floor L (per pupil, in the
+indicator's unit) to L, with the least L that brings the CV under its limit. Raising the lowest
+schools is what the policy asks (补齐短板) and is the cheapest way to lower the CV: the
+floored values max(X_i, L) are a 1-Lipschitz map of X_i, so their spread S never grows while
+the mean X̄ grows, and the CV falls monotonically in L, so L is found by bisection. Amounts are
+rounded up to whole units (teachers, rooms, m², yuan) and the CV is recomputed from the rounded
+amounts.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from junheng.standards.engine import Evaluation
 from junheng.standards.labels import label
 from junheng.standards.results import FAILED, NOT_REPORTED, PASSED, CountyResult
+from junheng.standards.school_table import STOCK_COLUMNS
 
 DRIVER_SCHEMA: dict[str, pl.DataType] = {
     "school_id": pl.Utf8(), "school_name": pl.Utf8(), "students": pl.Int64(),
@@ -162,7 +173,9 @@ def _items_cause(c: CountyResult, part_id: str) -> tuple[str, str]:
     zh: list[str] = []
     en: list[str] = []
     if failed:
-        zh.append(f"{len(items)} 项中 {len(failed)} 项未达标（{'、'.join(i.label for i in failed)}）")
+        # Quoted: item labels hold commas and 、 of their own.
+        names = "、".join("“" + i.label + "”" for i in failed)
+        zh.append(f"{len(items)} 项中 {len(failed)} 项未达标（{names}）")
         en.append(f"{len(failed)} of {len(items)} items not met "
                   f"({', '.join(i.label_en or i.label for i in failed)})")
         vetoed = [i for i in failed if i.veto]
@@ -176,4 +189,147 @@ def _items_cause(c: CountyResult, part_id: str) -> tuple[str, str]:
     return (_join(zh, "；") + "。" if zh else ""), (_join(en, "; ") + "." if en else "")
 
 
-__all__ = ["DRIVER_SCHEMA", "PartCause", "cv_drivers", "part_causes"]
+FIX_SCHEMA: dict[str, pl.DataType] = {
+    "school_id": pl.Utf8(), "school_name": pl.Utf8(), "students": pl.Int64(),
+    "value": pl.Float64(), "add": pl.Float64(), "new_value": pl.Float64(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CvFix:
+    """The least common floor that brings one failing CV under its limit, and what each school
+    below it needs. ``floor`` is per pupil in the indicator's unit (per 100 pupils where the
+    indicator says so); ``schools`` holds ``school_id``, ``school_name``, ``students``,
+    ``value`` (now), ``add`` (resource the school adds, in ``resource_unit``; for a building a
+    nine-year school shares, the whole school's addition) and ``new_value`` (this stage's value
+    after it), the largest amount first; ``total`` is their sum."""
+
+    stage: str
+    indicator: str
+    label: str
+    label_en: str
+    unit: str
+    resource_label: str
+    resource_unit: str
+    floor: float
+    cv_before: float
+    cv_after: float
+    cv_limit: float
+    total: float
+    schools: pl.DataFrame
+    scale: float = 1.0
+
+    def text_zh(self, top: int = 5) -> str:
+        rows = list(self.schools.head(top).iter_rows(named=True))
+        each = "、".join(
+            f"{r['school_name']}增加 {_n(r['add'])} {self.resource_unit}"
+            f"（{'每百名学生' if self.scale == 100 else '生均'} {_v(r['value'])} → "
+            f"{_v(r['new_value'])} {self.unit}）" for r in rows)
+        more = f"等 {self.schools.height} 所" if self.schools.height > top else ""
+        return (f"补足 {self.schools.height} 所学校的{self.resource_label}，差异系数即由 "
+                f"{self.cv_before:.3f} 降到 {self.cv_after:.3f}（上限 {self.cv_limit:.2f}）："
+                f"{each}{more}；合计 {_n(self.total)} {self.resource_unit}。")
+
+    def text_en(self, top: int = 5) -> str:
+        unit = (f"{_UNIT_EN.get(self.unit, self.unit)} per 100 students" if self.scale == 100
+                else f"{_UNIT_EN.get(self.unit, self.unit)} per student")
+        rows = list(self.schools.head(top).iter_rows(named=True))
+        each = "; ".join(
+            f"{r['school_name']} +{_n(r['add'])} {_unit_en(self.resource_unit, r['add'])} "
+            f"({_v(r['value'])} → {_v(r['new_value'])} {unit})" for r in rows)
+        more = f"; and {self.schools.height - top} more" if self.schools.height > top else ""
+        return (f"Adding to {self.schools.height} schools brings the CV from "
+                f"{self.cv_before:.3f} to {self.cv_after:.3f} (limit {self.cv_limit:.2f}): "
+                f"{each}{more}; {_n(self.total)} {_unit_en(self.resource_unit, self.total)} "
+                "in all.")
+
+
+# Units of the standard's indicators in English words (the YAML gives them in Chinese).
+_UNIT_EN = {"人": "teachers", "间": "rooms", "元": "yuan", "台": "units", "册": "books",
+            "m²": "m²", "平方米": "m²"}
+
+
+def _unit_en(unit: str, amount: float) -> str:
+    word = _UNIT_EN.get(unit, unit)
+    return word[:-1] if amount == 1 and word in ("teachers", "rooms", "units", "books") else word
+
+
+def _v(x: float) -> str:
+    """A per-pupil value: whole numbers from 100 up (yuan), two decimals below."""
+    return _n(x) if abs(x) >= 100 else _n(x, 2)
+
+
+def _n(x: float, digits: int = 0) -> str:
+    return f"{x:,.{digits}f}" if digits else f"{x:,.0f}"
+
+
+def _weighted_cv(y: np.ndarray, p: np.ndarray) -> float:
+    """The CV of standards.md §3 over resources ``y`` and pupils ``p`` (population form)."""
+    total_p = float(p.sum())
+    xbar = float(y.sum()) / total_p
+    if xbar <= 0:
+        return math.inf
+    var = float(((p / total_p) * (y / p - xbar) ** 2).sum())
+    return math.sqrt(var) / xbar
+
+
+def cv_fix(ev: Evaluation, county: str, stage: str, indicator: str) -> CvFix | None:
+    """What would bring the CV of ``indicator`` in ``county``/``stage`` under its limit (see the
+    module's note); ``None`` when that CV is not failing or cannot be computed."""
+    c = ev.find_county(county)
+    block = c.stages.get(stage) if c is not None else None
+    result = block.indicators.get(indicator) if block is not None else None
+    if result is None or result.cv_passed is not False or result.cv is None \
+            or result.cv_limit is None:
+        return None
+    ind = ev.standard.indicator(indicator)
+    rows = ev.schools.filter(
+        (pl.col("county_code") == county) & (pl.col("stage") == stage)
+        & pl.col(ind.numerator).is_not_null() & (pl.col("students") > 0))
+    if rows.height == 0:
+        return None
+    y = rows[ind.numerator].cast(pl.Float64).to_numpy()
+    p = rows["students"].cast(pl.Float64).to_numpy()
+    # A building or equipment a nine-year school shares is split between its stages
+    # (``stock_share``): this stage gets that share of whatever the school adds, so the school
+    # adds the stage's need divided by it. Teachers belong to one stage.
+    share = (rows["stock_share"].cast(pl.Float64).fill_null(1.0).to_numpy()
+             if ind.numerator in STOCK_COLUMNS and "stock_share" in rows.columns
+             else np.ones_like(p))
+    share = np.where(share > 0, share, 1.0)
+    limit = float(result.cv_limit)
+
+    def added(floor: float) -> np.ndarray:
+        """What each school adds so that this stage reaches ``floor``."""
+        need: np.ndarray = np.clip(floor * p / ind.scale - y, 0.0, None) / share
+        # Whole units: a tolerance keeps 3.0000000001 from becoming 4.
+        return np.ceil(need - 1e-9) if ind.integer else need
+
+    lo, hi = float((y / p).min()) * ind.scale, float((y / p).max()) * ind.scale
+    if _weighted_cv(y + added(hi) * share, p) > limit:
+        return None
+    # Bisection on the floor: the CV falls monotonically as the floor rises (module note).
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if _weighted_cv(y + added(mid) * share, p) <= limit:
+            hi = mid
+        else:
+            lo = mid
+    add = added(hi)
+    y_after = y + add * share
+    schools = (rows.select(
+        pl.col("school_id"), pl.col("school_name"), pl.col("students").cast(pl.Int64),
+        pl.col(ind.id).cast(pl.Float64).alias("value"))
+        .with_columns(add=pl.Series(add, dtype=pl.Float64))
+        .with_columns(new_value=(pl.Series(y_after) * ind.scale / pl.col("students")))
+        .filter(pl.col("add") > 0)
+        .sort(["add", "school_id"], descending=[True, False]))
+    return CvFix(
+        stage=stage, indicator=indicator, label=ind.label, label_en=ind.label_en or ind.label,
+        unit=ind.unit, resource_label=ind.resource_label, resource_unit=ind.resource_unit,
+        floor=hi, cv_before=float(result.cv), cv_after=_weighted_cv(y_after, p),
+        cv_limit=limit, total=float(add.sum()), schools=schools, scale=float(ind.scale))
+
+
+__all__ = ["DRIVER_SCHEMA", "FIX_SCHEMA", "CvFix", "PartCause", "cv_drivers", "cv_fix",
+           "part_causes"]

@@ -331,6 +331,7 @@ class ItemResults:
             .join(meta, on="item", how="left")
         )
         self._typed: dict[str, dict[str, ItemResult]] | None = None
+        self._verdicts: dict[str, dict[str, dict[str, Any]]] | None = None
 
     def results(self) -> dict[str, dict[str, ItemResult]]:
         """county_code → item id → the item's verdict with its checks and traces (cached)."""
@@ -349,6 +350,51 @@ class ItemResults:
         """``results()`` rendered as JSON."""
         return {cc: {iid: it.to_json() for iid, it in items.items()}
                 for cc, items in self.results().items()}
+
+    def verdict_dicts(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """``results()`` rendered as JSON without traces, read straight from the check frames:
+        no trace, no list of offending schools is built (at national scale the traced objects
+        cost seconds and are most of the document). Equal to ``ItemResult.to_json(False)``
+        key for key (cached)."""
+        if self._verdicts is not None:
+            return self._verdicts
+        if self._typed is not None:
+            self._verdicts = {cc: {iid: it.to_json(False) for iid, it in items.items()}
+                              for cc, items in self._typed.items()}
+            return self._verdicts
+        per_check: dict[str, dict[str, dict[str, Any]]] = {}
+        for r in self.results_frames:
+            thr = self.rules.value(r.check.rule.id)
+            cmp = r.check.rule.comparison
+            cid = r.check.id
+            per_check[r.item.id + "\x00" + cid] = {
+                cc: {"id": cid, "value": json_num(v), "threshold": thr, "comparison": cmp,
+                     "status": st}
+                for cc, v, st in zip(r.frame["county_code"].to_list(), r.frame["value"].to_list(),
+                                     r.frame["status"].to_list(), strict=True)}
+        status = dict(zip(zip(self.item_status["county_code"].to_list(),
+                              self.item_status["item"].to_list(), strict=True),
+                          self.item_status["status"].to_list(), strict=True))
+        out: dict[str, dict[str, dict[str, Any]]] = {cc: {} for cc in self.codes}
+        for item in self.standard.items:
+            keys = [item.id + "\x00" + c.id for c in item.checks]
+            single = len(keys) == 1
+            for cc in self.codes:
+                checks = [per_check[k][cc] for k in keys]
+                st = status.get((cc, item.id), "not_reported")
+                out[cc][item.id] = {
+                    "part": item.part, "label": item.label, "label_en": item.label_en,
+                    "passed": st == "passed", "status": st, "veto": item.veto,
+                    "value": checks[0]["value"] if single else {c["id"]: c["value"] for c in checks},
+                    "threshold": (checks[0]["threshold"] if single
+                                  else {c["id"]: c["threshold"] for c in checks}),
+                    "comparison": (checks[0]["comparison"] if single
+                                   else {c["id"]: c["comparison"] for c in checks}),
+                    "checks": checks,
+                }
+        # Items in the order of the standard within each county, as ``results()`` has them.
+        self._verdicts = out
+        return out
 
     def _build(self) -> dict[str, dict[str, ItemResult]]:
         per_check: dict[tuple[str, str], ItemCheck] = {}
@@ -427,6 +473,12 @@ class CountyItems(Mapping[str, ItemResult]):
 
     def __repr__(self) -> str:
         return f"CountyItems({self._code!r})"
+
+    def to_json(self, traces: bool = True) -> dict[str, dict[str, Any]]:
+        """The items as JSON; without traces, read from the frames (``verdict_dicts``)."""
+        if traces:
+            return {k: v.to_json() for k, v in self._items().items()}
+        return self._source.verdict_dicts().get(self._code, {})
 
 
 def evaluate_items(

@@ -21,7 +21,8 @@ Lang = Literal["zh", "en"]
 # (Chinese, English); English may be missing, then the Chinese is shown.
 Pair = tuple[str, str | None]
 
-# The parts of the 2017 method (第五条–第八条, 一票否决) and the city's targets.
+# The parts of the 2017 method (第五条–第八条, 一票否决), the city's targets and the 2020
+# preschool method.
 PARTS: dict[str, Pair] = {
     "resources": ("资源配置", "Resources"),
     "balance": ("校际均衡", "Balance between schools"),
@@ -30,6 +31,9 @@ PARTS: dict[str, Pair] = {
     "recognition": ("社会认可度", "Social recognition"),
     "veto": ("一票否决", "Veto items"),
     "targets": ("市级目标", "City targets"),
+    # The parts of the 2020 preschool method.
+    "coverage": ("普及普惠水平", "Universal and inclusive access"),
+    "care_quality": ("幼儿园保教质量保障", "Quality of care and education"),
 }
 STATUSES: dict[str, Pair] = {
     "passed": ("达标", "Passed"),
@@ -65,6 +69,13 @@ MEASURES: dict[str, Pair] = {
     "big_max": ("大班额上限", "Big class limit"),
     "schools": ("学校资源配置数据", "School resource data"),
     "composite_cv": ("综合差异系数", "Composite coefficient of variation"),
+    # The county figures of the 2020 preschool method (standards.preschool).
+    "preschool_children": ("在园幼儿数", "Children in kindergarten"),
+    "public_children": ("公办园在园幼儿数", "Children in public kindergartens"),
+    "inclusive_children": ("公办园和普惠性民办园在园幼儿数", "Children in inclusive kindergartens"),
+    "preschool_classes": ("幼儿园班级数", "Kindergarten classes"),
+    "preschool_teachers": ("幼儿园专任教师数", "Kindergarten teachers"),
+    "preschool_certified_teachers": ("幼儿园持证专任教师数", "Certified kindergarten teachers"),
 }
 # How a rule compares (a full-width ＝: a bare "=" in a spreadsheet cell reads as a formula).
 COMPARISONS: dict[str, Pair] = {"ge": ("≥", "≥"), "le": ("≤", "≤"), "eq": ("＝", "="),

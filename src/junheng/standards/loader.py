@@ -21,8 +21,8 @@ import yaml
 
 COMPARISONS = ("ge", "le", "eq", "gt", "lt")
 KINDS = ("enacted", "target")
-METHODS = ("quality_2017", "basic_2012", "zhangye_targets")
-PARTS = ("government", "quality", "recognition", "veto", "targets")
+METHODS = ("quality_2017", "basic_2012", "zhangye_targets", "preschool_2020")
+PARTS = ("government", "quality", "recognition", "veto", "targets", "coverage", "care_quality")
 
 _STANDARD_KEYS = {"id", "label", "label_en", "kind", "method", "source", "issued",
                   "effective_from", "effective_to", "note", "stages", "scope", "params",

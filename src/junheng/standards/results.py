@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 # A status is one of these; county indicators of a standard without CV limits (2012's per
 # indicator CVs) are ``reported``.
 PASSED, FAILED, NOT_REPORTED, REPORTED = "passed", "failed", "not_reported", "reported"
 
 JsonDict = dict[str, Any]
+
+
+@runtime_checkable
+class _RendersItems(Protocol):
+    """A county's items that can render themselves (``standards.items.CountyItems``): without
+    traces straight from the engine's frames, never building the traced objects."""
+
+    def to_json(self, traces: bool = True) -> dict[str, JsonDict]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +113,14 @@ class IndicatorResult:
     status: str
     trace: CvTrace
 
-    def to_json(self) -> JsonDict:
-        return {"label": self.label, "unit": self.unit, "county_value": self.county_value,
-                "cv": self.cv, "cv_limit": self.cv_limit, "cv_passed": self.cv_passed,
-                "status": self.status, "trace": self.trace.to_json()}
+    def to_json(self, traces: bool = True) -> JsonDict:
+        out: JsonDict = {"label": self.label, "unit": self.unit,
+                         "county_value": self.county_value, "cv": self.cv,
+                         "cv_limit": self.cv_limit, "cv_passed": self.cv_passed,
+                         "status": self.status}
+        if traces:
+            out["trace"] = self.trace.to_json()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +160,7 @@ class StageResult:
     indicators: Mapping[str, IndicatorResult] = field(default_factory=dict)
     class_bands: ClassBands | None = None
 
-    def to_json(self) -> JsonDict:
+    def to_json(self, traces: bool = True) -> JsonDict:
         bands = self.class_bands.to_json() if self.class_bands is not None else None
         if not self.evaluated:
             return {"class_bands": bands}
@@ -157,7 +169,7 @@ class StageResult:
             "schools_not_reported": self.schools_not_reported, "students": self.students,
             "composite_cv": self.composite_cv, "composite_cv_limit": self.composite_cv_limit,
             "composite_cv_passed": self.composite_cv_passed, "status": self.status,
-            "indicators": {k: v.to_json() for k, v in self.indicators.items()},
+            "indicators": {k: v.to_json(traces) for k, v in self.indicators.items()},
             "class_bands": bands,
         }
 
@@ -186,10 +198,12 @@ class ItemCheck:
     status: str
     trace: CheckTrace
 
-    def to_json(self) -> JsonDict:
-        return {"id": self.id, "value": self.value, "threshold": self.threshold,
-                "comparison": self.comparison, "status": self.status,
-                "trace": self.trace.to_json()}
+    def to_json(self, traces: bool = True) -> JsonDict:
+        out: JsonDict = {"id": self.id, "value": self.value, "threshold": self.threshold,
+                         "comparison": self.comparison, "status": self.status}
+        if traces:
+            out["trace"] = self.trace.to_json()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,12 +235,12 @@ class ItemResult:
     checks: tuple[ItemCheck, ...]
     dates: TargetDates | None = None
 
-    def to_json(self) -> JsonDict:
+    def to_json(self, traces: bool = True) -> JsonDict:
         out: JsonDict = {
             "part": self.part, "label": self.label, "label_en": self.label_en,
             "passed": self.passed, "status": self.status, "veto": self.veto,
             "value": self.value, "threshold": self.threshold, "comparison": self.comparison,
-            "checks": [c.to_json() for c in self.checks],
+            "checks": [c.to_json(traces) for c in self.checks],
         }
         if self.dates is not None:
             out["deadline"] = self.dates.deadline
@@ -282,10 +296,15 @@ class CountyResult:
                    not_reported=list(self.not_reported), reasons_zh=list(self.reasons_zh))
         return out
 
-    def to_json(self) -> JsonDict:
+    def to_json(self, traces: bool = True) -> JsonDict:
+        """The county's record; ``traces=False`` leaves out every ``trace`` (CV inputs, item
+        checks with their lists of offending schools), which are most of its size."""
+        items = self.items
+        rendered = (items.to_json(traces) if isinstance(items, _RendersItems)
+                    else {k: i.to_json(traces) for k, i in items.items()})
         return {**self.verdict_json(),
-                "stages": {k: s.to_json() for k, s in self.stages.items()},
-                "items": {k: i.to_json() for k, i in self.items.items()}}
+                "stages": {k: s.to_json(traces) for k, s in self.stages.items()},
+                "items": rendered}
 
 
 # ---------------------------------------------------------------------------- schools
@@ -432,15 +451,18 @@ class CityResult:
     trace: RuleTrace
     next_target: NextTarget | None
 
-    def to_json(self) -> JsonDict:
-        return {
+    def to_json(self, traces: bool = True) -> JsonDict:
+        out: JsonDict = {
             "counties_total": self.counties_total, "counties_passed": self.counties_passed,
             "counties_passed_codes": list(self.counties_passed_codes), "share": self.share,
             "target_share": self.target_share, "target_in_force": self.target_in_force,
             "passed": self.passed, "counties_needed": self.counties_needed,
-            "trace": self.trace.to_json(),
-            "next_target": self.next_target.to_json() if self.next_target is not None else None,
         }
+        if traces:
+            out["trace"] = self.trace.to_json()
+        out["next_target"] = (self.next_target.to_json() if self.next_target is not None
+                              else None)
+        return out
 
 
 __all__ = [

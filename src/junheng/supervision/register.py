@@ -3,16 +3,24 @@ duplicate number or indicator id, or an indicator without a known source is an e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import yaml
 
 _MEASURE_KEYS = {"number", "title", "responsible", "deadline", "indicators"}
-_INDICATOR_KEYS = {"id", "label", "from", "deadline"}
-_SOURCES = {"standard", "finance", "aid", "evidence"}
+_INDICATOR_KEYS = {"id", "label", "from", "deadline", "target", "progress", "note"}
+_SOURCES = {"standard", "finance", "aid", "evidence", "rule"}
+# The parameters each computed rule of ``supervision.figures`` understands.
+_RULE_PARAMS = {
+    "school_share": ({"table"}, {"flag", "at_least", "school_types"}),
+    "ratio": ({"table", "numerator", "denominator"}, set()),
+    "partner_activities": ({"table", "partner_county", "activity", "min"}, set()),
+}
 
 
 class RegisterError(ValueError):
@@ -23,9 +31,14 @@ class RegisterError(ValueError):
 class Indicator:
     id: str
     label: str
-    kind: str                 # standard | finance | aid | evidence
-    ref: tuple[str, ...]      # (standard id, item id) | (check id,) | ("not_aided",) | ()
+    kind: str                 # standard | finance | aid | evidence | rule
+    ref: tuple[str, ...]      # (standard id, item id) | (check id,) | ("not_aided",) | () | (rule,)
     deadline: int | None
+    # A computed rule's parameters (table, columns …) and the shares that make it done (target)
+    # and, below that, still in progress rather than lagging (progress).
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    target: float | None = None
+    progress: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,9 +74,45 @@ def _indicator(raw: dict[str, Any], where: str) -> Indicator:
         ref: tuple[str, ...] = (str(src["standard"]), str(src["item"]))
     elif kind == "evidence":
         ref = ()
+    elif kind == "rule":
+        return _rule_indicator(raw, src, where)
     else:
         ref = (str(src[kind]),)
     return Indicator(str(raw["id"]), str(raw["label"]), kind, ref, raw.get("deadline"))
+
+
+def _rule_indicator(raw: dict[str, Any], src: dict[str, Any], where: str) -> Indicator:
+    from junheng.domain.fields import registry
+
+    rule = str(src["rule"])
+    if rule not in _RULE_PARAMS:
+        raise RegisterError(f"{where}: unknown rule {rule!r} (one of {sorted(_RULE_PARAMS)})")
+    required, optional = _RULE_PARAMS[rule]
+    params = {k: v for k, v in src.items() if k != "rule"}
+    if not required <= set(params) or set(params) - required - optional:
+        raise RegisterError(f"{where}: rule {rule} takes {sorted(required)} "
+                            f"and optionally {sorted(optional)}")
+    if rule == "school_share" and len({"flag", "at_least"} & set(params)) != 1:
+        raise RegisterError(f"{where}: school_share needs one of flag / at_least")
+    # The tables and columns named must be in the exchange format, so a typo fails here.
+    reg = registry()
+    if not reg.has_table(str(params["table"])):
+        raise RegisterError(f"{where}: unknown table {params['table']!r}")
+    table = reg.table(str(params["table"]))
+    named = [params.get("flag"), *(params.get("at_least") or {}), params.get("numerator"),
+             params["denominator"] if isinstance(params.get("denominator"), str) else None]
+    for col in (c for c in named if c is not None):
+        if col not in table.column_ids:
+            raise RegisterError(f"{where}: table {table.id} has no column {col!r}")
+    target = raw.get("target")
+    if target is None or not 0 < float(target) <= 1:
+        raise RegisterError(f"{where}: a rule indicator needs a target share in (0, 1]")
+    progress = raw.get("progress")
+    if progress is not None and not 0 <= float(progress) < float(target):
+        raise RegisterError(f"{where}: progress must be below the target")
+    return Indicator(str(raw["id"]), str(raw["label"]), "rule", (rule,), raw.get("deadline"),
+                     MappingProxyType(params), float(target),
+                     float(progress) if progress is not None else None)
 
 
 @cache

@@ -1,8 +1,9 @@
 """Each measure's status per county and for the city: 已完成 / 推进中 / 滞后 / 未报送.
 
 An indicator's status comes from a result the platform already computes (an evaluation item,
-a finance guarantee, the aid gap) or, where no figure can show it, from evidence the county
-uploads (未报送 until then). A failing figure before its deadline is 推进中 (in progress), after
+a finance guarantee, the aid gap, a share computed from the care, health and 肃南 tables by a
+rule of ``figures``) or, where no figure can show it, from evidence the county uploads and the
+city reviews (accepted → 已完成, awaiting review → 推进中, rejected or none → 未报送). A failing figure before its deadline is 推进中 (in progress), after
 it 滞后 (lagging); a guarantee that must hold every year (finance, aid) is 滞后 as soon as it
 fails. A measure takes its worst indicator; the city takes its worst county.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from junheng.domain.dataset import Dataset
+from junheng.supervision.figures import RULES, Figure
 from junheng.supervision.register import Indicator, Measure, Register, load_register
 
 DONE, IN_PROGRESS, LAGGING, NOT_REPORTED = "done", "in_progress", "lagging", "not_reported"
@@ -29,17 +31,39 @@ def worst(statuses: list[str]) -> str:
 
 
 @dataclass(frozen=True)
+class EvidenceState:
+    """The newest evidence a county uploaded for an indicator, as the city reviewed it:
+    ``pending`` | ``accepted`` | ``rejected`` (with the reviewer's ``reason``)."""
+
+    status: str
+    reason: str | None = None
+
+
+EVIDENCE_STATES = ("pending", "accepted", "rejected")
+
+
+@dataclass(frozen=True)
 class IndicatorStatus:
     id: str
     label: str
     status: str
     computed: bool
     reason_zh: str
+    # The computed share behind a rule indicator (0–1) and its target; None otherwise.
+    value: float | None = None
+    target: float | None = None
+    # For an evidence indicator: the review state of the newest upload (None = nothing yet).
+    evidence: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "status": self.status,
-                "status_zh": STATUS_ZH[self.status], "computed": self.computed,
-                "reason_zh": self.reason_zh}
+        out: dict[str, Any] = {"id": self.id, "label": self.label, "status": self.status,
+                               "status_zh": STATUS_ZH[self.status], "computed": self.computed,
+                               "reason_zh": self.reason_zh}
+        if self.value is not None or self.target is not None:
+            out["value"], out["target"] = self.value, self.target
+        if self.evidence is not None:
+            out["evidence"] = self.evidence
+        return out
 
 
 @dataclass(frozen=True)
@@ -108,13 +132,17 @@ class _Sources:
     items: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # std → cc → item
     finance: dict[str, dict[str, Any]] | None = None                         # cc → check id → check
     aid_gap: dict[str, int] | None = None                                     # cc → students
+    figures: dict[str, dict[str, Figure]] = field(default_factory=dict)       # ind → cc → figure
+    evidence: Mapping[tuple[str, str], EvidenceState] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
-def _gather(ds: Dataset, year: int, reg: Register) -> _Sources:
+def _gather(ds: Dataset, year: int, reg: Register, codes: list[str]) -> _Sources:
     from junheng.standards.engine import evaluate
 
     src = _Sources()
+    for ind in (i for m in reg.measures for i in m.indicators if i.kind == "rule"):
+        src.figures[ind.id] = RULES[ind.ref[0]](ds, year, ind.params, codes)
     kinds = {i.kind for m in reg.measures for i in m.indicators}
     standards = sorted({i.ref[0] for m in reg.measures for i in m.indicators
                         if i.kind == "standard"})
@@ -150,7 +178,9 @@ def _indicator_status(ind: Indicator, cc: str, year: int, src: _Sources) -> Indi
         return IndicatorStatus(ind.id, ind.label, status, computed, reason)
 
     if ind.kind == "evidence":
-        return out(NOT_REPORTED, False, f"{ind.label}：待上传佐证材料并经市级审核")
+        return _evidence_status(ind, cc, year, src)
+    if ind.kind == "rule":
+        return _rule_status(ind, cc, year, src)
     if ind.kind == "standard":
         std, item_id = ind.ref
         item = src.items.get(std, {}).get(cc, {}).get(item_id)
@@ -188,6 +218,51 @@ def _indicator_status(ind: Indicator, cc: str, year: int, src: _Sources) -> Indi
     return out(LAGGING, True, f"{ind.label}：{n} 名符合条件的学生尚未获得资助")
 
 
+def _evidence_status(ind: Indicator, cc: str, year: int, src: _Sources) -> IndicatorStatus:
+    ev = src.evidence.get((ind.id, cc))
+    if ev is None:
+        return IndicatorStatus(ind.id, ind.label, NOT_REPORTED, False,
+                               f"{ind.label}：待上传佐证材料并经市级审核")
+    if ev.status == "accepted":
+        return IndicatorStatus(ind.id, ind.label, DONE, False,
+                               f"{ind.label}：佐证材料已经市级审核通过", evidence=ev.status)
+    if ev.status == "rejected":
+        return IndicatorStatus(ind.id, ind.label, NOT_REPORTED, False,
+                               f"{ind.label}：佐证材料被退回（{ev.reason or '未说明理由'}），待重新上传",
+                               evidence=ev.status)
+    # Uploaded, awaiting review: the county is working on it; past the indicator's deadline
+    # an unreviewed upload does not save it from lagging.
+    if ind.deadline is not None and year >= ind.deadline:
+        return IndicatorStatus(ind.id, ind.label, LAGGING, False,
+                               f"{ind.label}：期限 {ind.deadline} 年已到，佐证材料尚未通过审核",
+                               evidence=ev.status)
+    return IndicatorStatus(ind.id, ind.label, IN_PROGRESS, False,
+                           f"{ind.label}：已上传佐证材料，待市级审核", evidence=ev.status)
+
+
+def _rule_status(ind: Indicator, cc: str, year: int, src: _Sources) -> IndicatorStatus:
+    """A share against the register's target: at or above it 已完成; below it 推进中 while the
+    indicator's deadline is ahead or the share is at least ``progress``; else 滞后."""
+    fig = src.figures.get(ind.id, {}).get(cc)
+    target = ind.target if ind.target is not None else 1.0
+    if fig is None or fig.value is None:
+        return IndicatorStatus(ind.id, ind.label, NOT_REPORTED, True,
+                               f"{ind.label}：{fig.text_zh if fig else '数据未填报'}",
+                               None, target)
+    reason = f"{ind.label}：{fig.text_zh}"
+    if fig.value >= target - 1e-9:
+        return IndicatorStatus(ind.id, ind.label, DONE, True, reason, fig.value, target)
+    want = f"，要求达到 {target:.0%}"
+    if ind.deadline is not None and year < ind.deadline:
+        return IndicatorStatus(ind.id, ind.label, IN_PROGRESS, True,
+                               f"{reason}{want}（期限 {ind.deadline} 年）", fig.value, target)
+    if ind.progress is not None and fig.value >= ind.progress - 1e-9:
+        return IndicatorStatus(ind.id, ind.label, IN_PROGRESS, True,
+                               f"{reason}{want}（已达 {ind.progress:.0%} 以上，推进中）",
+                               fig.value, target)
+    return IndicatorStatus(ind.id, ind.label, LAGGING, True, reason + want, fig.value, target)
+
+
 def _area(indicators: list[IndicatorStatus]) -> AreaStatus:
     status = worst([i.status for i in indicators])
     computed = any(i.computed for i in indicators)
@@ -196,14 +271,19 @@ def _area(indicators: list[IndicatorStatus]) -> AreaStatus:
     return AreaStatus(status, computed, "；".join(reasons), tuple(indicators))
 
 
-def measure_statuses(ds: Dataset, year: int, register: Register | None = None) -> MeasuresResult:
-    """The status of every measure for every county of ``ds`` and the city, in ``year``."""
+def measure_statuses(ds: Dataset, year: int, register: Register | None = None,
+                     evidence: Mapping[tuple[str, str], EvidenceState] | None = None
+                     ) -> MeasuresResult:
+    """The status of every measure for every county of ``ds`` and the city, in ``year``.
+    ``evidence``: (indicator id, county code) → the reviewed state of the newest upload (the
+    web's store; without it every evidence indicator is 未报送)."""
     reg = register or load_register()
     counties = ds.get("counties").select("county_code", "county_name").unique(
         "county_code", keep="first").sort("county_code")
     names = dict(zip(counties["county_code"].to_list(), counties["county_name"].to_list(),
                      strict=True))
-    src = _gather(ds, year, reg)
+    src = _gather(ds, year, reg, list(names))
+    src.evidence = evidence or {}
     out: list[MeasureStatus] = []
     for m in reg.measures:
         per: dict[str, AreaStatus] = {}

@@ -42,6 +42,9 @@ class Permission(StrEnum):
     # such view is logged. Inspectors and everyone else see them masked.
     UNMASK_PERSONAL = "unmask_personal"
     REVIEW_AID = "review_aid"  # confirm or reject a doubtful aid match (scoped, logged)
+    # Supervision evidence (措施督导佐证): the county uploads, the city reviews (both logged).
+    SUBMIT_EVIDENCE = "submit_evidence"
+    REVIEW_EVIDENCE = "review_evidence"
 
 
 _ALL_VIEW = {Permission.VIEW_COUNTY, Permission.VIEW_SCHOOL, Permission.VIEW_PERSONAL,
@@ -55,7 +58,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COUNTY_ADMIN: frozenset(_ALL_VIEW | {Permission.EDIT_SCHOOL, Permission.VIEW_PLANNING,
                                               Permission.IMPORT_DATA,
                                               Permission.UNMASK_PERSONAL,
-                                              Permission.REVIEW_AID}),
+                                              Permission.REVIEW_AID,
+                                              Permission.SUBMIT_EVIDENCE}),
     Role.SCHOOL_CLERK: frozenset({Permission.VIEW_SCHOOL, Permission.VIEW_PERSONAL,
                                   Permission.EDIT_SCHOOL, Permission.DOWNLOAD_TEMPLATE,
                                   Permission.UNMASK_PERSONAL}),

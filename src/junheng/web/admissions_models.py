@@ -1,4 +1,5 @@
-"""Tables of the admissions portal (Alembic revision ``0005_admissions_portal``).
+"""Tables of the admissions portal (Alembic revisions ``0005_admissions_portal``,
+``0007_admissions_overrides``).
 
 Personal data of families (child's name, 身份证号, proof files) lives only here; the exchange
 table ``applications`` that the lottery hashes carries the pseudonymous application id.
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from junheng.io.db import metadata
@@ -46,6 +48,8 @@ applications = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_adm_applications_family", "family_user_id"),
     Index("ix_adm_applications_round", "county_code", "year", "entry_stage"),
+    # Every submission asks "has this child applied already?": without it a scan of the table.
+    Index("ix_adm_applications_child", "resident_id", "year", "entry_stage"),
 )
 
 files = Table(
@@ -104,6 +108,22 @@ results = Table(
     Column("override_school_id", String(10), nullable=True),
     Column("override_reason", Text, nullable=True),
     Column("override_by", String(64), nullable=True),
+)
+
+# Staff overrides of a result, the replayable part of the record: the published JSON lists them
+# and ``junheng admissions verify`` applies them (after round 1 = before 调剂, or after round 2).
+# One per application and round; a second one replaces it (the event log keeps both).
+overrides = Table(
+    "adm_overrides", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_key", String(32), nullable=False, index=True),
+    Column("application_id", String(40), nullable=False),
+    Column("after_round", Integer, nullable=False),
+    Column("school_id", String(10), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("application_id", "after_round", name="uq_adm_overrides_app_round"),
 )
 
 otp_codes = Table(

@@ -23,6 +23,8 @@ from junheng.web.settings import Settings
 UPLOAD_PATHS = frozenset({"/data/upload"})
 # Proofs of the admissions portal: a signed-in family sends one photo or scan at a time.
 PROOF_PATH = re.compile(r"^/family/applications/\d{1,12}/files$")
+# Evidence for the measures: a county administrator sends one file with a note.
+EVIDENCE_PATH = re.compile(r"^/measures/\d{6}/evidence$")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Multipart boundaries, part headers and the CSRF field around the file itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -81,6 +83,15 @@ class BodyLimit:
             security.read_session, self.engine, self.settings, cookie)
         return found is not None and found[0].role == Role.PARENT
 
+    async def _may_submit_evidence(self, scope: Scope) -> bool:
+        cookie = _session_cookie(scope)
+        if not cookie:
+            return False
+        found = await anyio.to_thread.run_sync(
+            security.read_session, self.engine, self.settings, cookie)
+        return found is not None and found[0].role == Role.COUNTY_ADMIN and \
+            not found[0].must_change_password
+
     async def _may_upload(self, scope: Scope) -> bool:
         cookie = _session_cookie(scope)
         if not cookie:
@@ -103,6 +114,10 @@ class BodyLimit:
             from junheng.web.services.admissions import FILE_MAX_BYTES
 
             limit = max(limit, FILE_MAX_BYTES + FORM_OVERHEAD_BYTES)
+        elif EVIDENCE_PATH.match(scope["path"]) and await self._may_submit_evidence(scope):
+            from junheng.web.services.evidence import FILE_MAX_BYTES as EVIDENCE_MAX
+
+            limit = max(limit, EVIDENCE_MAX + FORM_OVERHEAD_BYTES)
         declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)  # not one byte of the body read

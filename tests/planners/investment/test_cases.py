@@ -59,12 +59,12 @@ def test_case(path: Path) -> None:
     want = sorted((a["school"], label_to_kind[a["action"]], round(float(a["quantity"]), 2), a.get("from"))
                   for a in exp["actions"])
     assert got == want
-    assert plan.check["resources_passed"] is exp["resources_passed"]
-    assert plan.check["plan_check_passed"], plan.check["plan_check_violations"]
+    assert plan.check.resources_passed is exp["resources_passed"]
+    assert plan.check.plan_check_passed, plan.check.plan_check_violations
     assert sum(float(a["cost_yuan"]) for a in plan.actions.to_dicts()) == pytest.approx(plan.total_cost_yuan)
     if "unattainable" in exp:
-        assert sorted((by_id[u["school_id"]], u["indicator_label"]) for u in plan.unattainable) == \
+        assert sorted((by_id[u.school_id], u.indicator_label) for u in plan.unattainable) == \
             sorted((u["school"], u["indicator"]) for u in exp["unattainable"])
     if "lifting_limits_over" in exp:
-        over = (plan.what_if_no_limits or {}).get("over_limit", [])
-        assert sorted(by_id[o["school_id"]] for o in over) == sorted(exp["lifting_limits_over"])
+        over = plan.what_if_no_limits.over_limit if plan.what_if_no_limits else ()
+        assert sorted(by_id[o.school_id] for o in over) == sorted(exp["lifting_limits_over"])

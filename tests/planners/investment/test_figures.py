@@ -44,8 +44,8 @@ def test_total_is_the_sum_of_every_listed_line(plans: dict[str, InvestmentPlan],
     # Only recurring items (元 per year) are budget lines; the rooms of g03 are actions.
     assert all(b["recurring"] for b in j["budget_lines"])
     assert "g03_music_art_rooms" not in {b["item"] for b in j["budget_lines"]}
-    assert all(min(plan.schedule["years"]) <= a["year"] <= TARGET for a in j["actions"])
-    assert plan.check["plan_check_passed"], plan.check["plan_check_violations"]
+    assert all(min(plan.schedule.years) <= a["year"] <= TARGET for a in j["actions"])
+    assert plan.check.plan_check_passed, plan.check.plan_check_violations
 
 
 def test_ganzhou_rooms_in_the_total_and_counts_over_their_own_totals(plans: dict[str, InvestmentPlan]) -> None:
@@ -54,10 +54,10 @@ def test_ganzhou_rooms_in_the_total_and_counts_over_their_own_totals(plans: dict
     assert rooms.height > 0 and float(rooms["cost_yuan"].sum()) > 0
     n = plan.passing
     # New campuses exist only after the plan: counted there, and only there.
-    assert n["new_campus_sections"] > 0
-    assert n["after_total"] == n["before_total"] + n["new_campus_sections"]
-    assert n["before"] <= n["before_total"] and n["after"] <= n["after_total"]
-    assert n["before_total"] == len(plan.before["schools"]) and n["after_total"] == len(plan.after["schools"])
+    assert n.new_campus_sections > 0
+    assert n.after_total == n.before_total + n.new_campus_sections
+    assert n.before <= n.before_total and n.after <= n.after_total
+    assert n.before_total == len(plan.before.school_results()) and n.after_total == len(plan.after.school_results())
 
 
 def test_minle_growing_schools_get_equipment_in_later_years(plans: dict[str, InvestmentPlan]) -> None:

@@ -44,7 +44,7 @@ def test_one_backbone_short_cost_is_one_move_when_cheaper() -> None:
     assert len(acts) == 1 and acts[0]["kind"] == "move_backbone_teacher"
     assert acts[0]["school_id"] == school_id(0) and acts[0]["quantity"] == 1
     assert plan.status == "optimal" and plan.gap is not None and plan.gap <= 1e-6
-    assert plan.check["resources_passed"] is True
+    assert plan.check.resources_passed is True
 
 
 def test_one_backbone_short_cost_is_one_hire_when_moves_cost_more() -> None:
@@ -71,7 +71,7 @@ def test_missing_one_indicator_above_85_percent_costs_nothing() -> None:
     plan = plan_county(ds, COUNTY, 2024, time_limit=30)
     assert plan.total_cost_yuan == 0
     assert plan.actions.height == 0
-    assert plan.check["resources_passed"] is True
+    assert plan.check.resources_passed is True
 
 
 def _rooms_case() -> tuple[list[int], list[int]]:
@@ -111,8 +111,8 @@ def test_cv_case_matches_brute_force_enumeration() -> None:
     assert best > (np.maximum(floors - rooms, 0).sum()) * UNIT["multimedia_room_yuan"]
     assert plan.total_cost_yuan == pytest.approx(best)
     assert plan.status == "optimal"
-    assert plan.check["resources_passed"] is True
-    after_cv = plan.after["counties"][0]["stages"]["primary"]["indicators"]["multimedia_rooms_per_100"]["cv"]
+    assert plan.check.resources_passed is True
+    after_cv = plan.after.counties[0].stages["primary"].indicators["multimedia_rooms_per_100"].cv
     assert after_cv <= limit
 
 
@@ -159,10 +159,10 @@ def test_random_county_plan_passes_the_engine_or_names_what_cannot(seed: int) ->
     ds = synthetic_county(30, seed=seed, spread=0.5)
     plan = plan_county(ds, "629901", 2024, time_limit=30)
     assert plan.solver_status == "optimal"
-    cannot_cv = {(u["stage"], u["indicator"]) for u in plan.unattainable if u["kind"] == "cv"}
-    cannot_school = {(u["school_id"], u["stage"]) for u in plan.unattainable if u["kind"] != "cv"}
-    assert {(f["stage"], f["indicator"]) for f in plan.check["failing_cvs"]} == cannot_cv
-    assert {(f["school_id"], f["stage"]) for f in plan.check["failing_schools"]} == cannot_school
+    cannot_cv = {(u.stage, u.indicator) for u in plan.unattainable if u.kind == "cv"}
+    cannot_school = {(u.school_id, u.stage) for u in plan.unattainable if u.kind != "cv"}
+    assert {(f.stage, f.indicator) for f in plan.check.failing_cvs} == cannot_cv
+    assert {(f.school_id, f.stage) for f in plan.check.failing_schools} == cannot_school
     # The plan's cost is what its actions cost, and no cheaper than the solver's own lower bound.
     assert plan.total_cost_yuan == pytest.approx(float(plan.actions["cost_yuan"].sum()), abs=1.0)
     assert plan.lower_bound_yuan is not None and plan.lower_bound_yuan <= plan.total_cost_yuan + 1e-6
@@ -201,7 +201,7 @@ def test_continuous_cv_case_matches_scip_with_the_quadratic_constraint() -> None
     assert scip_cost > 0
     # Same optimum, up to rounding the plan's m² up to 0.01 (≤ 4 元 per school) and the gaps.
     assert plan.total_cost_yuan == pytest.approx(scip_cost, rel=1e-5, abs=25.0), (plan.total_cost_yuan, scip_cost)
-    assert plan.check["resources_passed"]
+    assert plan.check.resources_passed
 
 
 def test_out_of_cut_rounds_the_plan_is_repaired_to_feasibility() -> None:
@@ -214,8 +214,8 @@ def test_out_of_cut_rounds_the_plan_is_repaired_to_feasibility() -> None:
     plan = plan_county(ds, "629901", 2024, costs=costs, time_limit=30)
     assert plan.solver_status == "feasible" and plan.cut_rounds == 1
     exact = plan_county(ds, "629901", 2024, time_limit=30)
-    cannot = {(u["stage"], u["indicator"]) for u in exact.unattainable if u["kind"] == "cv"}
-    assert {(f["stage"], f["indicator"]) for f in plan.check["failing_cvs"]} == cannot
+    cannot = {(u.stage, u.indicator) for u in exact.unattainable if u.kind == "cv"}
+    assert {(f.stage, f.indicator) for f in plan.check.failing_cvs} == cannot
     # No plan is cheaper than the exact run's proven lower bound, and the repaired plan's own
     # bound is a true lower bound of the exact optimum.
     assert exact.lower_bound_yuan is not None

@@ -15,7 +15,7 @@ from planners.investment.tiny import COUNTY, school_id, tiny_county
 from junheng.domain.dataset import Dataset
 from junheng.planners.investment import plan_county
 from junheng.planners.investment.costs import CostsError, load_costs
-from junheng.planners.investment.plan import InvestmentPlan
+from junheng.planners.investment.results import InvestmentPlan
 from junheng.planners.investment.rules import load_rules
 
 RULES = load_rules(2024)
@@ -61,18 +61,18 @@ def test_one_school_of_2300_needs_one_campus_of_300_seats_at_the_hand_cost() -> 
     new_id = row["school_id"]
     assert sizes == {school_id(0): CAP, school_id(1): 600, new_id: 300}
     assert new_id.startswith(COUNTY) and len(new_id) == 10
-    assert plan.check["g04_school_size"] == "passed" and plan.check["schools_over_size_cap"] == []
-    assert plan.after["counties"][0]["items"]["g04_school_size"]["status"] == "passed"
-    assert plan.before["counties"][0]["items"]["g04_school_size"]["status"] == "failed"
-    assert plan.check["resources_passed"]
+    assert plan.check.g04_school_size == "passed" and plan.check.schools_over_size_cap == ()
+    assert plan.after.county_result(COUNTY).items["g04_school_size"].status == "passed"
+    assert plan.before.county_result(COUNTY).items["g04_school_size"].status == "failed"
+    assert plan.check.resources_passed
     school = plan.after_dataset.get("schools").filter(pl.col("school_id") == new_id).row(0, named=True)
     assert school["parent_school_id"] == school_id(0) and school["school_type"] == "primary"
     assert "规划" in school["school_name"]
     # Classes at the class cap, rounded up; the campus meets every indicator itself.
     new_sec = plan.after_dataset.get("sections").filter(pl.col("school_id") == new_id).row(0, named=True)
     assert new_sec["classes"] == math.ceil(300 / RULES.class_size_max["primary"])
-    evaluated = next(s for s in plan.after["schools"] if s["school_id"] == new_id)
-    assert evaluated["passed"] and evaluated["met_count"] == 7
+    evaluated = next(s for s in plan.after.school_results() if s.school_id == new_id)
+    assert evaluated.passed and evaluated.met_count == 7
     js = plan.to_json()
     assert js["new_campuses"][0]["seats"] == 300 and js["new_campuses"][0]["proposed"] is True
     assert any("新建" in line for line in js["explanation_zh"])
@@ -91,7 +91,7 @@ def test_nearby_oversized_schools_share_one_campus_far_ones_do_not() -> None:
     campus = plan.actions.filter(pl.col("kind") == "new_campus").sort("quantity")
     assert campus["quantity"].to_list() == [100, 300]
     assert campus["cost_yuan"].sum() == pytest.approx(_hand_cost(100) + _hand_cost(300))
-    assert plan.check["schools_over_size_cap"] == []
+    assert plan.check.schools_over_size_cap == ()
 
 
 def test_a_school_over_twice_the_cap_gets_campuses_each_within_the_cap() -> None:
@@ -100,7 +100,7 @@ def test_a_school_over_twice_the_cap_gets_campuses_each_within_the_cap() -> None
     assert campus["quantity"].sum() == 4500 - CAP
     assert campus.height == 2 and campus["quantity"].max() <= CAP
     assert max(_sizes(plan).values()) <= CAP
-    assert plan.check["g04_school_size"] == "passed"
+    assert plan.check.g04_school_size == "passed"
 
 
 def test_new_campus_costs_are_validated() -> None:
@@ -155,14 +155,14 @@ def test_a_nine_year_school_gives_both_stages_to_a_nine_year_campus() -> None:
     plan = plan_county(_nine_year_county(), COUNTY, 2024, time_limit=30)
     cap = RULES.school_size_max["nine_year"]
     campus = plan.new_campuses
-    assert len(campus) == 1 and campus[0]["school_type"] == "nine_year"
-    assert campus[0]["seats"] == 2700 - cap
+    assert len(campus) == 1 and campus[0].school_type == "nine_year"
+    assert campus[0].seats == 2700 - cap
     # In proportion to the stages (1800 : 900).
-    assert campus[0]["students_by_stage"] == {"primary": 133, "junior": 67}
+    assert campus[0].students_by_stage == {"primary": 133, "junior": 67}
     assert plan.actions.filter(pl.col("kind") == "new_campus")["stage"].to_list() == [None]
     # The weighted-student split of the engine gives each stage part its threshold.
-    parts = [s for s in plan.after["schools"] if s["school_id"] == campus[0]["school_id"]]
-    assert {p["stage"] for p in parts} == {"primary", "junior"}
-    assert all(p["passed"] and p["met_count"] == 7 for p in parts)
-    assert plan.check["g04_school_size"] == "passed" and plan.check["resources_passed"]
+    parts = [s for s in plan.after.school_results() if s.school_id == campus[0].school_id]
+    assert {p.stage for p in parts} == {"primary", "junior"}
+    assert all(p.passed and p.met_count == 7 for p in parts)
+    assert plan.check.g04_school_size == "passed" and plan.check.resources_passed
     assert max(_sizes(plan).values()) <= cap

@@ -35,6 +35,7 @@ from junheng.domain.dataset import Dataset
 from junheng.domain.geo import distance_matrix
 from junheng.planners.investment.actions import action, raising
 from junheng.planners.investment.costs import Costs
+from junheng.planners.investment.results import CampusCost, CampusSource, NewCampus
 from junheng.planners.investment.rules import INDICATORS, STANDARD_ID, ResourceRules
 from junheng.planners.milp import MilpBuilder
 from junheng.standards.labels import label
@@ -52,8 +53,8 @@ def _kind_key(column: str) -> str:
 @dataclass
 class CampusPlan:
     data: Dataset
-    campuses: list[dict[str, Any]] = field(default_factory=list)
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    campuses: list[NewCampus] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)   # rows of the action frame
     explanation_zh: list[str] = field(default_factory=list)
 
     @property
@@ -348,7 +349,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
     cls_rows: list[dict[str, Any]] = []
     room_rows: list[dict[str, Any]] = []
     ge_rows: list[dict[str, Any]] = []
-    campuses: list[dict[str, Any]] = []
+    campuses: list[NewCampus] = []
     actions: list[dict[str, Any]] = []
     lines: list[str] = []
     thr = rules.thresholds
@@ -364,13 +365,13 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         name = f"{names[host]}新校区（规划）" if k == 0 else f"{names[host]}新校区{k + 1}（规划）"
         stage_p: dict[str, int] = {}
         grade_p: dict[tuple[str, int], int] = {}
-        sources = []
+        sources: list[CampusSource] = []
         for sid, q in flows:
             movers.take(sid, q, stage_p, grade_p)
             d = float(_km(np.array([info[sid]["latitude"], h["latitude"]], float),
                           np.array([info[sid]["longitude"], h["longitude"]], float))[0, 1])
-            sources.append({"school_id": sid, "school_name": names[sid], "students": q,
-                            "distance_km": round(d, 2) if math.isfinite(d) else None})
+            sources.append(CampusSource(school_id=sid, school_name=names[sid], students=q,
+                                        distance_km=round(d, 2) if math.isfinite(d) else None))
         seats = sum(stage_p.values())
         stages = [st for st in ("primary", "junior") if stage_p.get(st, 0) > 0]
         stage_p = {st: stage_p[st] for st in stages}
@@ -419,28 +420,27 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         eq_cost = equipment * action("buy_equipment_yuan").unit_cost(costs)
         mm_cost = rooms_mm * action("add_multimedia_rooms").unit_cost(costs)
         total = seat_cost + fixed + teach_cost + eq_cost + mm_cost
-        breakdown = {"land_and_building_yuan": round(seat_cost, 2), "fixed_yuan": round(fixed, 2),
-                     "teachers_first_year_yuan": round(teach_cost, 2), "equipment_yuan": round(eq_cost, 2),
-                     "multimedia_rooms_yuan": round(mm_cost, 2)}
-        campus = {"school_id": new_id, "school_name": name, "school_type": ctype, "proposed": True,
-                  "parent_school_id": host, "latitude": site_lat, "longitude": h["longitude"],
-                  "seats": seats, "students_by_stage": stage_p, "classes_by_stage": classes,
-                  "from": sources, "teachers_by_stage": {st: {_kind_key(col): n for col, n in v.items()}
-                                                          for st, v in staff.items()},
-                  "teaching_area_m2": teaching, "sports_area_m2": sports, "equipment_value_yuan": equipment,
-                  "multimedia_rooms": rooms_mm, "music_rooms": n_ma, "art_rooms": n_ma,
-                  "cost_yuan": round(total, 2), "cost_breakdown": breakdown}
-        src_zh = "、".join(f"{s['school_name']} {s['students']} 人" for s in sources)
+        breakdown = CampusCost(land_and_building_yuan=round(seat_cost, 2), fixed_yuan=round(fixed, 2),
+                               teachers_first_year_yuan=round(teach_cost, 2), equipment_yuan=round(eq_cost, 2),
+                               multimedia_rooms_yuan=round(mm_cost, 2))
+        src_zh = "、".join(f"{s.school_name} {s.students} 人" for s in sources)
         staff_zh = "；".join(_stage_zh(st) + "、".join(f"{teacher_words[col]} {n} 人" for col, n in v.items())
                             for st, v in staff.items())
-        campus["text_zh"] = (
+        text = (
             f"新建{name}（规划校址，{names[host]}以北约 {float(nc['offset_m']) * (k + 1):.0f} 米，选址待论证）："
             f"接收 {src_zh}，共 {seats} 个学位、{sum(classes.values())} 个班；按标准配齐 {staff_zh}，"
             f"教学及辅助用房 {teaching:,.0f} m²、运动场地 {sports:,.0f} m²、设备 {equipment:,.0f} 元、"
             f"多媒体教室 {rooms_mm} 间、音乐和美术教室各 {n_ma} 间；费用 {total:,.0f} 元（土地与建设 {seat_cost:,.0f}，"
             f"校区固定 {fixed:,.0f}，教师首年 {teach_cost:,.0f}，设备 {eq_cost:,.0f}，多媒体教室 {mm_cost:,.0f}）")
-        campuses.append(campus)
-        lines.append(campus["text_zh"])
+        campuses.append(NewCampus(
+            school_id=new_id, school_name=name, school_type=ctype, parent_school_id=host,
+            latitude=site_lat, longitude=h["longitude"], seats=seats, students_by_stage=stage_p,
+            classes_by_stage=classes, sources=tuple(sources),
+            teachers_by_stage={st: {_kind_key(col): n for col, n in v.items()} for st, v in staff.items()},
+            teaching_area_m2=teaching, sports_area_m2=sports, equipment_value_yuan=equipment,
+            multimedia_rooms=rooms_mm, music_rooms=n_ma, art_rooms=n_ma, cost_yuan=round(total, 2),
+            cost_breakdown=breakdown, text_zh=text))
+        lines.append(text)
         actions.append({"school_id": new_id, "stage": stages[0] if len(stages) == 1 else None,
                         "kind": "new_campus", "quantity": float(seats), "unit": "学位",
                         "cost_yuan": round(total, 2), "from_school_id": host, "distance_km": None})

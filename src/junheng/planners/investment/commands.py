@@ -73,17 +73,18 @@ def _plan(args: argparse.Namespace) -> int:
                            write_model=str(args.write_model) if args.write_model else None)
     except (PlanError, CostsError, ForecastError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
-    result = plan.to_json()
-    if args.no_evaluations:
-        result.pop("before", None)
-        result.pop("after", None)
     if args.format == "json":
+        result = plan.to_json()
+        if args.no_evaluations:
+            result.pop("before", None)
+            result.pop("after", None)
         write_json(result, args.out)
     else:
         from junheng.reports.planning_xlsx import write_plan_xlsx
 
-        write_plan_xlsx(result, args.out)
+        write_plan_xlsx(plan, args.out)
     if args.out is not None:
-        print(f"规划状态 {result['status_zh']}，投资 {result['total_cost_yuan']:,.0f} 元，间隙 {result['gap']}；"
-              f"写入 {args.out} / status {result['status']}, cost {result['total_cost_yuan']:,.0f} yuan")
+        gap = None if plan.gap is None else round(plan.gap, 8)
+        print(f"规划状态 {plan.status_zh}，投资 {plan.total_cost_yuan:,.0f} 元，间隙 {gap}；"
+              f"写入 {args.out} / status {plan.status}, cost {plan.total_cost_yuan:,.0f} yuan")
     return 0

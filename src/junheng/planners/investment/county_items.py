@@ -18,6 +18,7 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.planners.investment.costs import Costs
+from junheng.planners.investment.results import BudgetLine, OutsideItem
 from junheng.planners.investment.rules import ResourceRules
 from junheng.standards.engine import Evaluation
 from junheng.standards.items import music_art_room_counts
@@ -34,21 +35,38 @@ _DEFAULT_HINT = "管理、质量或认可度事项，投资不能直接解决 / 
 
 @dataclass
 class CountyItems:
-    budget_lines: list[dict[str, Any]]     # recurring, 元 per year
+    budget_lines: list[BudgetLine]         # recurring, 元 per year
     after: Dataset
-    room_actions: list[dict[str, Any]]     # g03 music and art rooms, one row per school and kind
+    room_actions: list[dict[str, Any]]     # g03 music and art rooms, rows of the action frame
 
 
-def _facts_row(ds: Dataset, county: str, year: int) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class _Facts:
+    """The county's facts the money items read (None where not reported)."""
+
+    teacher_avg_pay_yuan: float | None
+    civil_servant_avg_pay_yuan: float | None
+    special_school_funding_per_student_yuan: float | None
+    g06_small_school_funding: bool | None
+
+
+_FACT_COLUMNS = tuple(_Facts.__dataclass_fields__)
+
+
+def _facts_row(ds: Dataset, county: str, year: int) -> _Facts | None:
     facts = ds.get("county_facts").filter((pl.col("county_code") == county) & (pl.col("year") == year))
-    return facts.row(0, named=True) if facts.height else None
+    if facts.height == 0:
+        return None
+    # A table given without some of these columns reports none of them.
+    facts = facts.with_columns([pl.lit(None).alias(c) for c in _FACT_COLUMNS if c not in facts.columns])
+    return _Facts(*facts.select(_FACT_COLUMNS).row(0))
 
 
 def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, costs: Costs,
                  in_scope_schools: pl.DataFrame) -> CountyItems:
     """Money-fixable county items with their yearly cost; ``ds`` is the data after the resource
     plan (its classes decide the music and art rooms needed)."""
-    lines: list[dict[str, Any]] = []
+    lines: list[BudgetLine] = []
     facts = _facts_row(ds, county, year)
     fact_updates: dict[str, Any] = {}
     sections = ds.get("sections").filter(pl.col("year") == year)
@@ -56,31 +74,29 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
 
     if facts is not None:
         # g08: teachers' average pay up to the civil servants' (× the ratio in force).
-        tp, cp = facts.get("teacher_avg_pay_yuan"), facts.get("civil_servant_avg_pay_yuan")
+        tp, cp = facts.teacher_avg_pay_yuan, facts.civil_servant_avg_pay_yuan
         if tp is not None and cp is not None and tp < rules.pay_ratio_min * cp:
             gap = rules.pay_ratio_min * cp - tp
             teachers = int(sections.join(in_scope_schools.select("school_id").unique(), on="school_id", how="semi")
                            .filter(pl.col("stage").is_in(["primary", "junior"]))["teachers"].fill_null(0).sum())
-            lines.append({"item": "g08_teacher_pay_parity", "label_zh": "教师平均工资不低于公务员",
-                          "gap": round(gap, 2), "gap_unit": "元/人·年", "quantity": teachers,
-                          "quantity_unit": "名专任教师", "cost_yuan": round(gap * teachers, 2),
-                          "recurring": True,
-                          "text_zh": f"每名教师年均增资 {gap:,.0f} 元 × {teachers} 人"})
+            lines.append(BudgetLine(item="g08_teacher_pay_parity", label_zh="教师平均工资不低于公务员",
+                                    gap=round(gap, 2), gap_unit="元/人·年", quantity=teachers,
+                                    quantity_unit="名专任教师", cost_yuan=round(gap * teachers, 2),
+                                    recurring=True, text_zh=f"每名教师年均增资 {gap:,.0f} 元 × {teachers} 人"))
             fact_updates["teacher_avg_pay_yuan"] = rules.pay_ratio_min * cp
         # g07: special-school funding per student up to the norm.
-        sf = facts.get("special_school_funding_per_student_yuan")
+        sf = facts.special_school_funding_per_student_yuan
         if sf is not None and sf < rules.special_school_funding_min_yuan:
             gap = rules.special_school_funding_min_yuan - sf
             special = schools.filter(pl.col("school_type") == "special")["school_id"]
             students = int(sections.filter(pl.col("school_id").is_in(special.implode()))["students"].fill_null(0).sum())
-            lines.append({"item": "g07_special_school_funding", "label_zh": "特殊教育学校生均公用经费",
-                          "gap": round(gap, 2), "gap_unit": "元/生·年", "quantity": students,
-                          "quantity_unit": "名特教学校学生", "cost_yuan": round(gap * students, 2),
-                          "recurring": True,
-                          "text_zh": f"生均增加 {gap:,.0f} 元 × {students} 名学生"})
+            lines.append(BudgetLine(item="g07_special_school_funding", label_zh="特殊教育学校生均公用经费",
+                                    gap=round(gap, 2), gap_unit="元/生·年", quantity=students,
+                                    quantity_unit="名特教学校学生", cost_yuan=round(gap * students, 2),
+                                    recurring=True, text_zh=f"生均增加 {gap:,.0f} 元 × {students} 名学生"))
             fact_updates["special_school_funding_per_student_yuan"] = rules.special_school_funding_min_yuan
         # g06: village schools and teaching points under N students funded as N.
-        if facts.get("g06_small_school_funding") is False:
+        if facts.g06_small_school_funding is False:
             norms = costs.norms
             funded_as = int(norms["small_school_funded_as"])
             per_student = norms["public_funding_per_student_yuan"]
@@ -95,10 +111,11 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
                               * pl.col("stage").replace_strict(per_student, return_dtype=pl.Float64))
             )
             cost = float(small["gap"].sum())
-            lines.append({"item": "g06_small_school_funding", "label_zh": "不足100人的村小和教学点按100人拨付公用经费",
-                          "gap": small.height, "gap_unit": "所学校", "quantity": small.height,
-                          "quantity_unit": "所学校", "cost_yuan": round(cost, 2), "recurring": True,
-                          "text_zh": f"{small.height} 所不足{funded_as}人的村小和教学点按{funded_as}人补足公用经费"})
+            lines.append(BudgetLine(
+                item="g06_small_school_funding", label_zh="不足100人的村小和教学点按100人拨付公用经费",
+                gap=small.height, gap_unit="所学校", quantity=small.height, quantity_unit="所学校",
+                cost_yuan=round(cost, 2), recurring=True,
+                text_zh=f"{small.height} 所不足{funded_as}人的村小和教学点按{funded_as}人补足公用经费"))
             fact_updates["g06_small_school_funding"] = True
 
     after = ds
@@ -157,17 +174,17 @@ def _music_art_rooms(ds: Dataset, county: str, year: int, rules: ResourceRules, 
     return actions, ds.with_table("rooms", rooms)
 
 
-def outside_plan(after: Evaluation, county: str, budget_items: set[str]) -> list[dict[str, Any]]:
+def outside_plan(after: Evaluation, county: str, budget_items: set[str]) -> tuple[OutsideItem, ...]:
     """Every county item still failing or not reported after the plan, with its gap (read from
     the engine's typed result)."""
     c = after.find_county(county)
     if c is None:
-        return []
-    return [{"item": item_id, "label_zh": item.label, "part": item.part, "status": item.status,
-             "value": item.value, "threshold": item.threshold, "comparison": item.comparison,
-             "gap": _gap(item.value, item.threshold), "how_zh": _hint(item_id, item.status)}
-            for item_id, item in c.items.items()
-            if item.status != "passed" and item_id not in budget_items]
+        return ()
+    return tuple(OutsideItem(item=item_id, label_zh=item.label, part=item.part, status=item.status,
+                             value=item.value, threshold=item.threshold, comparison=item.comparison,
+                             gap=_gap(item.value, item.threshold), how_zh=_hint(item_id, item.status))
+                 for item_id, item in c.items.items()
+                 if item.status != "passed" and item_id not in budget_items)
 
 
 def _hint(item_id: str, status: str) -> str:

@@ -12,7 +12,7 @@ phased over the years up to the target year from the enrollment forecast (``sche
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,17 @@ from junheng.planners.investment.costs import Costs, load_costs
 from junheng.planners.investment.county_items import budget_lines, outside_plan
 from junheng.planners.investment.inputs import school_stage_parts
 from junheng.planners.investment.problem import Problem, Unattainable, build_problem, lifted_limit
+from junheng.planners.investment.results import (
+    FailingCv,
+    FailingSchool,
+    InvestmentPlan,
+    LiftedLimits,
+    OverLimit,
+    PlanSchedule,
+    ResourceCheck,
+    SchoolsPassing,
+    UnattainableRule,
+)
 from junheng.planners.investment.rules import (
     INDICATOR_BY_ID,
     STANDARD_ID,
@@ -47,81 +58,10 @@ from junheng.standards.results import SchoolResult
 KIND_LABELS = action_labels("zh")
 KIND_LABELS_EN = action_labels("en")
 KIND_UNITS = action_units("zh")
-STATUS_ZH = {
-    "optimal": "已证明最优", "feasible": "可行（未证明最优）", "time_limit": "达到时间上限",
-    "cv_not_converged": "差异系数切平面未收敛", "infeasible": "在现有上限内无解",
-    "partial": "部分要求在各校上限内无法达到",
-}
 
 
 class PlanError(ValueError):
     """The plan cannot be made (county absent, target year before the data, …)."""
-
-
-@dataclass
-class InvestmentPlan:
-    county_code: str
-    target_year: int
-    data_year: int
-    status: str
-    solver_status: str
-    total_cost_yuan: float
-    gap: float | None
-    lower_bound_yuan: float | None
-    solve_seconds: float
-    cut_rounds: int
-    actions: pl.DataFrame
-    budget_lines: list[dict[str, Any]]
-    outside_plan: list[dict[str, Any]]
-    unattainable: list[dict[str, Any]]
-    before: dict[str, Any]
-    after: dict[str, Any]
-    check: dict[str, Any]
-    schedule: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-    after_dataset: Dataset | None = None
-    what_if_no_limits: dict[str, Any] | None = None
-    new_campuses: list[dict[str, Any]] = field(default_factory=list)
-    explanation_zh: list[str] = field(default_factory=list)
-    passing: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "county_code": self.county_code,
-            "target_year": self.target_year,
-            "data_year": self.data_year,
-            "standard": STANDARD_ID,
-            "status": self.status,
-            "status_zh": STATUS_ZH.get(self.status, self.status),
-            "solver_status": self.solver_status,
-            "total_cost_yuan": round(self.total_cost_yuan, 2),
-            # Recurring county items (pay parity, funding norms), 元 per year, beside the total.
-            "budget_lines_yuan": round(sum(b["cost_yuan"] for b in self.budget_lines), 2),
-            "cost_by_year": {str(y): round(float(c), 2) for y, c in self.actions.group_by("year").agg(
-                pl.col("cost_yuan").sum()).sort("year").iter_rows() if y is not None}
-            if "year" in self.actions.columns else {},
-            "gap": None if self.gap is None else round(self.gap, 8),
-            "lower_bound_yuan": None if self.lower_bound_yuan is None else round(self.lower_bound_yuan, 2),
-            "solve_seconds": round(self.solve_seconds, 3),
-            "cut_rounds": self.cut_rounds,
-            "actions": [_clean(r) for r in self.actions.to_dicts()],
-            "budget_lines": self.budget_lines,
-            "outside_plan": self.outside_plan,
-            "unattainable": self.unattainable,
-            "check": self.check,
-            "what_if_no_limits": self.what_if_no_limits,
-            "new_campuses": self.new_campuses,
-            "explanation_zh": self.explanation_zh,
-            "schools_passing": self.passing,
-            "schedule": self.schedule,
-            "notes": self.notes,
-            "before": self.before,
-            "after": self.after,
-        }
-
-
-def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
 
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
@@ -222,8 +162,8 @@ def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Datas
     return project_dataset(ds, target_year), last
 
 
-def _unattainable_json(parts: pl.DataFrame, items: list[Unattainable],
-                       rules: ResourceRules) -> list[dict[str, Any]]:
+def _unattainable(parts: pl.DataFrame, items: list[Unattainable],
+                  rules: ResourceRules) -> tuple[UnattainableRule, ...]:
     names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
     out = []
     for u in items:
@@ -236,15 +176,15 @@ def _unattainable_json(parts: pl.DataFrame, items: list[Unattainable],
             need = f"阈值的{rules.floor_share:.0%}" if u.kind == "school_floor" else "阈值"
             text = (f"{names.get(u.school_id, u.school_id)}（{_stage_zh(u.stage)}）{label}现为 {u.value_now:.4g}，"
                     f"在上限内最多达到 {u.best_reachable:.4g}，低于{need} {u.required:.4g}；{u.limit_note}")
-        out.append({"kind": u.kind, "stage": u.stage, "indicator": u.indicator, "school_id": u.school_id,
-                    "school_name": names.get(u.school_id) if u.school_id else None,
-                    "indicator_label": label,
-                    "value_now": round(float(u.value_now), 6), "best_reachable": round(float(u.best_reachable), 6),
-                    "required": round(float(u.required), 6), "limit": u.limit_note, "text_zh": text})
-    return out
+        out.append(UnattainableRule(
+            kind=u.kind, stage=u.stage, indicator=u.indicator, school_id=u.school_id,
+            school_name=names.get(u.school_id) if u.school_id else None, indicator_label=label,
+            value_now=round(float(u.value_now), 6), best_reachable=round(float(u.best_reachable), 6),
+            required=round(float(u.required), 6), limit=u.limit_note, text_zh=text))
+    return tuple(out)
 
 
-def _what_if_no_limits(p: Problem, res: SolveResult, time_limit: float) -> dict[str, Any]:
+def _what_if_no_limits(p: Problem, res: SolveResult, time_limit: float) -> LiftedLimits:
     """What it would take if the binding limits were lifted: the cost and the actions beyond the
     limits. Turns "cannot" into "would need 49 907 m² at school X, where the land allows 4 000"."""
     # A school that cannot pass has its own limits lifted; a CV out of reach lifts the limit at
@@ -260,12 +200,12 @@ def _what_if_no_limits(p: Problem, res: SolveResult, time_limit: float) -> dict[
     relaxed = p.costs.without_limits(keys, per_school)
     lifted = keys | {k for ks in per_school.values() for k in ks}
     alt = solve_problem(build_problem(p.parts, p.rules, relaxed), time_limit=min(time_limit, 30.0))
-    out: dict[str, Any] = {"lifted_limits": sorted(keys),
-                           "lifted_at_schools": {k: sorted(v) for k, v in per_school.items()}, "status": alt.status,
-                           "total_cost_yuan": alt.objective, "unattainable_left": len(alt.unattainable)}
+    unsolved = LiftedLimits(lifted_limits=tuple(sorted(keys)),
+                            lifted_at_schools={k: tuple(sorted(v)) for k, v in per_school.items()},
+                            status=alt.status, total_cost_yuan=alt.objective,
+                            unattainable_left=len(alt.unattainable))
     if alt.objective is None:
-        return out
-    out["extra_cost_yuan"] = round(alt.objective - (res.objective or 0.0), 2)
+        return unsolved
     names = dict(zip(p.parts["school_id"].to_list(), p.parts["school_name"].to_list(), strict=False))
     over = []
     for ind in p.facility_indicators:
@@ -277,58 +217,52 @@ def _what_if_no_limits(p: Problem, res: SolveResult, time_limit: float) -> dict[
             q = float(alt.quantities[stock.id][si])
             lim = limit_for(p.costs, key, p.locale[sid], sid)
             if q > lim + 1e-6:
-                over.append({"school_id": sid, "school_name": names.get(sid), "limit_key": key,
-                             "limit_label": limit_label(key), "limit_label_en": limit_label(key, "en"),
-                             "kind": stock.id,
-                             "quantity": round(q, 2), "limit": lim,
-                             "text_zh": f"{names.get(sid, sid)}需{stock.label} {q:,.0f}"
-                                        f"{stock.unit}，超出上限 {lim:,.0f}"})
-    out["over_limit"] = over
-    out["lifted_labels_zh"] = [limit_label(k) for k in sorted(lifted)]
-    out["lifted_labels_en"] = [limit_label(k, "en") for k in sorted(lifted)]
-    out["text_zh"] = (f"若取消上限（{'、'.join(limit_label(k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
-                      f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
-                      + ("；".join(str(o["text_zh"]) for o in over) or "无")) if not alt.unattainable else (
-                      "即使取消这些上限仍有要求无法达到 / still unattainable without these limits")
-    return out
+                over.append(OverLimit(
+                    school_id=sid, school_name=names.get(sid), limit_key=key,
+                    limit_label=limit_label(key), limit_label_en=limit_label(key, "en"),
+                    kind=stock.id, quantity=round(q, 2), limit=lim,
+                    text_zh=f"{names.get(sid, sid)}需{stock.label} {q:,.0f}{stock.unit}，超出上限 {lim:,.0f}"))
+    text = (f"若取消上限（{'、'.join(limit_label(k) for k in sorted(lifted))}），全部要求可在 {alt.objective:,.0f} 元内达到，"
+            f"比本规划多 {alt.objective - (res.objective or 0.0):,.0f} 元；超出上限的措施："
+            + ("；".join(o.text_zh for o in over) or "无")) if not alt.unattainable else (
+            "即使取消这些上限仍有要求无法达到 / still unattainable without these limits")
+    return replace(unsolved, extra_cost_yuan=round(alt.objective - (res.objective or 0.0), 2),
+                   over_limit=tuple(over),
+                   lifted_labels_zh=tuple(limit_label(k) for k in sorted(lifted)),
+                   lifted_labels_en=tuple(limit_label(k, "en") for k in sorted(lifted)),
+                   text_zh=text)
 
 
 def _stage_zh(stage: str) -> str:
     return {"primary": "小学", "junior": "初中"}.get(stage, stage)
 
 
-def _resource_check(after: Evaluation, county: str) -> dict[str, Any]:
+def _resource_check(after: Evaluation, county: str) -> ResourceCheck:
     """What the engine says of the resource part of the changed data (read from its typed
     result, not from the JSON)."""
     c = after.find_county(county)
     if c is None:
-        return {"resources_passed": False, "failing_schools": [], "failing_cvs": []}
+        return ResourceCheck(resources_passed=False, failing_schools=(), failing_cvs=(),
+                             county_found=False)
     # Stages without any evaluated school (a county with no 初中 in a test, say) have no CV to
     # judge; the engine calls them not reported, the plan judges the stages that exist.
     stages = {st: b for st, b in c.stages.items() if b.evaluated and b.schools_evaluated > 0}
-    failing_cv = [{"stage": st, "indicator": iid, "cv": ind.cv, "cv_limit": ind.cv_limit}
-                  for st, block in stages.items()
-                  for iid, ind in block.indicators.items() if ind.cv_passed is not True]
-    failing_schools = [{"school_id": s.school_id, "stage": s.stage, "met_count": s.met_count,
-                        "status": s.status, "shortfalls": [sh.to_json() for sh in s.shortfalls]}
-                       for s in after.school_results() if s.county_code == county and not s.passed]
+    failing_cv = tuple(FailingCv(stage=st, indicator=iid, cv=ind.cv, cv_limit=ind.cv_limit)
+                       for st, block in stages.items()
+                       for iid, ind in block.indicators.items() if ind.cv_passed is not True)
+    failing_schools = tuple(FailingSchool(school_id=s.school_id, stage=s.stage, met_count=s.met_count,
+                                          status=s.status, shortfalls=s.shortfalls)
+                            for s in after.school_results() if s.county_code == county and not s.passed)
     resources = c.parts.get("resources")
     g04, g05 = c.items.get("g04_school_size"), c.items.get("g05_class_size")
-    return {"resources_passed": bool(stages) and not failing_cv and not failing_schools,
-            "resources_status": resources.status if resources else None,
-            "county_passed": c.passed, "failing_schools": failing_schools, "failing_cvs": failing_cv,
-            "g05_class_size": g05.status if g05 else None,
-            "g04_school_size": g04.status if g04 else None,
-            "schools_over_size_cap": _over_size_cap(g04.to_json()) if g04 else [],
-            "reasons_zh": list(c.reasons_zh)}
-
-
-def _over_size_cap(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The schools the engine finds over the g04 cap (from the check's trace)."""
-    over: list[dict[str, Any]] = []
-    for chk in item.get("checks", []):
-        over += (chk.get("trace") or {}).get("inputs", {}).get("over", []) or []
-    return over
+    # The schools the engine finds over the g04 cap, from its checks' traces (their open shape).
+    over = tuple(o for chk in (g04.checks if g04 else ()) for o in chk.trace.inputs.get("over") or [])
+    return ResourceCheck(
+        resources_passed=bool(stages) and not failing_cv and not failing_schools,
+        failing_schools=failing_schools, failing_cvs=failing_cv,
+        resources_status=resources.status if resources else None, county_passed=c.passed,
+        g05_class_size=g05.status if g05 else None, g04_school_size=g04.status if g04 else None,
+        schools_over_size_cap=over, reasons_zh=tuple(c.reasons_zh))
 
 
 def _budget_by_year(budget: float | list[float] | dict[int, float] | None, years: list[int]) -> dict[int, float] | None:
@@ -407,7 +341,7 @@ def plan_county(
                      + " / unreported stocks planned as zero: " + ", ".join(missing))
 
     if campus.campuses:
-        notes.append(f"学校规模（g04）：新建 {len(campus.campuses)} 个校区，共 {sum(c['seats'] for c in campus.campuses)} 个学位，"
+        notes.append(f"学校规模（g04）：新建 {len(campus.campuses)} 个校区，共 {sum(c.seats for c in campus.campuses)} 个学位，"
                      f"迁出学生数固定为超出上限的人数，见 new_campuses 和 explanation_zh / "
                      f"{len(campus.campuses)} new campuses take the students above the size caps")
     if (new_classes["basis"] == "stage").any() and (new_classes["new_classes"] > 0).any():
@@ -418,19 +352,17 @@ def plan_county(
     problem = build_problem(parts, rules, costs)
     res = solve_problem(problem, time_limit=time_limit, write_model=write_model)
     before_ev = _evaluate(ds_before, target_year, county, params)
-    before = before_ev.to_json()
     names = parts.select("school_id", "school_name")
     years = list(range(data_year + 1, target_year + 1)) if target_year > data_year else [target_year]
     if res.objective is None:
         actions = _labelled(_actions(problem, res, new_classes.filter(pl.lit(False)), campus.actions), names)
         return InvestmentPlan(
             county, target_year, data_year, res.status, res.status, campus.cost_yuan, None, res.bound,
-            res.seconds, res.cut_rounds, actions.with_columns(year=pl.lit(years[0], pl.Int64)), [], [],
-            _unattainable_json(parts, res.unattainable, rules),
-            before, before, _resource_check(before_ev, county), {}, notes + [
-                "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"],
-            new_campuses=campus.campuses, explanation_zh=campus.explanation_zh,
-            passing=_passing(before_ev, before_ev, county))
+            res.seconds, res.cut_rounds, actions.with_columns(year=pl.lit(years[0], pl.Int64)), (), (),
+            _unattainable(parts, res.unattainable, rules), before_ev, before_ev,
+            _resource_check(before_ev, county), _passing(before_ev, before_ev, county),
+            notes=(*notes, "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"),
+            new_campuses=tuple(campus.campuses), explanation_zh=tuple(campus.explanation_zh))
 
     actions = _actions(problem, res, new_classes, campus.actions)
     applied = apply_plan(ds_t, target_year, actions, costs.classroom_area_m2, rules.class_size_max, new_classes)
@@ -442,15 +374,13 @@ def plan_county(
         actions = pl.concat([actions, pl.DataFrame(items.room_actions, schema=ACTION_SCHEMA)]).sort("kind", "school_id")
     after_ds = items.after
     after_ev = _evaluate(after_ds, target_year, county, params)
-    after = after_ev.to_json()
     check = _resource_check(after_ev, county)
     # Step 4: every constraint recomputed from the listed actions, independently of the model.
     own = check_plan(problem, actions.filter(pl.col("kind").is_in(list(problem.upper))))
-    check["plan_check_passed"] = own.ok
-    check["plan_check_violations"] = own.violations
-    outside = outside_plan(after_ev, county, {b["item"] for b in items.budget_lines}
+    check = replace(check, plan_check_passed=own.ok, plan_check_violations=tuple(own.violations))
+    outside = outside_plan(after_ev, county, {b.item for b in items.budget_lines}
                            | ({"g03_music_art_rooms"} if items.room_actions else set()))
-    unattainable = _unattainable_json(parts, res.unattainable, rules)
+    unattainable = _unattainable(parts, res.unattainable, rules)
     what_if = _what_if_no_limits(problem, res, time_limit) if res.unattainable else None
 
     # Phasing: each action in the year the forecast says it is needed, within the budgets.
@@ -458,13 +388,14 @@ def plan_county(
     phased = phase_plan(actions, years, shares)
     sched = schedule_plan(phased, years, _budget_by_year(budget, years))
     actions = _labelled(sched.actions, names).sort("year", "kind", "school_id", nulls_last=True)
-    schedule = {"status": sched.status, "years": sched.years,
-                "budget_by_year": {str(k): v for k, v in sched.budget.items()},
-                "spent_by_year": {str(k): round(v, 2) for k, v in sched.spent.items()},
-                "missing_yuan": round(sched.missing_yuan, 2),
-                "missing_lower_bound_yuan": round(sched.missing_lower_bound_yuan, 2),
-                "basis_zh": "每项措施安排在学生数预测显示需要它的年份（学校生均水平低于规划水平的第一年），"
-                            "工程项目一次建成；有年度预算时在预算内尽量靠近该年份"}
+    schedule = PlanSchedule(
+        status=sched.status, years=tuple(sched.years),
+        budget_by_year={str(k): v for k, v in sched.budget.items()},
+        spent_by_year={str(k): round(v, 2) for k, v in sched.spent.items()},
+        missing_yuan=round(sched.missing_yuan, 2),
+        missing_lower_bound_yuan=round(sched.missing_lower_bound_yuan, 2),
+        basis_zh="每项措施安排在学生数预测显示需要它的年份（学校生均水平低于规划水平的第一年），"
+                 "工程项目一次建成；有年度预算时在预算内尽量靠近该年份")
     if sched.status == "budget_short":
         notes.append(f"年度预算不足：到 {target_year} 年仍缺 {sched.missing_yuan:,.0f} 元 / "
                      f"budget short by {sched.missing_yuan:,.0f} yuan by {target_year}")
@@ -480,12 +411,12 @@ def plan_county(
     gap = None if bound is None else (0.0 if total <= 0 else max(0.0, (total - bound) / total))
     return InvestmentPlan(
         county, target_year, data_year, status, res.status, total, gap, bound,
-        res.seconds, res.cut_rounds, actions, items.budget_lines, outside, unattainable, before, after,
-        check, schedule, notes, after_ds, what_if, campus.campuses, campus.explanation_zh,
-        passing=_passing(before_ev, after_ev, county))
+        res.seconds, res.cut_rounds, actions, tuple(items.budget_lines), outside, unattainable,
+        before_ev, after_ev, check, _passing(before_ev, after_ev, county), schedule, tuple(notes),
+        after_ds, what_if, tuple(campus.campuses), tuple(campus.explanation_zh))
 
 
-def _passing(before: Evaluation, after: Evaluation, county: str) -> dict[str, int]:
+def _passing(before: Evaluation, after: Evaluation, county: str) -> SchoolsPassing:
     """School sections passing the school rule before and after, each over its own total: the
     new campuses exist only after, so they are counted there (and named) and nowhere else."""
     def rows(ev: Evaluation) -> list[SchoolResult]:
@@ -493,9 +424,9 @@ def _passing(before: Evaluation, after: Evaluation, county: str) -> dict[str, in
 
     b_rows, a_rows = rows(before), rows(after)
     new = {s.school_id for s in a_rows} - {s.school_id for s in b_rows}
-    return {"before": sum(1 for s in b_rows if s.status == "passed"), "before_total": len(b_rows),
-            "after": sum(1 for s in a_rows if s.status == "passed"), "after_total": len(a_rows),
-            "new_campus_sections": sum(1 for s in a_rows if s.school_id in new)}
+    return SchoolsPassing(before=sum(1 for s in b_rows if s.status == "passed"), before_total=len(b_rows),
+                          after=sum(1 for s in a_rows if s.status == "passed"), after_total=len(a_rows),
+                          new_campus_sections=sum(1 for s in a_rows if s.school_id in new))
 
 
 def _due_shares(ds: Dataset, p: Problem, actions: pl.DataFrame, years: list[int], target_year: int,

@@ -105,17 +105,13 @@ def my_applications(request: Request, t: TDep, engine: EngineDep, user: FamilyDe
 
 
 def _form_context(data: DataDep, county: str | None, stage: str, year: int) -> dict[str, Any]:
-    import polars as pl
+    from junheng.admissions.catalog import counties
 
-    ds = data.dataset()
-    counties = ds.get("counties").select("county_code", "county_name").sort(
-        "county_code").to_dicts()
-    county = county or (counties[0]["county_code"] if counties else "")
-    areas = (ds.get("areas").filter(pl.col("county_code") == county)
-             .select("area_id", "area_name", "township").sort("area_id").to_dicts())
-    schools = svc.county_schools(ds, county, year, stage)
-    return {"counties": counties, "county": county, "stage": stage, "year": year,
-            "areas": areas, "schools": schools}
+    known = counties(data.dataset())
+    county = county or (known[0].county_code if known else "")
+    cat = svc.county_catalog(data, county, year, stage)
+    return {"counties": cat.counties, "county": county, "stage": stage, "year": year,
+            "areas": cat.areas, "schools": cat.choosable()}
 
 
 def _year(year: int | None) -> int:
@@ -158,7 +154,8 @@ def apply(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: Fam
     form = _read_form(year, county_code, entry_stage, child_name, resident_id, hukou, area_id,
                       housing, has_residence_permit, category_claimed,
                       [choice_1, choice_2, choice_3, choice_4, choice_5])
-    problems = svc.validate_form(form, data.dataset())
+    problems = svc.validate_form(form, svc.county_catalog(data, county_code, year,
+                                                          entry_stage))
     if not problems:
         try:
             pk = svc.create_application(engine, user, form, idempotency_key or None)
@@ -177,18 +174,17 @@ def apply(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: Fam
 
 @router.get("/family/applications/{pk}")
 def application_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
-                     user: FamilyDep, pk: int, app: OwnDep) -> Response:
-    ds = data.dataset()
-    zone = svc.zone_schools(ds, app["year"], app["area_id"], app["entry_stage"])
-    names = dict(ds.get("schools").select("school_id", "school_name").iter_rows())
+                     user: FamilyDep, pk: int, app: OwnDep,
+                     error: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    cat = svc.county_catalog(data, app["county_code"], app["year"], app["entry_stage"])
     result = svc.result_for(engine, user, pk)
     rnd = svc.get_round(engine, app["county_code"], app["year"], app["entry_stage"])
     ctx = _form_context(data, app["county_code"], app["entry_stage"], app["year"])
     return _page(request, t, "application.html", {
-        **ctx, "app": app, "zone": zone, "names": names, "result": result, "round": rnd,
+        **ctx, "app": app, "zone": cat.zone_schools(app["area_id"]), "names": cat.school_names,
+        "result": result, "round": rnd,
         "files": svc.files_of(engine, pk), "events": svc.events_of(engine, pk),
-        "choices": [c for c in app["choices"].split(",") if c],
-        "error": request.query_params.get("error")})
+        "choices": [c for c in app["choices"].split(",") if c], "error": error})
 
 
 @router.post("/family/applications/{pk}/files")
@@ -233,7 +229,8 @@ def resubmit(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
     form = _read_form(app["year"], app["county_code"], app["entry_stage"], child_name,
                       resident_id, hukou, area_id, housing, has_residence_permit,
                       category_claimed, [choice_1, choice_2, choice_3, choice_4, choice_5])
-    problems = svc.validate_form(form, data.dataset())
+    problems = svc.validate_form(form, svc.county_catalog(
+        data, app["county_code"], app["year"], app["entry_stage"]))
     if not problems:
         try:
             svc.resubmit(engine, user, pk, form)

@@ -1,16 +1,17 @@
 """Staff side of admissions: review applications and proofs, set plans, freeze the list and
-publish its hash, announce the seed, draw and allocate (both rounds), publish results and the
-waiting list, override a result with a written reason. County administrators act on their own
+publish its hash, announce the seed, draw and allocate round 1, publish it with the list
+waiting for 调剂, run round 2 (调剂) as its own step, override a result with a written reason. County administrators act on their own
 county, the city administrator on every county; each step is logged with who and why."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from junheng.admissions.allocate import Allocation
 from junheng.admissions.rules import categories, shipped_rules
 from junheng.web.access import User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, TDep, UserDep, client_ip
@@ -55,8 +56,13 @@ def _county(user: User, county: str | None, data: DataDep) -> str:
         return user.county_code
     if county:
         return county
-    codes = data.dataset().get("counties")["county_code"].sort().to_list()
-    return codes[0] if codes else ""
+    from junheng.admissions.catalog import counties
+
+    known = counties(data.dataset())
+    return known[0].county_code if known else ""
+
+
+Error = Annotated[str | None, Query(max_length=500)]
 
 
 def _back(county: str, year: int, stage: str, error: str | None = None) -> Response:
@@ -82,68 +88,45 @@ def _run(t: TDep, fn: Any, *args: Any) -> str | None:
 def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep,
              county: Annotated[str | None, Query(max_length=6)] = None,
              year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-             stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary") -> Response:
+             stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary",
+             error: Error = None) -> Response:
     code = _county(user, county, data)
     year = year or now().year
-    ds = data.dataset()
+    cat = svc.county_catalog(data, code, year, stage)
     rnd = svc.get_round(engine, code, year, stage)
     apps = svc.county_applications(engine, code, year, stage)
-    plans = (ds.get("admission_plans").filter((pl.col("year") == year)
-                                              & (pl.col("entry_stage") == stage)))
-    schools = (ds.get("schools").filter(pl.col("county_code") == code)
-               .join(plans.select("school_id", "seats"), on="school_id", how="left")
-               .select("school_id", "school_name", "ownership", "seats").sort("school_id")
-               .to_dicts())
-    results: list[dict[str, Any]] = []
-    if rnd["status"] in ("drawn", "published"):
-        from sqlalchemy import select
-
-        from junheng.web import admissions_models as am
-
-        with engine.connect() as conn:
-            results = [dict(r._mapping) for r in conn.execute(
-                select(am.results).where(am.results.c.round_key == rnd["round_key"])
-                .order_by(am.results.c.lottery_number)).all()]
-    admitted: dict[str, int] = {}
-    for r in results:
-        school = r["override_school_id"] or r["school_id"]
-        if school:
-            admitted[school] = admitted.get(school, 0) + 1
+    results = svc.round_results(engine, rnd) if rnd.has_results else []
+    admitted = Counter(r.school_id for r in results if r.school_id)
     by_app = {a["application_id"]: a for a in apps}
-    counties = ds.get("counties").select("county_code", "county_name").sort(
-        "county_code").to_dicts()
     return render(request, "admissions/staff.html", t, {
         "tr": tr(t), "county": code, "year": year, "stage": stage, "round": rnd, "apps": apps,
-        "schools": schools, "results": results, "admitted": admitted, "by_app": by_app,
-        "counties": counties if not user.county_code else [
-            c for c in counties if c["county_code"] == code],
+        "schools": cat.schools, "results": results, "admitted": admitted, "by_app": by_app,
+        "counties": [c for c in cat.counties
+                     if not user.county_code or c.county_code == code],
         "categories": categories(), "statuses": svc.STATUSES, "mask_name": svc.mask_name,
-        "events": svc.round_events(engine, rnd["round_key"]), "event_labels": svc.EVENT_LABELS,
-        "precedence": shipped_rules().for_county(code, year),
-        "error": request.query_params.get("error")})
+        "round_statuses": svc.ROUND_STATUSES,
+        "events": svc.round_events(engine, rnd.round_key), "event_labels": svc.EVENT_LABELS,
+        "precedence": shipped_rules().for_county(code, year), "error": error})
 
 
 @router.get("/admissions/applications/{pk}")
 def review_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
-                user: ReviewerDep, pk: int, app: AppDep) -> Response:
+                user: ReviewerDep, pk: int, app: AppDep, error: Error = None) -> Response:
     # The reviewer sees the name and 身份证号 unmasked: logged as every personal-data view.
     audit.record(engine, user, "view_personal", target=f"入学申请 {app['application_id']}",
                  ip=client_ip(request))
-    ds = data.dataset()
-    names = dict(ds.get("schools").select("school_id", "school_name").iter_rows())
-    areas = dict(ds.get("areas").select("area_id", "area_name").iter_rows())
+    cat = svc.county_catalog(data, app["county_code"], app["year"], app["entry_stage"])
     return render(request, "admissions/review.html", t, {
-        "tr": tr(t), "app": app, "names": names, "areas": areas,
-        "zone": svc.zone_schools(ds, app["year"], app["area_id"], app["entry_stage"]),
+        "tr": tr(t), "app": app, "names": cat.school_names, "areas": cat.area_names,
+        "zone": cat.zone_schools(app["area_id"]),
         "files": svc.files_of(engine, pk), "events": svc.events_of(engine, pk),
         "result": svc.result_for(engine, user, pk), "categories": categories(),
         "statuses": svc.STATUSES, "housing": svc.HOUSING, "file_kinds": svc.FILE_KINDS,
         "event_labels": svc.EVENT_LABELS,
         "choices": [c for c in app["choices"].split(",") if c],
-        "county_schools": svc.county_schools(ds, app["county_code"], app["year"],
-                                             app["entry_stage"]),
+        "county_schools": cat.choosable(),
         "round": svc.get_round(engine, app["county_code"], app["year"], app["entry_stage"]),
-        "error": request.query_params.get("error")})
+        "error": error})
 
 
 @router.post("/admissions/applications/{pk}/review")
@@ -163,7 +146,7 @@ def override(t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep, pk: i
              app: AppDep, school_id: Annotated[str, Form(max_length=10)], reason: Text = "") -> Response:
     from urllib.parse import quote
 
-    error = _run(t, svc.override, engine, user, pk, school_id, reason, data.dataset())
+    error = _run(t, svc.override, engine, user, pk, school_id, reason, data)
     suffix = f"?error={quote(error)}" if error else ""
     return RedirectResponse(f"/admissions/applications/{pk}{suffix}", status_code=303)
 
@@ -173,7 +156,7 @@ def set_plan(t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep, count
              year: Year, stage: Stage, school_id: Annotated[str, Form(max_length=10)],
              seats: Annotated[int, Form(ge=0, le=100_000)]) -> Response:
     error = _run(t, svc.set_plan, engine, user, county, year, stage, school_id, seats,
-                 data.dataset())
+                 svc.county_catalog(data, county, year, stage))
     data.invalidate()
     return _back(county, year, stage, error)
 
@@ -208,48 +191,53 @@ def publish(t: TDep, engine: EngineDep, user: ReviewerDep, county: County, year:
                  _run(t, svc.publish, engine, user, county, year, stage, reason))
 
 
-@router.get("/admissions/result.json")
-def result_json(engine: EngineDep, data: DataDep, user: ReviewerDep,
-                county: Annotated[str, Query(max_length=6)],
-                year: Annotated[int, Query(ge=2000, le=2100)],
-                stage: Annotated[str, Query(pattern="^(primary|junior)$")]) -> Response:
-    """The allocation replayed from the exchange tables and the announced seed: the file
-    `junheng admissions verify` checks (pseudonymous ids only)."""
-    from junheng.admissions.allocate import allocate_frozen
-    from junheng.admissions.notary import freeze as freeze_list
+@router.post("/admissions/round2")
+def round_two(t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep, county: County,
+              year: Year, stage: Stage, reason: Text = "") -> Response:
+    return _back(county, year, stage, _run(t, svc.round_two, engine, user, county, year,
+                                           stage, reason, data.dataset()))
 
-    code = _county(user, county, data)
-    rnd = svc.get_round(engine, code, year, stage)
-    if rnd["status"] not in ("drawn", "published") or not rnd["seed"]:
+
+def _published(engine: EngineDep, data: DataDep, user: User, county: str, year: int,
+               stage: str) -> Allocation:
+    """The allocation as published so far (round 1, or both rounds, with the overrides)."""
+    rnd = svc.get_round(engine, _county(user, county, data), year, stage)
+    if not rnd.has_results:
         raise NotFound()
-    ds = data.dataset()
-    frozen = freeze_list(ds.get("applications"), code, year, stage)
-    text = allocate_frozen(ds, frozen, str(rnd["seed"])).json_text()
-    return Response(text, media_type="application/json", headers={
-        "Content-Disposition": f'attachment; filename="admissions-{code}-{year}-{stage}.json"'})
+    try:
+        return svc.publication(engine, rnd, data.dataset())
+    except svc.AdmissionsError:
+        raise NotFound() from None
+
+
+CountyQ = Annotated[str, Query(max_length=6)]
+YearQ = Annotated[int, Query(ge=2000, le=2100)]
+StageQ = Annotated[str, Query(pattern="^(primary|junior)$")]
+
+
+@router.get("/admissions/result.json")
+def result_json(engine: EngineDep, data: DataDep, user: ReviewerDep, county: CountyQ,
+                year: YearQ, stage: StageQ) -> Response:
+    """The publication: the file `junheng admissions verify` checks (pseudonymous ids only),
+    with round_2 and the staff overrides (who and why) that it replays."""
+    alloc = _published(engine, data, user, county, year, stage)
+    return Response(alloc.json_text(), media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="admissions-{alloc.county_code}-{year}-'
+                               f'{stage}.json"'})
 
 
 @router.get("/admissions/results.xlsx")
-def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep,
-                 county: Annotated[str, Query(max_length=6)],
-                 year: Annotated[int, Query(ge=2000, le=2100)],
-                 stage: Annotated[str, Query(pattern="^(primary|junior)$")]) -> Response:
+def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, county: CountyQ,
+                 year: YearQ, stage: StageQ) -> Response:
     """The results for publication (公示): pseudonymous application ids, lottery numbers, the
     school and the reason; no names or 身份证号. Replayed from the frozen list and the seed."""
     import tempfile
     from pathlib import Path
 
-    from junheng.admissions.allocate import allocate_frozen
-    from junheng.admissions.notary import freeze as freeze_list
     from junheng.reports.admissions_xlsx import write_allocation_xlsx
 
-    code = _county(user, county, data)
-    rnd = svc.get_round(engine, code, year, stage)
-    if rnd["status"] not in ("drawn", "published") or not rnd["seed"]:
-        raise NotFound()
-    ds = data.dataset()
-    alloc = allocate_frozen(ds, freeze_list(ds.get("applications"), code, year, stage),
-                            str(rnd["seed"]))
+    alloc = _published(engine, data, user, county, year, stage)
+    code = alloc.county_code
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.xlsx"
         write_allocation_xlsx(alloc, path)

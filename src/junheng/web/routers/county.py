@@ -72,8 +72,27 @@ def county_pdf(request: Request, code: str, data: DataDep, engine: EngineDep, t:
                user: CountyViewer, year: YearQuery = None) -> Response:
     check_county(user, code)
     y = views.require_year(data, year, code)
-    body = exports.county_pdf(data, code, y, t)
+    body = exports.county_pdf(data, code, y, t, city_level=user.is_city_wide)
     audit.record(engine, user, "download_report", target=f"county:{code}",
                  detail={"year": y, "format": "pdf"}, ip=client_ip(request))
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="junheng-{code}-{y}.pdf"'})
+
+
+@router.get("/county/{code}/supervision.{fmt}")
+def county_supervision(request: Request, code: str, fmt: str, data: DataDep,
+                       engine: EngineDep, user: CountyViewer,
+                       year: YearQuery = None) -> Response:
+    """The county's 督导评估 report (``junheng report county``), PDF or Excel."""
+    from junheng.web.services import supervision_report as sup
+
+    check_county(user, code)
+    if fmt not in sup.FORMATS:
+        raise views.NotFound(fmt)
+    y = views.require_year(data, year, code)
+    body = sup.county_file(data, engine, code, y, fmt)
+    audit.record(engine, user, "download_report", target=f"county:{code}",
+                 detail={"year": y, "format": fmt, "report": "supervision"},
+                 ip=client_ip(request))
+    return Response(body, media_type=sup.FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="junheng-supervision-{code}-{y}.{fmt}"'})

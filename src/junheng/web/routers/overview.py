@@ -9,9 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from junheng.web.access import Permission, User
-from junheng.web.deps import DataDep, TDep, YearQuery, require
+from junheng.web.deps import DataDep, EngineDep, TDep, YearQuery, client_ip, require
 from junheng.web.i18n import Translator
-from junheng.web.services import views
+from junheng.web.services import audit, views
 from junheng.web.services.data import DataService
 from junheng.web.templating import render, render_fragment
 
@@ -39,3 +39,21 @@ async def city(request: Request, t: TDep, data: DataDep,
 def _city_main(data: DataService, t: Translator, y: int) -> str:
     return render_fragment("city_main.html", t, {
         "v": views.city_overview(data, y), "years": data.years(), "path": "/city"})
+
+
+@router.get("/supervision.{fmt}")
+def city_supervision(request: Request, fmt: str, data: DataDep, engine: EngineDep,
+                     user: Annotated[User, Depends(require(Permission.VIEW_CITY))],
+                     year: YearQuery = None) -> Response:
+    """The city's 督导评估 report (``junheng report city``), PDF or Excel."""
+    from junheng.web.services import supervision_report as sup
+
+    if fmt not in sup.FORMATS:
+        raise views.NotFound(fmt)
+    y = views.require_year(data, year, "city")
+    body = sup.city_file(data, engine, y, fmt)
+    audit.record(engine, user, "download_report", target="city",
+                 detail={"year": y, "format": fmt, "report": "supervision"},
+                 ip=client_ip(request))
+    return Response(body, media_type=sup.FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="junheng-supervision-city-{y}.{fmt}"'})

@@ -16,21 +16,28 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from junheng.admissions.allocate import Override
+from junheng.admissions.catalog import Catalog
 from junheng.domain.dataset import Dataset
 from junheng.io.validate import resident_id_check_char
 from junheng.web import admissions_models as am
 from junheng.web import models
 from junheng.web.access import Role, User, can_see_county
 from junheng.web.security import hash_password, now, password_problem
+from junheng.web.services.data import DataService
+from junheng.web.services.files import FileRefused, check_file
 from junheng.web.services.views import NotFound
+
+if TYPE_CHECKING:
+    from junheng.admissions.allocate import Allocation
 
 log = logging.getLogger("junheng.admissions")
 
@@ -46,8 +53,9 @@ EVENT_LABELS = {
     "override": ("更改录取结果", "result overridden"), "plan_set": ("设置招生计划", "plan set"),
     "frozen": ("冻结名单并公布哈希", "list frozen, hash published"),
     "seed_announced": ("公布摇号种子", "seed announced"),
-    "drawn": ("摇号并录取", "lottery drawn and places allocated"),
-    "published": ("公布录取结果", "results published"),
+    "drawn": ("摇号并录取（第一轮）", "lottery drawn, round 1 allocated"),
+    "published": ("公布第一轮录取结果", "round-1 results published"),
+    "round2": ("运行第二轮调剂并公布", "round 2 run and published"),
 }
 HOUSING = {"own": "自有住房", "rent": "租赁住房", "other": "其他"}
 # Entry age (义务教育法第十一条: 年满六周岁入学), counted on 31 August of the entry year.
@@ -57,10 +65,6 @@ MAX_FILES = 10
 FILE_MAX_BYTES = 5 * 1024 * 1024
 FILE_KINDS = {"hukou": "户口簿", "house": "房产证明", "residence_permit": "居住证",
               "preferential": "优抚对象证明", "other": "其他"}
-# Content sniffing: the bytes decide the type, the extension must agree.
-SIGNATURES = ((b"%PDF-", "application/pdf", (".pdf",)),
-              (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
-              (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")))
 PHONE = re.compile(r"^1\d{10}$")
 OTP_MINUTES = 10
 OTP_TRIES = 5
@@ -222,7 +226,16 @@ class ApplicationForm:
     choices: tuple[str, ...]
 
 
-def validate_form(form: ApplicationForm, ds: Dataset) -> list[tuple[str, str]]:
+def county_catalog(data: DataService, county_code: str, year: int, stage: str) -> Catalog:
+    """The county's areas, schools, plans and zones, built once per data version and worker:
+    a submission checks against sets, not by filtering the tables again."""
+    from junheng.admissions.catalog import catalog
+
+    return data.memo(("admissions-catalog", county_code, year, stage),
+                     lambda: catalog(data.dataset(), county_code, year, stage))
+
+
+def validate_form(form: ApplicationForm, cat: Catalog) -> list[tuple[str, str]]:
     from junheng.admissions.rules import categories
 
     problems: list[tuple[str, str]] = []
@@ -234,8 +247,7 @@ def validate_form(form: ApplicationForm, ds: Dataset) -> list[tuple[str, str]]:
     bad = check_resident_id(form.resident_id, form.year, form.entry_stage)
     if bad:
         problems.append(bad)
-    areas = ds.get("areas").filter(pl.col("county_code") == form.county_code)
-    if form.area_id not in areas["area_id"].to_list():
+    if form.county_code != cat.county_code or form.area_id not in cat.area_ids:
         problems.append(("请从本区县的片区中选择居住地址", "choose the residence from the "
                          "county's areas"))
     if form.category_claimed not in categories():
@@ -244,11 +256,9 @@ def validate_form(form: ApplicationForm, ds: Dataset) -> list[tuple[str, str]]:
         problems.append(("随迁子女须持有本地居住证", "a migrant child needs a residence permit"))
     if form.housing not in HOUSING:
         problems.append(("请选择住房情况", "choose the housing"))
-    county_schools = ds.get("schools").filter(pl.col("county_code") == form.county_code)
-    known = set(county_schools["school_id"].to_list())
     if len(form.choices) > MAX_CHOICES or len(set(form.choices)) != len(form.choices):
         problems.append(("最多5个志愿，且不能重复", "up to 5 distinct choices"))
-    if any(c not in known for c in form.choices):
+    if any(c not in cat.school_ids for c in form.choices):
         problems.append(("志愿学校须为本区县学校", "choices must be schools of the county"))
     return problems
 
@@ -427,18 +437,6 @@ def events_of(engine: Engine, pk: int) -> list[dict[str, Any]]:
 
 # --- proof files ---------------------------------------------------------------------------
 
-def sniff(content: bytes, filename: str) -> str:
-    """The content type, when the bytes are a PDF, PNG or JPEG and the name agrees."""
-    lower = filename.lower()
-    for magic, ctype, suffixes in SIGNATURES:
-        if content.startswith(magic):
-            if not lower.endswith(suffixes):
-                break
-            return ctype
-    raise AdmissionsError("只能上传 PDF、PNG 或 JPEG 文件（文件内容须与扩展名一致）",
-                          "only PDF, PNG or JPEG files whose content matches the extension")
-
-
 def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
              content: bytes) -> str:
     app = get_application(engine, user, pk)
@@ -448,12 +446,11 @@ def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
         raise AdmissionsError("申请已审核，不能再上传材料", "the application was reviewed")
     if kind not in FILE_KINDS:
         raise AdmissionsError("请选择材料类型", "choose the kind of proof")
-    if len(content) > FILE_MAX_BYTES:
-        raise AdmissionsError("文件不能超过5 MB", "a file may be at most 5 MB")
-    if not content:
-        raise AdmissionsError("文件是空的", "the file is empty")
-    ctype = sniff(content, filename)
-    safe_name = re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", filename)[-100:] or "file"
+    try:
+        checked = check_file(content, filename, FILE_MAX_BYTES)
+    except FileRefused as exc:
+        raise AdmissionsError(exc.zh, exc.en) from None
+    safe_name = checked.filename
     file_id = secrets.token_hex(16)
     with engine.begin() as conn:
         count = conn.execute(select(func.count()).select_from(am.files).where(
@@ -461,9 +458,9 @@ def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
         if count >= MAX_FILES:
             raise AdmissionsError("每份申请最多10个文件", "at most 10 files per application")
         conn.execute(insert(am.files).values(
-            id=file_id, application_pk=pk, kind=kind, filename=safe_name, content_type=ctype,
-            size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
-            created_at=now()))
+            id=file_id, application_pk=pk, kind=kind, filename=safe_name,
+            content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+            content=content, created_at=now()))
         _event(conn, user, "file_added", application_pk=pk,
                reason=f"{FILE_KINDS[kind]}: {safe_name}")
     return file_id
@@ -488,36 +485,51 @@ def get_file(engine: Engine, user: User, pk: int, file_id: str) -> dict[str, Any
     return dict(row._mapping)
 
 
-# --- zone and schools ----------------------------------------------------------------------
-
-def zone_schools(ds: Dataset, year: int, area_id: str, stage: str) -> list[dict[str, Any]]:
-    zones = ds.get("area_assignments").filter(
-        (pl.col("year") == year) & (pl.col("area_id") == area_id) & (pl.col("stage") == stage))
-    return (ds.get("schools").filter(pl.col("school_id").is_in(zones["school_id"].implode()))
-            .select("school_id", "school_name", "ownership").sort("school_id").to_dicts())
-
-
-def county_schools(ds: Dataset, county_code: str, year: int, stage: str) -> list[dict[str, Any]]:
-    """Schools of the county with a plan for the stage (those a family may choose)."""
-    plans = ds.get("admission_plans").filter(
-        (pl.col("year") == year) & (pl.col("entry_stage") == stage) & (pl.col("seats") > 0))
-    return (ds.get("schools").filter(pl.col("county_code") == county_code)
-            .join(plans.select("school_id", "seats"), on="school_id", how="inner")
-            .select("school_id", "school_name", "ownership", "seats").sort("school_id")
-            .to_dicts())
-
-
 # --- the round -----------------------------------------------------------------------------
 
-def get_round(engine: Engine, county_code: str, year: int, stage: str) -> dict[str, Any]:
+ROUND_STATUSES = {
+    "open": ("受理申请中", "accepting applications"),
+    "frozen": ("名单已冻结", "list frozen"),
+    "seeded": ("种子已公布", "seed announced"),
+    "drawn": ("第一轮已摇号录取（未公布）", "round 1 drawn (not published)"),
+    "published": ("第一轮结果已公布，待第二轮调剂", "round 1 published, round 2 to run"),
+    "round2": ("第二轮调剂已完成，结果已公布", "round 2 done, results published"),
+}
+# Results exist from the draw on; families see them once published.
+WITH_RESULTS = ("drawn", "published", "round2")
+PUBLISHED = ("published", "round2")
+
+
+@dataclass(frozen=True)
+class Round:
+    """One county, year and entry stage of admissions, as the portal moves it along."""
+
+    round_key: str
+    county_code: str
+    year: int
+    entry_stage: str
+    status: str  # a key of ROUND_STATUSES
+    list_sha256: str | None = None
+    applicants: int | None = None
+    seed: str | None = None
+
+    @property
+    def has_results(self) -> bool:
+        return self.status in WITH_RESULTS
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in PUBLISHED
+
+
+def get_round(engine: Engine, county_code: str, year: int, stage: str) -> Round:
     key = round_key(county_code, year, stage)
     with engine.connect() as conn:
         row = conn.execute(select(am.rounds).where(am.rounds.c.round_key == key)).first()
     if row is None:
-        return {"round_key": key, "county_code": county_code, "year": year,
-                "entry_stage": stage, "status": "open", "list_sha256": None, "seed": None,
-                "applicants": None}
-    return dict(row._mapping)
+        return Round(key, county_code, year, stage, "open")
+    return Round(row.round_key, row.county_code, row.year, row.entry_stage, row.status,
+                 row.list_sha256, row.applicants, row.seed)
 
 
 def _set_round(conn: Any, key: str, county_code: str, year: int, stage: str,
@@ -532,16 +544,15 @@ def _set_round(conn: Any, key: str, county_code: str, year: int, stage: str,
 
 
 def set_plan(engine: Engine, user: User, county_code: str, year: int, stage: str,
-             school_id: str, seats: int, ds: Dataset) -> None:
+             school_id: str, seats: int, cat: Catalog) -> None:
     from junheng.io.db import import_dataset
 
     _staff(user, county_code)
-    school = ds.get("schools").filter(pl.col("school_id") == school_id)
-    if school.height != 1 or school["county_code"][0] != county_code:
+    if county_code != cat.county_code or school_id not in cat.school_ids:
         raise AdmissionsError("学校不属于本区县", "the school is not in this county")
     if not 0 <= seats <= 100_000:
         raise AdmissionsError("招生计划数应在0到100000之间", "seats must be 0-100000")
-    if get_round(engine, county_code, year, stage)["status"] != "open":
+    if get_round(engine, county_code, year, stage).status != "open":
         raise AdmissionsError("名单已冻结，不能再改招生计划", "the list is frozen")
     frame = pl.DataFrame({"year": [year], "school_id": [school_id], "entry_stage": [stage],
                           "seats": [seats]})
@@ -586,8 +597,7 @@ def freeze(engine: Engine, user: User, county_code: str, year: int, stage: str,
     from junheng.io.db import import_dataset
 
     _staff(user, county_code)
-    current = get_round(engine, county_code, year, stage)
-    if current["status"] != "open":
+    if get_round(engine, county_code, year, stage).status != "open":
         raise AdmissionsError("名单已冻结", "the list is already frozen")
     with engine.connect() as conn:
         pending = conn.execute(select(func.count()).select_from(am.applications).where(
@@ -614,8 +624,7 @@ def announce_seed(engine: Engine, user: User, county_code: str, year: int, stage
     seed = seed.strip()
     if not seed or len(seed) > 128:
         raise AdmissionsError("请填写种子（不超过128字）", "enter the seed (up to 128 characters)")
-    current = get_round(engine, county_code, year, stage)
-    if current["status"] != "frozen":
+    if get_round(engine, county_code, year, stage).status != "frozen":
         raise AdmissionsError("须先冻结名单并公布哈希，再公布种子",
                               "freeze the list and publish its hash first")
     key = round_key(county_code, year, stage)
@@ -625,47 +634,73 @@ def announce_seed(engine: Engine, user: User, county_code: str, year: int, stage
         _event(conn, user, "seed_announced", round_key=key, reason=reason or seed)
 
 
-def draw(engine: Engine, user: User, county_code: str, year: int, stage: str,
-         ds: Dataset) -> Any:
-    """Lottery and both rounds from the exchange tables; refused if the list changed."""
-    from junheng.admissions.allocate import allocate_frozen
-    from junheng.admissions.notary import freeze as freeze_list
+def _overrides(conn: Any, key: str) -> tuple[Override, ...]:
+    rows = conn.execute(select(am.overrides).where(am.overrides.c.round_key == key)
+                        .order_by(am.overrides.c.id)).all()
+    return tuple(Override(r.application_id, r.school_id, r.after_round, r.reason, r.by,
+                          _beijing(r.at).isoformat()) for r in rows)
 
+
+def publication(engine: Engine, rnd: Round, ds: Dataset) -> Allocation:
+    """The allocation as the county publishes it: replayed from the frozen list, the seed,
+    the staff overrides and whether round 2 has run — the same inputs `junheng admissions
+    verify` reads from the JSON. Refused when the list no longer matches its hash."""
+    from junheng.admissions.allocate import AllocationError, ListChanged, replay
+
+    with engine.connect() as conn:
+        overrides = _overrides(conn, rnd.round_key)
+    try:
+        return replay(ds, rnd.county_code, rnd.year, rnd.entry_stage, rnd.seed or "",
+                      rnd.list_sha256 or "", round_2=rnd.status == "round2",
+                      overrides=overrides)
+    except ListChanged:
+        raise AdmissionsError("名单与冻结时的哈希不一致，拒绝摇号",
+                              "the list no longer matches its published hash: draw refused"
+                              ) from None
+    except AllocationError as exc:
+        raise AdmissionsError(str(exc), str(exc)) from None
+
+
+def _store(conn: Any, key: str, alloc: Allocation) -> None:
+    """The results as the pages show them: exactly the publication's rows."""
+    why = (alloc.why_not.sort("application_id", "order")
+           .group_by("application_id", maintain_order=True)
+           .agg(pl.format("[{}]", pl.struct("school_id", "choice_rank", "reason", "reason_zh")
+                          .struct.json_encode().str.join(",")).alias("why_not")))
+    rows = (alloc.results.join(why, on="application_id", how="left", maintain_order="left")
+            .select(pl.lit(key).alias("round_key"), "application_id", "lottery_number", "round",
+                    "school_id", "choice_rank", "in_zone", "reason_zh",
+                    pl.col("why_not").fill_null("[]"),
+                    pl.when(pl.col("override_reason").is_not_null()).then(pl.col("school_id"))
+                    .alias("override_school_id"), "override_reason", "override_by")
+            .to_dicts())
+    conn.execute(delete(am.results).where(am.results.c.round_key == key))
+    if rows:
+        conn.execute(insert(am.results), rows)
+
+
+def draw(engine: Engine, user: User, county_code: str, year: int, stage: str,
+         ds: Dataset) -> Allocation:
+    """Lottery and round 1 from the exchange tables; refused if the list changed. Round 2
+    (调剂) is its own step once round 1 is published (``round_two``)."""
     _staff(user, county_code)
     current = get_round(engine, county_code, year, stage)
-    if current["status"] != "seeded":
+    if current.status != "seeded":
         raise AdmissionsError("须先公布种子", "announce the seed first")
-    frozen = freeze_list(ds.get("applications"), county_code, year, stage)
-    if frozen.sha256 != current["list_sha256"]:
-        raise AdmissionsError("名单与冻结时的哈希不一致，拒绝摇号",
-                              "the list no longer matches its published hash: draw refused")
-    alloc = allocate_frozen(ds, frozen, str(current["seed"]))
-    why: dict[str, list[dict[str, Any]]] = {}
-    for rec in alloc.why_not.iter_rows(named=True):
-        why.setdefault(rec["application_id"], []).append(
-            {"school_id": rec["school_id"], "choice_rank": rec["choice_rank"],
-             "reason": rec["reason"], "reason_zh": rec["reason_zh"]})
-    key = round_key(county_code, year, stage)
-    rows = [{"round_key": key, "application_id": r["application_id"],
-             "lottery_number": r["lottery_number"], "round": r["round"],
-             "school_id": r["school_id"], "choice_rank": r["choice_rank"],
-             "in_zone": bool(r["in_zone"]), "reason_zh": r["reason_zh"],
-             "why_not": json.dumps(why.get(r["application_id"], []), ensure_ascii=False)}
-            for r in alloc.results.iter_rows(named=True)]
+    alloc = publication(engine, current, ds)
     with engine.begin() as conn:
-        conn.execute(delete(am.results).where(am.results.c.round_key == key))
-        if rows:
-            conn.execute(insert(am.results), rows)
-        _set_round(conn, key, county_code, year, stage, status="drawn", drawn_at=now())
-        _event(conn, user, "drawn", round_key=key,
-               reason=f"SHA-256 {frozen.sha256}, seed {current['seed']}")
+        _store(conn, current.round_key, alloc)
+        _set_round(conn, current.round_key, county_code, year, stage, status="drawn",
+                   drawn_at=now())
+        _event(conn, user, "drawn", round_key=current.round_key,
+               reason=f"SHA-256 {alloc.list_sha256}, seed {alloc.seed}")
     return alloc
 
 
 def publish(engine: Engine, user: User, county_code: str, year: int, stage: str,
             reason: str) -> None:
     _staff(user, county_code)
-    if get_round(engine, county_code, year, stage)["status"] != "drawn":
+    if get_round(engine, county_code, year, stage).status != "drawn":
         raise AdmissionsError("须先摇号录取", "run the draw first")
     key = round_key(county_code, year, stage)
     with engine.begin() as conn:
@@ -674,41 +709,121 @@ def publish(engine: Engine, user: User, county_code: str, year: int, stage: str,
         _event(conn, user, "published", round_key=key, reason=reason or None)
 
 
+def round_two(engine: Engine, user: User, county_code: str, year: int, stage: str,
+              reason: str, ds: Dataset) -> Allocation:
+    """Round 2 (调剂) after round 1 is published: the unplaced, in (category class, lottery)
+    order, take the nearest public school with a seat left after round 1 and its overrides.
+    Published at once: its inputs (round 1, overrides, distances) are all public already."""
+    _staff(user, county_code)
+    current = get_round(engine, county_code, year, stage)
+    if current.status != "published":
+        raise AdmissionsError("须先公布第一轮录取结果，再运行第二轮调剂",
+                              "publish the round-1 results before running round 2")
+    alloc = publication(engine, replace(current, status="round2"), ds)
+    placed = alloc.results.filter(pl.col("round") == 2).height
+    left = alloc.results.filter(pl.col("round").is_null()).height
+    with engine.begin() as conn:
+        _store(conn, current.round_key, alloc)
+        _set_round(conn, current.round_key, county_code, year, stage, status="round2",
+                   published_at=now())
+        _event(conn, user, "round2", round_key=current.round_key,
+               reason=f"第二轮调剂录取{placed}人，仍未录取{left}人" + (f"；{reason}" if reason
+                                                                    else ""))
+    return alloc
+
+
 def override(engine: Engine, user: User, pk: int, school_id: str, reason: str,
-             ds: Dataset) -> None:
+             data: DataService) -> None:
+    """Another school for one application, with a written reason shown on the result. It
+    becomes part of the publication (listed with who and why, replayed by verify): made on
+    round 1 it shapes round 2's free seats; made after round 2 it changes nothing else."""
     app = get_application(engine, user, pk)
     _staff(user, app["county_code"])
     reason = reason.strip()[:2000]
     if not reason:
         raise AdmissionsError("更改录取结果须写明理由（将显示在结果上）",
                               "an override needs a written reason (shown on the result)")
-    school = ds.get("schools").filter(pl.col("school_id") == school_id)
-    if school.height != 1 or school["county_code"][0] != app["county_code"]:
+    cat = county_catalog(data, app["county_code"], app["year"], app["entry_stage"])
+    if school_id not in cat.school_ids:
         raise AdmissionsError("学校不属于本区县", "the school is not in this county")
+    ds = data.dataset()
+    current = get_round(engine, app["county_code"], app["year"], app["entry_stage"])
+    if not current.has_results:
+        raise AdmissionsError("尚无录取结果", "there is no result yet")
+    after_round = 2 if current.status == "round2" else 1
+    stamp = now()
     with engine.begin() as conn:
-        done = conn.execute(update(am.results).where(
-            am.results.c.application_id == app["application_id"]).values(
-            override_school_id=school_id, override_reason=reason,
-            override_by=user.username)).rowcount
-        if not done:
-            raise AdmissionsError("尚无录取结果", "there is no result yet")
+        # One per application and round: a later one replaces it (the event log keeps both).
+        conn.execute(delete(am.overrides).where(
+            (am.overrides.c.application_id == app["application_id"])
+            & (am.overrides.c.after_round == after_round)))
+        conn.execute(insert(am.overrides).values(
+            round_key=current.round_key, application_id=app["application_id"],
+            after_round=after_round, school_id=school_id, reason=reason, by=user.username,
+            at=stamp))
         _event(conn, user, "override", application_pk=pk, reason=f"{school_id}: {reason}")
+    # Replayed as verify will replay it, then stored; undone if the replay refuses it.
+    try:
+        alloc = publication(engine, current, ds)
+    except AdmissionsError:
+        with engine.begin() as conn:
+            conn.execute(delete(am.overrides).where(
+                (am.overrides.c.application_id == app["application_id"])
+                & (am.overrides.c.at == stamp)))
+        raise
+    with engine.begin() as conn:
+        _store(conn, current.round_key, alloc)
 
 
-def result_for(engine: Engine, user: User, pk: int) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class WhyNot:
+    school_id: str
+    choice_rank: str | None
+    reason: str
+    reason_zh: str
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One application's stored result: the publication's row, overrides included."""
+
+    application_id: str
+    lottery_number: int
+    round: int | None
+    school_id: str | None
+    choice_rank: str | None
+    in_zone: bool
+    reason_zh: str
+    why_not: tuple[WhyNot, ...]
+    override_school_id: str | None
+    override_reason: str | None
+    override_by: str | None
+
+
+def _result_row(row: Any) -> ResultRow:
+    return ResultRow(row.application_id, row.lottery_number, row.round, row.school_id,
+                     row.choice_rank, bool(row.in_zone), row.reason_zh,
+                     tuple(WhyNot(**w) for w in json.loads(row.why_not)),
+                     row.override_school_id, row.override_reason, row.override_by)
+
+
+def round_results(engine: Engine, rnd: Round) -> list[ResultRow]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(am.results).where(am.results.c.round_key == rnd.round_key)
+                            .order_by(am.results.c.lottery_number)).all()
+    return [_result_row(r) for r in rows]
+
+
+def result_for(engine: Engine, user: User, pk: int) -> ResultRow | None:
     """The result of an application: for its family only once published."""
     app = get_application(engine, user, pk)
     rnd = get_round(engine, app["county_code"], app["year"], app["entry_stage"])
-    if user.role == Role.PARENT and rnd["status"] != "published":
+    if user.role == Role.PARENT and not rnd.is_published:
         return None
     with engine.connect() as conn:
         row = conn.execute(select(am.results).where(
             am.results.c.application_id == app["application_id"])).first()
-    if row is None:
-        return None
-    out = dict(row._mapping)
-    out["why_not"] = json.loads(out["why_not"])
-    return out
+    return None if row is None else _result_row(row)
 
 
 def round_events(engine: Engine, key: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from junheng.domain.needs import TableNeeds
 from junheng.web.i18n import Translator
 from junheng.web.services import views
 from junheng.web.services.data import DataService
+from junheng.web.templating import CHINA
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -127,19 +129,34 @@ def _shortfall_text(t: Translator, f: dict[str, Any]) -> str:
     return text
 
 
-def county_pdf(data: DataService, code: str, year: int, t: Translator) -> bytes:
-    # Rendering takes a second or two (font subsetting); the same report is served from cache.
-    return data.memo(("pdf", code, year, t.lang), lambda: _county_pdf(data, code, year, t))
+def county_pdf(data: DataService, code: str, year: int, t: Translator,
+               city_level: bool = False) -> bytes:
+    """The county's evaluation report as PDF, issued by the county's bureau, or by the city's
+    when a city-level account downloads it, dated today in China time. Rendering takes a second
+    or two (font subsetting); the same report is served from cache for the rest of the day."""
+    issuer = views.report_issuer(data, code, city_level)
+    today = datetime.now(CHINA).date()
+    return data.memo(("pdf", code, year, t.lang, issuer, today.isoformat()),
+                     lambda: _county_pdf(data, code, year, t, issuer, today))
 
 
-def _county_pdf(data: DataService, code: str, year: int, t: Translator) -> bytes:
+def _county_pdf(data: DataService, code: str, year: int, t: Translator, issuer: str,
+                today: date) -> bytes:
     from weasyprint import HTML
 
+    return HTML(string=county_pdf_html(data, code, year, t, issuer, today)).write_pdf()  # type: ignore[no-any-return]
+
+
+def county_pdf_html(data: DataService, code: str, year: int, t: Translator, issuer: str,
+                    today: date) -> str:
+    """The HTML the PDF is printed from (the layout test reads it with WeasyPrint)."""
     from junheng.web.templating import templates
 
     v = views.county_view(data, code, year)
-    html = templates.env.get_template("report_pdf.html").render(v=v, t=t, lang=t.lang)
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    causes = views.county_causes(data, code, year)
+    return templates.env.get_template("report_pdf.html").render(
+        v=v, causes=causes, t=t, lang=t.lang, issuer=issuer,
+        issued=t("pdf.date", y=today.year, m=today.month, d=today.day))
 
 
 @lru_cache(maxsize=1)

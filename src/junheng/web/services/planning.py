@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.standards.policy import first_target_year
+from junheng.planners.investment.results import InvestmentPlan
 from junheng.web.services import views
 from junheng.web.services.data import DataService
 
@@ -36,7 +36,8 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
 
     rows = data.memo(("forecast", FORECAST_HORIZON), run)
     if isinstance(rows, str):
-        return {"county": county, "error": rows, "history": [], "forecast": [], "by_grade": []}
+        return {"county": county, "error": rows, "history": [], "forecast": [], "by_grade": [],
+                "backtest": []}
     level = "county" if county else "city"
     sel = rows.filter((pl.col("level") == level) & (pl.col("grade") == "total"))
     if county:
@@ -58,31 +59,68 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
         "history": hist.to_dicts(),
         "forecast": sel.select("year", "students", "lower", "upper").sort("year").to_dicts(),
         "by_grade": by_grade.select("year", "grade", "students").to_dicts(),
+        "backtest": backtest_view(data, county),
     }
 
 
+def backtest_view(data: DataService, county: str | None) -> list[dict[str, Any]]:
+    """How the method did on this data's own past, next to the two yardsticks: by horizon, MAPE
+    (%) of the shown unit's total (the city, or one county) for the method, persistence and
+    3-year cohort survival, and the share of outcomes inside the 80 % band."""
+
+    def run() -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        from junheng.forecast import ForecastError, ForecastOptions
+        from junheng.forecast.backtest import total_frames
+        from junheng.forecast.history import read_inputs
+
+        try:
+            return total_frames(read_inputs(_copy(data.dataset())), FORECAST_HORIZON,
+                                ForecastOptions())
+        except ForecastError:  # too little history to look back on: the table stays empty
+            return None
+
+    frames = data.memo(("forecast-backtest", FORECAST_HORIZON), run)
+    if frames is None:
+        return []
+    from junheng.forecast.backtest import horizon_table
+
+    if county:
+        return horizon_table(*frames, "county", county)
+    return horizon_table(*frames, "city")
+
+
 def target_year_default(data: DataService, county: str) -> int:
-    counties = data.dataset().get("counties").filter(pl.col("county_code") == county)
-    year = counties["quality_target_year"][0] if counties.height else None
-    # The county's own target year (data), else the city's nearest target (targets YAML).
-    default = first_target_year()
-    latest = data.latest_year() or default
-    return int(year) if year and year >= latest else max(default, latest)
+    """The county's own target year (data), else the city's nearest target (targets YAML):
+    the rule the supervision report uses too."""
+    from junheng.supervision.report import plan_target_year
+
+    return plan_target_year(data.dataset(), county, data.latest_year())
 
 
-def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any]:
-    def run() -> dict[str, Any]:
+def plan_result(data: DataService, county: str, target_year: int) -> InvestmentPlan | str:
+    """The typed plan (cached), or why none could be made: the plan page and the supervision
+    report read this one result."""
+    def run() -> InvestmentPlan | str:
         from junheng.forecast import ForecastError
         from junheng.planners.investment.plan import PlanError, plan_county
 
         if county not in views.county_names(data):
             raise views.NotFound(county)
         try:
-            plan = plan_county(_copy(data.dataset()), county, target_year,
-                               time_limit=PLAN_TIME_LIMIT_S).to_json()
+            return plan_county(_copy(data.dataset()), county, target_year,
+                               time_limit=PLAN_TIME_LIMIT_S)
         except (PlanError, ForecastError) as exc:  # e.g. a future year without the history
-            return {"error": str(exc)}
-        return _shape(data, county, plan)
+            return str(exc)
+
+    return data.memo(("plan-result", county, target_year), run)
+
+
+def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        plan = plan_result(data, county, target_year)
+        if isinstance(plan, str):
+            return {"error": plan}
+        return _shape(data, county, plan.to_json())
 
     return data.memo(("plan", county, target_year), run)
 

@@ -1,23 +1,22 @@
 """Class-size bands and school-size compliance, over all classes and schools at once.
 
 The numbers are the standard's (``standards.policy``): the class bands of the 2017 method
-(≤45 normal, 46–55 偏大, 56–65 大班额, 66+ 超大班额) and the school-size caps of its g04
-(小学、初中 ≤ 2000; 九年一贯制和十二年一贯制 compulsory part ≤ 2500).
+(≤45 normal, 46–55 偏大, 56–65 大班额, 66+ 超大班额, classified by ``standards.bands``) and the
+school-size caps of its g04 (小学、初中 ≤ 2000; 九年一贯制和十二年一贯制 compulsory part ≤ 2500).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.standards.bands import BANDS, band_expr
+from junheng.standards.engine import Evaluation
 from junheng.standards.policy import class_band_limits, school_size_caps
 
 _LIMITS = class_band_limits()
-# The page's band names (the standard calls the last one ``super``), upper limits from the rule.
-BANDS: list[tuple[str, int | None]] = [
-    ("normal", _LIMITS["normal_max"]), ("large", _LIMITS["large_max"]),
-    ("big", _LIMITS["big_max"]), ("huge", None),
-]
 SIZE_CAPS = school_size_caps()
 
 
@@ -28,27 +27,30 @@ def band_words() -> dict[str, int]:
             "big_max": b, "huge_min": b + 1}
 
 
-def band_expr(col: str = "students") -> pl.Expr:
-    expr = pl.lit("huge")
-    for name, hi in reversed(BANDS[:-1]):
-        expr = pl.when(pl.col(col) <= hi).then(pl.lit(name)).otherwise(expr)
-    return pl.when(pl.col(col).is_null()).then(None).otherwise(expr).alias("band")
-
-
 def classes_with_county(ds: Dataset, year: int) -> pl.DataFrame:
+    """The year's classes with their school's county and their band (the engine's own band
+    expression, ``standards.bands.band_expr``). Only for listing classes; counts of classes
+    per band come from the evaluation (``StageResult.class_bands``), so that the page, the
+    Excel and the PDF count the same classes."""
     classes = ds.get("classes").filter(pl.col("year") == year)
     schools = ds.get("schools").select("school_id", "county_code", "school_name")
-    return classes.join(schools, on="school_id", how="left").with_columns(band_expr())
+    return classes.join(schools, on="school_id", how="left").with_columns(
+        band_expr(pl.col("students"), _LIMITS).alias("band"))
 
 
-def band_counts(classes: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """One row per group: total classes and the count in each band."""
-    if classes.height == 0:
-        return pl.DataFrame()
-    return classes.group_by(by).agg(
-        pl.len().alias("total"),
-        *[(pl.col("band") == name).sum().alias(name) for name, _ in BANDS],
-    ).sort(by)
+def county_bands(ev: Evaluation | None) -> dict[str, list[dict[str, Any]]]:
+    """Per county, one row per stage: total classes and classes per band, as the engine counted
+    them (in-scope schools of the evaluated stages)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for c in ev.counties if ev is not None else ():
+        for stage, block in c.stages.items():
+            b = block.class_bands
+            if b is None:
+                continue
+            out.setdefault(c.county_code, []).append(
+                {"stage": stage, "total": b.classes,
+                 **{name: int(b.counts.get(name, 0)) for name, _ in BANDS}})
+    return out
 
 
 def school_sizes(ds: Dataset, year: int) -> pl.DataFrame:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.masking import mask_frame
+from junheng.standards.causes import CvFix
 from junheng.standards.engine import Evaluation
 from junheng.standards.policy import share_targets
 from junheng.standards.results import CountyResult, StageResult
@@ -54,6 +55,20 @@ def county_names(svc: DataService) -> dict[str, str]:
         return names
 
     return svc.memo("county_names", build)
+
+
+def report_issuer(svc: DataService, code: str, city_level: bool) -> str:
+    """Who issues a county's report, as the data names it: the county (区县名称), or its city
+    (市州名称 of the county's row) for a city-level account; the county when the data gives no
+    city. The page adds the word 教育局 / Education Bureau."""
+    names = county_names(svc)
+    if city_level:
+        row = svc.dataset().get("counties").filter(pl.col("county_code") == code)
+        city = row["prefecture_name"][0] if row.height and "prefecture_name" in row.columns \
+            else None
+        if city:
+            return str(city)
+    return names.get(code, code)
 
 
 def school_county(svc: DataService, school_id: str) -> str | None:
@@ -121,11 +136,12 @@ def city_overview(svc: DataService, year: int) -> dict[str, Any]:
 def _size_summary(svc: DataService, year: int) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     ds = svc.dataset()
     by_county: dict[str, dict[str, int]] = {}
-    classes = sizes.classes_with_county(ds, year)
-    bands = sizes.band_counts(classes, ["county_code"])
-    for row in bands.iter_rows(named=True) if bands.height else []:
-        by_county.setdefault(row["county_code"], {}).update(
-            classes=row["total"], big=row["big"], huge=row["huge"])
+    # Class counts are the engine's (in-scope schools of the evaluated stages), the same the
+    # county page, its Excel and its PDF show.
+    for code, rows in sizes.county_bands(svc.evaluation(year)).items():
+        by_county.setdefault(code, {}).update(
+            classes=sum(r["total"] for r in rows), big=sum(r["big"] for r in rows),
+            huge=sum(r["super"] for r in rows))
     sz = sizes.school_sizes(ds, year)
     agg = sz.group_by("county_code").agg(pl.len().alias("schools"),
                                          pl.col("is_over").sum().alias("over"))
@@ -245,8 +261,6 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
     evaluated = {r["school_id"] for r in school_rows}
     not_evaluated = [{"school_id": sid, "name": nm} for sid, nm in sorted(school_names.items())
                      if sid not in evaluated]
-    classes = sizes.classes_with_county(ds, year).filter(pl.col("county_code") == code)
-    bands = sizes.band_counts(classes, ["stage"])
     sz = sizes.school_sizes(ds, year).filter(pl.col("county_code") == code)
     return {
         "code": code, "name": names[code], "year": year, "prev_year": prev_year,
@@ -254,7 +268,7 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
         "county_items": items, "parts": parts,
         "reasons": list(entry.reasons_zh) if entry else [],
         "schools": school_rows, "not_evaluated": not_evaluated,
-        "bands": bands.to_dicts() if bands.height else [],
+        "bands": sizes.county_bands(ev).get(code, []),
         "oversize": sz.filter(pl.col("is_over")).sort("students", descending=True).to_dicts(),
         "sizes_total": sz.height,
         "history": [{"year": y, "status": _year_status(svc, y, code)} for y in years],
@@ -328,7 +342,7 @@ def county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
 
 
 def _county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
-    from junheng.standards.causes import cv_drivers, part_causes
+    from junheng.standards.causes import cv_drivers, cv_fix, part_causes
 
     ev = svc.evaluation(year)
     entry = _county_entry(ev, code)
@@ -350,5 +364,16 @@ def _county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
                 "unit": unit, "unit_en": _UNIT_EN.get(unit, unit),
                 "schools": frame.to_dicts(),
                 "share": float(frame["contribution"].sum()) if frame.height else None,
+                **_fix_words(cv_fix(ev, code, stage_id, ind_id)),
             })
     return {"causes": causes, "drivers": drivers}
+
+
+def _fix_words(fix: CvFix | None) -> dict[str, Any]:
+    """What would bring a failing CV under its limit (standards.causes.cv_fix), in words and
+    per school, with the units of the resource."""
+    if fix is None:
+        return {"fix_zh": None, "fix_en": None, "fix_schools": [], "resource_unit": None}
+    return {"fix_zh": fix.text_zh(), "fix_en": fix.text_en(),
+            "fix_schools": fix.schools.to_dicts(), "resource_unit": fix.resource_unit,
+            "resource_label": fix.resource_label}

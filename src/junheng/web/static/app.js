@@ -97,8 +97,8 @@
     var el = document.getElementById("county-bands");
     if (!el || !window.echarts || !data.bands || !data.bands.length) { if (el) el.style.display = "none"; return; }
     var chart = echarts.init(el);
-    var bands = ["normal", "large", "big", "huge"];
-    var colors = { normal: "#3fa66a", large: "#9cc0ea", big: "#f6c85f", huge: "#e0675a" };
+    var bands = ["normal", "large", "big", "super"];
+    var colors = { normal: "#3fa66a", large: "#9cc0ea", big: "#f6c85f", super: "#e0675a" };
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: axisTooltip },
       legend: { bottom: 0 },
@@ -274,6 +274,18 @@
     }
   }
 
+  // The phone menu's button is a label for a checkbox (it opens without script); from the
+  // keyboard, Enter or Space on it toggles the box too.
+  function menuKeys() {
+    var label = document.querySelector(".navtoggle");
+    var box = document.getElementById("navtoggle");
+    if (!label || !box) return;
+    label.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); box.checked = !box.checked; }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", menuKeys);
   document.addEventListener("DOMContentLoaded", init);
   // Pages swapped in by htmx (year picker) carry their own page data.
   document.addEventListener("htmx:afterSettle", function () {
