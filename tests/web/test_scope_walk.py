@@ -99,7 +99,8 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
 PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
                 "target": "2027", "page": "1", "action": "login", "for": "admissions",
-                "unmask": "0", "share": "0.1", "max_km": "60", "wait": "1"}
+                "unmask": "0", "share": "0.1", "max_km": "60", "wait": "1",
+                "error": "x"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",
