@@ -3,13 +3,15 @@ pandas peer, side by side (issue #15, part 1).
 
 Run by hand:  .venv/bin/python benchmarks/bench_evaluate_output.py [--rounds 3] [--schools 214000]
 
-Both sides are whole processes started from the shell, timed from outside (wall clock and peak
-resident memory by GNU time), in alternating rounds so that both see the same machine load:
+Both sides are whole processes started from the shell, timed from outside (wall clock, CPU
+seconds = user + system, and peak resident memory by GNU time), in alternating rounds so that
+both see the same machine load. On a shared machine the CPU seconds are the steadier figure:
+wall time then mostly measures the other processes. Ratios of both are printed.
 
 - ``junheng evaluate CSV_FOLDER --standard quality-balance-2017 --year 2024 --out x.json``:
   read the CSV folder (the tables the command needs), validate every value against the exchange
   format, evaluate the whole method (resource indicators and CVs, the county items, class bands)
-  and write the JSON document (compact, school records without traces; the default);
+  and write the JSON document (compact, without traces; the default);
 - the pandas peer (``--peer`` below): read the same CSV files with pandas, check them (required
   columns, numbers finite and not negative, unique keys, every section's school known), apply the
   same resource rules (scope, weighted split of stocks, exclusions, indicator values, the
@@ -80,16 +82,17 @@ def peer(folder: Path, out: Path) -> None:
 # ----------------------------------------------------------------------------- timing
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of one whole process, measured by GNU time."""
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MB) of one whole process, measured by GNU time."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         t = time.perf_counter()
-        res = subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%M", *cmd],
+        res = subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%U %S %M", *cmd],
                              capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t
         if res.returncode:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{res.stderr[-2000:]}")
-        return wall, int(tf.read().split()[-1]) / 1024
+        user, system, peak = tf.read().split()[-3:]
+        return wall, float(user) + float(system), int(peak) / 1024
 
 
 def main() -> None:
@@ -100,8 +103,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data", type=Path, help="an existing national CSV folder")
-    # The class list (~3.4 M rows) is over the readers' 1,048,576-row limit per file, so a CSV
-    # folder with it is refused; without it the class-size item is "not reported".
+    # The class list (~3.4 M rows, 150 MB) is read and validated by the command (the class-size
+    # items and bands) but not by the peer; without it those items are "not reported".
     ap.add_argument("--no-classes", action="store_true", help="leave the class list out")
     ap.add_argument("--peer", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -134,19 +137,26 @@ def main() -> None:
                                    str(out / "peer.json")],
         }
         times: dict[str, list[float]] = {k: [] for k in cmds}
+        cpus: dict[str, list[float]] = {k: [] for k in cmds}
         peaks: dict[str, float] = dict.fromkeys(cmds, 0.0)
         paired: list[float] = []
+        paired_cpu: list[float] = []
+        loads: list[float] = []
+        ours, theirs = cmds
         for r in range(args.rounds):
             order = list(cmds) if r % 2 == 0 else list(reversed(cmds))
-            got = {}
+            got: dict[str, tuple[float, float]] = {}
+            loads.append(os.getloadavg()[0])
             for name in order:
-                wall, peak = timed(cmds[name])
-                got[name] = wall
+                wall, cpu, peak = timed(cmds[name])
+                got[name] = (wall, cpu)
                 times[name].append(wall)
+                cpus[name].append(cpu)
                 peaks[name] = max(peaks[name], peak)
-            a, b = got.values() if order[0].startswith("junheng") else reversed(got.values())
-            paired.append(a / b)
-            print(f"round {r + 1}: " + ", ".join(f"{k} {v:.2f}s" for k, v in got.items()),
+            paired.append(got[ours][0] / got[theirs][0])
+            paired_cpu.append(got[ours][1] / got[theirs][1])
+            print(f"round {r + 1} (load {loads[-1]:.1f}): "
+                  + ", ".join(f"{k} {w:.2f}s wall {c:.2f}s CPU" for k, (w, c) in got.items()),
                   flush=True)
         extra = {
             "junheng evaluate --format parquet": [*junheng, "--format", "parquet",
@@ -156,18 +166,24 @@ def main() -> None:
         sizes = {"ev.json": (out / "ev.json").stat().st_size,
                  "peer.json": (out / "peer.json").stat().st_size,
                  "parquet folder": sum(p.stat().st_size for p in (out / "tables").iterdir())}
-        print(f"\npython {sys.version.split()[0]}, cpus {os.cpu_count()}, "
-              f"load average {os.getloadavg()[0]:.1f}")
-        print(f"{'whole process':38} {'median s':>9} {'best s':>7} {'runs':>5} {'peak RSS MB':>12}")
+        print(f"\npython {sys.version.split()[0]}, cpus {os.cpu_count()}, load average "
+              f"{statistics.median(loads):.1f} (median at round starts), now "
+              f"{os.getloadavg()[0]:.1f}")
+        print(f"{'whole process':38} {'median s':>9} {'best s':>7} {'CPU s':>7} {'runs':>5} "
+              f"{'peak RSS MB':>12}")
         for k, ts in times.items():
-            print(f"{k:38} {statistics.median(ts):9.2f} {min(ts):7.2f} {len(ts):5d} {peaks[k]:12.0f}")
-        for k, (wall, peak) in once.items():
-            print(f"{k:38} {wall:9.2f} {wall:7.2f} {1:5d} {peak:12.0f}")
-        jm = statistics.median(times["junheng evaluate (json)"])
-        pm = statistics.median(times["pandas peer (json)"])
-        print(f"\nratio junheng / pandas peer: {jm / pm:.2f} (medians), paired by round "
+            print(f"{k:38} {statistics.median(ts):9.2f} {min(ts):7.2f} "
+                  f"{statistics.median(cpus[k]):7.2f} {len(ts):5d} {peaks[k]:12.0f}")
+        for k, (wall, cpu, peak) in once.items():
+            print(f"{k:38} {wall:9.2f} {wall:7.2f} {cpu:7.2f} {1:5d} {peak:12.0f}")
+        jm, pm = statistics.median(times[ours]), statistics.median(times[theirs])
+        jc, pc = statistics.median(cpus[ours]), statistics.median(cpus[theirs])
+        print(f"\nratio junheng / pandas peer, wall: {jm / pm:.2f} (medians), paired by round "
               f"{statistics.median(paired):.2f} ({', '.join(f'{x:.2f}' for x in paired)}); "
               f"goal ≤ 0.33")
+        print(f"ratio junheng / pandas peer, CPU seconds: {jc / pc:.2f} (medians), paired by "
+              f"round {statistics.median(paired_cpu):.2f} "
+              f"({', '.join(f'{x:.2f}' for x in paired_cpu)})")
         print("output sizes MB: " + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in sizes.items()))
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from junheng.cli import main
 from junheng.web import admissions_models as am
+from junheng.web.services import admissions as svc
 from tests.admissions.web_support import PNG, YEAR, add_application, add_county, resident_id
 from tests.web.conftest import PASSWORD, Site, csrf_from
 
@@ -249,3 +250,37 @@ def test_a_family_never_reaches_another_familys_application(
     assert linze.get(f"{base}/files/{file_id}").status_code == 403
     with site.engine.connect() as conn:  # type: ignore[attr-defined]
         assert conn.execute(sa.select(sa.func.count()).select_from(am.files)).scalar_one() == 1
+
+
+def test_a_retry_racing_the_first_submission_adds_no_row(site: Site) -> None:
+    """The key decides in the INSERT itself (ON CONFLICT DO NOTHING): a second insert with a
+    key already taken writes nothing, and a key of another family answers "not found"."""
+    from junheng.web.services.accounts import find_user
+
+    add_county(site.engine, COUNTY)
+    site.app.state.data.invalidate()  # type: ignore[attr-defined]
+    pk, _file = add_application(site.engine, COUNTY)
+    parent = find_user(site.engine, "parent")
+    assert parent is not None
+    form = svc.ApplicationForm(
+        year=YEAR, county_code=COUNTY, entry_stage="primary", child_name="王小军",
+        resident_id=resident_id("20200505", "321"), hukou="", area_id=f"{COUNTY}-A1",
+        housing="own", has_residence_permit=False, category_claimed="house", choices=())
+    first = svc.create_application(site.engine, parent, form, "race-key")
+    with site.engine.begin() as conn:  # type: ignore[attr-defined]
+        late = conn.execute(svc._insert_new(conn.dialect.name), {
+            "application_id": "tmp-late", "family_user_id": parent.id,
+            "idempotency_key": "race-key", "year": YEAR, "county_code": COUNTY,
+            "entry_stage": "primary", "child_name": "王小军", "resident_id": "x", "hukou": "",
+            "area_id": f"{COUNTY}-A1", "housing": "own", "has_residence_permit": False,
+            "category_claimed": "house", "category_verified": None, "choices": "",
+            "status": "submitted", "return_reason": None, "submitted_at": svc.now(),
+            "updated_at": svc.now()}).scalar()
+    assert late is None
+    assert svc.create_application(site.engine, parent, form, "race-key") == first != pk
+    with site.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert conn.execute(sa.select(sa.func.count()).select_from(am.applications)).scalar_one() == 2
+    other = svc.User(id=parent.id + 1000, username="x", display_name="x", role=svc.Role.PARENT,
+                     county_code=None, school_id=None, must_change_password=False)
+    with pytest.raises(svc.NotFound):
+        svc.create_application(site.engine, other, form, "race-key")

@@ -157,6 +157,12 @@ def test_reports_show_no_raw_id(site: Site) -> None:
         pdf = c.get(f"/county/{code}/report.pdf")
         assert pdf.status_code == 200
         problems += _problems(f"/county/{code}/report.pdf", _pdf_text(pdf.content))
+    # The 督导评估 reports: a county with hostile school names, one failing, and the city.
+    for path in ("/county/620702/supervision", "/county/620723/supervision", "/supervision"):
+        for fmt, read in (("xlsx", _xlsx_text), ("pdf", _pdf_text)):
+            r = c.get(f"{path}.{fmt}")
+            assert r.status_code == 200
+            problems += _problems(f"{path}.{fmt}", read(r.content))
     assert not problems, "\n".join(problems)
 
 

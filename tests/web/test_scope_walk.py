@@ -61,6 +61,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # No parameter: each county administrator is sent to the own county's plan.
     ("GET", "/plans"): LINZE | {"ganzhou"},
     ("GET", "/plans/{code}"): LINZE,
+    ("GET", "/api/plans/{code}"): LINZE,
     # Rotation: planning staff with personal-data rights; county admins go to their own.
     ("GET", "/rotation"): LINZE | {"ganzhou"},
     ("GET", "/rotation/{code}"): LINZE,

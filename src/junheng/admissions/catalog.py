@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
@@ -54,11 +55,13 @@ class Catalog:
     school_names: Mapping[str, str]  # every school of the dataset
     area_names: Mapping[str, str]  # every area of the dataset
 
-    @property
+    # Computed once per catalog (which lives as long as the data version): every submission
+    # asks these.
+    @cached_property
     def area_ids(self) -> frozenset[str]:
         return frozenset(a.area_id for a in self.areas)
 
-    @property
+    @cached_property
     def school_ids(self) -> frozenset[str]:
         return frozenset(s.school_id for s in self.schools)
 

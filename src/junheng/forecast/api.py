@@ -9,8 +9,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.forecast.backtest import calibration_errors
-from junheng.forecast.ensemble import fitted_phi
+from junheng.forecast.backtest import calibration
 from junheng.forecast.history import build_history, read_inputs
 from junheng.forecast.intervals import apply_intervals, calibration_table
 from junheng.forecast.options import LEVELS, TOTAL_GRADE, ForecastError, ForecastOptions
@@ -50,9 +49,9 @@ def forecast(
     check_horizon(horizon)
     inputs = read_inputs(ds)
     hist = build_history(inputs, opts.min_years)
-    phi = fitted_phi(inputs, horizon, opts) if opts.method == "ensemble" else None
+    # One rolling backtest gives the interval calibration errors and the blend weights.
+    errors, phi = calibration(inputs, horizon, opts)
     points, facts = forecast_points(hist, horizon, opts, phi)
-    errors = calibration_errors(inputs, horizon, opts)
     table = calibration_table(errors, horizon, opts, LEVELS)
     whole = whole_pupils(points)
     with_total = pl.concat([

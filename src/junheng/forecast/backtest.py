@@ -54,6 +54,13 @@ def origins_for(inputs: Inputs, opts: ForecastOptions) -> list[int]:
 def run(inputs: Inputs, horizon: int, opts: ForecastOptions,
         with_baselines: bool = True) -> pl.DataFrame:
     """Errors of every origin: method, origin, h, level, unit_id, grade, forecast, actual, e."""
+    return rolling(inputs, horizon, opts, with_baselines)[0]
+
+
+def rolling(inputs: Inputs, horizon: int, opts: ForecastOptions,
+            with_baselines: bool = True) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """``run``'s errors, and under ``method="ensemble"`` the blend weights φ (h, phi) for a
+    forecast from the last year, fitted on every outcome (None for a single method)."""
     origins = origins_for(inputs, opts)
     if not origins:
         raise ForecastError(
@@ -89,11 +96,14 @@ def run(inputs: Inputs, horizon: int, opts: ForecastOptions,
                 )
             )
     fc = pl.concat(frames).rename({"students": "forecast"})
-    return (
+    errors = (
         fc.join(actuals(inputs), on=["level", "unit_id", "year", "grade"], how="inner")
         .with_columns(h=pl.col("year") - pl.col("origin"),
                       e=log_error(pl.col("actual"), pl.col("forecast")))
     )
+    phi = (ensemble.estimate_phi(pl.concat(raws), county_totals, last, horizon)
+           if raws and county_totals is not None else None)
+    return errors, phi
 
 
 def coverage(errors: pl.DataFrame, horizon: int, opts: ForecastOptions) -> pl.DataFrame:
@@ -255,12 +265,21 @@ def horizon_table(totals: pl.DataFrame, cov: pl.DataFrame, level: str,
 
 def calibration_errors(hist_inputs: Inputs, horizon: int, opts: ForecastOptions) -> pl.DataFrame:
     """The method's own backtest errors, for calibrating a forecast's intervals."""
+    return calibration(hist_inputs, horizon, opts)[0]
+
+
+def calibration(hist_inputs: Inputs, horizon: int,
+                opts: ForecastOptions) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The method's own backtest errors (level, h, grade, forecast, e) and, under
+    ``method="ensemble"``, the blend weights for a forecast from the last year: one rolling
+    run gives both."""
     if not origins_for(hist_inputs, opts):
         return pl.DataFrame(schema={"level": pl.Utf8, "h": pl.Int64, "grade": pl.Int64,
-                                    "forecast": pl.Float64, "e": pl.Float64})
-    return run(hist_inputs, horizon, opts, with_baselines=False).filter(
-        pl.col("method") == METHOD
-    ).select("level", "h", "grade", "forecast", "e")
+                                    "forecast": pl.Float64, "e": pl.Float64}), None
+    errors, phi = rolling(hist_inputs, horizon, opts, with_baselines=False)
+    return errors.filter(pl.col("method") == METHOD).select(
+        "level", "h", "grade", "forecast", "e"), phi
 
 
-__all__ = ["backtest", "run", "summary", "calibration_errors", "total_frames", "horizon_table"]
+__all__ = ["backtest", "run", "rolling", "summary", "calibration", "calibration_errors",
+           "total_frames", "horizon_table"]

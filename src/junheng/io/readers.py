@@ -517,14 +517,21 @@ def _read_csv_file(file: Path, reg: Registry, limits: Limits, raw: RawDataset,
                                     "文件是空的", "the file is empty"))
         raw.unreadable.add(table.id)
         return
+    if typed:
+        # Polars refuses bytes that are not UTF-8, so a file it parses needs no separate
+        # decoding pass (a GBK file falls through to _decode_csv below).
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        sheet = _typed_csv(table, file, body, limits)
+        del body
+        if sheet is not None:
+            raw.sheets[table.id] = sheet
+            return
     utf8 = _decode_csv(data, file.name, raw.problems)
     del data
     if utf8 is None:
         raw.unreadable.add(table.id)
         return
-    sheet = _typed_csv(table, file, utf8, limits) if typed else None
-    if sheet is None:
-        sheet = _csv_text_to_raw(table, file.name, utf8, raw.problems, limits)
+    sheet = _csv_text_to_raw(table, file.name, utf8, raw.problems, limits)
     if sheet is not None:
         raw.sheets[table.id] = sheet
     else:
@@ -593,7 +600,7 @@ def _typed_csv(table: Table, file: Path, data: bytes, limits: Limits) -> RawShee
                if i is not None and table.column(i).type in ("int", "float")}
     try:
         frame = pl.read_csv(io.BytesIO(data), infer_schema=False, schema_overrides=numeric)
-    except Exception:  # noqa: BLE001 - any value Polars cannot type: the text path reports it
+    except Exception:
         return None
     if frame.columns != header or frame.height + 1 > limits.csv_rows:
         return None

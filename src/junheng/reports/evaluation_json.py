@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import polars as pl
 
 from junheng.standards.engine import Evaluation
 
@@ -75,15 +76,19 @@ def _write_compact(ev: Evaluation, fh: IO[bytes], include_schools: bool, traces:
     fh.write(b"}\n")
 
 
-def write_schools_json(ev: Evaluation, fh: IO[bytes], chunk: int = 20_000) -> None:
+def write_schools_json(ev: Evaluation, fh: IO[bytes], chunk: int = 50_000) -> None:
     """The ``schools`` array (records without traces), encoded by Polars in slices, so that
-    memory holds one slice of text at a time."""
+    memory holds one slice of text at a time. Each record is encoded by an expression
+    (``struct.json_encode``, the same bytes as ``DataFrame.write_json``), which Polars runs
+    on all cores."""
     frame = ev.school_table()
     fh.write(b"[")
     for off in range(0, frame.height, chunk):
-        buf = io.BytesIO()
-        frame.slice(off, chunk).write_json(buf)
+        # Bytes straight from Polars: a Python str of Chinese text would be four bytes a
+        # character, then copied again to encode it.
+        data = frame.slice(off, chunk).select(
+            pl.struct(pl.all()).struct.json_encode().str.join(",").cast(pl.Binary)).item()
         if off:
             fh.write(b",")
-        fh.write(buf.getvalue()[1:-1])  # the records, without the slice's own brackets
+        fh.write(data)
     fh.write(b"]")

@@ -31,6 +31,15 @@ _BAD = {"未通过", "滞后", "未达标", "不符合", "未达到", "否"}
 _WAIT = {"推进中", "未报送", "未报送 (不能认定)", "—"}
 
 
+class Pct(float):
+    """A share (0–1): the PDF prints it as a percentage, the workbook keeps the number with a
+    percent format; it still equals the float the result holds."""
+
+
+def _pct(v: float | None) -> Pct | None:
+    return None if v is None else Pct(v)
+
+
 @dataclass
 class Table:
     title: str
@@ -127,7 +136,7 @@ def _holding_back(r: CountyReport) -> Section:
             f"{_cell(d.cv_limit)}）的主要来源",
             ["学校", "在校生", f"学校值（{d.unit}）", f"县均值（{d.unit}）", "贡献占比", "方向"],
             [[row["school_name"], row["students"], row["value"], row["county_value"],
-              row["contribution"], {"above": "高于县均值", "below": "低于县均值"}.get(
+              _pct(row["contribution"]), {"above": "高于县均值", "below": "低于县均值"}.get(
                   row["direction"], "等于县均值")]
              for row in d.schools.iter_rows(named=True)]))
     failed_items = [it for it in c.items.values() if it.status != "passed"]
@@ -159,14 +168,15 @@ def _plan(r: CountyReport) -> Section:
     # Actions summed by kind (an action phased over several years counts once per year).
     by_kind: dict[str, list[Any]] = {}
     for a in p.action_rows():
-        row = by_kind.setdefault(a.kind, [a.label_zh, 0, 0.0, 0.0])
+        row = by_kind.setdefault(a.kind, [a.label_zh, 0, 0.0, a.unit or "", 0.0])
         row[1] += 1
         row[2] += float(a.quantity or 0)
-        row[3] += float(a.cost_yuan or 0)
-    s.tables.append(Table("措施汇总", ["措施", "项数", "数量", "投入（元）"],
-                          [list(v) for v in by_kind.values()]))
+        row[4] += float(a.cost_yuan or 0)
+    s.tables.append(Table("措施汇总", ["措施", "项数", "数量", "单位", "投入（元）"],
+                          [list(v) for v in by_kind.values()], [40, 10, 18, 10, 22]))
     if p.unattainable:
-        s.lines.append(f"规划范围内无法达到的项目 {len(p.unattainable)} 项，须另行研究。")
+        s.tables.append(Table("在各校上限内无法达到的要求（须另行研究）", ["说明"],
+                              [[u.text_zh] for u in p.unattainable]))
     return s
 
 
@@ -179,8 +189,8 @@ def _rotation(r: CountyReport) -> Section:
     s.tables.append(Table("轮岗名单概况", ["符合条件教师", "至少需轮岗", "本年轮岗", "轮岗比例",
                                           "其中骨干教师", "骨干占比"],
                           [[j["eligible_teachers"], j["required_rotations"],
-                            j["rotated_teachers"], j["rotated_share"],
-                            j["rotated_backbone_teachers"], j["backbone_share"]]]))
+                            j["rotated_teachers"], _pct(j["rotated_share"]),
+                            j["rotated_backbone_teachers"], _pct(j["backbone_share"])]]))
     s.tables.append(Table("逐条核对", ["要求", "结论"],
                           [[c["text_zh"], "符合" if c["passed"] else "不符合"]
                            for c in j["checks"]], [88, 12]))
@@ -236,7 +246,8 @@ def _care_health(r: CountyReport) -> Section:
     # Indicator by indicator: the share the register computed from the care and health
     # tables (and its target) where the data has them, the evidence state otherwise.
     s.tables.append(Table("关爱与健康措施", ["序号", "指标", "比例", "目标", "状态", "原因"],
-                          [[m.measure.no, i.label, i.value, i.target, STATUS_ZH[i.status],
+                          [[m.measure.no, i.label, _pct(i.value), _pct(i.target),
+                            STATUS_ZH[i.status],
                             i.reason_zh]
                            for m, a in r.care_health() for i in a.indicators],
                           [5, 25, 8, 8, 8, 46]))
@@ -328,6 +339,8 @@ def city_document(r: CityReport) -> Document:
 def _cell(v: Any) -> str:
     if v is None:
         return "—"
+    if isinstance(v, Pct):
+        return f"{v * 100:.1f}%".replace(".0%", "%")
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float):
@@ -380,6 +393,7 @@ def render_xlsx(doc: Document) -> bytes:
         bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1,
                                 "text_wrap": True, "valign": "top"})
         wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+        pct = book.add_format({"num_format": "0.0%", "valign": "top", "border": 1})
         cover = book.add_worksheet("封面")
         cover.write(0, 0, doc.title, title)
         cover.write(1, 0, doc.subtitle)
@@ -407,7 +421,7 @@ def render_xlsx(doc: Document) -> bytes:
                 row += 1
                 for values in tbl.rows:
                     for j, v in enumerate(values):
-                        write_cell(sheet, row, j, v, wrap)
+                        write_cell(sheet, row, j, v, pct if isinstance(v, Pct) else wrap)
                         if isinstance(v, str):
                             widths[j] = max(widths.get(j, 8), min(60, len(v) * 2))
                     row += 1

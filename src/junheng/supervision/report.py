@@ -123,6 +123,21 @@ def plan_target_year(ds: Dataset, county: str, latest_year: int | None = None) -
     return int(year) if year and year >= latest else max(default, latest)
 
 
+def _table_zh(table: str) -> str:
+    """A table as the clerk knows it (the registry's label, never its id)."""
+    from junheng.domain.fields import registry
+
+    return f"“{registry().table(table).label}”数据表"
+
+
+def _zh_only(message: str) -> str:
+    """The Chinese half of a bilingual core message, without ids in brackets: the report is
+    for the reader of Chinese, and a table id means nothing to them."""
+    import re
+
+    return re.sub(r"\s*[（(][a-z_]+[）)]", "", message.split(" / ", 1)[0]).strip()
+
+
 def _has(ds: Dataset, table: str) -> bool:
     return ds.get(table).height > 0
 
@@ -209,7 +224,7 @@ def county_report(
     elif entry is None:
         missing["plan"] = "未提供学校和学段数据，不能规划"
     elif not _has(ds, "grade_enrollment"):
-        missing["plan"] = "未提供分年级在校生数据（grade_enrollment），不能预测和规划"
+        missing["plan"] = f"未报送{_table_zh('grade_enrollment')}，不能预测学生数和规划"
     else:
         from junheng.forecast import ForecastError
         from junheng.planners.investment.plan import PlanError, plan_county
@@ -221,7 +236,7 @@ def county_report(
                            plan_county(Dataset(dict(ds.tables)), county, target,
                                        time_limit=plan_time_limit))
         except (PlanError, ForecastError) as exc:
-            missing["plan"] = f"不能生成达标规划：{exc}"
+            missing["plan"] = f"不能生成达标规划：{_zh_only(str(exc))}"
 
     if _has(ds, "teachers"):
         from junheng.planners.teachers import RotationError, rotate_teachers
@@ -229,9 +244,9 @@ def county_report(
         try:
             report.rotation = rotate_teachers(Dataset(dict(ds.tables)), county, year)
         except RotationError as exc:
-            missing["rotation"] = str(exc)
+            missing["rotation"] = _zh_only(str(exc))
     else:
-        missing["rotation"] = "未报送教师名单（teachers）"
+        missing["rotation"] = f"未报送{_table_zh('teachers')}"
 
     if _has(ds, "finance"):
         from junheng.finance.checks import evaluate_finance
@@ -242,7 +257,7 @@ def county_report(
         if report.finance is None:
             missing["finance"] = "本县未报送教育经费数据"
     else:
-        missing["finance"] = "未报送教育经费数据（finance）"
+        missing["finance"] = f"未报送{_table_zh('finance')}"
 
     if _has(ds, "students"):
         from junheng.aid.eligibility import evaluate_aid
@@ -253,7 +268,7 @@ def county_report(
         if report.aid is None:
             missing["aid"] = "本县没有符合资助条件的学生记录"
     else:
-        missing["aid"] = "未报送学生名单（students）"
+        missing["aid"] = f"未报送{_table_zh('students')}"
 
     report.admissions = admissions_summary(ds, county, year)
     if report.admissions is None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field, StringConstraints
 
 from junheng.admissions.rules import categories
 from junheng.web import security
@@ -128,37 +129,54 @@ def apply_form(request: Request, t: TDep, data: DataDep, user: FamilyDep,
                                             "form": {}})
 
 
-def _read_form(year: int, county_code: str, entry_stage: str, child_name: str,
-               resident_id: str, hukou: str, area_id: str, housing: str,
-               has_residence_permit: str, category_claimed: str,
-               choices: list[str]) -> svc.ApplicationForm:
-    return svc.ApplicationForm(
-        year=year, county_code=county_code, entry_stage=entry_stage, child_name=child_name,
-        resident_id=resident_id, hukou=hukou, area_id=area_id, housing=housing,
-        has_residence_permit=has_residence_permit in ("1", "on", "true"),
-        category_claimed=category_claimed,
-        choices=tuple(c for c in choices if c))
+Short = Annotated[str, StringConstraints(max_length=128)]
 
 
-Text = Annotated[str, Form(max_length=128)]
+class ChildFields(BaseModel):
+    """What a family fills in about the child (the apply and the resubmit forms), as one typed
+    form model: bounded, and validated by FastAPI in one step."""
+
+    child_name: Short
+    resident_id: Short
+    area_id: Short
+    category_claimed: Short
+    housing: Short = ""
+    hukou: Short = ""
+    has_residence_permit: Short = ""
+    choice_1: Short = ""
+    choice_2: Short = ""
+    choice_3: Short = ""
+    choice_4: Short = ""
+    choice_5: Short = ""
+
+    def application(self, year: int, county_code: str, entry_stage: str
+                    ) -> svc.ApplicationForm:
+        choices = (self.choice_1, self.choice_2, self.choice_3, self.choice_4, self.choice_5)
+        return svc.ApplicationForm(
+            year=year, county_code=county_code, entry_stage=entry_stage,
+            child_name=self.child_name, resident_id=self.resident_id, hukou=self.hukou,
+            area_id=self.area_id, housing=self.housing,
+            has_residence_permit=self.has_residence_permit in ("1", "on", "true"),
+            category_claimed=self.category_claimed, choices=tuple(c for c in choices if c))
+
+
+class ApplyFields(ChildFields):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    county_code: Short
+    entry_stage: Short
+    idempotency_key: Annotated[str, StringConstraints(max_length=64)] = ""
 
 
 @router.post("/family/apply")
 def apply(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: FamilyDep,
-          year: Annotated[int, Form(ge=2000, le=2100)], county_code: Text, entry_stage: Text,
-          child_name: Text, resident_id: Text, area_id: Text, category_claimed: Text,
-          housing: Text = "", hukou: Text = "", has_residence_permit: Text = "",
-          choice_1: Text = "", choice_2: Text = "", choice_3: Text = "", choice_4: Text = "",
-          choice_5: Text = "", idempotency_key: Annotated[str, Form(max_length=64)] = ""
-          ) -> Response:
-    form = _read_form(year, county_code, entry_stage, child_name, resident_id, hukou, area_id,
-                      housing, has_residence_permit, category_claimed,
-                      [choice_1, choice_2, choice_3, choice_4, choice_5])
+          fields: Annotated[ApplyFields, Form()]) -> Response:
+    year, county_code, entry_stage = fields.year, fields.county_code, fields.entry_stage
+    form = fields.application(year, county_code, entry_stage)
     problems = svc.validate_form(form, svc.county_catalog(data, county_code, year,
                                                           entry_stage))
     if not problems:
         try:
-            pk = svc.create_application(engine, user, form, idempotency_key or None)
+            pk = svc.create_application(engine, user, form, fields.idempotency_key or None)
         except svc.AdmissionsError as exc:
             problems = [(exc.zh, exc.en)]
         except svc.Denied:
@@ -167,7 +185,7 @@ def apply(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: Fam
         ctx = _form_context(data, county_code if entry_stage else None,
                             entry_stage if entry_stage in svc.STAGES else "primary", year)
         return _page(request, t, "apply.html", {
-            **ctx, "idempotency_key": idempotency_key, "form": form,
+            **ctx, "idempotency_key": fields.idempotency_key, "form": form,
             "problems": [p[0] if t.lang == "zh" else p[1] for p in problems]}, status_code=400)
     return RedirectResponse(f"/family/applications/{pk}", status_code=303)
 
@@ -220,15 +238,10 @@ def download_file(engine: EngineDep, user: UserDep, pk: int,
 
 @router.post("/family/applications/{pk}/resubmit")
 def resubmit(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: FamilyDep,
-             pk: int, app: OwnDep, child_name: Text, resident_id: Text, area_id: Text,
-             category_claimed: Text, housing: Text = "", hukou: Text = "",
-             has_residence_permit: Text = "", choice_1: Text = "", choice_2: Text = "",
-             choice_3: Text = "", choice_4: Text = "", choice_5: Text = "") -> Response:
+             pk: int, app: OwnDep, fields: Annotated[ChildFields, Form()]) -> Response:
     from urllib.parse import quote
 
-    form = _read_form(app["year"], app["county_code"], app["entry_stage"], child_name,
-                      resident_id, hukou, area_id, housing, has_residence_permit,
-                      category_claimed, [choice_1, choice_2, choice_3, choice_4, choice_5])
+    form = fields.application(app["year"], app["county_code"], app["entry_stage"])
     problems = svc.validate_form(form, svc.county_catalog(
         data, app["county_code"], app["year"], app["entry_stage"]))
     if not problems:
@@ -240,4 +253,3 @@ def resubmit(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
         msg = quote("；".join(p[0] if t.lang == "zh" else p[1] for p in problems))
         return RedirectResponse(f"/family/applications/{pk}?error={msg}", status_code=303)
     return RedirectResponse(f"/family/applications/{pk}", status_code=303)
-

@@ -45,9 +45,13 @@ async def measures_city(request: Request, t: TDep, data: DataDep, engine: Engine
     if y is None:
         raise views.NotFound("year")
     result = await run_in_threadpool(svc.measures, data, y, engine)
+    # The city administrator's queue: uploads awaiting review, oldest first.
+    pending = (await run_in_threadpool(ev.pending, engine, y)
+               if user.can(Permission.REVIEW_EVIDENCE) else [])
     return render(request, "measures_city.html", t, {
         "r": result, "year": y, "years": data.years(), "status_zh": STATUS_ZH,
-        "summary": result.summary()})
+        "summary": result.summary(), "pending": pending,
+        "indicator_labels": {s.indicator.id: s.indicator.label for s in ev.slots()}})
 
 
 @router.get("/measures/{code}")
