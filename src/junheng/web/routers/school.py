@@ -47,8 +47,8 @@ def people(request: Request, school_id: str, t: TDep, data: DataDep, engine: Eng
     v = views.people_view(data, school_id, y)
     # Every view of personal data is logged, with what was shown.
     audit.record(engine, user, "view_personal", target=f"school:{school_id}",
-                 detail={"year": y, "teachers": len(v["teachers"]),
-                         "students": len(v["students"])}, ip=client_ip(request))
+                 detail={"year": y, "teachers": len(v.teachers),
+                         "students": len(v.students)}, ip=client_ip(request))
     return render(request, "people.html", t, {"v": v, "school_id": school_id, "year": y,
                                               "school": views.school_view(data, school_id, y)})
 

@@ -6,12 +6,14 @@ run over counties, stages or the indicators of one school, never over all school
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from starlette.concurrency import run_in_threadpool
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.fields import registry
 from junheng.domain.masking import mask_frame
 from junheng.standards.causes import CvFix
 from junheng.standards.engine import Evaluation
@@ -317,7 +319,21 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     }
 
 
-def people_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PeopleView:
+    """Teachers and pupils of one school as listed (masked), with the columns shown."""
+
+    teachers: list[dict[str, Any]]
+    students: list[dict[str, Any]]
+    teacher_columns: list[str]
+    student_columns: list[str]
+    # Coded columns and the registry vocabulary of their values (stage, degree, title …),
+    # so the page shows words, not ids.
+    teacher_kinds: dict[str, str]
+    student_kinds: dict[str, str]
+
+
+def people_view(svc: DataService, school_id: str, year: int) -> PeopleView:
     """Teachers and students of one school, with personal identifiers masked."""
     ds = svc.dataset()
     teachers = school_rows(ds, "teachers", school_id, year)
@@ -326,9 +342,17 @@ def people_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     # What is listed is masked as the registry marks it personal (the 身份证号).
     student_cols = [c for c in STUDENT_COLUMNS if c in students.columns]
     teacher_cols = [c for c in TEACHER_COLUMNS if c in teachers.columns]
-    return {"teachers": mask_frame("teachers", teachers.select(teacher_cols)).to_dicts(),
-            "students": mask_frame("students", students.select(student_cols)).to_dicts(),
-            "teacher_columns": teacher_cols, "student_columns": student_cols}
+    return PeopleView(
+        teachers=mask_frame("teachers", teachers.select(teacher_cols)).to_dicts(),
+        students=mask_frame("students", students.select(student_cols)).to_dicts(),
+        teacher_columns=teacher_cols, student_columns=student_cols,
+        teacher_kinds=_enum_kinds("teachers", teacher_cols),
+        student_kinds=_enum_kinds("students", student_cols))
+
+
+def _enum_kinds(table_id: str, columns: list[str]) -> dict[str, str]:
+    table = registry().table(table_id)
+    return {c.id: c.enum for c in table.columns if c.enum and c.id in columns}
 
 
 # Units of the 2017 indicators in English (the standard's YAML gives them in Chinese).
