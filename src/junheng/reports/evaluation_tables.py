@@ -54,8 +54,11 @@ def items_table(ev: Evaluation) -> pl.DataFrame:
         verdicts = ev.item_results.verdict_dicts()
         cite = {(item.id, chk.id): ev.rules.rule_trace(chk.rule.id)
                 for item in ev.standard.items for chk in item.checks}
+        # A check's threshold is the same for every county: its text is made once.
+        limit = {(item.id, chk.id): _text(ev.rules.value(chk.rule.id))
+                 for item in ev.standard.items for chk in item.checks}
         rows = [(c.county_code, iid, chk["id"], it["part"], it["label"], chk["status"],
-                 it["status"], _text(chk["value"]), chk["comparison"], _text(chk["threshold"]),
+                 it["status"], _text(chk["value"]), chk["comparison"], limit[iid, chk["id"]],
                  cite[iid, chk["id"]].source, cite[iid, chk["id"]].clause)
                 for c in ev.counties for iid, it in verdicts.get(c.county_code, {}).items()
                 for chk in it["checks"]]
