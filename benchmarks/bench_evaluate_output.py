@@ -11,7 +11,7 @@ wall time then mostly measures the other processes. Ratios of both are printed.
 - ``junheng evaluate CSV_FOLDER --standard quality-balance-2017 --year 2024 --out x.json``:
   read the CSV folder (the tables the command needs), validate every value against the exchange
   format, evaluate the whole method (resource indicators and CVs, the county items, class bands)
-  and write the JSON document (compact, school records without traces; the default);
+  and write the JSON document (compact, without traces; the default);
 - the pandas peer (``--peer`` below): read the same CSV files with pandas, check them (required
   columns, numbers finite and not negative, unique keys, every section's school known), apply the
   same resource rules (scope, weighted split of stocks, exclusions, indicator values, the

@@ -191,3 +191,20 @@ def test_school_stage_table_columns() -> None:
     assert by_stage["primary"]["sports_area_m2"] == pytest.approx(1000.0)  # 2100 × 100/210
     assert by_stage["junior"]["sports_area_m2"] == pytest.approx(1100.0)   # 2100 × 110/210
     assert t.schema["students"] == pl.Int64
+
+
+@pytest.mark.parametrize("standard", ["quality-balance-2017", "zhangye-2024-targets"])
+def test_items_table_from_frames_equals_the_traced_items(data_dir: Path, standard: str) -> None:
+    # The items table is read from the check frames without building the traced items; it
+    # says what the traced items say, check for check.
+    from junheng.io.source import load_dataset
+    from junheng.reports.evaluation_tables import _text, items_table
+    from junheng.standards.engine import evaluate
+
+    ev = evaluate(load_dataset(str(data_dir)), standard, 2024)
+    fast = items_table(ev).rows()  # first, before anything builds the traced items
+    traced = [(c.county_code, iid, chk.id, it.part, it.label, chk.status, it.status,
+               _text(chk.value), chk.comparison, _text(chk.threshold), chk.trace.rule.source,
+               chk.trace.rule.clause)
+              for c in ev.counties for iid, it in c.items.items() for chk in it.checks]
+    assert traced and fast == traced

@@ -60,14 +60,14 @@ def test_headline_figures_and_verdicts() -> None:
     assert a["p02_inclusive_coverage"].status == "passed"
     assert a["p03_public_share"].value == pytest.approx(0.6)
     assert a["p04_township_public_centre"].status == "failed"      # 17 of 18
-    assert a["p07_development_plan"].status == "passed"
-    assert a["p10_teacher_ratio"].status == "passed"  # 34 teachers / 500 (1:15 needs 33.3)
-    assert a["p11_certified"].status == "failed"                    # 32 of 34 certified
+    assert a["p08_development_plan"].status == "passed"
+    assert a["p11_teacher_ratio"].status == "passed"  # 34 teachers / 500 (1:15 needs 33.3)
+    assert a["p12_certified"].status == "failed"                    # 32 of 34 certified
     # 13 of 18 classes within the rule (the third kindergarten gave no row).
-    assert a["p09_class_size"].value == pytest.approx(13 / 18)
-    assert a["p09_class_size"].status == "failed"
-    assert a["p13_recognition"].status == "passed"
-    assert a["p06_funding_standards"].status == "not_reported"
+    assert a["p10_class_size"].value == pytest.approx(13 / 18)
+    assert a["p10_class_size"].status == "failed"
+    assert a["p14_recognition"].status == "passed"
+    assert a["p06_public_funding"].status == "not_reported"
     # A failed item outranks one not reported (domain.status order).
     assert ev.county_result(A).status == "failed" and not ev.county_result(A).passed
     assert set(ev.county_result(A).parts) == {"coverage", "government", "care_quality",

@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("GET", "/zones/lookup"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans"): (CITY_WIDE | {"ganzhou", "linze"}, CITY_WIDE | {"ganzhou", "linze"}),
     ("GET", "/plans/{code}"): (COUNTY, COUNTY),
+    ("GET", "/api/plans/{code}"): (COUNTY, COUNTY),
     ("GET", "/finance"): (CITY_WIDE, CITY_WIDE),
     ("GET", "/county/{code}/finance"): (COUNTY, COUNTY),
     # Aid lists say who is poor or disabled: personal data, the county's staff only.
@@ -232,7 +233,7 @@ def test_county_admin_never_sees_another_county(site: Site) -> None:
     for path in ["/county/620723", "/county/620723/report.xlsx", "/county/620723/report.pdf",
                  "/api/county/620723", "/school/6207230001", "/api/school/6207230001",
                  "/school/6207230001/people", "/school/6207230001/edit", "/api/evaluation",
-                 "/city", "/forecast?county=620723", "/plans/620723", "/zones?county=620723",
+                 "/city", "/forecast?county=620723", "/plans/620723", "/api/plans/620723", "/zones?county=620723",
                  "/zones/lookup?county=620723&q=村"]:
         assert c.get(path).status_code == 403, path
     token = csrf_from(c.get("/account/password").text)

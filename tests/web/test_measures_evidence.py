@@ -82,6 +82,8 @@ def test_upload_review_reject_resubmit_accept(site: Site) -> None:
     assert _m28(gz) == "推进中"
     page = _page(city)
     assert "已列入2024年县政府工作要点" in page and "待审核" in page
+    queue = city.get(f"/measures?year={YEAR}").text
+    assert 'id="evidence-queue"' in queue and f"/measures/620702/evidence?year={YEAR}#{IND}" in queue
     city_token = csrf_from(page)
 
     # A rejection needs a reason; then the county sees it and uploads again.
@@ -103,6 +105,7 @@ def test_upload_review_reject_resubmit_accept(site: Site) -> None:
     assert _m28(gz) == "推进中"
     assert "error" not in _review(city, city_token, second, "accept").headers["location"]
     assert _m28(gz) == "已完成"
+    assert 'id="evidence-queue"' not in city.get(f"/measures?year={YEAR}").text
     # Accepted: no further uploads.
     assert "error=" in _upload(gz, gz_token).headers["location"]
     assert "上传佐证材料" not in _page(gz).split(f'id="{IND}"', 1)[1].split("</section>", 1)[0]
@@ -159,3 +162,19 @@ def test_another_county_can_neither_read_nor_write(site: Site) -> None:
     for who in ("clerk", "parent"):
         c = site.login(who)
         assert c.get(f"/measures/evidence/{eid}/file").status_code == 403
+
+
+def test_file_size_is_bounded(site: Site) -> None:
+    """A county administrator may send a file above the site's 1 MB request limit (up to
+    10 MB); beyond that the request is refused before the body is read."""
+    gz = site.login("ganzhou")
+    token = csrf_from(_page(gz))
+    big = PDF + b"0" * (2 * 1024 * 1024)
+    r = _upload(gz, token, big)
+    assert r.status_code == 303 and "error" not in r.headers["location"]
+    r = _upload(gz, token, PDF + b"0" * (11 * 1024 * 1024))
+    assert r.status_code == 413
+    assert [s for _, s in _ids(site)] == ["pending"]
+    # Nobody else gets the raised limit on that path.
+    lz = site.login("linze")
+    assert _upload(lz, csrf_from(_page(lz, "620723")), big, code="620702").status_code == 413

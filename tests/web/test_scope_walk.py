@@ -61,6 +61,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     # No parameter: each county administrator is sent to the own county's plan.
     ("GET", "/plans"): LINZE | {"ganzhou"},
     ("GET", "/plans/{code}"): LINZE,
+    ("GET", "/api/plans/{code}"): LINZE,
     # Rotation: planning staff with personal-data rights; county admins go to their own.
     ("GET", "/rotation"): LINZE | {"ganzhou"},
     ("GET", "/rotation/{code}"): LINZE,
@@ -99,7 +100,8 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
 PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
                 "target": "2027", "page": "1", "action": "login", "for": "admissions",
-                "unmask": "0", "share": "0.1", "max_km": "60"}
+                "unmask": "0", "share": "0.1", "max_km": "60", "wait": "1",
+                "error": "x"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",
@@ -111,7 +113,10 @@ FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "choice_1": "6207230001", "choice_2": "", "choice_3": "", "choice_4": "",
                "choice_5": "", "idempotency_key": "", "kind": "hukou", "action": "approve",
                "reason": "scope walk", "category_verified": "other", "county": "620723",
-               "stage": "primary", "seats": "3", "seed": "1"}
+               "stage": "primary", "seats": "3", "seed": "1",
+               # aid review (a Linze pupil's doubtful match)
+               "decision": "confirm", "student_id": "S1", "source": "civil_affairs",
+               "category": "dibao"}
 
 
 def _params(route: APIRoute) -> dict[str, list[str]]:

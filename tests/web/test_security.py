@@ -194,3 +194,22 @@ def test_reflected_input_is_escaped(site: Site) -> None:
     assert "<img src=x" not in r.text and "&lt;img src=x" in r.text
     r = c.get("/login", params={"next": "https://evil.example/"})
     assert 'value="https://evil.example/"' not in r.text
+
+
+def test_a_failed_sign_in_keeps_where_the_user_was_going(site: Site) -> None:
+    # The form posts ``next``; the page shown again after a wrong password must carry it on
+    # (the POST's URL has no ?next=), and still only a same-site path.
+    c = site.client()
+    page = c.get("/login", params={"next": "/county/620702"})
+    token = csrf_from(page.text)
+    assert 'name="next" value="/county/620702"' in page.text
+    again = c.post("/login", data={"username": "city", "password": "wrong-password-1",
+                                   "next": "/county/620702", "csrf_token": token})
+    assert again.status_code == 401
+    assert 'name="next" value="/county/620702"' in again.text
+    token = csrf_from(again.text)
+    ok = c.post("/login", data={"username": "city", "password": PASSWORD,
+                                "next": "/county/620702", "csrf_token": token})
+    assert ok.status_code == 303 and ok.headers["location"] == "/county/620702"
+    evil = site.client().get("/login", params={"next": "//evil.example/"})
+    assert 'name="next" value=""' in evil.text

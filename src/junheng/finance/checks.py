@@ -47,10 +47,20 @@ class CheckResult:
     def passed(self) -> bool | None:
         return {"passed": True, "failed": False}.get(self.status)
 
+    @property
+    def against_previous(self) -> bool:
+        """The two 不降低 checks compare with last year's figure; the others with a limit."""
+        return self.id in ("budget_not_decreasing", "per_student_not_decreasing")
+
+    @property
+    def reference(self) -> float | None:
+        """What the value is compared with: last year's figure or the limit."""
+        return self.previous if self.against_previous else self.limit
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "label": self.label, "passed": self.passed,
                                "status": self.status, "value": self.value}
-        if self.id in ("budget_not_decreasing", "per_student_not_decreasing"):
+        if self.against_previous:
             out["previous"] = self.previous
         else:
             out["limit"] = self.limit

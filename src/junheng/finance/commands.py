@@ -38,20 +38,19 @@ def _finance(args: argparse.Namespace) -> int:
         result = evaluate_finance(ds, args.year, args.county)
     except KeyError as exc:
         raise CliError(str(exc).strip("'\"")) from None
-    doc = result.to_json()
     if args.format == "json":
-        write_json(doc, args.out)
+        write_json(result.to_json(), args.out)
     elif args.format == "xlsx":
         from junheng.reports.finance_report import write_finance_xlsx
 
-        write_finance_xlsx(doc, args.out)
+        write_finance_xlsx(result, args.out)
     else:
         from junheng.reports.finance_report import write_finance_html
 
-        write_finance_html(doc, args.out)
+        write_finance_html(result, args.out)
     if args.out is not None:
-        failed = sum(1 for a in doc["counties"] for c in a["checks"] if c["passed"] is False)
-        print(f"已检查 {len(doc['counties'])} 个区县, 未达标 {failed} 项; 结果写入 {args.out} / "
-              f"{len(doc['counties'])} counties checked, {failed} checks failed; "
+        failed = sum(1 for a in result.counties for c in a.checks if c.passed is False)
+        print(f"已检查 {len(result.counties)} 个区县, 未达标 {failed} 项; 结果写入 {args.out} / "
+              f"{len(result.counties)} counties checked, {failed} checks failed; "
               f"written to {args.out}")
     return 0

@@ -74,6 +74,11 @@ def render() -> str:
                 desc += "，个人信息"
             if col.check == "resident_id":
                 desc += "，18位身份证号，校验码按 GB 11643 检查"
+            if col.check == "geojson_polygon":
+                desc += ("，GeoJSON 的 Polygon 或 MultiPolygon（WGS84 经纬度，闭合环），"
+                         "如 `{\"type\":\"Polygon\",\"coordinates\":[[[100.45,38.93],"
+                         "[100.46,38.93],[100.46,38.94],[100.45,38.93]]]}`；"
+                         "有边界时片区地图画出边界，否则画中心点")
             lines.append(f"| `{col.id}` | {col.label} | {desc} | {ref} |")
         lines.append("")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.fields import Column, CrossCheck, Limits, Table, registry, unknown_references
+from junheng.domain.geo import polygon_ok
 from junheng.domain.needs import TableNeeds
 from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
 from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
@@ -234,6 +235,13 @@ def _type_column(col: Column, checks: list[_Check], is_number: bool = False) -> 
             "身份证号无效：应为18位，且最后一位校验码正确（{value}）" + kept_zh,
             "invalid resident id: 18 characters with a correct check digit ({value})" + kept_en,
             col.check_severity))
+    if col.check == "geojson_polygon":
+        ok = raw.map_elements(polygon_ok, return_dtype=pl.Boolean)
+        checks.append(_Check(
+            c, label, present & ~ok,
+            "片区边界无效：应为 GeoJSON 的 Polygon 或 MultiPolygon（WGS84 经纬度，首尾点相同的闭合环）",
+            "invalid area outline: expected a GeoJSON Polygon or MultiPolygon (WGS84 degrees, "
+            "closed rings)", col.check_severity))
     return raw.alias(c)
 
 

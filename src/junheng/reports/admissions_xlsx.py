@@ -16,8 +16,8 @@ import xlsxwriter
 from junheng.admissions.allocate import Allocation
 from junheng.admissions.rules import categories
 from junheng.reports.safe_cells import write_cell
+from junheng.standards.labels import label
 
-STAGE_ZH = {"primary": "小学一年级", "junior": "初中一年级"}
 ROUND_ZH = {1: "第一轮", 2: "第二轮调剂"}
 
 
@@ -39,7 +39,7 @@ def write_allocation_xlsx(alloc: Allocation, out: Path) -> None:
         ws.set_column(1, 1, 90)
         facts = [
             ("区县代码", alloc.county_code), ("学年", alloc.year),
-            ("入学学段", STAGE_ZH.get(alloc.stage, alloc.stage)),
+            ("入学学段", label("entry_stage", alloc.stage) or alloc.stage),
             ("申请人数", alloc.applicants),
             ("冻结名单 SHA-256", alloc.list_sha256), ("摇号种子", alloc.seed),
             ("类别优先顺序", alloc.precedence.describe_zh()),

@@ -18,6 +18,7 @@ from junheng.reports.labels import (
     STAGE_ZH,
     county_verdict_zh,
     fmt_value,
+    ids_zh,
     key_zh,
     status_zh,
 )
@@ -31,7 +32,8 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.filters.update(status_zh=status_zh, county_zh=county_verdict_zh, value=_display,
                        stage_zh=lambda s: STAGE_ZH.get(s, s), part_zh=lambda p: PART_ZH.get(p, p),
-                       cmp_zh=lambda c: COMPARISON_ZH.get(c or "", ""), key_zh=key_zh)
+                       cmp_zh=lambda c: COMPARISON_ZH.get(c or "", ""), key_zh=key_zh,
+                       ids_zh=ids_zh)
     return env
 
 

@@ -84,9 +84,11 @@ def write_schools_json(ev: Evaluation, fh: IO[bytes], chunk: int = 50_000) -> No
     frame = ev.school_table()
     fh.write(b"[")
     for off in range(0, frame.height, chunk):
-        text = frame.slice(off, chunk).select(
-            pl.struct(pl.all()).struct.json_encode().str.join(",")).item()
+        # Bytes straight from Polars: a Python str of Chinese text would be four bytes a
+        # character, then copied again to encode it.
+        data = frame.slice(off, chunk).select(
+            pl.struct(pl.all()).struct.json_encode().str.join(",").cast(pl.Binary)).item()
         if off:
             fh.write(b",")
-        fh.write(text.encode())
+        fh.write(data)
     fh.write(b"]")

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from junheng.standards.engine import Evaluation
+from junheng.standards.items import CountyItems
 
 TABLES = ("counties", "stages", "indicators", "items", "schools", "excluded", "rules")
 
@@ -45,10 +46,27 @@ def counties_table(ev: Evaluation) -> pl.DataFrame:
 
 
 def items_table(ev: Evaluation) -> pl.DataFrame:
-    rows = [(c.county_code, iid, chk.id, it.part, it.label, chk.status, it.status,
-             _text(chk.value), chk.comparison, _text(chk.threshold), chk.trace.rule.source,
-             chk.trace.rule.clause)
-            for c in ev.counties for iid, it in c.items.items() for chk in it.checks]
+    if ev.item_results is not None and all(isinstance(c.items, CountyItems)
+                                           for c in ev.counties):
+        # The verdicts straight from the check frames, each check's document and clause
+        # from its rule: the traced items (with their lists of offending schools) are never
+        # built, which at national scale is most of the command's time.
+        verdicts = ev.item_results.verdict_dicts()
+        cite = {(item.id, chk.id): ev.rules.rule_trace(chk.rule.id)
+                for item in ev.standard.items for chk in item.checks}
+        # A check's threshold is the same for every county: its text is made once.
+        limit = {(item.id, chk.id): _text(ev.rules.value(chk.rule.id))
+                 for item in ev.standard.items for chk in item.checks}
+        rows = [(c.county_code, iid, chk["id"], it["part"], it["label"], chk["status"],
+                 it["status"], _text(chk["value"]), chk["comparison"], limit[iid, chk["id"]],
+                 cite[iid, chk["id"]].source, cite[iid, chk["id"]].clause)
+                for c in ev.counties for iid, it in verdicts.get(c.county_code, {}).items()
+                for chk in it["checks"]]
+    else:
+        rows = [(c.county_code, iid, chk.id, it.part, it.label, chk.status, it.status,
+                 _text(chk.value), chk.comparison, _text(chk.threshold), chk.trace.rule.source,
+                 chk.trace.rule.clause)
+                for c in ev.counties for iid, it in c.items.items() for chk in it.checks]
     return pl.DataFrame(rows, orient="row", schema={
         "county_code": pl.Utf8, "item": pl.Utf8, "check": pl.Utf8, "part": pl.Utf8,
         "label": pl.Utf8, "check_status": pl.Utf8, "item_status": pl.Utf8, "value": pl.Utf8,

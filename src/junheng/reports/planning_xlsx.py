@@ -120,13 +120,14 @@ def write_rotation_xlsx(plan: dict[str, Any], out: Path) -> None:
         ["轮岗骨干去往乡村、薄弱学校（人）", plan["direction"]["backbone_toward"]],
     ] + [["说明", t] for t in plan["explanation_zh"]]
     _sheet(book, "汇总", ["项目", "内容"], summary, [20, 100])
-    moves = [[m["teacher_id"], _STAGE.get(m["stage"]), m.get("subject"), m["from_school_id"], m.get("from_school_name"),
-              m["to_school_id"], m.get("to_school_name"), m.get("to_reason") or "", m["distance_km"],
-              "是" if m["is_backbone"] else "否", m.get("years_at_school")] for m in plan["moves"]]
+    # Rows of the rotation's move frame: every column is there (rotation.py gives it a schema).
+    moves = [[m["teacher_id"], _STAGE.get(m["stage"]), m["subject"], m["from_school_id"], m["from_school_name"],
+              m["to_school_id"], m["to_school_name"], m["to_reason"] or "", m["distance_km"],
+              "是" if m["is_backbone"] else "否", m["years_at_school"]] for m in plan["moves"]]
     _sheet(book, "轮岗名单", ["教师编号", "学段", "学科", "调出学校", "调出学校名称", "调入学校", "调入学校名称",
                           "调入学校类别", "距离（公里）", "骨干", "本校任教年限"], moves,
            [18, 6, 10, 14, 28, 14, 28, 30, 10, 6, 10])
-    checks = [["通过" if c["passed"] else "未通过", "" if c.get("value") is None else c["value"], c["text_zh"]]
+    checks = [["通过" if c["passed"] else "未通过", "" if c["value"] is None else c["value"], c["text_zh"]]
               for c in plan["checks"]]
     _sheet(book, "规则复核", ["结论", "值", "说明"], checks, [8, 10, 80])
     book.close()

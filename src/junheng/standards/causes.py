@@ -26,12 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from junheng.standards.engine import STAGE_LABELS, Evaluation
+from junheng.standards.engine import Evaluation
+from junheng.standards.labels import label
 from junheng.standards.results import FAILED, NOT_REPORTED, PASSED, CountyResult
 from junheng.standards.school_table import STOCK_COLUMNS
-
-STAGE_LABELS_EN = {"primary": "primary", "junior": "junior secondary", "senior": "senior",
-                   "preschool": "preschool"}
 
 DRIVER_SCHEMA: dict[str, pl.DataType] = {
     "school_id": pl.Utf8(), "school_name": pl.Utf8(), "students": pl.Int64(),
@@ -116,8 +114,8 @@ def _resource_cause(ev: Evaluation, c: CountyResult, part_id: str) -> tuple[str,
     for stage_id, st in c.stages.items():
         if not st.evaluated or st.status == PASSED:
             continue
-        s_zh = STAGE_LABELS.get(stage_id, stage_id)
-        s_en = STAGE_LABELS_EN.get(stage_id, stage_id)
+        s_zh = label("stage", stage_id) or stage_id
+        s_en = label("stage", stage_id, "en") or stage_id
         if st.schools_evaluated == 0:
             zh_parts.append(f"{s_zh}没有参评学校")
             en_parts.append(f"{s_en}: no school evaluated")

@@ -26,6 +26,7 @@ from junheng.domain.status import status_from_rank, status_rank, worst_status
 from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
 from junheng.standards.items import CountyItems, ItemResults, evaluate_items
+from junheng.standards.labels import label
 from junheng.standards.loader import Standard, load_standard
 from junheng.standards.results import (
     CityResult,
@@ -54,18 +55,21 @@ from junheng.standards.school_table import (
     scoped_sections,
 )
 
-STAGE_LABELS = {"primary": "小学", "junior": "初中", "senior": "高中", "preschool": "学前"}
-PART_LABELS = {
-    "resources": "资源配置",
-    "government": "政府保障程度",
-    "quality": "教育质量",
-    "recognition": "社会认可度",
-    "veto": "一票否决",
-    "balance": "校际均衡 (综合差异系数)",
-    "targets": "市级目标",
-    "coverage": "普及普惠水平",
-    "care_quality": "幼儿园保教质量保障",
-}
+# The order of a county's parts in the result (the resource part comes first); their words
+# come from labels.PARTS, the stages' from the field registry.
+PART_ORDER = ("resources", "government", "quality", "recognition", "veto", "balance", "targets",
+              "coverage", "care_quality")
+
+
+def _stage_zh(stage: str) -> str:
+    return label("stage", stage) or stage
+
+
+def _part_zh(part: str) -> str:
+    text = label("part", part) or part
+    if part == "balance":  # only the 2012 method has it, judged by the composite CV alone
+        text = f"{text} ({label('measure', 'composite_cv')})"
+    return text
 
 
 def _num(v: Any, digits: int = 6) -> Any:
@@ -564,7 +568,7 @@ def _county_verdicts(
     """County verdicts from the stage table, the CV table and the item statuses. Only failing
     and unreported rows are visited one by one (to word the reasons)."""
     resource_part = "balance" if std.method == "basic_2012" else "resources"
-    part_order = [resource_part] + [p for p in PART_LABELS if p != resource_part]
+    part_order = [resource_part] + [p for p in PART_ORDER if p != resource_part]
     ranks = st.group_by("county_code").agg(rank=status_rank(pl.col("status")).max()).with_columns(
         part=pl.lit(resource_part))
     frames = [ranks.select("county_code", "part", "rank")]
@@ -577,13 +581,13 @@ def _county_verdicts(
     for cc, part, pstatus in zip(parts_long["county_code"].to_list(),
                                  parts_long["part"].to_list(),
                                  parts_long["status"].to_list(), strict=True):
-        parts.setdefault(cc, {})[part] = PartVerdict(pstatus, PART_LABELS.get(part, part))
+        parts.setdefault(cc, {})[part] = PartVerdict(pstatus, _part_zh(part))
 
     reasons: dict[str, list[str]] = {}
     not_reported: dict[str, list[str]] = {}
     for r in st.filter(pl.col("status") != "passed").iter_rows(named=True):
         cc = r["county_code"]
-        s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
+        s_zh = _stage_zh(r["stage"])
         if r["schools_evaluated"] == 0:
             not_reported.setdefault(cc, []).append(f"{r['stage']}.schools")
             reasons.setdefault(cc, []).append(f"{s_zh}: 没有参评学校")
@@ -606,7 +610,7 @@ def _county_verdicts(
             cc = r["county_code"]
             if r["status"] == "failed":
                 label = std.indicator(r["indicator"]).label
-                s_zh = STAGE_LABELS.get(r["stage"], r["stage"])
+                s_zh = _stage_zh(r["stage"])
                 reasons.setdefault(cc, []).append(f"{s_zh}: {label} 差异系数 {r['cv']:.4f} > {r['cv_limit']}")
             else:
                 not_reported.setdefault(cc, []).append(f"{r['stage']}.{r['indicator']}")
@@ -711,7 +715,7 @@ def _evaluate_targets(
             status=status,
             quality_target_year=c["quality_target_year"],
             has_target_year=True,
-            parts={"targets": PartVerdict(status, PART_LABELS["targets"])},
+            parts={"targets": PartVerdict(status, _part_zh("targets"))},
             veto_triggered=(),
             not_reported=tuple(i for i, it in items[cc].items() if it.status == "not_reported"),
             reasons_zh=tuple(f"{i} {it.label}: 未达到" for i, it in items[cc].items()
@@ -750,7 +754,7 @@ def _evaluate_preschool(
         parts = {}
         for part in dict.fromkeys(it.part for it in items.values()):
             st = worst_status([it.status for it in items.values() if it.part == part])
-            parts[part] = PartVerdict(st, PART_LABELS[part])
+            parts[part] = PartVerdict(st, _part_zh(part))
         status = worst_status([it.status for it in items.values()])
         verdicts.append(CountyResult(
             county_code=cc, county_name=c["county_name"], passed=status == "passed",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Number = int | float
 
@@ -280,3 +280,215 @@ class SchoolViewOut(_View):
     sections: list[dict[str, Any]]
     facilities: dict[str, Any] | None
     history: list[SchoolHistoryOut]
+
+
+# ---------------------------------------------------------------------------- investment plan
+# ``InvestmentPlan.to_json()`` (planners/investment/results.py), field for field.
+
+
+class PlanActionOut(_Out):
+    school_id: str
+    stage: str | None
+    kind: str
+    quantity: Number
+    unit: str | None
+    cost_yuan: Number
+    from_school_id: str | None
+    distance_km: Number | None
+    year: int | None = None
+    due_year: int | None = None
+    funded: bool | None = None
+    school_name: str | None
+    from_school_name: str | None
+    label_zh: str
+    label_en: str
+
+
+class BudgetLineOut(_Out):
+    item: str
+    label_zh: str
+    gap: Number
+    gap_unit: str
+    quantity: int
+    quantity_unit: str
+    cost_yuan: Number
+    recurring: bool
+    text_zh: str
+
+
+class OutsideItemOut(_Out):
+    item: str
+    label_zh: str
+    part: str
+    status: str
+    value: Any
+    threshold: Any
+    comparison: Any
+    gap: Number | None
+    how_zh: str
+
+
+class UnattainableOut(_Out):
+    kind: str
+    stage: str
+    indicator: str | None
+    school_id: str | None
+    school_name: str | None
+    indicator_label: str
+    value_now: Number
+    best_reachable: Number
+    required: Number
+    limit: str
+    text_zh: str
+
+
+class OverLimitOut(_Out):
+    school_id: str
+    school_name: str | None
+    limit_key: str
+    limit_label: str
+    limit_label_en: str
+    kind: str
+    quantity: Number
+    limit: Number
+    text_zh: str
+
+
+class LiftedLimitsOut(_Out):
+    """The plan with the binding limits lifted; the cost and the actions over the limits only
+    when such a plan was found."""
+
+    lifted_limits: list[str]
+    lifted_at_schools: dict[str, list[str]]
+    status: str
+    total_cost_yuan: Number | None
+    unattainable_left: int
+    extra_cost_yuan: Number | None = None
+    over_limit: list[OverLimitOut] | None = None
+    lifted_labels_zh: list[str] | None = None
+    lifted_labels_en: list[str] | None = None
+    text_zh: str | None = None
+
+
+class FailingSchoolOut(_Out):
+    school_id: str
+    stage: str
+    met_count: int | None
+    status: str | None
+    shortfalls: list[ShortfallOut]
+
+
+class FailingCvOut(_Out):
+    stage: str
+    indicator: str
+    cv: Number | None
+    cv_limit: Number | None
+
+
+class PlanCheckOut(_Out):
+    """The engine's verdict on the data after the plan; the plan's own check when it had one."""
+
+    resources_passed: bool
+    resources_status: str | None = None
+    county_passed: bool | None = None
+    failing_schools: list[FailingSchoolOut]
+    failing_cvs: list[FailingCvOut]
+    g05_class_size: str | None = None
+    g04_school_size: str | None = None
+    schools_over_size_cap: list[dict[str, Any]] | None = None
+    reasons_zh: list[str] | None = None
+    plan_check_passed: bool | None = None
+    plan_check_violations: list[str] | None = None
+
+
+class PlanScheduleOut(_Out):
+    """Empty when the solver found no plan to phase."""
+
+    status: str | None = None
+    years: list[int] | None = None
+    budget_by_year: dict[str, Number] | None = None
+    spent_by_year: dict[str, Number] | None = None
+    missing_yuan: Number | None = None
+    missing_lower_bound_yuan: Number | None = None
+    basis_zh: str | None = None
+
+
+class CampusSourceOut(_Out):
+    school_id: str
+    school_name: str
+    students: int
+    distance_km: Number | None
+
+
+class CampusCostOut(_Out):
+    land_and_building_yuan: Number
+    fixed_yuan: Number
+    teachers_first_year_yuan: Number
+    equipment_yuan: Number
+    multimedia_rooms_yuan: Number
+
+
+class NewCampusOut(_Out):
+    school_id: str
+    school_name: str
+    school_type: str
+    proposed: bool
+    parent_school_id: str
+    latitude: Number | None
+    longitude: Number | None
+    seats: int
+    students_by_stage: dict[str, int]
+    classes_by_stage: dict[str, int]
+    # The document's key is "from", a Python keyword.
+    sources: list[CampusSourceOut] = Field(alias="from")
+    teachers_by_stage: dict[str, dict[str, int]]
+    teaching_area_m2: Number
+    sports_area_m2: Number
+    equipment_value_yuan: Number
+    multimedia_rooms: int
+    music_rooms: int
+    art_rooms: int
+    cost_yuan: Number
+    cost_breakdown: CampusCostOut
+    text_zh: str
+
+
+class SchoolsPassingOut(_Out):
+    before: int
+    before_total: int
+    after: int
+    after_total: int
+    new_campus_sections: int
+
+
+class InvestmentPlanOut(_Out):
+    """``InvestmentPlan.to_json()``: the least-cost plan of one county, with the evaluations of
+    its data before and after."""
+
+    county_code: str
+    target_year: int
+    data_year: int
+    standard: str
+    status: str
+    status_zh: str
+    solver_status: str
+    total_cost_yuan: Number
+    budget_lines_yuan: Number
+    cost_by_year: dict[str, Number]
+    gap: Number | None
+    lower_bound_yuan: Number | None
+    solve_seconds: Number
+    cut_rounds: int
+    actions: list[PlanActionOut]
+    budget_lines: list[BudgetLineOut]
+    outside_plan: list[OutsideItemOut]
+    unattainable: list[UnattainableOut]
+    check: PlanCheckOut
+    what_if_no_limits: LiftedLimitsOut | None
+    new_campuses: list[NewCampusOut]
+    explanation_zh: list[str]
+    schools_passing: SchoolsPassingOut
+    schedule: PlanScheduleOut
+    notes: list[str]
+    before: EvaluationOut
+    after: EvaluationOut

@@ -93,11 +93,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang") or request.cookies.get(deps.LANG_COOKIE)
-    return lang if lang in LANGUAGES else request.app.state.settings.default_language
-
-
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -128,7 +123,7 @@ async def _error_page(request: Request, code: int,
         except Exception:  # the error page must render even when the session store fails
             log.warning("no session for the error page", exc_info=True)
     key = _ERROR_KEYS.get(code, "error.generic")
-    response = render(request, "error.html", Translator(_lang(request)),
+    response = render(request, "error.html", Translator(deps.language_of(request)),
                       {"code": code, "message_key": key}, status_code=code)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -181,7 +176,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def forbidden(request: Request, exc: Exception) -> Response:
         if _wants_json(request):
             return JSONResponse({"error": "forbidden / 无权访问"}, status_code=403)
-        return render(request, "error.html", Translator(_lang(request)),
+        return render(request, "error.html", Translator(deps.language_of(request)),
                       {"code": 403, "message_key": "error.forbidden"}, status_code=403)
 
     @app.exception_handler(deps.CsrfFailed)
@@ -189,7 +184,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if _wants_json(request):
             return JSONResponse({"error": "CSRF token missing or wrong / 安全令牌无效"},
                                 status_code=403)
-        return render(request, "error.html", Translator(_lang(request)),
+        return render(request, "error.html", Translator(deps.language_of(request)),
                       {"code": 403, "message_key": "error.csrf"}, status_code=403)
 
     @app.exception_handler(RequestValidationError)
@@ -197,7 +192,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # A parameter out of its bounds (?page=10^20, ?year=abc): a plain 400, never a 500.
         if _wants_json(request):
             return JSONResponse({"error": "bad request / 请求参数无效"}, status_code=400)
-        return render(request, "error.html", Translator(_lang(request)),
+        return render(request, "error.html", Translator(deps.language_of(request)),
                       {"code": 400, "message_key": "error.bad_request"}, status_code=400)
 
     @app.exception_handler(NotFound)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
@@ -62,11 +62,17 @@ EngineDep = Annotated[Engine, Depends(_engine)]
 DataDep = Annotated[DataService, Depends(_data)]
 
 
-async def language(request: Request) -> str:
+def language_of(request: Request) -> str:
+    """``?lang=``, else the language cookie, else the site's default: for routes (through
+    :func:`language`) and for the error pages alike."""
     lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     if lang in LANGUAGES:
         return lang
     return request.app.state.settings.default_language  # type: ignore[no-any-return]
+
+
+async def language(request: Request) -> str:
+    return language_of(request)
 
 
 async def translator(lang: Annotated[str, Depends(language)]) -> Translator:
@@ -131,11 +137,38 @@ UserDep = Annotated[User, Depends(current_user)]
 def require(*permissions: Permission):  # type: ignore[no-untyped-def]
     """A dependency that lets through only users holding every one of ``permissions``."""
     async def check(user: UserDep) -> User:
-        if not all(user.can(p) for p in permissions):
-            raise Forbidden()
-        return user
+        return _holds(user, permissions)
 
     check.__name__ = "require_" + "_".join(p.value for p in permissions)
+    return check
+
+
+def _holds(user: User, permissions: tuple[Permission, ...]) -> User:
+    if not all(user.can(p) for p in permissions):
+        raise Forbidden()
+    return user
+
+
+def require_in_county(*permissions: Permission):  # type: ignore[no-untyped-def]
+    """``require``, and the county of the path (``{code}``) within the user's reach. As a
+    dependency it is judged before a form is parsed, so a user of another county is refused
+    (403) whatever the form holds, rather than told the form is incomplete."""
+    async def check(code: str, user: UserDep) -> User:
+        check_county(_holds(user, permissions), code)
+        return user
+
+    check.__name__ = "require_" + "_".join(p.value for p in permissions) + "_in_county"
+    return check
+
+
+def require_for_school(*permissions: Permission):  # type: ignore[no-untyped-def]
+    """``require``, and the school of the path (``{school_id}``) within the user's reach
+    (judged before a form is parsed, like :func:`require_in_county`)."""
+    async def check(school_id: str, data: DataDep, user: UserDep) -> User:
+        check_school(_holds(user, permissions), data, school_id)
+        return user
+
+    check.__name__ = "require_" + "_".join(p.value for p in permissions) + "_for_school"
     return check
 
 
@@ -149,18 +182,20 @@ def check_school(user: User, data: DataService, school_id: str) -> None:
         raise Forbidden()
 
 
-async def verify_csrf(request: Request, session: OptionalSessionDep) -> None:
+async def verify_csrf(request: Request, session: OptionalSessionDep,
+                      x_csrf_token: Annotated[str | None, Header()] = None,
+                      content_type: Annotated[str, Header()] = "") -> None:
     """Synchronizer token: the session's token in a form field ``csrf_token`` or the
     ``X-CSRF-Token`` header (htmx). Before login, the token is compared with a cookie."""
     if request.method not in UNSAFE_METHODS:
         return
-    given = request.headers.get("x-csrf-token")
-    if not given:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            value = form.get("csrf_token")
-            given = value if isinstance(value, str) else None
+    given = x_csrf_token
+    # The form is read only for a form post (a JSON body has no field to look in).
+    if not given and content_type.startswith(("application/x-www-form-urlencoded",
+                                               "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        given = value if isinstance(value, str) else None
     expected = (session.csrf_token if session is not None
                 else request.cookies.get(security.LOGIN_CSRF_COOKIE))
     if not security.tokens_match(expected, given):

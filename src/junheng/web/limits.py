@@ -24,7 +24,7 @@ UPLOAD_PATHS = frozenset({"/data/upload"})
 # Proofs of the admissions portal: a signed-in family sends one photo or scan at a time.
 PROOF_PATH = re.compile(r"^/family/applications/\d{1,12}/files$")
 # Evidence for the measures: a county administrator sends one file with a note.
-EVIDENCE_PATH = re.compile(r"^/measures/\d{6}/evidence$")
+EVIDENCE_PATH = re.compile(r"^/measures/(\d{6})/evidence$")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Multipart boundaries, part headers and the CSRF field around the file itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -83,14 +83,18 @@ class BodyLimit:
             security.read_session, self.engine, self.settings, cookie)
         return found is not None and found[0].role == Role.PARENT
 
-    async def _may_submit_evidence(self, scope: Scope) -> bool:
+    async def _may_submit_evidence(self, scope: Scope, county_code: str) -> bool:
+        """Only the county's own administrator uploads its evidence."""
         cookie = _session_cookie(scope)
         if not cookie:
             return False
         found = await anyio.to_thread.run_sync(
             security.read_session, self.engine, self.settings, cookie)
-        return found is not None and found[0].role == Role.COUNTY_ADMIN and \
-            not found[0].must_change_password
+        if found is None:
+            return False
+        user = found[0]
+        return (user.role == Role.COUNTY_ADMIN and user.county_code == county_code
+                and not user.must_change_password)
 
     async def _may_upload(self, scope: Scope) -> bool:
         cookie = _session_cookie(scope)
@@ -114,7 +118,8 @@ class BodyLimit:
             from junheng.web.services.admissions import FILE_MAX_BYTES
 
             limit = max(limit, FILE_MAX_BYTES + FORM_OVERHEAD_BYTES)
-        elif EVIDENCE_PATH.match(scope["path"]) and await self._may_submit_evidence(scope):
+        elif ((m := EVIDENCE_PATH.match(scope["path"])) is not None
+              and await self._may_submit_evidence(scope, m.group(1))):
             from junheng.web.services.evidence import FILE_MAX_BYTES as EVIDENCE_MAX
 
             limit = max(limit, EVIDENCE_MAX + FORM_OVERHEAD_BYTES)

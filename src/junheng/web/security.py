@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.engine import Engine
 
@@ -248,11 +249,18 @@ def _backoff_seconds(failures: int, free: int, settings: Settings) -> float:
                      settings.throttle_backoff_max_seconds))
 
 
+class _Device(BaseModel):
+    """The device cookie's signed content: the account (``u``) and the device's id (``d``)."""
+
+    u: str
+    d: str
+
+
 def device_cookie(settings: Settings, username: str) -> str:
     """A signed cookie naming the account this browser signed in to successfully: its later
     attempts are throttled on their own, apart from everyone else at the same address."""
     return URLSafeSerializer(settings.secret_key, salt="junheng-device").dumps(
-        {"u": username.strip().lower(), "d": secrets.token_urlsafe(12)})
+        _Device(u=username.strip().lower(), d=secrets.token_urlsafe(12)).model_dump())
 
 
 def client_key(settings: Settings, username: str, ip: str, device: str | None) -> str:
@@ -260,12 +268,13 @@ def client_key(settings: Settings, username: str, ip: str, device: str | None) -
     device cookie for this account, else its address."""
     if device:
         try:
-            value = URLSafeSerializer(settings.secret_key, salt="junheng-device").loads(device)
-        except BadSignature:
+            value = _Device.model_validate(
+                URLSafeSerializer(settings.secret_key, salt="junheng-device").loads(device),
+                strict=True)
+        except (BadSignature, ValidationError):
             value = None
-        if (isinstance(value, dict) and value.get("u") == username.strip().lower()
-                and isinstance(value.get("d"), str)):
-            return "device:" + str(value["d"])[:16]
+        if value is not None and value.u == username.strip().lower():
+            return "device:" + value.d[:16]
     return ip[:64]
 
 

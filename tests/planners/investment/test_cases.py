@@ -18,7 +18,8 @@ from planners.investment.tiny import COUNTY, school_id, tiny_county
 
 from junheng.planners.investment import plan_county
 from junheng.planners.investment.costs import load_costs
-from junheng.planners.investment.plan import KIND_LABELS, STATUS_ZH
+from junheng.planners.investment.plan import KIND_LABELS
+from junheng.planners.investment.results import STATUS_ZH
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 _STOCKS = ("degree_teachers", "backbone_teachers", "pe_art_teachers", "teaching_area_m2", "sports_area_m2",

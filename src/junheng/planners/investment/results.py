@@ -47,7 +47,11 @@ class PlanAction:
     cost_yuan: float
     from_school_id: str | None
     distance_km: float | None
+    # The plan year (None: no budget left for it by the target year) and the year the forecast
+    # says it is needed; ``funded`` only when yearly budgets were given.
     year: int | None
+    due_year: int | None
+    funded: bool | None
     school_name: str | None
     from_school_name: str | None
     label_zh: str

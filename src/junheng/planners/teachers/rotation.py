@@ -588,8 +588,12 @@ def _explain(plan: RotationPlan, p: dict[str, Any], min_share: float, traces: di
         out.append("在上述约束下无法排出满足比例要求的名单：请放宽距离上限、学科平衡或调出比例后重试。")
     elif plan.status == "feasible":
         out.append("求解达到时间上限，名单满足全部规则，但未证明目标最优。")
-    else:
+    elif plan.status == "optimal":
         out.append("求解已证明最优。")
+    else:
+        # The time limit passed before any list was found (a busy machine or a large county):
+        # saying "proved optimal" here was untrue.
+        out.append("在时间上限内没有找到名单（计算机繁忙或区县较大）：请稍后重新排名单，或放宽约束。")
     failed = [c["text_zh"] for c in plan.checks if not c["passed"]]
     out.append("逐条复核：全部通过。" if not failed else "逐条复核未通过：" + "；".join(failed))
     return out

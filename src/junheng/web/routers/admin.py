@@ -19,11 +19,12 @@ Auditor = Annotated[User, Depends(require(Permission.VIEW_AUDIT))]
 
 
 def _users_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
-                **extra: object) -> Response:
-    status = 400 if extra.get("error") else 200
+                error: str | None = None, created: tuple[str, str] | None = None) -> Response:
+    """The accounts list, with a refusal (400) or a new account's one-time password."""
     return render(request, "users.html", t, {
         "users": accounts.list_users(engine), "roles": list(Role), "role_labels": ROLE_LABELS,
-        "counties": views.county_names(data), **extra}, status_code=status)
+        "counties": views.county_names(data), "error": error, "created": created},
+        status_code=400 if error else 200)
 
 
 @router.get("/admin/users")

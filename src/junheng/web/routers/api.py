@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from junheng.web.access import Permission, User
-from junheng.web.api_models import CountyViewOut, EvaluationOut, SchoolViewOut
+from junheng.web.api_models import CountyViewOut, EvaluationOut, InvestmentPlanOut, SchoolViewOut
 from junheng.web.deps import DataDep, YearQuery, check_county, check_school, require
-from junheng.web.services import views
+from junheng.web.services import planning, views
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -43,3 +43,18 @@ def school(school_id: str, data: DataDep,
            year: YearQuery = None) -> dict[str, Any]:
     check_school(user, data, school_id)
     return views.school_view(data, school_id, _year(data, year))
+
+
+@router.get("/plans/{code}", response_model=InvestmentPlanOut, response_model_exclude_unset=True)
+def plan(code: str, data: DataDep,
+         user: Annotated[User, Depends(require(Permission.VIEW_PLANNING))],
+         target: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> dict[str, Any]:
+    """The county's investment plan as ``junheng plan`` writes it (the page's plan, cached once)."""
+    check_county(user, code)
+    if code not in views.county_names(data):
+        raise views.NotFound(code)
+    year = target or planning.target_year_default(data, code)
+    plan = planning.plan_result(data, code, year)
+    if isinstance(plan, str):
+        raise HTTPException(status_code=422, detail=plan)
+    return data.memo(("plan-json", code, year), plan.to_json)

@@ -7,7 +7,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.web import security
@@ -35,12 +35,13 @@ def _safe_next(nxt: str | None) -> str | None:
     return None if parsed.netloc or parsed.scheme else nxt
 
 
-def _login_page(request: Request, t: TDep, settings: SettingsDep, error: str | None = None,
-                status_code: int = 200, username: str = "") -> Response:
+def _login_page(request: Request, t: TDep, settings: SettingsDep, nxt: str | None,
+                error: str | None = None, status_code: int = 200,
+                username: str = "") -> Response:
     token = secrets.token_urlsafe(32)
     response = render(request, "login.html", t, {
         "login_csrf": token, "error": error, "username": username,
-        "next": _safe_next(request.query_params.get("next")) or ""}, status_code=status_code)
+        "next": _safe_next(nxt) or ""}, status_code=status_code)
     response.set_cookie(security.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax",
                         secure=settings.cookie_secure, max_age=3600)
     return response
@@ -54,11 +55,11 @@ def home(session: OptionalSessionDep) -> Response:
 
 
 @router.get("/login")
-def login_form(request: Request, t: TDep, settings: SettingsDep,
-               session: OptionalSessionDep) -> Response:
+def login_form(request: Request, t: TDep, settings: SettingsDep, session: OptionalSessionDep,
+               next: Annotated[str | None, Query(max_length=2048)] = None) -> Response:
     if session is not None:
         return RedirectResponse(home_path(session.user), status_code=303)
-    return _login_page(request, t, settings)
+    return _login_page(request, t, settings, next)
 
 
 @router.post("/login")
@@ -79,7 +80,8 @@ def login(request: Request, t: TDep, settings: SettingsDep, engine: EngineDep,
             error = t("login.locked", minutes=seconds // 60, seconds=seconds % 60)
         else:
             error = t("login.failed")
-        return _login_page(request, t, settings, error=error,
+        # The page asks again with the same ``next`` (the form posts it; the URL has none).
+        return _login_page(request, t, settings, next, error=error,
                            status_code=429 if result.locked else 401, username=username)
     cookie = security.create_session(engine, settings, result.user.id)
     audit.record(engine, result.user, "login", ip=ip)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.web.access import Permission, User
@@ -24,6 +24,7 @@ from junheng.web.deps import (
     check_school,
     client_ip,
     require,
+    require_in_county,
 )
 from junheng.web.services import audit, views
 from junheng.web.services import finance_aid as fa
@@ -33,7 +34,7 @@ router = APIRouter(tags=["finance"])
 CityViewer = Annotated[User, Depends(require(Permission.VIEW_CITY))]
 CountyViewer = Annotated[User, Depends(require(Permission.VIEW_COUNTY))]
 PeopleViewer = Annotated[User, Depends(require(Permission.VIEW_PERSONAL))]
-Reviewer = Annotated[User, Depends(require(Permission.REVIEW_AID))]
+Reviewer = Annotated[User, Depends(require_in_county(Permission.REVIEW_AID))]
 UnmaskQuery = Annotated[int, Query(ge=0, le=1)]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -120,35 +121,29 @@ def county_aid(request: Request, code: str, t: TDep, data: DataDep, engine: Engi
         return _empty(request, t, "students", "aid_lists")
     name = fa.county_name(data, code)
     v = fa.county_aid(data, engine, code, y, show)
-    _log_personal(engine, user, request, f"county:{code}", y, show,
-                  len(v["queue"]) + len(v["gap"]))
+    _log_personal(engine, user, request, f"county:{code}", y, show, v.people)
     return render(request, "finance_aid_county.html", t, {
-        "v": {**v, "year": y}, "code": code, "name": name, "years": years,
+        "v": v, "code": code, "name": name, "years": years,
         "can_unmask": user.can(Permission.UNMASK_PERSONAL),
         "can_review": user.can(Permission.REVIEW_AID)})
 
 
 @router.post("/county/{code}/aid/review")
-async def review(request: Request, code: str, data: DataDep, engine: EngineDep,
-                 user: Reviewer) -> Response:
-    check_county(user, code)
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    try:
-        y = int(values.get("year", ""))
-    except ValueError:
-        raise views.NotFound(code) from None
-    decision = values.get("decision", "")
-    sid, source, category = (values.get(k, "") for k in ("student_id", "source", "category"))
-    if decision not in fa.DECISIONS:
-        raise HTTPException(status_code=400)
+def review(request: Request, code: str, data: DataDep, engine: EngineDep, user: Reviewer,
+           year: Annotated[int, Form()], decision: Annotated[fa.Decision, Form()],
+           student_id: Annotated[str, Form(max_length=64)],
+           source: Annotated[str, Form(max_length=64)],
+           category: Annotated[str, Form(max_length=64)]) -> Response:
     # Only a doubtful match of this county's schools may be decided (judged on the stored
     # match, not on what the form says).
-    if y not in fa.aid_years(data) or not fa.is_doubtful(data, code, y, sid, source, category):
-        raise views.NotFound(sid)
-    audit.record(engine, user, fa.REVIEW_ACTION, target=fa.review_key(y, sid, source, category),
-                 detail={"year": y, "decision": decision}, ip=client_ip(request))
-    return RedirectResponse(f"/county/{code}/aid?year={y}#review", status_code=303)
+    if (year not in fa.aid_years(data)
+            or not fa.is_doubtful(data, code, year, student_id, source, category)):
+        raise views.NotFound(student_id)
+    audit.record(engine, user, fa.REVIEW_ACTION,
+                 target=fa.review_key(year, student_id, source, category),
+                 detail=fa.ReviewDetail(year=year, decision=decision).model_dump(),
+                 ip=client_ip(request))
+    return RedirectResponse(f"/county/{code}/aid?year={year}#review", status_code=303)
 
 
 @router.get("/county/{code}/aid.xlsx")
@@ -162,8 +157,7 @@ def county_aid_xlsx(request: Request, code: str, t: TDep, data: DataDep, engine:
         raise views.NotFound(code)
     v = fa.county_aid(data, engine, code, y, show)
     body = _aid_workbook(v, t)
-    _log_personal(engine, user, request, f"county:{code}", y, show,
-                  len(v["queue"]) + len(v["gap"]), fmt="xlsx")
+    _log_personal(engine, user, request, f"county:{code}", y, show, v.people, fmt="xlsx")
     return Response(body, media_type=XLSX_MIME, headers={
         "Content-Disposition": f'attachment; filename="junheng-aid-{code}-{y}.xlsx"'})
 
@@ -178,15 +172,14 @@ def school_aid(request: Request, school_id: str, t: TDep, data: DataDep, engine:
     if y is None:
         return _empty(request, t, "students", "aid_lists")
     v = fa.school_aid(data, engine, school_id, y, show)
-    _log_personal(engine, user, request, f"school:{school_id}", y, show,
-                  len(v["matches"]) + len(v["gap"]))
+    _log_personal(engine, user, request, f"school:{school_id}", y, show, v.people)
     return render(request, "finance_aid_school.html", t, {
-        "v": {**v, "year": y}, "school_id": school_id, "years": years,
+        "v": v, "school_id": school_id, "years": years,
         "school": views.school_view(data, school_id, y) if y in data.years() else None,
         "can_unmask": user.can(Permission.UNMASK_PERSONAL)})
 
 
-def _aid_workbook(v: dict[str, Any], t: Any) -> bytes:
+def _aid_workbook(v: fa.CountyAid, t: Any) -> bytes:
     import xlsxwriter
 
     from junheng.reports.safe_cells import write_cell
@@ -216,15 +209,15 @@ def _aid_workbook(v: dict[str, Any], t: Any) -> bytes:
 
     person = [("student_id", t("aid.student_id")), ("name", t("aid.name")),
               ("resident_id", t("aid.resident_id")), ("birth_date", t("aid.birth_date"))]
-    sheet(t("aid.gap"), v["gap"], [("school_name", t("aid.school")), *person,
+    sheet(t("aid.gap"), v.gap, [("school_name", t("aid.school")), *person,
                                    ("category", t("aid.category")),
                                    ("programs", t("aid.programs"))])
-    sheet(t("aid.review"), v["queue"], [("school_name", t("aid.school")), *person,
+    sheet(t("aid.review"), v.queue, [("school_name", t("aid.school")), *person,
                                         ("list_name", t("aid.list_name")),
                                         ("source", t("aid.source")),
                                         ("category", t("aid.category")),
                                         ("decision", t("aid.decision"))])
-    sheet(t("aid.coverage"), v["coverage"], [
+    sheet(t("aid.coverage"), v.coverage, [
         ("school_name", t("aid.school")), ("qualified_students", t("aid.qualified")),
         ("not_aided_students", t("aid.not_aided")), ("gap_awards", t("aid.gap_awards"))])
     book.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
@@ -45,9 +45,13 @@ async def measures_city(request: Request, t: TDep, data: DataDep, engine: Engine
     if y is None:
         raise views.NotFound("year")
     result = await run_in_threadpool(svc.measures, data, y, engine)
+    # The city administrator's queue: uploads awaiting review, oldest first.
+    pending = (await run_in_threadpool(ev.pending, engine, y)
+               if user.can(Permission.REVIEW_EVIDENCE) else [])
     return render(request, "measures_city.html", t, {
         "r": result, "year": y, "years": data.years(), "status_zh": STATUS_ZH,
-        "summary": result.summary()})
+        "summary": result.summary(), "pending": pending,
+        "indicator_labels": {s.indicator.id: s.indicator.label for s in ev.slots()}})
 
 
 @router.get("/measures/{code}")
@@ -82,7 +86,8 @@ def _back(code: str, year: int, error: str | None = None, anchor: str = "") -> R
 
 @router.get("/measures/{code}/evidence")
 async def evidence_page(request: Request, code: str, t: TDep, data: DataDep, engine: EngineDep,
-                        user: Viewer, year: YearQuery = None) -> Response:
+                        user: Viewer, year: YearQuery = None,
+                        error: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     check_county(user, code)
     await views.checked_county(data, code)
     y = await views.checked_year(data, year)
@@ -98,7 +103,7 @@ async def evidence_page(request: Request, code: str, t: TDep, data: DataDep, eng
         "can_upload": user.role == Role.COUNTY_ADMIN and user.county_code == code,
         "can_review": user.can(Permission.REVIEW_EVIDENCE), "city_wide": user.is_city_wide,
         "max_mb": ev.FILE_MAX_BYTES // (1024 * 1024),
-        "error": request.query_params.get("error")})
+        "error": error})
 
 
 @router.post("/measures/{code}/evidence")
@@ -136,10 +141,10 @@ async def evidence_upload(request: Request, code: str, t: TDep, data: DataDep,
 
 @router.post("/measures/evidence/{evidence_id}/review")
 async def evidence_review(request: Request, evidence_id: Annotated[int, PathParam(ge=1, le=2**31)],
-                          t: TDep, data: DataDep, engine: EngineDep,
-                          user: Reviewer) -> Response:
-    form = await request.form()
-    action, reason = str(form.get("action", "")), str(form.get("reason", ""))
+                          t: TDep, data: DataDep, engine: EngineDep, user: Reviewer,
+                          action: Annotated[str, Form(max_length=16)],
+                          reason: Annotated[str, Form()] = "") -> Response:
+    # The service judges action and reason and says what is wrong in the bureau's words.
     names = await run_in_threadpool(views.county_names, data)
     try:
         row = await run_in_threadpool(ev.review, engine, user, evidence_id, action, reason,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -20,6 +20,9 @@ router = APIRouter(tags=["rotation"])
 Rotator = Annotated[User, Depends(require(Permission.VIEW_PLANNING, Permission.VIEW_PERSONAL))]
 ShareQuery = Annotated[float | None, Query(ge=0.10, le=0.15)]
 KmQuery = Annotated[float | None, Query(ge=rotation.MAX_KM_RANGE[0], le=rotation.MAX_KM_RANGE[1])]
+# htmx asks for the finished page (HX-Request); without script, ``wait=1`` does.
+HxRequest = Annotated[str | None, Header()]
+WaitQuery = Annotated[int, Query(ge=0, le=1)]
 
 
 @router.get("/rotation")
@@ -45,19 +48,21 @@ async def _args(user: User, data: DataDep, code: str, year: int | None, share: f
 @router.get("/rotation/{code}")
 async def rotation_page(request: Request, code: str, t: TDep, data: DataDep, engine: EngineDep,
                         user: Rotator, year: YearQuery = None, share: ShareQuery = None,
-                        max_km: KmQuery = None) -> Response:
+                        max_km: KmQuery = None, hx_request: HxRequest = None,
+                        wait: WaitQuery = 0) -> Response:
     y, s, km = await _args(user, data, code, year, share, max_km)
     names = views.county_names(data)
     ctx = {"code": code, "name": names[code], "year": y, "share": s, "max_km": km,
-           "shares": rotation.SHARES, "years": data.years(), "city_wide": user.is_city_wide}
+           "shares": rotation.SHARES, "years": data.years(), "city_wide": user.is_city_wide,
+           "error": None}
     if (data.peek(rotation.rotation_key(code, y, s, km)) is None
-            and not request.headers.get("hx-request") and request.query_params.get("wait") != "1"):
+            and not hx_request and not wait):
         return render(request, "rotation.html", t, {**ctx, "pending": True, "v": {}})
     v = await run_in_threadpool(rotation.rotation_view, data, code, y, s, km)
-    if not v.get("error"):
+    if v.error is None:
         audit.record(engine, user, "view_personal", target=f"rotation:{code}",
-                     detail={"year": y, "teachers": len(v["moves"])}, ip=client_ip(request))
-    return render(request, "rotation.html", t, {**ctx, "v": v})
+                     detail={"year": y, "teachers": v.teachers}, ip=client_ip(request))
+    return render(request, "rotation.html", t, {**ctx, "v": v.page, "error": v.error})
 
 
 @router.get("/rotation/{code}/list.xlsx")
@@ -66,10 +71,10 @@ async def rotation_download(request: Request, code: str, data: DataDep, engine: 
                             max_km: KmQuery = None) -> Response:
     y, s, km = await _args(user, data, code, year, share, max_km)
     v = await run_in_threadpool(rotation.rotation_view, data, code, y, s, km)
-    if v.get("error"):
+    if v.error is not None:
         raise views.NotFound(code)
     audit.record(engine, user, "download", target=f"rotation:{code}",
-                 detail={"year": y, "teachers": len(v["moves"])}, ip=client_ip(request))
+                 detail={"year": y, "teachers": v.teachers}, ip=client_ip(request))
     body = await run_in_threadpool(rotation.rotation_xlsx, v)
     return Response(body, media_type=exports.XLSX_MIME, headers={
         "Content-Disposition": f'attachment; filename="rotation-{code}-{y}.xlsx"'})

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 
@@ -92,7 +94,25 @@ def login_failed(engine: Engine, settings: Settings, username: str, ip: str, *,
                         clients, settings.throttle_window_minutes, ip)
 
 
-def alerts(engine: Engine, hours: int = 24) -> list[dict[str, Any]]:
+class AlertDetail(BaseModel):
+    """The detail of a ``login_alert`` row as :func:`login_failed` counts it."""
+
+    count: int = 0
+    failures: int = 0
+    clients: int = 0
+    last_at: str = ""
+
+
+@dataclass(frozen=True)
+class Alert:
+    at: datetime
+    username: str | None
+    failures: int
+    clients: int
+    last_at: str
+
+
+def alerts(engine: Engine, hours: int = 24) -> list[Alert]:
     """The accounts under sustained failed sign-ins in the last ``hours``, newest first."""
     a = models.audit_log
     with engine.connect() as conn:
@@ -101,7 +121,6 @@ def alerts(engine: Engine, hours: int = 24) -> list[dict[str, Any]]:
             .order_by(a.c.id.desc()).limit(20)).all()
     out = []
     for r in rows:
-        detail = json.loads(r.detail or "{}")
-        out.append({"at": r.at, "username": r.target, "failures": detail.get("failures", 0),
-                    "clients": detail.get("clients", 0), "last_at": detail.get("last_at", "")})
+        d = AlertDetail.model_validate_json(r.detail or "{}")
+        out.append(Alert(r.at, r.target, d.failures, d.clients, d.last_at))
     return out

@@ -11,6 +11,7 @@ import polars as pl
 from junheng.domain.fields import registry
 from junheng.io.problems import Problem, ValidationFailed
 from junheng.web.services.data import DataService
+from junheng.web.services.views import school_rows
 
 SECTION_FIELDS = ("students", "classes", "teachers", "degree_teachers", "backbone_teachers",
                   "pe_art_teachers", "senior_title_teachers", "certified_teachers", "capacity")
@@ -33,15 +34,18 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+def _stored(data: DataService, school_id: str, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The school's sections (by stage) and facilities of ``year`` as stored."""
+    ds = data.dataset()
+    return (school_rows(ds, "sections", school_id, year).sort("stage"),
+            school_rows(ds, "facilities", school_id, year))
+
+
 def form_values(data: DataService, school_id: str, year: int,
                 overrides: dict[str, str] | None = None) -> dict[str, Any]:
-    ds = data.dataset()
     reg = registry()
     overrides = overrides or {}
-    sections = ds.get("sections").filter((pl.col("school_id") == school_id)
-                                         & (pl.col("year") == year)).sort("stage")
-    facilities = ds.get("facilities").filter((pl.col("school_id") == school_id)
-                                             & (pl.col("year") == year))
+    sections, facilities = _stored(data, school_id, year)
     fac = facilities.row(0, named=True) if facilities.height else {}
     stages = []
     for row in sections.iter_rows(named=True):
@@ -64,12 +68,8 @@ def save(data: DataService, school_id: str, year: int, values: dict[str, str]) -
     from junheng.io.readers import ROW, RawDataset, RawSheet
     from junheng.io.validate import validate_raw
 
-    ds = data.dataset()
     reg = registry()
-    current = ds.get("sections").filter((pl.col("school_id") == school_id)
-                                        & (pl.col("year") == year)).sort("stage")
-    facilities = ds.get("facilities").filter((pl.col("school_id") == school_id)
-                                             & (pl.col("year") == year))
+    current, facilities = _stored(data, school_id, year)
     if current.height == 0:
         return SaveResult([Problem(FORM_SOURCE, "sections", None, None,
                                    f"{year}学年没有该校的学段数据",

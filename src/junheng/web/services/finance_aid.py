@@ -9,10 +9,11 @@ second table that could disagree with it.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import polars as pl
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -23,7 +24,8 @@ from junheng.web import models
 from junheng.web.services.data import DataService
 
 REVIEW_ACTION = "aid_review"
-DECISIONS = ("confirm", "reject")
+Decision = Literal["confirm", "reject"]
+DECISIONS: tuple[Decision, ...] = ("confirm", "reject")
 # Columns of the roll shown next to a match or a gap: masked unless the viewer may unmask.
 PERSON_COLUMNS = ("name", "resident_id", "birth_date")
 
@@ -54,6 +56,48 @@ def review_key(year: int, student_id: str, source: str, category: str) -> str:
     return f"aid:{year}:{student_id}:{source}:{category}"
 
 
+class ReviewDetail(BaseModel):
+    """The audit log's detail of a review: written by the review form, read back here."""
+
+    year: int
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class CountyAid:
+    """One county's aid page: coverage by school, the county's total, the review queue (with
+    decisions taken), the gap list and the programs in force."""
+
+    year: int
+    coverage: list[dict[str, Any]]
+    total: dict[str, Any] | None
+    queue: list[dict[str, Any]]
+    gap: list[dict[str, Any]]
+    programs: dict[str, dict[str, Any]]
+    unmasked: bool
+
+    @property
+    def people(self) -> int:
+        """How many rows name a pupil (what the audit log records)."""
+        return len(self.queue) + len(self.gap)
+
+
+@dataclass(frozen=True)
+class SchoolAid:
+    """One school's aid page: its matched lists, gap list and coverage."""
+
+    year: int
+    matches: list[dict[str, Any]]
+    gap: list[dict[str, Any]]
+    coverage: dict[str, Any] | None
+    programs: dict[str, dict[str, Any]]
+    unmasked: bool
+
+    @property
+    def people(self) -> int:
+        return len(self.matches) + len(self.gap)
+
+
 def decisions(engine: Engine, year: int) -> pl.DataFrame:
     """The latest decision per reviewed match of ``year``: student_id, source, category,
     decision, username."""
@@ -65,9 +109,11 @@ def decisions(engine: Engine, year: int) -> pl.DataFrame:
             .order_by(a.c.id)).all()
     latest: dict[str, tuple[str, str | None]] = {}
     for target, detail, username in rows:  # reviews are few: one per doubtful match
-        decision = json.loads(detail or "{}").get("decision")
-        if decision in DECISIONS:
-            latest[target] = (decision, username)
+        try:
+            review = ReviewDetail.model_validate_json(detail or "{}")
+        except ValidationError:  # not a decision this version knows: no decision taken
+            continue
+        latest[target] = (review.decision, username)
     recs = []
     for target, (decision, username) in latest.items():
         _aid, _y, sid, source, category = target.split(":", 4)
@@ -106,12 +152,13 @@ def _list_people(svc: DataService, year: int, unmask: bool) -> pl.DataFrame:
 
 
 def county_name(svc: DataService, code: str) -> str:
-    from junheng.web.services.views import NotFound
+    """The county's name as every page gives it (views.county_names), or not found."""
+    from junheng.web.services.views import NotFound, county_names
 
-    c = svc.dataset().get("counties").filter(pl.col("county_code") == code)
-    if c.height == 0:
+    names = county_names(svc)
+    if code not in names:
         raise NotFound(code)
-    return str(c["county_name"][0])
+    return names[code]
 
 
 def is_doubtful(svc: DataService, code: str, year: int, student_id: str, source: str,
@@ -130,7 +177,7 @@ def school_ids_of(svc: DataService, code: str) -> list[str]:
 
 
 def county_aid(svc: DataService, engine: Engine, code: str, year: int,
-               unmask: bool) -> dict[str, Any]:
+               unmask: bool) -> CountyAid:
     """Coverage by school, the review queue and problem counts of one county."""
     res, dec = aid_result(svc, engine, year)
     schools = svc.dataset().get("schools").select("school_id", "school_name")
@@ -156,10 +203,10 @@ def county_aid(svc: DataService, engine: Engine, code: str, year: int,
     gap = (res.not_aided.filter(pl.col("county_code") == code)
            .join(_people(svc, year, unmask), on="student_id", how="left")
            .join(schools, on="school_id", how="left"))
-    return {"coverage": coverage.to_dicts(),
-            "total": county_row.to_dicts()[0] if county_row.height else None,
-            "queue": queue.to_dicts(), "gap": gap.to_dicts(),
-            "programs": res.programs, "unmasked": unmask}
+    return CountyAid(year=year, coverage=coverage.to_dicts(),
+                     total=county_row.row(0, named=True) if county_row.height else None,
+                     queue=queue.to_dicts(), gap=gap.to_dicts(), programs=res.programs,
+                     unmasked=unmask)
 
 
 def evaluate_aid_matches_unfiltered(svc: DataService, year: int) -> pl.DataFrame:
@@ -170,7 +217,7 @@ def evaluate_aid_matches_unfiltered(svc: DataService, year: int) -> pl.DataFrame
 
 
 def school_aid(svc: DataService, engine: Engine, school_id: str, year: int,
-               unmask: bool) -> dict[str, Any]:
+               unmask: bool) -> SchoolAid:
     """One school's matched lists and gap list."""
     res, _dec = aid_result(svc, engine, year)
     matches = (res.match.matches.filter(pl.col("school_id") == school_id)
@@ -178,9 +225,9 @@ def school_aid(svc: DataService, engine: Engine, school_id: str, year: int,
     gap = (res.not_aided.filter(pl.col("school_id") == school_id)
            .join(_people(svc, year, unmask), on="student_id", how="left"))
     cov = res.schools.filter(pl.col("school_id") == school_id)
-    return {"matches": matches.to_dicts(), "gap": gap.to_dicts(),
-            "coverage": cov.to_dicts()[0] if cov.height else None,
-            "programs": res.programs, "unmasked": unmask}
+    return SchoolAid(year=year, matches=matches.to_dicts(), gap=gap.to_dicts(),
+                     coverage=cov.row(0, named=True) if cov.height else None,
+                     programs=res.programs, unmasked=unmask)
 
 
 def aid_years(svc: DataService) -> list[int]:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.planners.investment.results import InvestmentPlan
+from junheng.planners.investment.results import InvestmentPlan, PlanAction
+from junheng.standards.engine import Evaluation
 from junheng.web.services import views
 from junheng.web.services.data import DataService
 
@@ -97,6 +99,46 @@ def target_year_default(data: DataService, county: str) -> int:
     return plan_target_year(data.dataset(), county, data.latest_year())
 
 
+@dataclass(frozen=True, slots=True)
+class IndicatorPair:
+    """One indicator of one stage of the county before and after the plan."""
+
+    stage: str
+    id: str
+    label: str
+    before_value: float | None
+    after_value: float | None
+    before_cv: float | None
+    after_cv: float | None
+    cv_limit: float | None
+    before_status: str
+    after_status: str | None
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The plan page: the typed plan and what the page adds to it (indicators side by side,
+    the actions as rows, the map's points)."""
+
+    plan: InvestmentPlan
+    indicators: tuple[IndicatorPair, ...]
+    actions: tuple[PlanAction, ...]
+    # New campuses exist only in the plan: their rows link nowhere.
+    proposed: frozenset[str]
+    cost_by_year: dict[str, float]
+    # An action phased over several years is one action (one line per year).
+    n_actions: int
+    # The map's points, written into the page as JSON for the chart.
+    points: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFailure:
+    """Why no plan could be made (said on the page)."""
+
+    error: str
+
+
 def plan_result(data: DataService, county: str, target_year: int) -> InvestmentPlan | str:
     """The typed plan (cached), or why none could be made: the plan page and the supervision
     report read this one result."""
@@ -115,72 +157,56 @@ def plan_result(data: DataService, county: str, target_year: int) -> InvestmentP
     return data.memo(("plan-result", county, target_year), run)
 
 
-def plan_view(data: DataService, county: str, target_year: int) -> dict[str, Any]:
-    def run() -> dict[str, Any]:
+def plan_view(data: DataService, county: str, target_year: int) -> PlanView | PlanFailure:
+    def run() -> PlanView | PlanFailure:
         plan = plan_result(data, county, target_year)
         if isinstance(plan, str):
-            return {"error": plan}
-        return _shape(data, county, plan.to_json())
+            return PlanFailure(plan)
+        return shape_plan(data, county, plan)
 
-    return data.memo(("plan", county, target_year), run)
+    result: PlanView | PlanFailure = data.memo(("plan", county, target_year), run)
+    return result
 
 
-def _indicator_pairs(before: dict[str, Any], after: dict[str, Any],
-                     county: str) -> list[dict[str, Any]]:
-    def stages(ev: dict[str, Any]) -> dict[str, Any]:
-        for c in ev.get("counties", []):
-            if c.get("county_code") == county:
-                return c.get("stages") or {}
-        return {}
-
-    b, a = stages(before), stages(after)
+def _indicator_pairs(before: Evaluation, after: Evaluation, county: str) -> tuple[IndicatorPair, ...]:
+    b, a = before.find_county(county), after.find_county(county)
+    if b is None:
+        return ()
     out = []
-    for stage, block in b.items():
-        for ind, v in (block.get("indicators") or {}).items():
-            w = ((a.get(stage) or {}).get("indicators") or {}).get(ind, {})
-            out.append({"stage": stage, "id": ind, "label": v.get("label"),
-                        "before_value": v.get("county_value"), "after_value": w.get("county_value"),
-                        "before_cv": v.get("cv"), "after_cv": w.get("cv"),
-                        "cv_limit": v.get("cv_limit"), "before_status": v.get("status"),
-                        "after_status": w.get("status")})
-    return out
+    for stage, block in b.stages.items():
+        other = a.stages.get(stage) if a is not None else None
+        for ind, v in block.indicators.items():
+            w = other.indicators.get(ind) if other is not None else None
+            out.append(IndicatorPair(
+                stage=stage, id=ind, label=v.label, before_value=v.county_value,
+                after_value=w.county_value if w else None, before_cv=v.cv,
+                after_cv=w.cv if w else None, cv_limit=v.cv_limit, before_status=v.status,
+                after_status=w.status if w else None))
+    return tuple(out)
 
 
-def _shape(data: DataService, county: str, plan: dict[str, Any]) -> dict[str, Any]:
+def shape_plan(data: DataService, county: str, plan: InvestmentPlan) -> PlanView:
     schools = data.dataset().get("schools").filter(pl.col("county_code") == county)
     coords = {r["school_id"]: (r["longitude"], r["latitude"], r["school_name"])
               for r in schools.select("school_id", "longitude", "latitude", "school_name")
               .iter_rows(named=True)}
     # New campuses exist only in the plan, so their site comes from the plan itself.
-    proposed = {c["school_id"] for c in plan.get("new_campuses", [])}
-    for c in plan.get("new_campuses", []):
-        coords[c["school_id"]] = (c.get("longitude"), c.get("latitude"), c.get("school_name"))
+    proposed = frozenset(c.school_id for c in plan.new_campuses)
+    for c in plan.new_campuses:
+        coords[c.school_id] = (c.longitude, c.latitude, c.school_name)
+    rows = plan.action_rows()
     cost_by_school: dict[str, float] = {}
-    for a in plan["actions"]:
-        cost_by_school[a["school_id"]] = cost_by_school.get(a["school_id"], 0) + (a["cost_yuan"] or 0)
+    for a in rows:
+        # As the plan's JSON rounds each line.
+        cost_by_school[a.school_id] = cost_by_school.get(a.school_id, 0) + round(a.cost_yuan or 0, 2)
     points = [{"name": coords[s][2], "school_id": s, "proposed": s in proposed,
                "value": [coords[s][0], coords[s][1], c]}
               for s, c in cost_by_school.items() if s in coords and coords[s][0] is not None]
-    actions = [{**a, "proposed": a["school_id"] in proposed} for a in plan["actions"]]
-    # Before and after each over its own total: the new campuses exist only after the plan.
-    passing = plan.get("schools_passing") or {}
-    return {**{k: plan[k] for k in ("county_code", "target_year", "data_year", "status",
-                                    "status_zh", "total_cost_yuan", "budget_lines",
-                                    "outside_plan", "unattainable", "notes", "check",
-                                    "schedule")},
-            "budget_lines_yuan": plan.get("budget_lines_yuan") or 0.0,
-            "cost_by_year": plan.get("cost_by_year") or {},
-            "what_if": plan.get("what_if_no_limits"),
-            "indicators": _indicator_pairs(plan["before"], plan["after"], county),
-            "schools_before": passing.get("before", 0), "schools_before_total": passing.get("before_total", 0),
-            "schools_after": passing.get("after", 0), "schools_after_total": passing.get("after_total", 0),
-            "new_campus_sections": passing.get("new_campus_sections", 0),
-            "points": points, "actions": actions,
-            # An action phased over several years is one action (one line per year below).
-            "n_actions": len({(a["school_id"], a.get("stage"), a["kind"], a.get("from_school_id"))
-                              for a in plan["actions"]}),
-            "new_campuses": plan.get("new_campuses", []),
-            "explanation_zh": plan.get("explanation_zh", [])}
+    return PlanView(
+        plan=plan, indicators=_indicator_pairs(plan.before, plan.after, county),
+        actions=tuple(rows), proposed=proposed, cost_by_year=plan.cost_by_year,
+        n_actions=len({(a.school_id, a.stage, a.kind, a.from_school_id) for a in rows}),
+        points=points)
 
 
 ZONE_STAGES = ("primary", "junior")
@@ -207,7 +233,7 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
         except ZoneInputError as exc:
             return {"error": exc.message_zh, "error_en": exc.message_en}
         areas = ds.get("areas").filter(pl.col("county_code") == county).select(
-            "area_id", "area_name", "township", "latitude", "longitude")
+            "area_id", "area_name", "township", "latitude", "longitude", "geometry")
         current = ds.get("area_assignments").filter(
             (pl.col("year") == year) & (pl.col("stage") == stage)).select(
             "area_id", pl.col("school_id").alias("current_school_id"))
@@ -229,10 +255,9 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
                                       "utilisation")
         coords = ds.get("schools").filter(pl.col("school_id").is_in(
             schools["school_id"].implode())).select("school_id", "latitude", "longitude")
-        j = plan.to_json()
-        return {"status": plan.status, "objective_km": j.get("objective_student_km"),
-                "moved_students": j.get("moved_students"), "shortages": plan.shortages,
-                "notes": j.get("notes") or [], "has_current": current.height > 0,
+        return {"status": plan.status, "objective_km": plan.objective_student_km,
+                "moved_students": plan.moved_students, "shortages": plan.shortages,
+                "notes": plan.problem.notes, "has_current": current.height > 0,
                 "areas": table.to_dicts(),
                 "schools": schools.join(coords, on="school_id", how="left").to_dicts()}
 
@@ -244,7 +269,7 @@ def lookup_area(view: dict[str, Any], query: str, limit: int = 20) -> list[dict[
     q = query.strip()
     if not q:
         return []
+    # Rows of the areas table (every column present); an error view has none.
     found = [a for a in view.get("areas", [])
-             if q in (a.get("area_name") or "") or q in (a.get("township") or "")
-             or q in (a.get("area_id") or "")]
+             if any(q in (a[c] or "") for c in ("area_name", "township", "area_id"))]
     return found[:limit]

@@ -4,10 +4,13 @@ the page and the Excel download, cached per county, year and parameters."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from junheng.domain.dataset import Dataset
+from junheng.planners.teachers.rotation import RotationPlan
 from junheng.web.services import views
 from junheng.web.services.data import DataService
 
@@ -20,9 +23,32 @@ def rotation_key(county: str, year: int, share: float, max_km: float) -> tuple[A
     return ("rotation", county, year, share, max_km)
 
 
+@dataclass(frozen=True)
+class RotationView:
+    """What the page and the download show: the planner's result with the parameters asked
+    for, or why there is none (``error``, in the planner's bilingual words)."""
+
+    plan: RotationPlan | None
+    error: str | None
+    share_asked: float
+    max_km: float
+
+    @property
+    def teachers(self) -> int:
+        """How many teachers the list names (what the audit log records)."""
+        return self.plan.moves.height if self.plan is not None else 0
+
+    @cached_property  # the view is cached per parameters; render its JSON once too
+    def page(self) -> dict[str, Any]:
+        """The plan's JSON rendering with the parameters asked for (empty when refused)."""
+        if self.plan is None:
+            return {}
+        return {**self.plan.to_json(), "share_asked": self.share_asked, "max_km": self.max_km}
+
+
 def rotation_view(data: DataService, county: str, year: int, share: float,
-                  max_km: float) -> dict[str, Any]:
-    def run() -> dict[str, Any]:
+                  max_km: float) -> RotationView:
+    def run() -> RotationView:
         from junheng.planners.teachers import RotationError, rotate_teachers
 
         if county not in views.county_names(data):
@@ -31,19 +57,16 @@ def rotation_view(data: DataService, county: str, year: int, share: float,
             plan = rotate_teachers(Dataset(dict(data.dataset().tables)), county, year,
                                    params={"limits": {"max_km": max_km}}, share=share)
         except RotationError as exc:
-            return {"error": str(exc)}
-        out = plan.to_json()
-        out["share_asked"] = share
-        out["max_km"] = max_km
-        return out
+            return RotationView(None, str(exc), share, max_km)
+        return RotationView(plan, None, share, max_km)
 
     return data.memo(rotation_key(county, year, share, max_km), run)
 
 
-def rotation_xlsx(view: dict[str, Any]) -> bytes:
+def rotation_xlsx(view: RotationView) -> bytes:
     from junheng.reports.planning_xlsx import write_rotation_xlsx
 
     with tempfile.TemporaryDirectory(prefix="junheng-rotation-") as tmp:
         path = Path(tmp) / "rotation.xlsx"
-        write_rotation_xlsx(view, path)
+        write_rotation_xlsx(view.page, path)
         return path.read_bytes()

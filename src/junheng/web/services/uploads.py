@@ -3,7 +3,6 @@ it, so any worker can show the problems or run the import."""
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import secrets
 import tempfile
@@ -15,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -29,6 +29,23 @@ from junheng.web.services.data import DataService
 from junheng.web.services.scope import Writer, scope_problems, writer_for
 
 ACCEPTED_SUFFIXES = (".xlsx",)
+
+
+class UploadSummary(BaseModel):
+    """What is kept of a checked upload (the ``summary`` column): its problems and warnings
+    as the pages list them, rows per table, and whether the problem list was cut short.
+    Written and read back through this one model, so the two cannot drift apart."""
+
+    problems: list[dict[str, Any]] = Field(default_factory=list)
+    warnings: list[dict[str, Any]] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict)
+    truncated: bool = False
+
+    @classmethod
+    def of(cls, errors: list[Problem], warnings: list[Problem], counts: dict[str, int],
+           truncated: bool = False) -> UploadSummary:
+        return cls(problems=[p.to_dict() for p in errors],
+                   warnings=[p.to_dict() for p in warnings], counts=counts, truncated=truncated)
 
 
 @dataclass
@@ -164,8 +181,7 @@ def cancel(engine: Engine, staged: Staged) -> None:
     """The uploader gives up on a staged file: its content and problems are dropped now."""
     if staged.status == "imported":
         return
-    _set(engine, staged.id, "cancelled", {"problems": [], "counts": {}, "warnings": []},
-         purge_content=True)
+    _set(engine, staged.id, "cancelled", UploadSummary(), purge_content=True)
 
 
 def stage(engine: Engine, data: DataService, user: User, filename: str,
@@ -178,9 +194,7 @@ def stage(engine: Engine, data: DataService, user: User, filename: str,
     checked, errors, warnings, truncated = _validate(engine, filename, content,
                                                      writer_for(user))
     counts = {tid: checked.ds.get(tid).height for tid in checked.ds} if checked else {}
-    summary = {"problems": [p.to_dict() for p in errors],
-               "warnings": [p.to_dict() for p in warnings], "counts": counts,
-               "truncated": truncated}
+    summary = UploadSummary.of(errors, warnings, counts, truncated)
     upload_id = secrets.token_hex(16)
     with engine.begin() as conn:
         conn.execute(models.uploads.insert().values(
@@ -188,7 +202,7 @@ def stage(engine: Engine, data: DataService, user: User, filename: str,
             id=upload_id, user_id=user.id, filename=filename,
             content=b"" if errors else content, created_at=now(),
             status="invalid" if errors else "valid",
-            summary=json.dumps(summary, ensure_ascii=False)))
+            summary=summary.model_dump_json()))
     staged = get(engine, upload_id)
     assert staged is not None
     return staged
@@ -201,10 +215,9 @@ def get(engine: Engine, upload_id: str) -> Staged | None:
                                   u.c.summary).where(u.c.id == upload_id)).first()
     if row is None:
         return None
-    summary = json.loads(row.summary or "{}")
+    summary = UploadSummary.model_validate_json(row.summary or "{}")
     return Staged(row.id, row.user_id, row.filename, row.status, row.created_at,
-                  summary.get("problems", []), summary.get("warnings", []),
-                  summary.get("counts", {}), summary.get("truncated", False))
+                  summary.problems, summary.warnings, summary.counts, summary.truncated)
 
 
 def visible_to(staged: Staged, user: User) -> bool:
@@ -252,20 +265,18 @@ def import_staged(engine: Engine, data: DataService, staged: Staged,
         except ValidationFailed as exc:
             errors, truncated = _renamed(exc.problems, staged.filename), exc.truncated
         else:
-            _set(engine, staged.id, "imported", {"problems": [], "counts": summary.rows,
-                                                 "warnings": [p.to_dict() for p in warnings]},
+            _set(engine, staged.id, "imported", UploadSummary.of([], warnings, summary.rows),
                  purge_content=True)
             data.version(refresh=True)
             return ImportOutcome(True, summary.rows)
-    _set(engine, staged.id, "invalid", {"problems": [p.to_dict() for p in errors], "counts": {},
-                                        "truncated": truncated}, purge_content=True)
+    _set(engine, staged.id, "invalid", UploadSummary.of(errors, [], {}, truncated),
+         purge_content=True)
     return ImportOutcome(False, {})
 
 
-def _set(engine: Engine, upload_id: str, status: str, summary: dict[str, Any],
+def _set(engine: Engine, upload_id: str, status: str, summary: UploadSummary,
          purge_content: bool = False) -> None:
-    values: dict[str, Any] = {"status": status,
-                              "summary": json.dumps(summary, ensure_ascii=False)}
+    values: dict[str, Any] = {"status": status, "summary": summary.model_dump_json()}
     if purge_content:
         values["content"] = b""  # the file (with unmasked 身份证号) is not needed any more
     with engine.begin() as conn:

@@ -6,12 +6,15 @@ run over counties, stages or the indicators of one school, never over all school
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from starlette.concurrency import run_in_threadpool
 
-from junheng.domain.masking import masked_resident_id
+from junheng.domain.dataset import Dataset
+from junheng.domain.fields import registry
+from junheng.domain.masking import mask_frame
 from junheng.standards.causes import CvFix
 from junheng.standards.engine import Evaluation
 from junheng.standards.policy import share_targets
@@ -36,6 +39,12 @@ TEACHER_COLUMNS = ("teacher_id", "stage", "subject", "degree", "title", "backbon
 
 class NotFound(LookupError):
     pass
+
+
+def school_rows(ds: Dataset, table_id: str, school_id: str, year: int) -> pl.DataFrame:
+    """One school's rows of a yearly table (sections, facilities, teachers, students) in
+    ``year``: what the school's pages, its people and its edit form show."""
+    return ds.get(table_id).filter((pl.col("school_id") == school_id) & (pl.col("year") == year))
 
 
 def county_names(svc: DataService) -> dict[str, str]:
@@ -278,28 +287,31 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     if info.height == 0:
         raise NotFound(school_id)
     ev = svc.evaluation(year)
+    units = {i.id: i.unit for i in ev.standard.indicators} if ev is not None else {}
     stages = []
     for s in ev.schools_of(school_id) if ev is not None else []:
         stages.append({"stage": s.stage, "met_count": s.met_count,
                        "passed": s.passed, "status": _status(s.status),
                        "trace": s.trace.to_json() if s.trace else None,
                        "indicators": [{"id": k, **v.to_json(),
+                                       # Every figure with its unit (the standard's words).
+                                       "unit": units[k],
+                                       "unit_en": _UNIT_EN.get(units[k], units[k]),
                                        "status": _status(v.status) if v.judged else None,
                                        "shortfall_text": s.shortfall_text(k)}
                                       for k, v in s.indicators.items()]})
     classes = (sizes.classes_with_county(ds, year).filter(pl.col("school_id") == school_id)
                .sort("stage", "grade", "class_name"))
-    sections = ds.get("sections").filter((pl.col("school_id") == school_id)
-                                         & (pl.col("year") == year)).sort("stage")
-    facilities = ds.get("facilities").filter((pl.col("school_id") == school_id)
-                                             & (pl.col("year") == year))
+    sections = school_rows(ds, "sections", school_id, year).sort("stage")
+    facilities = school_rows(ds, "facilities", school_id, year)
+    # Pupils per year in one pass over the school's sections (a year without any: 0).
+    pupils = dict(ds.get("sections").filter(pl.col("school_id") == school_id)
+                  .group_by("year").agg(pl.col("students").sum()).iter_rows())
     history = []
     for y in svc.years():
         ev_y = svc.evaluation(y)
         entries = ev_y.schools_of(school_id) if ev_y is not None else []
-        students = ds.get("sections").filter((pl.col("school_id") == school_id)
-                                             & (pl.col("year") == y))["students"].sum()
-        history.append({"year": y, "students": students,
+        history.append({"year": y, "students": pupils.get(y, 0),
                         "stages": [{"stage": e.stage, "status": _status(e.status),
                                     "met_count": e.met_count} for e in entries]})
     return {
@@ -311,26 +323,46 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     }
 
 
-def people_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PeopleView:
+    """Teachers and pupils of one school as listed (masked), with the columns shown."""
+
+    teachers: list[dict[str, Any]]
+    students: list[dict[str, Any]]
+    teacher_columns: list[str]
+    student_columns: list[str]
+    # Coded columns and the registry vocabulary of their values (stage, degree, title …),
+    # so the page shows words, not ids.
+    teacher_kinds: dict[str, str]
+    student_kinds: dict[str, str]
+
+
+def people_view(svc: DataService, school_id: str, year: int) -> PeopleView:
     """Teachers and students of one school, with personal identifiers masked."""
     ds = svc.dataset()
-    teachers = ds.get("teachers").filter((pl.col("school_id") == school_id)
-                                         & (pl.col("year") == year))
-    students = ds.get("students").filter((pl.col("school_id") == school_id)
-                                         & (pl.col("year") == year))
-    if "resident_id" in students.columns:
-        students = students.with_columns(
-            masked_resident_id(pl.col("resident_id")).alias("resident_id"))
+    teachers = school_rows(ds, "teachers", school_id, year)
+    students = school_rows(ds, "students", school_id, year)
     # Health, disability and hardship fields are never listed; counts are shown instead.
+    # What is listed is masked as the registry marks it personal (the 身份证号).
     student_cols = [c for c in STUDENT_COLUMNS if c in students.columns]
     teacher_cols = [c for c in TEACHER_COLUMNS if c in teachers.columns]
-    return {"teachers": teachers.select(teacher_cols).to_dicts(),
-            "students": students.select(student_cols).to_dicts(),
-            "teacher_columns": teacher_cols, "student_columns": student_cols}
+    return PeopleView(
+        teachers=mask_frame("teachers", teachers.select(teacher_cols)).to_dicts(),
+        students=mask_frame("students", students.select(student_cols)).to_dicts(),
+        teacher_columns=teacher_cols, student_columns=student_cols,
+        teacher_kinds=_enum_kinds("teachers", teacher_cols),
+        student_kinds=_enum_kinds("students", student_cols))
 
 
-# Units of the 2017 indicators in English (the standard's YAML gives them in Chinese).
-_UNIT_EN = {"人": "", "平方米": "m²", "元": "yuan", "间": "rooms", "台": "units", "册": "books"}
+def _enum_kinds(table_id: str, columns: list[str]) -> dict[str, str]:
+    table = registry().table(table_id)
+    return {c.id: c.enum for c in table.columns if c.enum and c.id in columns}
+
+
+# Units of the 2017 indicators in English (the standard's YAML gives them in Chinese); the
+# indicators counted in 人 are all teachers per 100 pupils.
+_UNIT_EN = {"人": "teachers", "平方米": "m²", "元": "yuan", "间": "rooms", "台": "units",
+            "册": "books"}
 
 
 def county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:

@@ -183,7 +183,26 @@
         return f.properties.name === data.county_name; }) };
       var mapName = "county-" + data.county_name;
       if (!echarts.getMap(mapName)) echarts.registerMap(mapName, own.features.length ? own : geo);
-      var pts = data.rows.filter(function (a) { return a[key] && a.longitude != null; }).map(function (a) {
+      // Areas with an outline (areas.geometry) are drawn as polygons coloured by their school;
+      // the others as points. The polygons become the map's regions, named by area id.
+      var outlined = data.rows.filter(function (a) { return a.geometry; });
+      var regions = [];
+      var areaNames = {};
+      if (outlined.length) {
+        var features = [];
+        outlined.forEach(function (a) {
+          var g;
+          try { g = JSON.parse(a.geometry); } catch (e) { return; }
+          features.push({ type: "Feature", properties: { name: a.area_id }, geometry: g });
+          var i = idx[a[key]];
+          areaNames[a.area_id] = { area: a.area_name, school: names[a[key]] || a[key] || "" };
+          regions.push({ name: a.area_id, itemStyle: { areaColor: a[key] ? PALETTE[(i === undefined ? 0 : i) % PALETTE.length] : "#ffffff",
+                                                       borderColor: "#ffffff", borderWidth: 0.5 } });
+        });
+        mapName = "areas-" + data.county_name + "-" + key;
+        echarts.registerMap(mapName, { type: "FeatureCollection", features: features });
+      }
+      var pts = data.rows.filter(function (a) { return a[key] && a.longitude != null && !(outlined.length && a.geometry); }).map(function (a) {
         var i = idx[a[key]];
         return { name: a.area_name, value: [a.longitude, a.latitude], school: names[a[key]] || a[key],
                  itemStyle: { color: PALETTE[(i === undefined ? 0 : i) % PALETTE.length] } };
@@ -194,9 +213,17 @@
       });
       chart.setOption({
         tooltip: { trigger: "item", formatter: function (p) {
+          if (p.componentType === "geo") {
+            var n = areaNames[p.name];
+            return n ? esc(n.area) + (n.school ? " → " + esc(n.school) : "") : esc(p.name);
+          }
           return p.data && p.data.school ? esc(p.name) + " → " + esc(p.data.school) : esc(p.name); } },
         geo: { map: mapName, roam: true, layoutCenter: ["50%", "50%"], layoutSize: "95%",
-               itemStyle: { areaColor: "#eef2f7", borderColor: "#9aa8b8" } },
+               itemStyle: { areaColor: "#eef2f7", borderColor: "#9aa8b8" },
+               // The series on the map inherit the geo component's tooltip setting, so it is
+               // only ever switched on (for the outlines), never off.
+               regions: regions, tooltip: regions.length ? { show: true } : undefined,
+               emphasis: { label: { show: false } }, label: { show: false } },
         series: [
           { type: "scatter", coordinateSystem: "geo", data: pts, symbolSize: 7 },
           { type: "scatter", coordinateSystem: "geo", data: schools, symbol: "diamond", symbolSize: 14, zlevel: 1 }
