@@ -101,6 +101,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("POST", "/admissions/seed"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
     ("POST", "/admissions/draw"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
     ("POST", "/admissions/publish"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
+    ("POST", "/admissions/round2"): ({"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
     ("GET", "/admissions/result.json"): (
         {"city", "ganzhou", "linze"}, {"city", "ganzhou", "linze"}),
     ("GET", "/admissions/results.xlsx"): (

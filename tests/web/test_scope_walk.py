@@ -85,6 +85,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("POST", "/admissions/seed"): {"city", "linze"},
     ("POST", "/admissions/draw"): {"city", "linze"},
     ("POST", "/admissions/publish"): {"city", "linze"},
+    ("POST", "/admissions/round2"): {"city", "linze"},
     ("GET", "/admissions/result.json"): {"city", "linze"},
     ("GET", "/admissions/results.xlsx"): {"city", "linze"},
     # Finance and aid.
