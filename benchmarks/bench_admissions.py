@@ -115,20 +115,20 @@ def python_command(data: str, out: Path, seed: str) -> dict[str, str | None]:
     from junheng.io.source import load_dataset
 
     ds = load_dataset(data)
-    frozen = freeze(ds.get("applications"), COUNTY, YEAR, "primary")
+    frozen = freeze(ds.table("applications"), COUNTY, YEAR, "primary")
     apps = frozen.frame.to_dicts()
     lot = dict(zip([a["application_id"] for a in apps],
                    lottery_numbers([a["application_id"] for a in apps], frozen.sha256, seed)
                    .tolist(), strict=True))
     rank = {c: i for i, c in enumerate(CATEGORIES)}
-    schools = {r["school_id"]: r for r in ds.get("schools").to_dicts()
+    schools = {r["school_id"]: r for r in ds.table("schools").to_dicts()
                if r["county_code"] == COUNTY}
     seats = dict.fromkeys(schools, 0)
-    for r in ds.get("admission_plans").to_dicts():
+    for r in ds.table("admission_plans").to_dicts():
         if r["year"] == YEAR and r["entry_stage"] == "primary" and r["school_id"] in seats:
             seats[r["school_id"]] += r["seats"]
     zone: dict[str, list[str]] = {}
-    for r in ds.get("area_assignments").to_dicts():
+    for r in ds.table("area_assignments").to_dicts():
         if (r["year"] == YEAR and r["stage"] == "primary" and r["school_id"] in schools
                 and schools[r["school_id"]]["ownership"] == "public"):
             zone.setdefault(r["area_id"], []).append(r["school_id"])
@@ -167,7 +167,7 @@ def python_command(data: str, out: Path, seed: str) -> dict[str, str | None]:
             free.append(bumped)
     rnd = {a: (1 if match[a] else None) for a in match}
     left = {s: seats[s] - len(held[s]) for s in schools}
-    areas = {r["area_id"]: r for r in ds.get("areas").to_dicts()}
+    areas = {r["area_id"]: r for r in ds.table("areas").to_dicts()}
     unplaced = sorted((a for a in prefs if match[a] is None), key=lambda a: pri[a])
     area_of = {a["application_id"]: a["area_id"] for a in apps}
     public = sorted(s for s in schools if schools[s]["ownership"] == "public" and seats[s] > 0)

@@ -79,7 +79,7 @@ def main() -> None:
     gen_s = time.perf_counter() - t0
     src = work / "national"
     write_dataset(ds, src)
-    sizes = {t: ds.get(t).height for t in ds}
+    sizes = {t: ds.table(t).height for t in ds}
     print(f"dataset: {sum(sizes.values()):,} rows in {len(sizes)} tables "
           f"(generated in {gen_s:.1f} s)")
     for t, n in sizes.items():

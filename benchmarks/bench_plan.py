@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--hard", action="store_true")
     args = ap.parse_args()
     demo = generate(seed=0)
-    names = dict(zip(demo.get("counties")["county_code"], demo.get("counties")["county_name"], strict=False))
+    names = dict(zip(demo.table("counties")["county_code"], demo.table("counties")["county_name"], strict=False))
     rows = [run(f"{cc} {names[cc]}", demo, cc, args.repeats, args.time_limit) for cc in sorted(names)]
     rows.append(run("合成县 200 校 (spread 0.45)", synthetic_county(200, seed=1, spread=0.45), "629901",
                     args.repeats, args.time_limit))

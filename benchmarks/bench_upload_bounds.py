@@ -62,8 +62,8 @@ def setup_db(tmp: Path) -> tuple[str, list[str]]:
     create_user(engine, "uploader", PASSWORD, "city_admin", must_change_password=False)
     create_user(engine, "browser", PASSWORD, "city_admin", must_change_password=False)
     engine.dispose()
-    years = sorted(set(ds.get("sections")["year"].to_list()))
-    schools = ds.get("sections").filter(ds.get("sections")["year"] == years[-1])
+    years = sorted(set(ds.table("sections")["year"].to_list()))
+    schools = ds.table("sections").filter(ds.table("sections")["year"] == years[-1])
     return url, sorted(set(schools["school_id"].to_list()))
 
 

@@ -177,12 +177,12 @@ def main() -> None:
         print("\n(junheng.demo.generate not available: demo counties skipped)")
         return
     ds = generate(seed=0)
-    years = ds.get("area_children")["year"].unique().to_list()
+    years = ds.table("area_children")["year"].unique().to_list()
     if not years:
         print("\n(demo data has no area_children: demo counties skipped)")
         return
     year = max(years)
-    for county in ds.get("areas")["county_code"].unique().sort().to_list():
+    for county in ds.table("areas")["county_code"].unique().sort().to_list():
         for stage in ("primary", "junior"):
             try:
                 status = run_case(f"demo {county} {stage} {year}", ds, county, stage, year,

@@ -32,7 +32,7 @@ def _text(v: object) -> str:
 
 
 def canonical_hash(ds: Dataset, county: str, year: int, stage: str) -> tuple[str, list[dict]]:
-    apps = [r for r in ds.get("applications").iter_rows(named=True)
+    apps = [r for r in ds.table("applications").iter_rows(named=True)
             if r["county_code"] == county and r["year"] == year and r["entry_stage"] == stage]
     apps.sort(key=lambda r: r["application_id"])
     buf = io.StringIO()
@@ -67,14 +67,14 @@ def reference_allocate(ds: Dataset, county: str, year: int, stage: str, seed: st
     rank = {c: i for i, cls in enumerate(classes) for c in cls}
     list_hash, apps = canonical_hash(ds, county, year, stage)
     lot = lottery([a["application_id"] for a in apps], list_hash, seed)
-    schools = {r["school_id"]: r for r in ds.get("schools").iter_rows(named=True)
+    schools = {r["school_id"]: r for r in ds.table("schools").iter_rows(named=True)
                if r["county_code"] == county}
     seats = {s: 0 for s in schools}
-    for r in ds.get("admission_plans").iter_rows(named=True):
+    for r in ds.table("admission_plans").iter_rows(named=True):
         if r["year"] == year and r["entry_stage"] == stage and r["school_id"] in seats:
             seats[r["school_id"]] += r["seats"]
     zone: dict[str, set[str]] = {}
-    for r in ds.get("area_assignments").iter_rows(named=True):
+    for r in ds.table("area_assignments").iter_rows(named=True):
         s = r["school_id"]
         if (r["year"] == year and r["stage"] == stage and s in schools
                 and schools[s]["ownership"] == "public"):
@@ -135,7 +135,7 @@ def reference_allocate(ds: Dataset, county: str, year: int, stage: str, seed: st
 
     # Round 2.
     left = {s: seats[s] - len(held[s]) for s in schools}
-    areas = {r["area_id"]: r for r in ds.get("areas").iter_rows(named=True)}
+    areas = {r["area_id"]: r for r in ds.table("areas").iter_rows(named=True)}
     unplaced = [a for a in apps if match[a["application_id"]] is None]
     unplaced.sort(key=lambda a: (rank[a["category"]], lot[a["application_id"]]))
     for a in unplaced:

@@ -203,7 +203,7 @@ counties: []
 
 def _in_year(ds, year: int):  # type: ignore[no-untyped-def]
     for name in ("applications", "admission_plans", "area_assignments"):
-        ds = ds.with_table(name, ds.get(name).with_columns(pl.lit(year).alias("year")))
+        ds = ds.with_table(name, ds.table(name).with_columns(pl.lit(year).alias("year")))
     return ds
 
 

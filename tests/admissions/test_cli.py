@@ -126,7 +126,7 @@ def test_replay_of_random_instances_is_bit_identical(inst) -> None:  # type: ign
     one = json.dumps(allocate(ds, COUNTY, YEAR, "primary", seed).to_json(), ensure_ascii=False)
     two = json.dumps(allocate(ds, COUNTY, YEAR, "primary", seed).to_json(), ensure_ascii=False)
     assert one == two
-    apps = ds.get("applications")
+    apps = ds.table("applications")
     if apps.filter(pl.col("county_code") == COUNTY).height:
         changed = ds.with_table("applications", apps.with_columns(
             pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("A0"))

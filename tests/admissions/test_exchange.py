@@ -20,7 +20,7 @@ from junheng.io.writers import write_dataset
 
 def admissions_dataset() -> Dataset:
     base = small_dataset()
-    frames = {tid: base.get(tid) for tid in base}
+    frames = {tid: base.table(tid) for tid in base}
     frames["areas"] = pl.DataFrame({
         "area_id": ["A1", "A2"], "area_name": ["城关社区", "沙河村"],
         "county_code": ["620723", "620723"], "latitude": [39.15, 39.10],

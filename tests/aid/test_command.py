@@ -29,7 +29,7 @@ def _files(tmp_path: Path) -> Path:
 
 def test_bad_checksums_in_lists_are_warnings_not_a_refused_import(tmp_path: Path) -> None:
     ds, warnings = read_dataset(str(_files(tmp_path)))
-    assert ds.get("aid_lists").height == 3
+    assert ds.table("aid_lists").height == 3
     assert any("身份证号无效" in w.message_zh and "已保留" in w.message_zh for w in warnings)
 
 

@@ -39,15 +39,15 @@ _STOCKS = ["teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multim
 def school_stages(ds: Dataset, year: int) -> pl.DataFrame:
     """One row per school × compulsory stage with the school-wide stocks split by weighted
     students (primary 1 : junior 1.1 : senior 1.32) and the section's own teacher counts."""
-    sec = ds.get("sections").filter((pl.col("year") == year) & (pl.col("stage") != "preschool"))
+    sec = ds.table("sections").filter((pl.col("year") == year) & (pl.col("stage") != "preschool"))
     sec = sec.with_columns(
         (pl.col("students") * pl.col("stage").replace_strict(WEIGHTS, return_dtype=pl.Float64))
         .alias("w"))
     sec = sec.with_columns((pl.col("w") / pl.col("w").sum().over("school_id")).alias("share"))
-    fac = ds.get("facilities").filter(pl.col("year") == year).drop("year")
+    fac = ds.table("facilities").filter(pl.col("year") == year).drop("year")
     out = sec.join(fac, on="school_id", how="left").with_columns(
         *[(pl.col(c) * pl.col("share")).alias(c) for c in _STOCKS])
-    out = out.join(ds.get("schools").select("school_id", "county_code", "school_type",
+    out = out.join(ds.table("schools").select("school_id", "county_code", "school_type",
                                             "ownership"), on="school_id")
     return out.filter(pl.col("stage").is_in(["primary", "junior"]))
 

@@ -10,16 +10,16 @@ from junheng.demo import generate
 
 def test_every_area_has_one_school_per_stage_and_year() -> None:
     ds = generate(seed=2)
-    zones = ds.get("area_assignments")
-    areas = ds.get("areas")
-    years = ds.get("sections")["year"].unique()
+    zones = ds.table("area_assignments")
+    areas = ds.table("areas")
+    years = ds.table("sections")["year"].unique()
     assert zones.height == areas.height * 2 * years.len()
     assert zones.select(pl.struct("year", "area_id", "stage").is_unique().all()).item()
     joined = (zones.join(areas.select("area_id", pl.col("county_code").alias("area_county")),
                          on="area_id")
-              .join(ds.get("schools").select("school_id", "county_code", "ownership"),
+              .join(ds.table("schools").select("school_id", "county_code", "ownership"),
                     on="school_id")
-              .join(ds.get("sections").select("year", "school_id", "stage", "students"),
+              .join(ds.table("sections").select("year", "school_id", "stage", "students"),
                     on=["year", "school_id", "stage"], how="left"))
     assert (joined["area_county"] == joined["county_code"]).all()
     assert (joined["ownership"] == "public").all()

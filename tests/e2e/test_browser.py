@@ -28,9 +28,9 @@ def pick_failing_school(ds: Dataset, year: int) -> tuple[str, str, str]:
     """(school_id, school name, county_code) of a school that fails now and would pass with
     three times its resources."""
     ev = evaluate(ds, "quality-balance-2017", year).to_json()
-    has_all = ds.get("sections").filter(pl.col("year") == year).group_by("school_id").agg(
+    has_all = ds.table("sections").filter(pl.col("year") == year).group_by("school_id").agg(
         pl.all_horizontal([pl.col(c).min() > 0 for c in TEACHER_COLUMNS]).all().alias("ok"))
-    fac = ds.get("facilities").filter(pl.col("year") == year).filter(
+    fac = ds.table("facilities").filter(pl.col("year") == year).filter(
         pl.all_horizontal([pl.col(c) > 0 for c in STOCK_COLUMNS]))
     eligible = set(has_all.filter(pl.col("ok"))["school_id"]) & set(fac["school_id"])
     by_school: dict[str, list[dict]] = {}  # type: ignore[type-arg]
@@ -59,7 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     engine.dispose()
     year = max(ds.years())
     school_id, name, county = pick_failing_school(ds, year)
-    village = (ds.get("areas").filter(pl.col("county_code") == "620723")
+    village = (ds.table("areas").filter(pl.col("county_code") == "620723")
                .sort("area_id")["area_name"][0])
     return {"url": url, "password": password, "year": year, "school_id": school_id,
             "school_name": name, "county": county, "village": village,

@@ -49,11 +49,11 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp / 'junheng.sqlite'}"
     ds = generate()
     tables = dict(ds.tables)
-    tables["schools"] = ds.get("schools").with_columns(
+    tables["schools"] = ds.table("schools").with_columns(
         pl.when(pl.col("county_code") == COUNTY)
         .then(pl.lit(PAYLOAD) + pl.col("school_id").str.slice(6))
         .otherwise(pl.col("school_name")).alias("school_name"))
-    tables["areas"] = ds.get("areas").with_columns(
+    tables["areas"] = ds.table("areas").with_columns(
         pl.when(pl.col("county_code") == COUNTY)
         .then(pl.lit(PAYLOAD) + pl.col("area_id"))
         .otherwise(pl.col("area_name")).alias("area_name"))

@@ -35,8 +35,8 @@ def bcps_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     ds, _ = load()
     # The case gives no locale or enrolment per school; the database requires both (the
     # zones use the blocks' pupils, never these).
-    ds = ds.with_table("schools", ds.get("schools").with_columns(locale=pl.lit("urban")))
-    ds = ds.with_table("sections", ds.get("sections").with_columns(students=pl.lit(0)))
+    ds = ds.with_table("schools", ds.table("schools").with_columns(locale=pl.lit("urban")))
+    ds = ds.with_table("sections", ds.table("sections").with_columns(students=pl.lit(0)))
     engine = make_engine(url)
     prepare(engine)
     import_dataset(engine, ds)
@@ -47,7 +47,7 @@ def bcps_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_zones_page_draws_area_outlines(browser, bcps_db: str, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     ds, _ = load()
-    outlined = ds.get("areas")["geometry"].drop_nulls().len()
+    outlined = ds.table("areas")["geometry"].drop_nulls().len()
     assert outlined == 181
     with serve(bcps_db) as base:
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")

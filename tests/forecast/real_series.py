@@ -39,19 +39,19 @@ class Series:
 
 def eau_claire_grades_1_5() -> Dataset:
     ds = eau_claire_dataset()
-    ge = ds.get("grade_enrollment").filter(pl.col("grade") >= 1)
+    ge = ds.table("grade_enrollment").filter(pl.col("grade") >= 1)
     return Dataset({**ds.tables, "grade_enrollment": ge})
 
 
 def eau_claire_schools_as_units() -> Dataset:
     """Every school its own synthetic county (5501xx), without the district's births."""
     ds = eau_claire_dataset()
-    schools = ds.get("schools").sort("school_id").with_row_index("i").with_columns(
+    schools = ds.table("schools").sort("school_id").with_row_index("i").with_columns(
         county_code=pl.format("5501{}", (pl.col("i") + 10).cast(pl.Utf8))).drop("i")
     return Dataset.from_frames({
         "counties": schools.select("county_code", county_name="school_name"),
         "schools": schools,
-        "grade_enrollment": ds.get("grade_enrollment"),
+        "grade_enrollment": ds.table("grade_enrollment"),
     })
 
 

@@ -49,7 +49,7 @@ def test_outline_read_and_refused(tmp_path: Path) -> None:
     ok = _with_areas([good, None])
     write_dataset(ok, tmp_path / "ok")
     read, _ = read_dataset(str(tmp_path / "ok"))
-    assert read.get("areas")["geometry"].to_list() == [good, None]
+    assert read.table("areas")["geometry"].to_list() == [good, None]
 
     bad = _with_areas([
         good, json.dumps({"type": "Polygon", "coordinates": [SQUARE[:-1]]}), "38.93,100.45"])

@@ -58,7 +58,7 @@ def test_export_masks_personal_data_by_default(db_url: str, tmp_path: Path,
     assert main(["export", "--db", db_url, "--out", str(tmp_path / "o")]) == 0
     assert "students.resident_id" in capsys.readouterr().err
     text = (tmp_path / "o" / "students.csv").read_text("utf-8")
-    real = small_dataset().get("students")["resident_id"][0]
+    real = small_dataset().table("students")["resident_id"][0]
     assert real not in text and real[:6] + "********" + real[14:] in text
 
 
@@ -67,8 +67,8 @@ def test_export_one_year(db_url: str, tmp_path: Path) -> None:
     assert main(["import", str(tmp_path / "in"), "--db", db_url]) == 0
     assert main(["export", "--db", db_url, "--year", "2023", "--out", str(tmp_path / "o")]) == 0
     back, _ = read_dataset(str(tmp_path / "o"))
-    assert back.get("sections")["year"].to_list() == [2023]
-    assert back.get("schools").height == 3
+    assert back.table("sections")["year"].to_list() == [2023]
+    assert back.table("schools").height == 3
 
 
 def test_bad_file_leaves_database_unchanged(db_url: str, tmp_path: Path,
@@ -94,7 +94,7 @@ def test_database_failure_midway_rolls_back(db_url: str) -> None:
     ds = small_dataset()
     # A value the database rejects only after earlier tables were written: NULL in a NOT NULL
     # column of the last table, bypassing validation on purpose.
-    students = ds.get("students").with_columns(pl.lit(None, dtype=pl.Utf8).alias("school_id"))
+    students = ds.table("students").with_columns(pl.lit(None, dtype=pl.Utf8).alias("school_id"))
     with pytest.raises(db.DatabaseWriteError, match="回滚"):
         db.import_dataset(engine, ds.with_table("students", students))
     assert _counts(db_url) == before
@@ -106,13 +106,13 @@ def test_reimport_replaces_rows_it_names_and_keeps_the_rest(db_url: str) -> None
     db.migrate(engine)
     db.import_dataset(engine, small_dataset())
     update = small_dataset()
-    sections = update.get("sections").filter(pl.col("school_id") == "6207230001",
+    sections = update.table("sections").filter(pl.col("school_id") == "6207230001",
                                              pl.col("year") == 2024)
     sections = sections.with_columns(pl.lit(999, dtype=pl.Int64).alias("students"))
     summary = db.import_dataset(engine, type(update)({"sections": sections}))
     assert summary.replaced["sections"] == 1
     back = db.load_dataset(engine)
-    s = back.get("sections")
+    s = back.table("sections")
     assert s.height == 4
     assert s.filter(pl.col("school_id") == "6207230001", pl.col("year") == 2024)["students"][0] == 999
     assert s.filter(pl.col("year") == 2023)["students"][0] == 800
@@ -123,9 +123,9 @@ def test_import_refers_to_schools_already_in_the_database(db_url: str, tmp_path:
     engine = db.make_engine(db_url)
     db.migrate(engine)
     db.import_dataset(engine, small_dataset())
-    only = type(small_dataset())({"sections": small_dataset().get("sections")})
+    only = type(small_dataset())({"sections": small_dataset().table("sections")})
     db.import_dataset(engine, only)  # no schools table in the file: the database has them
-    orphan = only.get("sections").with_columns(pl.lit("6207231234").alias("school_id"))
+    orphan = only.table("sections").with_columns(pl.lit("6207231234").alias("school_id"))
     with pytest.raises(ValidationFailed) as info:
         db.import_dataset(engine, type(only)({"sections": orphan}))
     assert "6207231234" in info.value.problems[0].message_zh
@@ -134,7 +134,7 @@ def test_import_refers_to_schools_already_in_the_database(db_url: str, tmp_path:
 
 def test_unknown_columns_are_kept(db_url: str, tmp_path: Path) -> None:
     ds = small_dataset()
-    schools = ds.get("schools").with_columns(pl.Series("备注", ["a", None, "c"]))
+    schools = ds.table("schools").with_columns(pl.Series("备注", ["a", None, "c"]))
     ds = ds.with_table("schools", schools)
     write_dataset(ds, tmp_path / "in")
     read, warnings = read_dataset(str(tmp_path / "in"))
@@ -142,6 +142,6 @@ def test_unknown_columns_are_kept(db_url: str, tmp_path: Path) -> None:
     engine = db.make_engine(db_url)
     db.migrate(engine)
     db.import_dataset(engine, read)
-    back = db.load_dataset(engine).get("schools")
+    back = db.load_dataset(engine).table("schools")
     assert back.sort("school_id")["备注"].to_list() == ["a", None, "c"]
     engine.dispose()

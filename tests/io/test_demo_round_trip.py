@@ -28,4 +28,4 @@ def test_demo_import_export_round_trip(db_url: str, tmp_path: Path, fmt: str,
     exported, _ = read_dataset(str(out))
     assert sorted(exported) == sorted(written)
     assert_same_rows(written, exported)
-    assert sum(written.get(t).height for t in written) > 1000
+    assert sum(written.table(t).height for t in written) > 1000

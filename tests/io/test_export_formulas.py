@@ -23,7 +23,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _hostile() -> Dataset:
     ds = small_dataset()
-    schools = ds.get("schools")
+    schools = ds.table("schools")
     n = schools.height
     names, notes = (HOSTILE * 2)[:n], (HOSTILE * 2)[n:2 * n]
     assert set(names + notes) == set(HOSTILE)
@@ -59,7 +59,7 @@ def test_export_neutralises_formulas_and_imports_back_exactly(db_url: str, tmp_p
     assert_same_rows(_hostile(), back)
     engine = db.make_engine(db_url)
     db.import_dataset(engine, back)
-    stored = db.load_dataset(engine).get("schools").sort("school_id")
-    assert stored["school_name"].to_list() == _hostile().get("schools").sort(
+    stored = db.load_dataset(engine).table("schools").sort("school_id")
+    assert stored["school_name"].to_list() == _hostile().table("schools").sort(
         "school_id")["school_name"].to_list()
     engine.dispose()

@@ -302,7 +302,7 @@ def test_every_writer_passes_the_same_door(db_url: str) -> None:
     db.migrate(engine)
     db.import_dataset(engine, small_dataset())
     ds = small_dataset()
-    bad = ds.get("sections").with_columns(
+    bad = ds.table("sections").with_columns(
         pl.when(pl.col("school_id") == "6207230002").then(500).otherwise(None)
         .alias("backbone_teachers"),
         pl.when(pl.col("school_id") == "6207240001").then(10**18).otherwise(pl.col("students"))
@@ -310,11 +310,11 @@ def test_every_writer_passes_the_same_door(db_url: str) -> None:
     from junheng.domain.dataset import Dataset
 
     with pytest.raises(ValidationFailed) as info:
-        db.import_dataset(engine, Dataset({**{t: ds.get(t) for t in ds}, "sections": bad}))
+        db.import_dataset(engine, Dataset({**{t: ds.table(t) for t in ds}, "sections": bad}))
     text = "\n".join(str(p) for p in info.value.problems)
     assert "县级以上骨干教师数为500，专任教师数为48" in text and "school_id=6207230002" in text
     assert "1000000000000000000" in text and "school_id=6207240001" in text
-    stored = db.load_dataset(engine).get("sections")
+    stored = db.load_dataset(engine).table("sections")
     assert stored["backbone_teachers"].is_null().all()
     assert stored["students"].max() == 820
     engine.dispose()

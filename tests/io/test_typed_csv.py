@@ -37,7 +37,7 @@ def test_clean_folder_is_typed_while_reading_and_equals_the_text_path(tmp_path: 
     text, problems = _text_path(folder)
     assert problems == [] and text is not None
     for tid in text:  # type: ignore[attr-defined]
-        assert typed.get(tid).equals(text.get(tid)), tid  # type: ignore[attr-defined]
+        assert typed.table(tid).equals(text.table(tid)), tid  # type: ignore[attr-defined]
 
 
 def test_only_the_commands_tables_are_read(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_number_the_typed_read_refuses_but_the_text_path_accepts(tmp_path: Path)
     # Spaces and a thousands separator: a clerk's 1,200 is 1200, read through the text path.
     folder = _edited(tmp_path, "sections", "students", " 1,200 ")
     typed, _ = read_dataset(str(folder), needs=NEEDS)
-    assert typed.get("sections")["students"][1] == 1200
+    assert typed.table("sections")["students"][1] == 1200
 
 
 def _edited(tmp_path: Path, table: str, column: str, value: str) -> Path:

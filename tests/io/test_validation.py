@@ -58,7 +58,7 @@ def test_enum_accepts_chinese_label(tmp_path: Path) -> None:
     def edit(g):  # type: ignore[no-untyped-def]
         g["schools"][1][_col(g, "schools", "school_type")] = "小学"
     ds, _ = read_dataset(str(_tampered(tmp_path, edit)))
-    assert ds.get("schools")["school_type"][0] == "primary"
+    assert ds.table("schools")["school_type"][0] == "primary"
 
 
 def test_text_in_number_column(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_gbk_csv_is_read_with_a_warning(tmp_path: Path) -> None:
     path = folder / "schools.csv"
     path.write_bytes(path.read_text("utf-8").encode("gbk"))
     ds, warnings = read_dataset(str(folder))
-    assert ds.get("schools")["school_name"].to_list()[0] == "临泽县第一小学"
+    assert ds.table("schools")["school_name"].to_list()[0] == "临泽县第一小学"
     assert any("GBK" in w.message_zh and w.file == "schools.csv" for w in warnings)
 
 

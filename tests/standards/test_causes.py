@@ -114,9 +114,9 @@ def test_cv_fix_brings_every_failing_cv_under_its_limit() -> None:
             tid, on = "sections", ["school_id"]
             adds = adds.with_columns(stage=pl.lit(stage))
             on = ["school_id", "stage"]
-        table = ds.get(tid).join(adds, on=on, how="left").with_columns(
+        table = ds.table(tid).join(adds, on=on, how="left").with_columns(
             pl.when(pl.col("year") == 2024).then(pl.col(col) + pl.col("__add").fill_null(0))
-            .otherwise(pl.col(col)).cast(ds.get(tid).schema[col]).alias(col)).drop("__add")
+            .otherwise(pl.col(col)).cast(ds.table(tid).schema[col]).alias(col)).drop("__add")
         after = evaluate(ds.with_table(tid, table), "quality-balance-2017", 2024, county=SUNAN)
         ind = after.find_county(SUNAN).stages[stage].indicators[ind_id]  # type: ignore[union-attr]
         assert ind.cv_passed is True, (ind_id, ind.cv, fix.text_zh())

@@ -91,8 +91,8 @@ def test_a_county_that_meets_every_item_passes() -> None:
         "compound_public_or_inclusive": [2], "public_funding_per_child_yuan": [800.0],
         "inclusive_subsidy_per_child_yuan": [600.0], "development_plan": [True],
         "fee_aid_policy": [True], "no_schoolification": [True], "recognition_rate": [0.9]})
-    sections = ds.get("sections").with_columns(certified_teachers=pl.col("teachers"))
-    kinder = pl.concat([ds.get("kindergartens"), pl.DataFrame(
+    sections = ds.table("sections").with_columns(certified_teachers=pl.col("teachers"))
+    kinder = pl.concat([ds.table("kindergartens"), pl.DataFrame(
         {"year": [Y], "school_id": ["6207020003"], "is_inclusive": [False],
          "classes_within_size": [4]})], how="diagonal_relaxed")
     ds = ds.with_table("preschool_county", facts).with_table("sections", sections) \

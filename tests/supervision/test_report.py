@@ -155,7 +155,7 @@ def test_absent_tables_make_sections_not_reported(demo: Dataset) -> None:
     doc = county_document(r)
     missing = {s.id for s in doc.sections if s.missing_zh}
     assert missing == {"plan", "rotation", "finance", "aid", "admissions"}
-    only_counties = Dataset({"counties": demo.get("counties")})
+    only_counties = Dataset({"counties": demo.table("counties")})
     r = county_report(only_counties, COUNTY, 2024, today=DAY)
     assert r.county is None and "evaluation" in r.missing_zh
     assert render_xlsx(county_document(r))  # renders without a crash
@@ -209,14 +209,14 @@ def test_cli_writes_pdf_and_xlsx_on_the_tables_it_declares(
 
 def test_no_raw_ids_in_the_county_pdf(pdf: bytes, demo: Dataset) -> None:
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    ids = demo.get("schools").filter(pl.col("county_code") == COUNTY)["school_id"].to_list()
+    ids = demo.table("schools").filter(pl.col("county_code") == COUNTY)["school_id"].to_list()
     assert not [i for i in ids if i in text]
     for raw in ("not_reported", "passed", "failed", "in_progress", "lagging", "_yuan", "None"):
         assert raw not in text, raw
 
 
 def test_care_and_health_figures_appear_when_their_tables_are_given(demo: Dataset) -> None:
-    schools = demo.get("schools").filter(pl.col("county_code") == COUNTY)["school_id"]
+    schools = demo.table("schools").filter(pl.col("county_code") == COUNTY)["school_id"]
     health = pl.DataFrame({"year": [2024] * len(schools), "school_id": schools,
                            "has_clinic": [True] * len(schools),
                            "health_staff": [1] * len(schools)})

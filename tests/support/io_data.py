@@ -63,7 +63,7 @@ def dataset_grid(ds: Dataset) -> dict[str, list[list[object]]]:
     """The dataset as header + rows of Python values, to be tampered with by a test."""
     out: dict[str, list[list[object]]] = {}
     for tid in ds:
-        frame = ds.get(tid)
+        frame = ds.table(tid)
         out[tid] = [list(frame.columns), *[list(r) for r in frame.iter_rows()]]
     return out
 
@@ -74,8 +74,8 @@ def sorted_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def assert_same_rows(a: Dataset, b: Dataset) -> None:
     for tid in a:
-        left = a.get(tid)
-        right = b.get(tid)
+        left = a.table(tid)
+        right = b.table(tid)
         assert set(left.columns) <= set(right.columns), tid
         right = right.select(left.columns)
         assert sorted_frame(left).equals(sorted_frame(right)), (

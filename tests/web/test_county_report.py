@@ -74,8 +74,8 @@ def test_page_excel_and_pdf_count_the_same_classes(demo: Demo) -> None:
                      if b.class_bands is not None}
     # Every class of the county's schools is more than the engine counts (private schools and
     # senior classes are outside the evaluation): counting those was the page's old mistake.
-    ids = demo.ds.get("schools").filter(pl.col("county_code") == GANZHOU)["school_id"]
-    every = demo.ds.get("classes").filter((pl.col("year") == YEAR)
+    ids = demo.ds.table("schools").filter(pl.col("county_code") == GANZHOU)["school_id"]
+    every = demo.ds.table("classes").filter((pl.col("year") == YEAR)
                                           & pl.col("school_id").is_in(ids.implode()))
     assert every.filter(pl.col("stage") == "primary").height != engine_counts["primary"]
 

@@ -129,8 +129,8 @@ def test_no_temporary_table_outlives_a_failed_import(site: Site) -> None:
     """An import that the database refuses half-way (after its key tables were made) leaves
     nothing behind on the connection, and the next import runs."""
     ds = db.load_dataset(site.engine)  # type: ignore[arg-type]
-    counties = ds.get("counties")
-    broken = Dataset({"counties": counties, "schools": ds.get("schools").with_columns(
+    counties = ds.table("counties")
+    broken = Dataset({"counties": counties, "schools": ds.table("schools").with_columns(
         school_name=None)})  # NOT NULL in the database: refused after counties were replaced
     with pytest.raises(db.DatabaseWriteError):
         db.import_dataset(site.engine, broken)  # type: ignore[arg-type]

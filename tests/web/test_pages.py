@@ -154,16 +154,16 @@ def test_county_admin_imports_own_county_only(site: Site, tmp_path: Path) -> Non
     assert 'id="confirm-import"' not in r.text
     # A Ganzhou school's figures in Linze's workbook are refused too.
     ganzhou = boosted(tiny.build(), "6207020002", 2024)
-    mixed = Dataset({**full.tables, "counties": full.get("counties").filter(
+    mixed = Dataset({**full.tables, "counties": full.table("counties").filter(
         pl.col("county_code") == "620723"), "sections": pl.concat(
-        [full.get("sections"), ganzhou.get("sections")])})
+        [full.table("sections"), ganzhou.table("sections")])})
     write_dataset(mixed, tmp_path / "mixed.xlsx")
     r = c.post("/data/upload", data={"csrf_token": token},
                files={"file": ("mixed.xlsx", (tmp_path / "mixed.xlsx").read_bytes())},
                follow_redirects=True)
     assert "6207020002" in r.text and "不属于本区县" in r.text
     # Only Linze's rows: accepted and imported.
-    own = Dataset({**full.tables, "counties": full.get("counties").filter(
+    own = Dataset({**full.tables, "counties": full.table("counties").filter(
         pl.col("county_code") == "620723")})
     write_dataset(own, tmp_path / "own.xlsx")
     r = c.post("/data/upload", data={"csrf_token": token},
@@ -186,7 +186,7 @@ def test_edit_form_keeps_unknown_columns(site: Site) -> None:
     from junheng.io.db import import_dataset, load_dataset
 
     stored = load_dataset(site.engine)  # type: ignore[arg-type]
-    row = stored.get("sections").filter((pl.col("school_id") == "6207020002")
+    row = stored.table("sections").filter((pl.col("school_id") == "6207020002")
                                         & (pl.col("year") == 2024))
     import_dataset(site.engine, Dataset({"sections": row.with_columns(  # type: ignore[arg-type]
         pl.lit("扩建中").alias("备注"))}))
@@ -195,7 +195,7 @@ def test_edit_form_keeps_unknown_columns(site: Site) -> None:
     ok = c.post("/school/6207020002/edit", data={
         "csrf_token": token, "year": "2024", "sections.primary.students": "701"})
     assert ok.status_code == 303
-    after = load_dataset(site.engine).get("sections").filter(  # type: ignore[arg-type]
+    after = load_dataset(site.engine).table("sections").filter(  # type: ignore[arg-type]
         (pl.col("school_id") == "6207020002") & (pl.col("year") == 2024))
     assert after["students"].to_list() == [701]
     assert after["备注"].to_list() == ["扩建中"]

@@ -49,7 +49,7 @@ def site(site: Site) -> Site:
 
 def _snapshot(site: Site) -> dict[str, pl.DataFrame]:
     ds = load_dataset(site.engine)  # type: ignore[arg-type]
-    return {t: ds.get(t) for t in ds}
+    return {t: ds.table(t) for t in ds}
 
 
 def _unchanged(site: Site, before: dict[str, pl.DataFrame]) -> list[str]:
@@ -91,12 +91,12 @@ def test_county_admin_cannot_take_over_another_countys_school(site: Site,
                                                               tmp_path: Path) -> None:
     """Finding 1: 甘州区's administrator uploads 民乐's school 6207220001 with county 620702."""
     ds = load_dataset(site.engine)  # type: ignore[arg-type]
-    school = ds.get("schools").filter(pl.col("school_id") == B1).with_columns(
+    school = ds.table("schools").filter(pl.col("school_id") == B1).with_columns(
         pl.lit(GANZHOU).alias("county_code"))
     this = (pl.col("school_id") == B1) & (pl.col("year") == STORED_YEAR)
-    upload = Dataset({"counties": ds.get("counties").filter(pl.col("county_code") == GANZHOU),
-                      "schools": school, "sections": ds.get("sections").filter(this),
-                      "facilities": ds.get("facilities").filter(this)})
+    upload = Dataset({"counties": ds.table("counties").filter(pl.col("county_code") == GANZHOU),
+                      "schools": school, "sections": ds.table("sections").filter(this),
+                      "facilities": ds.table("facilities").filter(this)})
     write_dataset(upload, tmp_path / "takeover.xlsx")
     before = _snapshot(site)
     page = _post(site, "ganzhou", tmp_path / "takeover.xlsx")
@@ -119,10 +119,10 @@ def _people(site: Site) -> None:
     """A 民乐 teacher and student with personal data, stored by the city administrator."""
     import_dataset(site.engine, Dataset({  # type: ignore[arg-type]
         "teachers": one_table("teachers", [row(registry().table("teachers"), PLACES["B1"])]
-                              ).get("teachers"),
+                              ).table("teachers"),
         "students": one_table("students", [{
             **row(registry().table("students"), PLACES["B1"]), "is_disabled": True,
-            "disability_placement": "regular_class"}]).get("students")}))
+            "disability_placement": "regular_class"}]).table("students")}))
 
 
 def test_county_admin_cannot_overwrite_another_countys_teachers_and_students(
@@ -131,8 +131,8 @@ def test_county_admin_cannot_overwrite_another_countys_teachers_and_students(
     students row reusing a 民乐 student_id (which would blank 身份证号 and 残疾)."""
     _people(site)
     stored = load_dataset(site.engine)  # type: ignore[arg-type]
-    teacher = stored.get("teachers").with_columns(pl.lit(A1).alias("school_id"))
-    student = stored.get("students").with_columns(
+    teacher = stored.table("teachers").with_columns(pl.lit(A1).alias("school_id"))
+    student = stored.table("students").with_columns(
         pl.lit(A1).alias("school_id"), pl.lit(None, dtype=pl.Utf8).alias("resident_id"),
         pl.lit(None, dtype=pl.Boolean).alias("is_disabled"),
         pl.lit(None, dtype=pl.Utf8).alias("disability_placement"))
@@ -149,8 +149,8 @@ def test_county_admin_cannot_overwrite_another_countys_teachers_and_students(
         assert (tid, 2, key) in {(p["sheet"], p["row"], p["column"]) for p in staged.problems}
         assert not _force_confirm(site, COUNTY_ADMIN, staged, tmp_path / f"{tid}-2.xlsx").ok
     assert _unchanged(site, before) == []
-    kept = load_dataset(site.engine).get("students")  # type: ignore[arg-type]
-    assert kept["resident_id"].to_list() == stored.get("students")["resident_id"].to_list()
+    kept = load_dataset(site.engine).table("students")  # type: ignore[arg-type]
+    assert kept["resident_id"].to_list() == stored.table("students")["resident_id"].to_list()
     assert kept["is_disabled"].to_list() == [True]
 
 
@@ -159,7 +159,7 @@ def test_refused_inside_the_import_transaction(site: Site) -> None:
     refusal there writes nothing."""
     _people(site)
     stored = load_dataset(site.engine)  # type: ignore[arg-type]
-    takeover = Dataset({"teachers": stored.get("teachers").with_columns(
+    takeover = Dataset({"teachers": stored.table("teachers").with_columns(
         pl.lit(A1).alias("school_id"))})
     before = _snapshot(site)
     with pytest.raises(ValidationFailed) as exc:

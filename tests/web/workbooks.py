@@ -22,13 +22,13 @@ def boosted(ds: Dataset, school_id: str, year: int, factor: float = 3.0) -> Data
     """This school's ``year`` figures with every resource multiplied by ``factor`` (teachers
     capped at the number the school could certify), ready to upload."""
     this = (pl.col("school_id") == school_id) & (pl.col("year") == year)
-    sections = ds.get("sections").filter(this).with_columns(
+    sections = ds.table("sections").filter(this).with_columns(
         [(pl.col(c) * factor).round(0).cast(pl.Int64).alias(c) for c in TEACHER_COLUMNS])
-    facilities = ds.get("facilities").filter(this).with_columns(
-        [(pl.col(c) * factor).alias(c) if ds.get("facilities").schema[c].is_float()
+    facilities = ds.table("facilities").filter(this).with_columns(
+        [(pl.col(c) * factor).alias(c) if ds.table("facilities").schema[c].is_float()
          else (pl.col(c) * factor).round(0).cast(pl.Int64).alias(c) for c in STOCK_COLUMNS])
-    return Dataset({"counties": ds.get("counties"),
-                    "schools": ds.get("schools").filter(pl.col("school_id") == school_id),
+    return Dataset({"counties": ds.table("counties"),
+                    "schools": ds.table("schools").filter(pl.col("school_id") == school_id),
                     "sections": sections, "facilities": facilities})
 
 

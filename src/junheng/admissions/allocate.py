@@ -168,7 +168,7 @@ def allocate(ds: Dataset, county_code: str, year: int, stage: str, seed: str,
     if stage not in STAGES:
         raise AllocationError(f"入学学段应为 primary 或 junior / stage must be primary or junior: "
                               f"{stage}")
-    frozen = freeze(ds.get("applications"), county_code, year, stage)
+    frozen = freeze(ds.table("applications"), county_code, year, stage)
     return allocate_frozen(ds, frozen, seed, rules, round_2=round_2, overrides=overrides)
 
 
@@ -186,7 +186,7 @@ def replay(ds: Dataset, county_code: str, year: int, stage: str, seed: str,
            overrides: tuple[Override, ...] = ()) -> Allocation:
     """The allocation of a published list: refused (``ListChanged``) unless the applications
     in ``ds`` still hash to ``list_sha256``."""
-    frozen = freeze(ds.get("applications"), county_code, year, stage)
+    frozen = freeze(ds.table("applications"), county_code, year, stage)
     if frozen.sha256 != list_sha256:
         raise ListChanged(frozen.sha256, list_sha256)
     return allocate_frozen(ds, frozen, seed, rules, round_2=round_2, overrides=overrides)
@@ -325,10 +325,10 @@ def allocate_frozen(ds: Dataset, frozen: FrozenList, seed: str,
 
 def _county_schools(ds: Dataset, county_code: str, year: int, stage: str) -> pl.DataFrame:
     """Every school of the county (school_id order, index = position) with its seats."""
-    plans = (ds.get("admission_plans")
+    plans = (ds.table("admission_plans")
              .filter((pl.col("year") == year) & (pl.col("entry_stage") == stage))
              .group_by("school_id").agg(pl.col("seats").sum()))
-    return (ds.get("schools").filter(pl.col("county_code") == county_code)
+    return (ds.table("schools").filter(pl.col("county_code") == county_code)
             .select("school_id", "school_name", "ownership", "latitude", "longitude")
             .sort("school_id")
             .join(plans, on="school_id", how="left")
@@ -339,7 +339,7 @@ def _county_schools(ds: Dataset, county_code: str, year: int, stage: str) -> pl.
 
 def _zones(ds: Dataset, schools: pl.DataFrame, year: int, stage: str) -> pl.DataFrame:
     public = schools.filter(~pl.col("is_private")).select("school_id", "school")
-    return (ds.get("area_assignments")
+    return (ds.table("area_assignments")
             .filter((pl.col("year") == year) & (pl.col("stage") == stage))
             .select("area_id", "school_id").unique()
             .join(public, on="school_id", how="inner")
@@ -347,7 +347,7 @@ def _zones(ds: Dataset, schools: pl.DataFrame, year: int, stage: str) -> pl.Data
 
 
 def _areas(ds: Dataset) -> pl.DataFrame:
-    return ds.get("areas").select("area_id", "latitude", "longitude")
+    return ds.table("areas").select("area_id", "latitude", "longitude")
 
 
 def _preference_entries(apps: pl.DataFrame, schools: pl.DataFrame,

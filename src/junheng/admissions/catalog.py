@@ -77,22 +77,22 @@ class Catalog:
 
 
 def counties(ds: Dataset) -> tuple[County, ...]:
-    rows = ds.get("counties").select("county_code", "county_name").sort("county_code")
+    rows = ds.table("counties").select("county_code", "county_name").sort("county_code")
     return tuple(County(c, n) for c, n in rows.iter_rows())
 
 
 def catalog(ds: Dataset, county_code: str, year: int, stage: str) -> Catalog:
-    plans = (ds.get("admission_plans")
+    plans = (ds.table("admission_plans")
              .filter((pl.col("year") == year) & (pl.col("entry_stage") == stage))
              .group_by("school_id").agg(pl.col("seats").sum()))
-    all_schools = ds.get("schools")
+    all_schools = ds.table("schools")
     schools = (all_schools.filter(pl.col("county_code") == county_code)
                .join(plans, on="school_id", how="left")
                .select("school_id", "school_name", "ownership", "seats").sort("school_id"))
-    all_areas = ds.get("areas")
+    all_areas = ds.table("areas")
     areas = (all_areas.filter(pl.col("county_code") == county_code)
              .select("area_id", "area_name", "township").sort("area_id"))
-    zones = (ds.get("area_assignments")
+    zones = (ds.table("area_assignments")
              .filter((pl.col("year") == year) & (pl.col("stage") == stage))
              .select("area_id", "school_id").unique().sort("area_id", "school_id")
              .group_by("area_id", maintain_order=True).agg("school_id"))

@@ -81,15 +81,15 @@ def evaluate_aid(ds: Dataset, year: int, rules: AidRules | None = None,
     reported as matches no more and give no category."""
     rules = rules or aid_rules()
     day = dt.date(year, 9, 1)
-    students = ds.get("students").filter(pl.col("year") == year)
-    lists = ds.get("aid_lists").filter(pl.col("year") == year)
+    students = ds.table("students").filter(pl.col("year") == year)
+    lists = ds.table("aid_lists").filter(pl.col("year") == year)
     match = match_lists(students, lists)
     if rejected is not None and rejected.height:
         match = MatchResult(match.matches.join(
             rejected.select("student_id", "source", "category"),
             on=["student_id", "source", "category"], how="anti"), match.problems)
 
-    schools = ds.get("schools").select("school_id", "county_code", "school_type", "locale")
+    schools = ds.table("schools").select("school_id", "county_code", "school_type", "locale")
     stage_by_grade = pl.lit(None, pl.Utf8)
     for stage, (lo, hi) in rules.stage_by_grade.items():
         stage_by_grade = pl.when(pl.col("grade").is_between(lo, hi)).then(pl.lit(stage)) \
@@ -135,7 +135,7 @@ def evaluate_aid(ds: Dataset, year: int, rules: AidRules | None = None,
         pl.DataFrame(schema={"student_id": pl.Utf8, "school_id": pl.Utf8,
                              "county_code": pl.Utf8, "category": pl.Utf8,
                              "categories": pl.List(pl.Utf8), "program": pl.Utf8})
-    awards = (ds.get("aid_awards")
+    awards = (ds.table("aid_awards")
               .filter((pl.col("year") == year)
                       & (pl.col("amount_yuan").is_null() | (pl.col("amount_yuan") > 0)))
               .select("student_id", "program").unique())

@@ -24,14 +24,17 @@ class Dataset:
     def __iter__(self) -> Iterator[str]:
         return iter(self.tables)
 
-    def get(self, table_id: str) -> pl.DataFrame:
-        """The table, or an empty frame with the registry's schema when it was not given."""
+    def table(self, table_id: str) -> pl.DataFrame:
+        """The table, or an empty frame with the registry's schema when it was not given.
+
+        Named ``table`` rather than ``get``: it never answers None, so it should not read like a
+        dict lookup whose absence the caller must handle."""
         if table_id in self.tables:
             return self.tables[table_id]
         return registry().table(table_id).empty()
 
     def __getitem__(self, table_id: str) -> pl.DataFrame:
-        return self.get(table_id)
+        return self.table(table_id)
 
     def with_table(self, table_id: str, frame: pl.DataFrame) -> Dataset:
         """A copy with one table replaced (datasets are treated as values)."""

@@ -48,7 +48,7 @@ def personal_columns(ds: Dataset) -> list[str]:
     for tid in ds:
         if not registry().has_table(tid):
             continue
-        frame = ds.get(tid)
+        frame = ds.table(tid)
         for col in registry().table(tid).columns:
             if col.personal and col.id in frame.columns and frame[col.id].is_not_null().any():
                 out.append(f"{tid}.{col.id}")

@@ -126,7 +126,7 @@ def _money(expr: pl.Expr) -> pl.Expr:
 # --- inputs ---------------------------------------------------------------------------------
 
 def _has(ds: Dataset, table: str) -> bool:
-    return table in ds and ds.get(table).height > 0
+    return table in ds and ds.table(table).height > 0
 
 
 def _section_students(ds: Dataset) -> pl.DataFrame:
@@ -134,7 +134,7 @@ def _section_students(ds: Dataset) -> pl.DataFrame:
     if not (_has(ds, "sections") and _has(ds, "schools")):
         return pl.DataFrame(schema={"county_code": pl.Utf8, "year": pl.Int64,
                                     "section_students": pl.Int64})
-    return (ds.get("sections").join(ds.get("schools").select("school_id", "county_code"),
+    return (ds.table("sections").join(ds.table("schools").select("school_id", "county_code"),
                                     on="school_id", how="inner")
             .group_by("county_code", "year")
             .agg(pl.col("students").sum().alias("section_students")))
@@ -155,7 +155,7 @@ def _city_code(counties: pl.DataFrame, finance: pl.DataFrame) -> str | None:
 
 def trend_frame(ds: Dataset, codes: list[str]) -> pl.DataFrame:
     """Every year's budget, students, per-student spend and pay for ``codes`` (chart data)."""
-    fin = ds.get("finance").filter(pl.col("county_code").is_in(codes))
+    fin = ds.table("finance").filter(pl.col("county_code").is_in(codes))
     sec = _section_students(ds)
     return (fin.join(sec, on=["county_code", "year"], how="left")
             .with_columns(pl.coalesce("students", "section_students").alias("students"))
@@ -246,9 +246,9 @@ def public_funds_required(ds: Dataset, year: int, rates: Mapping[str, float],
     schools (the format records boarding per school, so every student of a boarding school is
     counted as boarding); 随班就读 disabled students on the roll add the difference up to the
     special-education rate. One row per county."""
-    schools = ds.get("schools").filter(pl.col("ownership") == "public").select(
+    schools = ds.table("schools").filter(pl.col("ownership") == "public").select(
         "school_id", "county_code", "school_type", "locale", "is_boarding")
-    sec = (ds.get("sections").filter((pl.col("year") == year)
+    sec = (ds.table("sections").filter((pl.col("year") == year)
                                      & pl.col("stage").is_in(list(COMPULSORY)))
            .join(schools, on="school_id", how="inner"))
     sec = sec.with_columns(pl.col("students").sum().over("school_id").alias("school_students"))
@@ -279,7 +279,7 @@ def public_funds_required(ds: Dataset, year: int, rates: Mapping[str, float],
         pl.col("students").filter(boarding).sum().alias("boarding_students"),
     )
     if _has(ds, "students"):
-        disabled = (ds.get("students")
+        disabled = (ds.table("students")
                     .filter((pl.col("year") == year) & pl.col("is_disabled").fill_null(False)
                             & (pl.col("disability_placement") == "regular_class"))
                     .join(schools.filter(pl.col("school_type") != "special"),
@@ -306,8 +306,8 @@ def transfer_flows(ds: Dataset, year: int, rates: Mapping[str, float],
     """Per transfer of a compulsory-school student between two schools: what must move (the
     destination's 公用经费 rate with the boarding extra, plus the student's 两免一补 award) and
     what moved; then summed per pair of schools. Sending county = the county that must pay."""
-    schools = ds.get("schools").select("school_id", "county_code", "school_type", "is_boarding")
-    tr = (ds.get("transfers")
+    schools = ds.table("schools").select("school_id", "county_code", "school_type", "is_boarding")
+    tr = (ds.table("transfers")
           .filter((pl.col("year") == year) & pl.col("from_school_id").is_not_null()
                   & pl.col("to_school_id").is_not_null()
                   & (pl.col("from_school_id") != pl.col("to_school_id")))
@@ -322,7 +322,7 @@ def transfer_flows(ds: Dataset, year: int, rates: Mapping[str, float],
                .then(pl.lit("junior"))
                .otherwise(pl.lit(None, pl.Utf8)))
     if _has(ds, "students"):
-        grades = (ds.get("students").filter(pl.col("year") == year)
+        grades = (ds.table("students").filter(pl.col("year") == year)
                   .select("student_id", "grade").unique("student_id", keep="first"))
         tr = tr.join(grades, on="student_id", how="left")
     else:
@@ -333,7 +333,7 @@ def transfer_flows(ds: Dataset, year: int, rates: Mapping[str, float],
              .otherwise(pl.lit(None, pl.Utf8)))
     tr = tr.with_columns(stage.alias("stage")).filter(pl.col("stage").is_in(list(COMPULSORY)))
     if _has(ds, "aid_awards"):
-        awards = (ds.get("aid_awards")
+        awards = (ds.table("aid_awards")
                   .filter((pl.col("year") == year) & pl.col("program").is_in(programs))
                   .group_by("student_id").agg(pl.col("amount_yuan").fill_null(0.0).sum()
                                               .alias("aid_yuan")))
@@ -485,15 +485,15 @@ def evaluate_finance(ds: Dataset, year: int, county: str | None = None,
     rules = rules or finance_rules()
     day = dt.date(year, 12, 31)
     labels = {cid: zh for cid, (zh, _en) in rules.labels.items()}
-    counties = ds.get("counties").sort("county_code")
+    counties = ds.table("counties").sort("county_code")
     if county is not None:
         counties = counties.filter(pl.col("county_code") == county)
         if counties.height == 0:
             raise KeyError(f"未知的区县 / unknown county: {county}")
     codes = counties["county_code"].to_list()
     names = dict(counties.select("county_code", "county_name").iter_rows())
-    finance = ds.get("finance")
-    city_code = _city_code(ds.get("counties"), finance) if county is None else None
+    finance = ds.table("finance")
+    city_code = _city_code(ds.table("counties"), finance) if county is None else None
     area_codes = codes + ([city_code] if city_code else [])
     pref = counties["prefecture_name"].drop_nulls()
     city_name = pref[0] if pref.len() else "全市"
@@ -519,7 +519,7 @@ def evaluate_finance(ds: Dataset, year: int, county: str | None = None,
             .join(year_cols(year - 1, "_prev"), on="code", how="left"))
     # Pay may come from the county facts of the evaluation standards when finance lacks it.
     if _has(ds, "county_facts"):
-        facts = (ds.get("county_facts").filter(pl.col("year") == year)
+        facts = (ds.table("county_facts").filter(pl.col("year") == year)
                  .select(pl.col("county_code").alias("code"),
                          _money(pl.col("teacher_avg_pay_yuan")).alias("teacher_facts"),
                          _money(pl.col("civil_servant_avg_pay_yuan")).alias("civil_facts")))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from junheng.cli import CliError, load_data
+from junheng.domain.dataset import Dataset
 from junheng.domain.needs import TableNeeds
 from junheng.forecast.options import LEVELS, METHODS, RECONCILE, ForecastError, ForecastOptions
 
@@ -100,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     return run_on(load_data(args.data, needs_for(args)), args, opts)
 
 
-def run_on(ds: Any, args: argparse.Namespace, opts: ForecastOptions) -> int:
+def run_on(ds: Dataset, args: argparse.Namespace, opts: ForecastOptions) -> int:
     """Everything after loading, so tests can pass an in-memory Dataset."""
     from junheng.forecast import forecast, project_dataset, run_backtest
 
@@ -131,10 +132,12 @@ def run_on(ds: Any, args: argparse.Namespace, opts: ForecastOptions) -> int:
     return 0
 
 
-def _evaluate(ds: Any, args: argparse.Namespace, opts: ForecastOptions, project: Any) -> int:
+def _evaluate(ds: Dataset, args: argparse.Namespace, opts: ForecastOptions, project: Any) -> int:
+    import polars as pl
+
     from junheng.standards.engine import evaluate
 
-    last = int(ds.get("grade_enrollment")["year"].max())
+    last = int(ds.table("grade_enrollment").select(pl.col("year").max()).item())
     year = last + args.horizon
     future = project(ds, year, **{k: v for k, v in opts.to_json().items()})
     try:

@@ -54,7 +54,7 @@ def project_dataset(ds: Dataset, target_year: int, **opts: Any) -> Dataset:
         year="year", school_id="unit_id", grade="grade", students="students"
     )
     tables = dict(ds.tables)
-    history = ds.get("grade_enrollment").filter(pl.col("year") != target_year)
+    history = ds.table("grade_enrollment").filter(pl.col("year") != target_year)
     tables["grade_enrollment"] = pl.concat(
         [history, Dataset.from_frames({"grade_enrollment": grades})["grade_enrollment"]],
         how="diagonal_relaxed",

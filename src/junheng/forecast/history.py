@@ -65,13 +65,13 @@ class History:
 
 def read_inputs(ds: Dataset) -> Inputs:
     """Pull grade enrollment (with each school's county) and entry cohorts out of a dataset."""
-    ge = ds.get("grade_enrollment")
+    ge = ds.table("grade_enrollment")
     if ge.height == 0:
         raise ForecastError(
             "数据中没有分年级在校生 (grade_enrollment)，无法预测 / "
             "the dataset has no grade_enrollment rows, nothing to forecast"
         )
-    schools = ds.get("schools").select("school_id", "county_code").unique("school_id")
+    schools = ds.table("schools").select("school_id", "county_code").unique("school_id")
     ge = (
         ge.select("year", "school_id", "grade", "students")
         .drop_nulls(["year", "school_id", "grade"])
@@ -96,7 +96,7 @@ def read_cohorts(ds: Dataset) -> pl.DataFrame:
     schema = pl.Schema({"county_code": pl.Utf8, "birth_year": pl.Int64, "size": pl.Float64,
                         "observed_year": pl.Int64, "source": pl.Utf8})
     frames = []
-    births = ds.get("births").drop_nulls(["year", "county_code", "births"])
+    births = ds.table("births").drop_nulls(["year", "county_code", "births"])
     if births.height:
         # A county may give one county-wide row per year and/or rows by area; the county-wide
         # row wins, as the areas may not cover the whole county.
@@ -117,8 +117,8 @@ def read_cohorts(ds: Dataset) -> pl.DataFrame:
             )
         )
         frames.append(by_county)
-    children = ds.get("area_children").drop_nulls(["year", "area_id", "age", "children"])
-    areas = ds.get("areas").select("area_id", "county_code").unique("area_id")
+    children = ds.table("area_children").drop_nulls(["year", "area_id", "age", "children"])
+    areas = ds.table("areas").select("area_id", "county_code").unique("area_id")
     if children.height and areas.height:
         counted = (
             children.join(areas, on="area_id", how="inner")

@@ -85,7 +85,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(exc.report(), file=sys.stderr)
         return 1
     _print_warnings(warnings)
-    counts = ", ".join(f"{t} {ds.get(t).height}" for t in ds)
+    counts = ", ".join(f"{t} {ds.table(t).height}" for t in ds)
     print(f"检查通过 / valid: {counts}")
     return 0
 
@@ -135,6 +135,6 @@ def _export(args: argparse.Namespace) -> int:
         print("警告：导出文件含未脱敏的个人信息，请妥善保管 / warning: the export holds unmasked "
               "personal data: " + ", ".join(personal), file=sys.stderr)
     write_dataset(ds, args.out, headers=args.headers)
-    rows = sum(ds.get(t).height for t in ds)
+    rows = sum(ds.table(t).height for t in ds)
     print(f"已导出 {rows} 行到 {args.out} / exported {rows} rows to {args.out}")
     return 0

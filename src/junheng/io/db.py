@@ -420,7 +420,7 @@ def import_dataset(engine: Engine, ds: Dataset, source: str = "dataset",
         for table in registry().tables:  # registry order puts referenced tables first
             if table.id not in ds:
                 continue
-            frame = ds.get(table.id)
+            frame = ds.table(table.id)
             if frame.height == 0:
                 continue
             try:
@@ -448,10 +448,10 @@ def _check_db_references(conn: Connection, ds: Dataset, source: str) -> None:
     for table in registry().tables:
         if table.id not in ds:
             continue
-        frame = ds.get(table.id)
+        frame = ds.table(table.id)
         for col, ref_table, ref_col in table.references(frame.columns):
             missing = unknown_references(
-                frame, col.id, [ds.get(ref_table)[ref_col], known.get(ref_table)[ref_col]]
+                frame, col.id, [ds.table(ref_table)[ref_col], known.table(ref_table)[ref_col]]
             )[col.id].unique().sort()
             for value in missing.head(50).to_list():
                 problems.append(Problem(

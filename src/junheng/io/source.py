@@ -27,7 +27,7 @@ def load_dataset(spec: str, year: int | None = None,
         finally:
             engine.dispose()
         if needs is not None:
-            present = {t for t in ds if ds.get(t).height}
+            present = {t for t in ds if ds.table(t).height}
             cols = {t: _reported(ds, t) for t in present}
             missing = needs.missing(present, cols, in_database=True)
             if missing:
@@ -42,6 +42,6 @@ def load_dataset(spec: str, year: int | None = None,
 def _reported(ds: Dataset, table: str) -> set[str]:
     """Columns of a stored table that hold at least one value: a database has every column,
     so a column counts as given when some row reports it."""
-    frame = ds.get(table)
+    frame = ds.table(table)
     counts = frame.null_count().row(0)
     return {c for c, n in zip(frame.columns, counts, strict=True) if n < frame.height}

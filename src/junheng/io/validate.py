@@ -400,7 +400,7 @@ def check_typed(ds: Dataset, source: str = "dataset") -> list[Problem]:
         if not reg.has_table(tid):
             continue
         table = reg.table(tid)
-        frame = ds.get(tid)
+        frame = ds.table(tid)
         key = [k for k in table.key if k in frame.columns]
         for col in table.columns:
             if col.type not in ("int", "float") or col.id not in frame.columns:
@@ -435,7 +435,7 @@ def _check_references(typed: dict[str, pl.DataFrame], sheets: dict[str, RawSheet
             if ref_table in typed:
                 pools.append(typed[ref_table][ref_col])
             if known is not None and ref_table in known:
-                pools.append(known.get(ref_table)[ref_col])
+                pools.append(known.table(ref_table)[ref_col])
             if not pools:
                 if frame[col.id].is_not_null().any():
                     out.add(Problem(

@@ -26,8 +26,8 @@ def tables_to_write(ds: Dataset) -> list[tuple[Table, pl.DataFrame]]:
     """Registry order; required tables always, optional ones when they have rows."""
     out = []
     for table in registry().tables:
-        if table.id in ds and (ds.get(table.id).height or not table.optional):
-            frame = ds.get(table.id)
+        if table.id in ds and (ds.table(table.id).height or not table.optional):
+            frame = ds.table(table.id)
         elif not table.optional:
             frame = table.empty()
         else:

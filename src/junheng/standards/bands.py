@@ -47,7 +47,7 @@ class ClassStats:
     """Per school × stage summary of the year's class list (``None`` when none was given)."""
 
     def __init__(self, ds: Dataset, band_limits: Mapping[str, int] | None) -> None:
-        classes = ds.get("classes")
+        classes = ds.table("classes")
         self.classes: pl.DataFrame | None = (
             classes if "classes" in ds.tables and classes.height else None
         )

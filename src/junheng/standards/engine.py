@@ -424,7 +424,7 @@ def school_stage_table(
     std = load_standard(standard_id)
     rules = ResolvedRules(std, evaluation_date(year), params)
     table, _ = build_school_table(ds.for_year(year), std, rules, county)
-    extra = ds.get("schools").select("school_id", "locale", "parent_school_id")
+    extra = ds.table("schools").select("school_id", "locale", "parent_school_id")
     return table.join(extra, on="school_id", how="left").sort("county_code", "school_id", "stage")
 
 
@@ -437,7 +437,7 @@ def evaluate(
     std = load_standard(standard_id)
     rules = ResolvedRules(std, evaluation_date(year), params)
     dsy = ds.for_year(year)
-    counties = dsy.get("counties").select("county_code", "county_name", "quality_target_year")
+    counties = dsy.table("counties").select("county_code", "county_name", "quality_target_year")
     if county is not None:
         counties = counties.filter(pl.col("county_code") == county)
         if counties.height == 0:
@@ -455,7 +455,7 @@ def evaluate(
 def _only_county(dsy: Dataset, county: str) -> Dataset:
     """The school-level lists restricted to one county's schools, so that evaluating one
     county of a national database does not aggregate every class in the country."""
-    ids = dsy.get("schools").filter(pl.col("county_code") == county).select("school_id")
+    ids = dsy.table("schools").filter(pl.col("county_code") == county).select("school_id")
     out = dsy
     for tid in ("sections", "facilities", "classes", "rooms"):
         if tid in dsy.tables:

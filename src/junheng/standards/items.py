@@ -53,9 +53,9 @@ def county_facts(ds: Dataset, county_codes: Sequence[str]) -> pl.DataFrame:
     """The year's county_facts for every county (missing rows give nulls). Teachers' and civil
     servants' pay may come from the finance table when county_facts leaves them empty."""
     base = pl.DataFrame({"county_code": list(county_codes)}, schema={"county_code": pl.Utf8})
-    facts = ds.get("county_facts").drop("year").unique(subset=["county_code"], keep="first")
+    facts = ds.table("county_facts").drop("year").unique(subset=["county_code"], keep="first")
     out = base.join(facts, on="county_code", how="left")
-    fin = ds.get("finance")
+    fin = ds.table("finance")
     if fin.height and "year" in fin.columns:
         latest = fin.filter(pl.col("year") == pl.col("year").max()).select(
             "county_code", *[pl.col(c).alias(f"__fin_{c}") for c in _FINANCE_FALLBACK]
@@ -238,7 +238,7 @@ def music_art_rooms(
     each, music ≥ 96 m², art ≥ 90 m². ``schools``: county_code, school_id of the schools judged.
     Without a room list for the year the item is not reported; a school without rows in the
     list has no rooms."""
-    rooms = ds.get("rooms")
+    rooms = ds.table("rooms")
     if "rooms" not in ds.tables or rooms.height == 0:
         frame = pl.DataFrame(schema={"county_code": pl.Utf8, "value": pl.Int64, "status": pl.Utf8})
         return CheckResult(item, check, frame, (), note="未提供专用教室表 (rooms) / no room list")

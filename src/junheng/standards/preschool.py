@@ -29,9 +29,9 @@ def preschool_figures(dsy: Dataset, codes: Sequence[str]) -> pl.DataFrame:
     """``dsy``: the dataset of one school year. One row per county of ``codes``; a county
     without preschool rows has null figures (not reported, never zero)."""
     base = pl.DataFrame({"county_code": list(codes)}, schema={"county_code": pl.Utf8})
-    schools = dsy.get("schools").select("school_id", "county_code", "ownership")
-    kg = dsy.get("kindergartens").select("school_id", "is_inclusive", "classes_within_size")
-    pre = (dsy.get("sections").filter(pl.col("stage") == "preschool")
+    schools = dsy.table("schools").select("school_id", "county_code", "ownership")
+    kg = dsy.table("kindergartens").select("school_id", "is_inclusive", "classes_within_size")
+    pre = (dsy.table("sections").filter(pl.col("stage") == "preschool")
            .join(schools, on="school_id", how="inner")
            .join(kg, on="school_id", how="left")
            .with_columns(
@@ -57,7 +57,7 @@ def preschool_figures(dsy: Dataset, codes: Sequence[str]) -> pl.DataFrame:
         pl.when(~pl.col("certified_missing") & ~pl.col("teachers_missing"))
         .then(pl.col("preschool_certified_teachers")).alias("preschool_certified_teachers"),
     ).drop("teachers_missing", "certified_missing")
-    facts = dsy.get("preschool_county").select("county_code", *_COUNTY_COLUMNS).unique(
+    facts = dsy.table("preschool_county").select("county_code", *_COUNTY_COLUMNS).unique(
         subset=["county_code"], keep="first")
     return base.join(per, on="county_code", how="left").join(facts, on="county_code",
                                                               how="left")

@@ -76,12 +76,12 @@ def one_of(column: str, values: Sequence[str]) -> pl.Expr:
 
 def scoped_sections(ds: Dataset, standard: Standard, county: str | None = None) -> pl.DataFrame:
     """Sections of the year joined to their school, with ``in_scope``."""
-    schools = ds.get("schools").select(
+    schools = ds.table("schools").select(
         "school_id", "school_name", "county_code", "school_type", "ownership",
     )
     if county is not None:
         schools = schools.filter(pl.col("county_code") == county)
-    sec = ds.get("sections").select(
+    sec = ds.table("sections").select(
         "school_id", "stage", "students", "classes", *TEACHER_COLUMNS
     )
     return sec.join(schools, on="school_id", how="inner").with_columns(
@@ -110,7 +110,7 @@ def build_school_table(
     sec_df = sections if sections is not None else scoped_sections(ds, standard, county)
     weights = rules.value("split_weights") or {}
     # One facilities row per school and year is the format's key (enforced on import).
-    fac = ds.get("facilities").select("school_id", *STOCK_COLUMNS)
+    fac = ds.table("facilities").select("school_id", *STOCK_COLUMNS)
 
     # A handful of (type, stage) weights: a when/then chain is cheaper than a join on strings.
     weight: Any = by_key("stage", _DEFAULT_STAGE_WEIGHT).fill_null(1.0)

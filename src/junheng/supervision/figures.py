@@ -38,7 +38,7 @@ def _label(table: str, column: str) -> str:
 
 def _in_scope(ds: Dataset, params: Mapping[str, Any]) -> pl.DataFrame:
     types = list(params.get("school_types") or SCHOOL_TYPES)
-    return ds.get("schools").filter(pl.col("school_type").is_in(types)).select(
+    return ds.table("schools").filter(pl.col("school_type").is_in(types)).select(
         "school_id", "county_code")
 
 
@@ -48,7 +48,7 @@ def school_share(ds: Dataset, year: int, params: Mapping[str, Any],
     condition: ``flag: COLUMN`` is true, or ``at_least: {COLUMN: n}``. A school without a row
     counts as not meeting it; a county without any row is not reported."""
     table = str(params["table"])
-    rows = ds.get(table).filter(pl.col("year") == year)
+    rows = ds.table(table).filter(pl.col("year") == year)
     schools = _in_scope(ds, params)
     if "flag" in params:
         col = str(params["flag"])
@@ -91,11 +91,11 @@ def school_share(ds: Dataset, year: int, params: Mapping[str, Any],
 
 def _county_sums(ds: Dataset, year: int, table: str, column: str,
                  stages: Sequence[str] | None = None) -> pl.DataFrame:
-    rows = ds.get(table).filter(pl.col("year") == year)
+    rows = ds.table(table).filter(pl.col("year") == year)
     if stages:
         rows = rows.filter(pl.col("stage").is_in(list(stages)))
     if "county_code" not in rows.columns:
-        rows = rows.join(ds.get("schools").select("school_id", "county_code"), on="school_id",
+        rows = rows.join(ds.table("schools").select("school_id", "county_code"), on="school_id",
                          how="inner")
     return rows.group_by("county_code").agg(
         total=pl.col(column).sum(), reported=pl.col(column).is_not_null().sum())
@@ -117,8 +117,8 @@ def ratio(ds: Dataset, year: int, params: Mapping[str, Any],
     else:
         # Only the schools that reported the numerator's table are counted in the
         # denominator, so a county is judged on what it reported, not on the whole roll.
-        own = ds.get(table).filter(pl.col("year") == year).select("school_id").unique()
-        base = ds.get(den_table).filter(pl.col("year") == year).join(own, on="school_id",
+        own = ds.table(table).filter(pl.col("year") == year).select("school_id").unique()
+        base = ds.table(den_table).filter(pl.col("year") == year).join(own, on="school_id",
                                                                      how="semi")
         dens = _county_sums(ds.with_table(den_table, base), year, den_table, den_col, stages)
     joined = num.join(dens, on="county_code", how="full", suffix="_d", coalesce=True)
@@ -145,7 +145,7 @@ def partner_activities(ds: Dataset, year: int, params: Mapping[str, Any],
     Terms judged are those anyone reported for the year; no rows at all is not reported."""
     table, partner = str(params["table"]), str(params["partner_county"])
     activity, need = str(params["activity"]), int(params["min"])
-    rows = ds.get(table).filter(pl.col("year") == year)
+    rows = ds.table(table).filter(pl.col("year") == year)
     kind = registry().enums["sunan_activity"][activity]
     if rows.height == 0:
         return {cc: Figure(None, f"未填报{registry().table(table).label}") for cc in codes}
@@ -164,7 +164,7 @@ def partner_activities(ds: Dataset, year: int, params: Mapping[str, Any],
             r["met"] / r["total"],
             f"{r['met']}/{r['total']} 个学期与肃南县学校开展{kind}不少于 {need} 次")
     if partner in codes:
-        schools = ds.get("schools").filter(
+        schools = ds.table("schools").filter(
             (pl.col("county_code") == partner)
             & pl.col("school_type").is_in([*SCHOOL_TYPES, "teaching_point", "kindergarten"]))
         su = schools.select("school_id").join(terms, how="cross")

@@ -51,7 +51,7 @@ def issuer_of(ds: Dataset, county: str | None, today: dt.date | None = None) -> 
     """The issuing bureau from the counties table: ``county_name`` + 教育局 for a county,
     ``prefecture_name`` + 教育局 for the city (no county's name written into code)."""
     day = today or dt.date.today()
-    counties = ds.get("counties")
+    counties = ds.table("counties")
     if county is not None:
         row = counties.filter(pl.col("county_code") == county)
         name = str(row["county_name"][0]) if row.height else county
@@ -116,7 +116,7 @@ def plan_target_year(ds: Dataset, county: str, latest_year: int | None = None) -
     the city's nearest target year (targets YAML), never before the latest data year."""
     from junheng.standards.policy import first_target_year
 
-    counties = ds.get("counties").filter(pl.col("county_code") == county)
+    counties = ds.table("counties").filter(pl.col("county_code") == county)
     year = counties["quality_target_year"][0] if counties.height else None
     default = first_target_year()
     latest = latest_year if latest_year is not None else (max(ds.years(), default=default))
@@ -139,20 +139,20 @@ def _zh_only(message: str) -> str:
 
 
 def _has(ds: Dataset, table: str) -> bool:
-    return ds.get(table).height > 0
+    return ds.table(table).height > 0
 
 
 def admissions_summary(ds: Dataset, county: str, year: int) -> Admissions | None:
     """Seats of the admission plans and applications of ``county`` in ``year`` by stage."""
     if not (_has(ds, "admission_plans") or _has(ds, "applications")):
         return None
-    schools = ds.get("schools").filter(pl.col("county_code") == county).select("school_id")
-    plans = ds.get("admission_plans")
+    schools = ds.table("schools").filter(pl.col("county_code") == county).select("school_id")
+    plans = ds.table("admission_plans")
     seats = (plans.filter(pl.col("year") == year).join(schools, on="school_id", how="semi")
              .group_by("entry_stage").agg(pl.col("seats").sum().cast(pl.Int64).alias("seats"))
              if plans.height else pl.DataFrame(schema={"entry_stage": pl.Utf8,
                                                        "seats": pl.Int64}))
-    apps = ds.get("applications")
+    apps = ds.table("applications")
     n = (apps.filter((pl.col("county_code") == county) & (pl.col("year") == year))
          .group_by("entry_stage").agg(pl.len().cast(pl.Int64).alias("applications"))
          if apps.height else pl.DataFrame(schema={"entry_stage": pl.Utf8,
@@ -185,7 +185,7 @@ def county_report(
     from junheng.standards.engine import evaluate
     from junheng.supervision.status import measure_statuses
 
-    names = dict(ds.get("counties").select("county_code", "county_name").iter_rows())
+    names = dict(ds.table("counties").select("county_code", "county_name").iter_rows())
     if county not in names:
         raise ValueError(f"数据中没有区县 {county} / county {county} is not in the data")
     missing: dict[str, str] = {}
@@ -337,7 +337,7 @@ def city_report(
     for y in years:
         if y not in evs:
             evs[y] = evaluate(ds, QUALITY_STANDARD, y) if _has(ds, "schools") else None
-    counties = ds.get("counties").unique("county_code", keep="first").sort("county_code")
+    counties = ds.table("counties").unique("county_code", keep="first").sort("county_code")
     lines: list[CountyLine] = []
     for row in counties.iter_rows(named=True):
         code = row["county_code"]

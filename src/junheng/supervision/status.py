@@ -146,14 +146,14 @@ def _gather(ds: Dataset, year: int, reg: Register, codes: list[str]) -> _Sources
     kinds = {i.kind for m in reg.measures for i in m.indicators}
     standards = sorted({i.ref[0] for m in reg.measures for i in m.indicators
                         if i.kind == "standard"})
-    if ds.get("schools").height and ds.get("sections").height:
+    if ds.table("schools").height and ds.table("sections").height:
         for std in standards:
             ev = evaluate(ds, std, year)
             src.items[std] = {c.county_code: dict(c.items) for c in ev.counties}
     elif standards:
         src.notes.append("未提供学校和学段数据，评估类指标为未报送。")
     if "finance" in kinds:
-        if ds.get("finance").height:
+        if ds.table("finance").height:
             from junheng.finance.checks import evaluate_finance
 
             fin = evaluate_finance(ds, year)
@@ -161,7 +161,7 @@ def _gather(ds: Dataset, year: int, reg: Register, codes: list[str]) -> _Sources
         else:
             src.notes.append("未提供教育经费数据，经费保障类措施为未报送。")
     if "aid" in kinds:
-        if ds.get("students").height:
+        if ds.table("students").height:
             from junheng.aid.eligibility import evaluate_aid
 
             # The aid result's own coverage by county counts the gap.
@@ -278,7 +278,7 @@ def measure_statuses(ds: Dataset, year: int, register: Register | None = None,
     ``evidence``: (indicator id, county code) → the reviewed state of the newest upload (the
     web's store; without it every evidence indicator is 未报送)."""
     reg = register or load_register()
-    counties = ds.get("counties").select("county_code", "county_name").unique(
+    counties = ds.table("counties").select("county_code", "county_name").unique(
         "county_code", keep="first").sort("county_code")
     names = dict(zip(counties["county_code"].to_list(), counties["county_name"].to_list(),
                      strict=True))

@@ -81,12 +81,12 @@ def _check_known(engine, role: str, county: str | None,  # type: ignore[no-untyp
 
     keys = known_keys(engine)
     if role == "county_admin" and county:
-        counties = set(keys.get("counties")["county_code"].to_list()) | set(ZHANGYE_COUNTIES)
+        counties = set(keys.table("counties")["county_code"].to_list()) | set(ZHANGYE_COUNTIES)
         if county not in counties:
             raise CliError(f"区县代码“{county}”不存在（数据中没有这个区县）/ unknown county "
                            f"'{county}': it is not in the data")
     if role == "school_clerk" and school \
-            and school not in set(keys.get("schools")["school_id"].to_list()):
+            and school not in set(keys.table("schools")["school_id"].to_list()):
         raise CliError(f"学校标识码“{school}”不存在（请先导入学校数据）/ unknown school "
                        f"'{school}': it is not in the data (import the schools first)")
 

@@ -37,7 +37,7 @@ def _run(case: dict[str, Any]):  # type: ignore[no-untyped-def]
     ds = tiny_county([int(s["students"]) for s in schools],
                      {i: {k: float(s[k]) for k in _STOCKS if k in s} for i, s in enumerate(schools)},
                      year=int(case["year"]))
-    ds = ds.with_table("schools", ds.get("schools").with_columns(school_name=pl.Series(names)))
+    ds = ds.with_table("schools", ds.table("schools").with_columns(school_name=pl.Series(names)))
     ids = {n: school_id(i) for i, n in enumerate(names)}
     raw_costs = dict(case.get("costs") or {})
     if "school_limits" in raw_costs:   # the bureau names schools; the cost file keys them by id

@@ -47,8 +47,8 @@ def test_ganzhou_passes_after_new_campuses_classrooms_and_buildings(demo: Datase
     # students moved are exactly those above the caps before.
     rules = load_rules(YEAR)
     after = plan.after_dataset
-    sizes = (after.get("sections").filter((pl.col("year") == YEAR) & pl.col("stage").is_in(["primary", "junior"]))
-             .join(after.get("schools").filter(pl.col("county_code") == "620702"), on="school_id")
+    sizes = (after.table("sections").filter((pl.col("year") == YEAR) & pl.col("stage").is_in(["primary", "junior"]))
+             .join(after.table("schools").filter(pl.col("county_code") == "620702"), on="school_id")
              .group_by("school_id", "school_type").agg(pl.col("students").sum())
              .with_columns(cap=pl.col("school_type").replace_strict(rules.school_size_max, default=None)))
     assert sizes.filter(pl.col("students") > pl.col("cap")).height == 0

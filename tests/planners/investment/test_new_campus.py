@@ -40,7 +40,7 @@ def _hand_cost(seats: int, stage: str = "primary") -> float:
 
 
 def _sizes(plan: InvestmentPlan) -> dict[str, int]:
-    sec = plan.after_dataset.get("sections").filter(pl.col("year") == 2024)
+    sec = plan.after_dataset.table("sections").filter(pl.col("year") == 2024)
     return dict(sec.group_by("school_id").agg(pl.col("students").sum()).iter_rows())
 
 
@@ -65,11 +65,11 @@ def test_one_school_of_2300_needs_one_campus_of_300_seats_at_the_hand_cost() -> 
     assert plan.after.county_result(COUNTY).items["g04_school_size"].status == "passed"
     assert plan.before.county_result(COUNTY).items["g04_school_size"].status == "failed"
     assert plan.check.resources_passed
-    school = plan.after_dataset.get("schools").filter(pl.col("school_id") == new_id).row(0, named=True)
+    school = plan.after_dataset.table("schools").filter(pl.col("school_id") == new_id).row(0, named=True)
     assert school["parent_school_id"] == school_id(0) and school["school_type"] == "primary"
     assert "规划" in school["school_name"]
     # Classes at the class cap, rounded up; the campus meets every indicator itself.
-    new_sec = plan.after_dataset.get("sections").filter(pl.col("school_id") == new_id).row(0, named=True)
+    new_sec = plan.after_dataset.table("sections").filter(pl.col("school_id") == new_id).row(0, named=True)
     assert new_sec["classes"] == math.ceil(300 / RULES.class_size_max["primary"])
     evaluated = next(s for s in plan.after.school_results() if s.school_id == new_id)
     assert evaluated.passed and evaluated.met_count == 7

@@ -81,7 +81,7 @@ def test_rotation_list_meets_every_rule() -> None:
     params = load_params()
     plan = rotate_teachers(ds, COUNTY, YEAR)
     out = plan.to_json()
-    t = ds.get("teachers")
+    t = ds.table("teachers")
     elig = _eligible_by_hand(t, params)
     moves = out["moves"]
     min_share, bb_share, _ = standard_shares(YEAR)
@@ -183,7 +183,7 @@ def test_check_catches_a_list_that_ignores_the_direction() -> None:
     """A list sending teachers only between the town schools fails the direction check."""
     ds = _county(("town", "rural", "town", "town"))
     plan = rotate_teachers(ds, COUNTY, YEAR)
-    t = ds.get("teachers").filter(pl.col("school_id") == _sid(0)).head(2)
+    t = ds.table("teachers").filter(pl.col("school_id") == _sid(0)).head(2)
     wrong = plan.moves.head(0).vstack(pl.DataFrame({
         "teacher_id": t["teacher_id"], "stage": "primary", "subject": t["subject"],
         "from_school_id": _sid(0), "from_school_name": "x", "to_school_id": _sid(2),
@@ -191,7 +191,7 @@ def test_check_catches_a_list_that_ignores_the_direction() -> None:
         "is_pe_art": False, "backbone_level": "county", "years_at_school": 9,
         "from_is_target": True, "to_is_target": True,  # claims the list gets wrong on purpose
         "to_reason": None}, schema=plan.moves.schema))
-    checks = {c["rule"]: c for c in check_rotation(wrong, ds.get("teachers"), plan.parts,
+    checks = {c["rule"]: c for c in check_rotation(wrong, ds.table("teachers"), plan.parts,
                                                    load_params(), 0.1, 0.2, YEAR)}
     assert not checks["direction_toward"]["passed"]
     assert not checks["backbone_toward"]["passed"]

@@ -210,7 +210,7 @@ def test_property_shortages_add_up_to_the_deficit(kids, caps, splittable):
 
 def test_problem_reads_classes_and_size_cap():
     ds = dataset(LINE, [("A", 0, 0.005, 100)])
-    sec = ds.get("sections").with_columns(pl.lit(None, dtype=pl.Int64).alias("capacity"),
+    sec = ds.table("sections").with_columns(pl.lit(None, dtype=pl.Int64).alias("capacity"),
                                           pl.lit(50, dtype=pl.Int64).alias("classes"))
     prob = build_problem(ds.with_table("sections", sec), COUNTY, "primary", 2024)
     # 50 classes × 45 = 2250 seats, capped by the 2000-pupil school-size limit.

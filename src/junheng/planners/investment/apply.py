@@ -51,7 +51,7 @@ def _add(col: str, delta: str, dtype: pl.DataType) -> pl.Expr:
 def apply_plan(ds: Dataset, year: int, actions: pl.DataFrame, classroom_area_m2: float,
                class_caps: dict[str, int], new_classes: pl.DataFrame | None = None) -> Dataset:
     """``ds`` with the actions of the plan applied to school year ``year``."""
-    sections = ds.get("sections")
+    sections = ds.table("sections")
     delta = section_deltas(actions)
     teacher_cols = [c for c in (*TEACHER_KIND_COLUMN.values(), "classes") if c in delta.columns]
     if delta.height:
@@ -64,7 +64,7 @@ def apply_plan(ds: Dataset, year: int, actions: pl.DataFrame, classroom_area_m2:
         upd += [_add(c, "_teachers", sections.schema[c]) for c in ("teachers", "certified_teachers")]
         sections = joined.with_columns(upd).select(sections.columns)
 
-    fac = ds.get("facilities")
+    fac = ds.table("facilities")
     fac_delta = (
         actions.filter(pl.col("kind").is_in(list(FACILITY_KIND_COLUMN)))
         .with_columns(col=pl.col("kind").replace_strict(FACILITY_KIND_COLUMN))
@@ -84,5 +84,5 @@ def apply_plan(ds: Dataset, year: int, actions: pl.DataFrame, classroom_area_m2:
 
     out = ds.with_table("sections", sections).with_table("facilities", fac)
     if new_classes is not None and "classes" in ds.tables:
-        out = out.with_table("classes", resplit_classes(ds.get("classes"), new_classes, class_caps, year))
+        out = out.with_table("classes", resplit_classes(ds.table("classes"), new_classes, class_caps, year))
     return out

@@ -117,7 +117,7 @@ def _pool(excess: np.ndarray, dist: np.ndarray, cap: float, fixed: float,
 def _grade_pools(ds_year: Dataset, parts: pl.DataFrame) -> dict[tuple[str, str], tuple[list[int], np.ndarray]]:
     """Students per grade of each school-stage, from the class list where it adds up to the
     section's students (otherwise the stage is handled as a whole)."""
-    cls = ds_year.get("classes")
+    cls = ds_year.table("classes")
     if cls.height == 0:
         return {}
     by_grade = (cls.group_by("school_id", "stage", "grade").agg(pl.col("students").sum())
@@ -144,7 +144,7 @@ def _ceil(x: float, digits: int = 0) -> float:
 
 
 def _free_ids(ds: Dataset, county: str, n: int) -> list[str]:
-    used = set(ds.get("schools")["school_id"].to_list())
+    used = set(ds.table("schools")["school_id"].to_list())
     # Proposed sites take numbers from 9001 up, clear of the ones schools are given in order.
     return [sid for sid in (f"{county}{k:04d}" for k in range(9001, 10000)) if sid not in used][:n]
 
@@ -152,7 +152,7 @@ def _free_ids(ds: Dataset, county: str, n: int) -> list[str]:
 def _append(ds: Dataset, table: str, rows: list[dict[str, Any]]) -> Dataset:
     if not rows:
         return ds
-    old = ds.get(table)
+    old = ds.table(table)
     new = pl.DataFrame(rows, infer_schema_length=None)
     new = new.select([c for c in new.columns if c in old.columns])
     new = new.cast({c: old.schema[c] for c in new.columns})
@@ -279,7 +279,7 @@ def _shrink_parents(ds_t: Dataset, year: int, movers: _Movers, has_ge: bool) -> 
         [{"school_id": sid, "stage": st, "moved": give[sid][st] - movers.left_stage[sid][st]}
          for sid in give for st in give[sid]], schema={"school_id": pl.Utf8, "stage": pl.Utf8, "moved": pl.Int64})
     out = ds_t
-    sec = out.get("sections")
+    sec = out.table("sections")
     sec = (sec.join(moved_stage.with_columns(year=pl.lit(year, sec.schema["year"])),
                     on=["year", "school_id", "stage"], how="left")
            .with_columns((pl.col("students") - pl.col("moved").fill_null(0)).cast(sec.schema["students"]).alias("students"))
@@ -290,7 +290,7 @@ def _shrink_parents(ds_t: Dataset, year: int, movers: _Movers, has_ge: bool) -> 
               for g, n in zip(movers.grades[(sid, st)][0], arr, strict=False) if n > 0]
     if g_rows:
         mg = pl.DataFrame(g_rows).with_columns(year=pl.lit(year, pl.Int64))
-        cls = out.get("classes")
+        cls = out.table("classes")
         mg = mg.cast({"year": cls.schema["year"], "grade": cls.schema["grade"]})
         touched = cls.join(mg, on=["year", "school_id", "stage", "grade"], how="inner")
         kept = cls.join(mg, on=["year", "school_id", "stage", "grade"], how="anti")
@@ -304,7 +304,7 @@ def _shrink_parents(ds_t: Dataset, year: int, movers: _Movers, has_ge: bool) -> 
                                  .cast(cls.schema["students"]))
                    .select(cls.columns))
         out = out.with_table("classes", pl.concat([kept, resplit]).sort("year", "school_id", "stage", "grade"))
-        ge = out.get("grade_enrollment")
+        ge = out.table("grade_enrollment")
         if has_ge:
             mge = mg.group_by("year", "school_id", "grade").agg(pl.col("moved").sum()).cast(
                 {"year": ge.schema["year"], "grade": ge.schema["grade"]})
@@ -355,7 +355,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
     thr = rules.thresholds
     offset_deg = float(nc["offset_m"]) / 111_320.0
     per_host: dict[str, int] = {}
-    has_ge = ds_year.get("grade_enrollment").height > 0
+    has_ge = ds_year.table("grade_enrollment").height > 0
     teacher_words = {ind.resource: ind.label_zh for ind in INDICATORS if ind.kind == "teacher"}
 
     for new_id, (ctype, host, flows) in zip(new_ids, plan_groups, strict=False):

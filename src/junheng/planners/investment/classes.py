@@ -17,7 +17,7 @@ def classes_needed(ds_year: Dataset, parts: pl.DataFrame, caps: dict[str, int]) 
     """Per part (school_id, stage): ``new_classes`` ≥ 0 and ``basis`` (``grades``/``stage``)."""
     cap = pl.col("stage").replace_strict(caps, default=None, return_dtype=pl.Int64)
     sec = parts.select("school_id", "stage", "students", "classes")
-    cls = ds_year.get("classes").filter(pl.col("stage").is_in(list(caps)))
+    cls = ds_year.table("classes").filter(pl.col("stage").is_in(list(caps)))
     by_grade = (
         cls.group_by("school_id", "stage", "grade")
         .agg(students=pl.col("students").sum(), classes=pl.len())

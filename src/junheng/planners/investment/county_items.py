@@ -54,7 +54,7 @@ _FACT_COLUMNS = tuple(_Facts.__dataclass_fields__)
 
 
 def _facts_row(ds: Dataset, county: str, year: int) -> _Facts | None:
-    facts = ds.get("county_facts").filter((pl.col("county_code") == county) & (pl.col("year") == year))
+    facts = ds.table("county_facts").filter((pl.col("county_code") == county) & (pl.col("year") == year))
     if facts.height == 0:
         return None
     # A table given without some of these columns reports none of them.
@@ -69,8 +69,8 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
     lines: list[BudgetLine] = []
     facts = _facts_row(ds, county, year)
     fact_updates: dict[str, Any] = {}
-    sections = ds.get("sections").filter(pl.col("year") == year)
-    schools = ds.get("schools").filter(pl.col("county_code") == county)
+    sections = ds.table("sections").filter(pl.col("year") == year)
+    schools = ds.table("schools").filter(pl.col("county_code") == county)
 
     if facts is not None:
         # g08: teachers' average pay up to the civil servants' (× the ratio in force).
@@ -120,7 +120,7 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
 
     after = ds
     if fact_updates:
-        cf = ds.get("county_facts")
+        cf = ds.table("county_facts")
         sel = (pl.col("county_code") == county) & (pl.col("year") == year)
         cf = cf.with_columns([pl.when(sel).then(pl.lit(v)).otherwise(pl.col(k)).cast(cf.schema[k]).alias(k)
                               for k, v in fact_updates.items()])
@@ -137,9 +137,9 @@ def _music_art_rooms(ds: Dataset, county: str, year: int, rules: ResourceRules, 
     if "rooms" not in ds.tables:
         return [], ds
     rule = rules.music_art_rooms
-    rooms = ds.get("rooms")
+    rooms = ds.table("rooms")
     ids = in_scope_schools.select("school_id").unique()
-    cls = (ds.get("sections").filter((pl.col("year") == year) & pl.col("stage").is_in(["primary", "junior"]))
+    cls = (ds.table("sections").filter((pl.col("year") == year) & pl.col("stage").is_in(["primary", "junior"]))
            .join(ids, on="school_id", how="semi")
            .group_by("school_id").agg(classes=pl.col("classes").sum()))
     # The rule the evaluation judges g03 by (standards.items), so the plan builds what it asks.
@@ -158,7 +158,7 @@ def _music_art_rooms(ds: Dataset, county: str, year: int, rules: ResourceRules, 
     ]).filter(pl.col("n") > 0).with_columns(idx=pl.int_ranges(0, pl.col("n"))).explode("idx").select(
         pl.lit(year).alias("year"), "school_id", "room_type", "area_m2")
     rooms = pl.concat([rooms, new_rows.cast({c: rooms.schema[c] for c in new_rows.columns})], how="diagonal_relaxed").select(rooms.columns)
-    stage_of = (ds.get("sections").filter((pl.col("year") == year) & pl.col("stage").is_in(["primary", "junior"]))
+    stage_of = (ds.table("sections").filter((pl.col("year") == year) & pl.col("stage").is_in(["primary", "junior"]))
                 .group_by("school_id").agg(pl.col("stage").unique()))
     single = {r["school_id"]: (r["stage"][0] if len(r["stage"]) == 1 else None) for r in stage_of.to_dicts()}
     actions: list[dict[str, Any]] = []

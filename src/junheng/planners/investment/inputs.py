@@ -30,7 +30,7 @@ def school_stage_parts(ds: Dataset, year: int, county: str,
     from junheng.standards.engine import school_stage_table
 
     table = school_stage_table(ds, STANDARD_ID, year, params, county=county)
-    coords = ds.get("schools").select("school_id", "latitude", "longitude")
+    coords = ds.table("schools").select("school_id", "latitude", "longitude")
     return (
         table.join(coords, on="school_id", how="left")
         .with_columns(

@@ -330,7 +330,7 @@ def plan_county(
     except ValueError as exc:
         raise PlanError(str(exc)) from None
     notes: list[str] = []
-    if county not in ds.get("counties")["county_code"].to_list():
+    if county not in ds.table("counties")["county_code"].to_list():
         raise PlanError(f"数据中没有区县 {county} / county {county} is not in the data")
     ds_before, data_year = _target_data(ds, target_year, notes)
     ds_t, parts, new_classes, campus = plan_inputs(ds_before, target_year, county, rules, costs, params)
@@ -461,7 +461,7 @@ def _due_shares(ds: Dataset, p: Problem, actions: pl.DataFrame, years: list[int]
     part_classes = dict(zip(zip(p.school_ids, [str(s) for s in p.stage], strict=False),
                             p.parts["classes"].fill_null(0).to_numpy().astype(float), strict=False))
     caps = p.rules.school_size_max
-    types = dict(ds.get("schools").select("school_id", "school_type").iter_rows())
+    types = dict(ds.table("schools").select("school_id", "school_type").iter_rows())
 
     def share(y_now: float, delta: float, pop: np.ndarray | None) -> np.ndarray:
         if pop is None or pop[-1] <= 0 or delta <= 0:
@@ -502,14 +502,14 @@ def _students_by_year(ds: Dataset, years: list[int], county: str) -> pl.DataFram
     from junheng.forecast.future import project_dataset
 
     have = set(ds.years())
-    ids = ds.get("schools").filter(pl.col("county_code") == county).select("school_id")
+    ids = ds.table("schools").filter(pl.col("county_code") == county).select("school_id")
     frames = []
     for y in years:
         try:
             src = ds if y in have else project_dataset(ds, y)
         except ForecastError:
             return pl.DataFrame()
-        frames.append(src.get("sections").filter((pl.col("year") == y) & pl.col("stage").is_in(["primary", "junior"]))
+        frames.append(src.table("sections").filter((pl.col("year") == y) & pl.col("stage").is_in(["primary", "junior"]))
                       .join(ids, on="school_id", how="semi")
                       .select("school_id", "stage", pl.col("year").cast(pl.Utf8),
                               pl.col("students").cast(pl.Float64).fill_null(0.0)))

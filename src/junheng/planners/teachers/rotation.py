@@ -154,7 +154,7 @@ def _parts(ds: Dataset, year: int, county: str, params: dict[str, Any]) -> pl.Da
     from junheng.standards.engine import school_stage_table
 
     t = school_stage_table(ds, STANDARD_ID, year, county=county)
-    coords = ds.get("schools").select("school_id", "latitude", "longitude")
+    coords = ds.table("schools").select("school_id", "latitude", "longitude")
     need = [
         (pl.col(f"threshold__{ind}") * pl.col("students").cast(pl.Float64) / 100 - 1e-9).ceil()
         .cast(pl.Int64).alias(f"need__{k}")
@@ -355,7 +355,7 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
         if share < min_share:
             raise RotationError(f"轮岗比例不能低于标准的 {min_share:.0%} / share below the standard's {min_share:.0%}")
         min_share = share
-    teachers = ds.get("teachers").filter(pl.col("year") == year)
+    teachers = ds.table("teachers").filter(pl.col("year") == year)
     if teachers.height == 0:
         raise RotationError(f"没有 {year} 学年的教师名单 (teachers) / no teacher list for {year}")
     parts = _parts(ds, year, county, p)

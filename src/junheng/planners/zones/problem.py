@@ -167,7 +167,7 @@ def build_problem(
     scfg = cfg["stages"][stage]
     notes: list[dict[str, str]] = []
 
-    areas = ds.get("areas").filter(pl.col("county_code") == county)
+    areas = ds.table("areas").filter(pl.col("county_code") == county)
     areas = areas.filter(pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null())
     if areas.height == 0:
         raise ZoneInputError(f"区县 {county} 没有带坐标的居民区 (areas)",
@@ -210,7 +210,7 @@ def build_problem(
     slon = open_schools["longitude"].to_numpy()
     d_school = haversine(alat[:, None], alon[:, None], slat[None, :], slon[None, :])
     minutes_school: np.ndarray | None = None
-    travel = options.travel if options.travel is not None else ds.get("travel")
+    travel = options.travel if options.travel is not None else ds.table("travel")
     missing = 0
     speed = options.speed_kmh or cfg["defaults"]["speed_kmh"]
     if travel is not None and travel.height:
@@ -309,7 +309,7 @@ def _demand(ds: Dataset, areas: pl.DataFrame, stage: str, year: int, options: Zo
             pl.col("area_id").cast(pl.String), pl.col("students").cast(pl.Float64)
         ).group_by("area_id").agg(pl.col("students").sum())
     lo, hi = rules()["stages"][stage]["ages"]
-    kids = ds.get("area_children").filter(
+    kids = ds.table("area_children").filter(
         pl.col("area_id").is_in(areas["area_id"].to_list()) & pl.col("age").is_between(lo, hi)
     )
     if kids.height == 0:
@@ -331,13 +331,13 @@ def _schools(ds: Dataset, county: str, stage: str, year: int, options: ZoneOptio
     scfg = cfg["stages"][stage]
     other = "junior" if stage == "primary" else "primary"
     class_cap = options.class_size_cap or scfg["class_size_cap"]
-    sch = ds.get("schools").filter(
+    sch = ds.table("schools").filter(
         (pl.col("county_code") == county) & pl.col("school_type").is_in(scfg["school_types"])
         & (pl.col("ownership").is_null() | (pl.col("ownership") != "private"))
     )
-    sec = ds.get("sections").filter(pl.col("year") <= year)
+    sec = ds.table("sections").filter(pl.col("year") <= year)
     if sec.height == 0:
-        sec = ds.get("sections")
+        sec = ds.table("sections")
     latest = sec.filter(pl.col("school_id").is_in(sch["school_id"].to_list())).sort("year")
     mine = latest.filter(pl.col("stage") == stage).group_by("school_id").last()
     oth = latest.filter(pl.col("stage") == other).group_by("school_id").last().select(
@@ -418,7 +418,7 @@ def _schools(ds: Dataset, county: str, stage: str, year: int, options: ZoneOptio
 
 def _current(ds: Dataset, areas: pl.DataFrame, stage: str, year: int,
              notes: list[dict[str, str]]) -> pl.Series:
-    asg = ds.get("area_assignments").filter(
+    asg = ds.table("area_assignments").filter(
         (pl.col("stage") == stage) & pl.col("area_id").is_in(areas["area_id"].to_list())
     )
     if asg.height == 0:

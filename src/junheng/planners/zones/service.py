@@ -18,7 +18,7 @@ def plan_zones(ds: Dataset, county: str, stage: str, year: int,
     Raises ``ZoneInputError`` (message_zh / message_en) when the data cannot make a problem.
     """
     problem = build_problem(ds, county, stage, year, options or ZoneOptions())
-    counties = ds.get("counties").filter(pl.col("county_code") == county)
+    counties = ds.table("counties").filter(pl.col("county_code") == county)
     name = counties["county_name"][0] if counties.height else None
     plan = read_back(problem, solve(problem), name)
     if plan.assignments.height:
@@ -43,7 +43,7 @@ def current_plan(ds: Dataset, county: str, stage: str, year: int,
     sol = Solution("current", has, cur[has], np.ones(len(has)),
                    plan_cost(problem, cur) if len(has) else None, None, None,
                    stats={}, pruning={})
-    counties = ds.get("counties").filter(pl.col("county_code") == county)
+    counties = ds.table("counties").filter(pl.col("county_code") == county)
     plan = read_back(problem, sol, counties["county_name"][0] if counties.height else None)
     if plan.assignments.height:
         plan.check = check_plan(problem, plan.assignments)

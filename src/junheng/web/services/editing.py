@@ -107,7 +107,7 @@ def save(data: DataService, school_id: str, year: int, values: dict[str, str]) -
     errors = [p for p in problems if p.severity == "error"]
     if typed is None or errors:
         return SaveResult(errors)
-    changes = _diff(current, typed.get("sections"), facilities, typed.get("facilities"))
+    changes = _diff(current, typed.table("sections"), facilities, typed.table("facilities"))
     if not changes:
         return SaveResult([], {})
     try:

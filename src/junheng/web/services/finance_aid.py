@@ -31,7 +31,7 @@ PERSON_COLUMNS = ("name", "resident_id", "birth_date")
 
 
 def finance_years(svc: DataService) -> list[int]:
-    fin = svc.dataset().get("finance")
+    fin = svc.dataset().table("finance")
     return sorted(fin["year"].unique().to_list()) if fin.height else []
 
 
@@ -134,13 +134,13 @@ def aid_result(svc: DataService, engine: Engine, year: int) -> tuple[AidResult, 
 
 
 def _people(svc: DataService, year: int, unmask: bool) -> pl.DataFrame:
-    roll = (svc.dataset().get("students").filter(pl.col("year") == year)
+    roll = (svc.dataset().table("students").filter(pl.col("year") == year)
             .select("student_id", *PERSON_COLUMNS).unique("student_id", keep="first"))
     return roll if unmask else mask_frame("students", roll)
 
 
 def _list_people(svc: DataService, year: int, unmask: bool) -> pl.DataFrame:
-    lists = (svc.dataset().get("aid_lists").filter(pl.col("year") == year)
+    lists = (svc.dataset().table("aid_lists").filter(pl.col("year") == year)
              .with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
              .select("row", pl.col("name").alias("list_name"),
                      pl.col("resident_id").alias("list_resident_id")))
@@ -172,7 +172,7 @@ def is_doubtful(svc: DataService, code: str, year: int, student_id: str, source:
 
 
 def school_ids_of(svc: DataService, code: str) -> list[str]:
-    s = svc.dataset().get("schools")
+    s = svc.dataset().table("schools")
     return s.filter(pl.col("county_code") == code)["school_id"].to_list()
 
 
@@ -180,7 +180,7 @@ def county_aid(svc: DataService, engine: Engine, code: str, year: int,
                unmask: bool) -> CountyAid:
     """Coverage by school, the review queue and problem counts of one county."""
     res, dec = aid_result(svc, engine, year)
-    schools = svc.dataset().get("schools").select("school_id", "school_name")
+    schools = svc.dataset().table("schools").select("school_id", "school_name")
     coverage = (res.schools.filter(pl.col("county_code") == code)
                 .join(schools, on="school_id", how="left"))
     county_row = res.counties.filter(pl.col("county_code") == code)
@@ -231,5 +231,5 @@ def school_aid(svc: DataService, engine: Engine, school_id: str, year: int,
 
 
 def aid_years(svc: DataService) -> list[int]:
-    st = svc.dataset().get("students")
+    st = svc.dataset().table("students")
     return sorted(st["year"].unique().to_list()) if st.height else []

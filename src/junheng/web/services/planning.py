@@ -45,9 +45,9 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
     if county:
         sel = sel.filter(pl.col("unit_id") == county)
     ds = data.dataset()
-    hist = ds.get("grade_enrollment")
+    hist = ds.table("grade_enrollment")
     if county:
-        schools = ds.get("schools").filter(pl.col("county_code") == county)["school_id"]
+        schools = ds.table("schools").filter(pl.col("county_code") == county)["school_id"]
         hist = hist.filter(pl.col("school_id").is_in(schools.implode()))
     by_grade = rows.filter((pl.col("level") == level) & (pl.col("grade") != "total"))
     if county:
@@ -186,7 +186,7 @@ def _indicator_pairs(before: Evaluation, after: Evaluation, county: str) -> tupl
 
 
 def shape_plan(data: DataService, county: str, plan: InvestmentPlan) -> PlanView:
-    schools = data.dataset().get("schools").filter(pl.col("county_code") == county)
+    schools = data.dataset().table("schools").filter(pl.col("county_code") == county)
     coords = {r["school_id"]: (r["longitude"], r["latitude"], r["school_name"])
               for r in schools.select("school_id", "longitude", "latitude", "school_name")
               .iter_rows(named=True)}
@@ -232,16 +232,16 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
                 time_limit_s=ZONES_TIME_LIMIT_S, mip_rel_gap=ZONES_GAP))
         except ZoneInputError as exc:
             return {"error": exc.message_zh, "error_en": exc.message_en}
-        areas = ds.get("areas").filter(pl.col("county_code") == county).select(
+        areas = ds.table("areas").filter(pl.col("county_code") == county).select(
             "area_id", "area_name", "township", "latitude", "longitude", "geometry")
-        current = ds.get("area_assignments").filter(
+        current = ds.table("area_assignments").filter(
             (pl.col("year") == year) & (pl.col("stage") == stage)).select(
             "area_id", pl.col("school_id").alias("current_school_id"))
         proposed = plan.assignments.sort("share", descending=True).unique(
             subset=["area_id"], keep="first").select(
             "area_id", pl.col("school_id").alias("proposed_school_id"), "students",
             "distance_km")
-        names = ds.get("schools").select("school_id", "school_name")
+        names = ds.table("schools").select("school_id", "school_name")
         table = (areas.join(current, on="area_id", how="left")
                  .join(proposed, on="area_id", how="left")
                  .join(names.rename({"school_id": "current_school_id",
@@ -253,7 +253,7 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
                  .sort("township", "area_id"))
         schools = plan.schools.select("school_id", "school_name", "capacity", "assigned",
                                       "utilisation")
-        coords = ds.get("schools").filter(pl.col("school_id").is_in(
+        coords = ds.table("schools").filter(pl.col("school_id").is_in(
             schools["school_id"].implode())).select("school_id", "latitude", "longitude")
         return {"status": plan.status, "objective_km": plan.objective_student_km,
                 "moved_students": plan.moved_students, "shortages": plan.shortages,

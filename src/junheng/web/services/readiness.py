@@ -31,7 +31,7 @@ def needs_of(command: str) -> TableNeeds | None:
 
 def readiness(data: DataService, lang: str) -> list[Readiness]:
     ds = data.dataset()
-    present = {t for t in ds if ds.get(t).height}
+    present = {t for t in ds if ds.table(t).height}
     reg = registry()
 
     def label(tid: str) -> str:

@@ -76,7 +76,7 @@ class _Owners:
             self.stored[kind] = pl.DataFrame(
                 {"__value": [r[0] for r in rows], "__stored": [r[1] for r in rows]},
                 schema={"__value": pl.Utf8, "__stored": pl.Utf8}).unique("__value")
-            mine = ds.get(tid) if tid in ds else pl.DataFrame(
+            mine = ds.table(tid) if tid in ds else pl.DataFrame(
                 schema={key: pl.Utf8, "county_code": pl.Utf8})
             self.new[kind] = (mine.select(pl.col(key).alias("__value"),
                                           pl.col("county_code").alias("__new"))
@@ -151,7 +151,7 @@ def scope_problems(conn: Connection, ds: Dataset, writer: Writer, filename: str,
             "school", pl.DataFrame({"__value": [writer.school]}, schema={"__value": pl.Utf8}),
             stored_only=True)["__county"][0]
     for tid in ds:
-        frame = _rows(ds.get(tid))
+        frame = _rows(ds.table(tid))
         if frame.height == 0:
             continue
         table = reg.table(tid) if reg.has_table(tid) else None

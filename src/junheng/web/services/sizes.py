@@ -32,8 +32,8 @@ def classes_with_county(ds: Dataset, year: int) -> pl.DataFrame:
     expression, ``standards.bands.band_expr``). Only for listing classes; counts of classes
     per band come from the evaluation (``StageResult.class_bands``), so that the page, the
     Excel and the PDF count the same classes."""
-    classes = ds.get("classes").filter(pl.col("year") == year)
-    schools = ds.get("schools").select("school_id", "county_code", "school_name")
+    classes = ds.table("classes").filter(pl.col("year") == year)
+    schools = ds.table("schools").select("school_id", "county_code", "school_name")
     return classes.join(schools, on="school_id", how="left").with_columns(
         band_expr(pl.col("students"), _LIMITS).alias("band"))
 
@@ -55,10 +55,10 @@ def county_bands(ev: Evaluation | None) -> dict[str, list[dict[str, Any]]]:
 
 def school_sizes(ds: Dataset, year: int) -> pl.DataFrame:
     """Compulsory-stage students of each compulsory school, with its limit."""
-    sections = ds.get("sections").filter(
+    sections = ds.table("sections").filter(
         (pl.col("year") == year) & pl.col("stage").is_in(["primary", "junior"]))
     totals = sections.group_by("school_id").agg(pl.col("students").sum().alias("students"))
-    schools = ds.get("schools").filter(pl.col("school_type").is_in(list(SIZE_CAPS)))
+    schools = ds.table("schools").filter(pl.col("school_type").is_in(list(SIZE_CAPS)))
     return (schools.select("school_id", "school_name", "county_code", "school_type")
             .join(totals, on="school_id", how="inner")
             .with_columns(pl.col("school_type").replace_strict(SIZE_CAPS, return_dtype=pl.Int64)

@@ -57,8 +57,8 @@ def _county_document(data: DataService, engine: Engine, code: str, year: int) ->
     from junheng.supervision.report import county_report
 
     ds = data.dataset()
-    fin = finance_aid.finance_result(data, year) if ds.get("finance").height else None
-    aid = finance_aid.aid_result(data, engine, year)[0] if ds.get("students").height else None
+    fin = finance_aid.finance_result(data, year) if ds.table("finance").height else None
+    aid = finance_aid.aid_result(data, engine, year)[0] if ds.table("students").height else None
     report = county_report(
         Dataset(dict(ds.tables)), code, year, evaluation=data.evaluation(year),
         measures=measures_svc.measures(data, year, engine), finance=fin, aid=aid,

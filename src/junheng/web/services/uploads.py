@@ -193,7 +193,7 @@ def stage(engine: Engine, data: DataService, user: User, filename: str,
     filename = Path(filename).name[:200] or "upload.xlsx"
     checked, errors, warnings, truncated = _validate(engine, filename, content,
                                                      writer_for(user))
-    counts = {tid: checked.ds.get(tid).height for tid in checked.ds} if checked else {}
+    counts = {tid: checked.ds.table(tid).height for tid in checked.ds} if checked else {}
     summary = UploadSummary.of(errors, warnings, counts, truncated)
     upload_id = secrets.token_hex(16)
     with engine.begin() as conn:
@@ -288,4 +288,4 @@ def table_counts(data: DataService) -> list[dict[str, Any]]:
     ds = data.dataset()
     reg = registry()
     return [{"id": tid, "label": reg.table(tid).label if reg.has_table(tid) else tid,
-             "rows": ds.get(tid).height} for tid in ds]
+             "rows": ds.table(tid).height} for tid in ds]

@@ -44,13 +44,13 @@ class NotFound(LookupError):
 def school_rows(ds: Dataset, table_id: str, school_id: str, year: int) -> pl.DataFrame:
     """One school's rows of a yearly table (sections, facilities, teachers, students) in
     ``year``: what the school's pages, its people and its edit form show."""
-    return ds.get(table_id).filter((pl.col("school_id") == school_id) & (pl.col("year") == year))
+    return ds.table(table_id).filter((pl.col("school_id") == school_id) & (pl.col("year") == year))
 
 
 def county_names(svc: DataService) -> dict[str, str]:
     def build() -> dict[str, str]:
         names = dict(ZHANGYE_COUNTIES)
-        counties = svc.dataset().get("counties")
+        counties = svc.dataset().table("counties")
         for code, name in counties.select("county_code", "county_name").iter_rows():
             if code and name:
                 names[code] = name
@@ -65,7 +65,7 @@ def report_issuer(svc: DataService, code: str, city_level: bool) -> str:
     city. The page adds the word 教育局 / Education Bureau."""
     names = county_names(svc)
     if city_level:
-        row = svc.dataset().get("counties").filter(pl.col("county_code") == code)
+        row = svc.dataset().table("counties").filter(pl.col("county_code") == code)
         city = row["prefecture_name"][0] if row.height and "prefecture_name" in row.columns \
             else None
         if city:
@@ -75,7 +75,7 @@ def report_issuer(svc: DataService, code: str, city_level: bool) -> str:
 
 def school_county(svc: DataService, school_id: str) -> str | None:
     def build() -> dict[str, str]:
-        schools = svc.dataset().get("schools").select("school_id", "county_code")
+        schools = svc.dataset().table("schools").select("school_id", "county_code")
         return dict(schools.iter_rows())
 
     return svc.memo("school_county", build).get(school_id)
@@ -158,7 +158,7 @@ def _size_summary(svc: DataService, year: int) -> tuple[dict[str, dict[str, int]
 def _city_overview(svc: DataService, year: int) -> dict[str, Any]:
     ev = svc.evaluation(year)
     names = county_names(svc)
-    counties_tbl = svc.dataset().get("counties")
+    counties_tbl = svc.dataset().table("counties")
     targets = {r[0]: r[1] for r in counties_tbl.select("county_code", "quality_target_year")
                .iter_rows()}
     size_by_county, size_total = _size_summary(svc, year)
@@ -246,7 +246,7 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
     parts = [{"id": k, "label": p.label, "status": _status(p.status)}
              for k, p in (entry.parts if entry else {}).items()]
     ds = svc.dataset()
-    schools_tbl = ds.get("schools").filter(pl.col("county_code") == code)
+    schools_tbl = ds.table("schools").filter(pl.col("county_code") == code)
     school_names = dict(schools_tbl.select("school_id", "school_name").iter_rows())
     school_rows = []
     for s in ev.school_results() if ev is not None else []:
@@ -283,7 +283,7 @@ def school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
 
 def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     ds = svc.dataset()
-    info = ds.get("schools").filter(pl.col("school_id") == school_id)
+    info = ds.table("schools").filter(pl.col("school_id") == school_id)
     if info.height == 0:
         raise NotFound(school_id)
     ev = svc.evaluation(year)
@@ -305,7 +305,7 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     sections = school_rows(ds, "sections", school_id, year).sort("stage")
     facilities = school_rows(ds, "facilities", school_id, year)
     # Pupils per year in one pass over the school's sections (a year without any: 0).
-    pupils = dict(ds.get("sections").filter(pl.col("school_id") == school_id)
+    pupils = dict(ds.table("sections").filter(pl.col("school_id") == school_id)
                   .group_by("year").agg(pl.col("students").sum()).iter_rows())
     history = []
     for y in svc.years():
