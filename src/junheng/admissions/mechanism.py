@@ -18,12 +18,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from junheng.domain.geo import distance_matrix
+from junheng.domain.geo import EARTH_RADIUS_KM, distance_matrix
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 
 
 def deferred_acceptance(start: IntArray, end: IntArray, entry_school: IntArray,

@@ -21,6 +21,18 @@ def masked_resident_id(c: pl.Expr) -> pl.Expr:
                                          + c.str.slice(14, 4))
 
 
+def masked_resident_id_text(rid: str) -> str:
+    """One 身份证号 masked as ``masked_resident_id`` masks a column (for a single record on a
+    page); anything but 18 characters is hidden whole."""
+    return rid[:6] + "********" + rid[14:] if len(rid) == 18 else "*" * len(rid)
+
+
+def masked_name_text(name: str) -> str:
+    """One name masked as listings mask the ``name`` column: the family name and two stars,
+    whatever the length (the length itself says something)."""
+    return name[:1] + "**" if name else name
+
+
 def _mask_expr(col: Column) -> pl.Expr:
     c = pl.col(col.id)
     if col.check == "resident_id":

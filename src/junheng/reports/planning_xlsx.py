@@ -12,11 +12,13 @@ import xlsxwriter
 
 from junheng.planners.investment.results import STATUS_ZH, InvestmentPlan
 from junheng.reports.safe_cells import write_cell
+from junheng.standards.labels import vocabulary
 
-_STAGE = {"primary": "小学", "junior": "初中", None: "全校"}
+# Stage and item-status words come from the one label source; None is a whole-school line.
+_STAGE: dict[str | None, str] = {None: "全校", **{k: v[0] for k, v in vocabulary("stage").items()}}
 _ROTATION_STATUS = {"optimal": "已证明最优", "feasible": "满足全部规则（未证明最优）",
                     "infeasible": "无法满足全部规则", "unknown": "限时内未找到名单"}
-_ITEM_STATUS = {"failed": "未达标", "not_reported": "未填报", "passed": "达标"}
+_ITEM_STATUS = {k: v[0] for k, v in vocabulary("status").items()}
 _SCHEDULE_STATUS = {"funded": "预算内全部安排", "budget_short": "预算不足", "no_budget": "未给年度预算（按需要的年份安排）"}
 _UNATTAINABLE_KIND = {"cv": "差异系数", "school_floor": "学校单项低于85%", "school_count": "学校达标项不足"}
 

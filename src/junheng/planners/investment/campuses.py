@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.geo import distance_matrix
+from junheng.domain.geo import PLANNER_RADIUS_KM, distance_matrix
 from junheng.planners.investment.actions import action, raising
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.results import CampusCost, CampusSource, NewCampus
@@ -82,7 +82,7 @@ def _take(pool: np.ndarray, n: int) -> np.ndarray:
 
 
 def _km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    return distance_matrix(lat, lon, lat, lon, radius=6371.0)
+    return distance_matrix(lat, lon, lat, lon, radius=PLANNER_RADIUS_KM)
 
 
 def _pool(excess: np.ndarray, dist: np.ndarray, cap: float, fixed: float,

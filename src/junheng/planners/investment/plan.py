@@ -20,7 +20,7 @@ import polars as pl
 from scipy.optimize import linear_sum_assignment
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.geo import distance_matrix
+from junheng.domain.geo import PLANNER_RADIUS_KM, distance_matrix
 from junheng.planners.investment.actions import action, limit_for, limit_label, raising
 from junheng.planners.investment.actions import labels as action_labels
 from junheng.planners.investment.actions import units as action_units
@@ -66,7 +66,7 @@ class PlanError(ValueError):
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Great-circle distance in km (haversine); unknown coordinates give 0."""
-    return np.asarray(np.nan_to_num(distance_matrix(lat1, lon1, lat2, lon2, radius=6371.0),
+    return np.asarray(np.nan_to_num(distance_matrix(lat1, lon1, lat2, lon2, radius=PLANNER_RADIUS_KM),
                                     nan=0.0))
 
 

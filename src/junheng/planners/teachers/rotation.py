@@ -36,7 +36,7 @@ import yaml
 from ortools.sat.python import cp_model
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.geo import distance_matrix
+from junheng.domain.geo import PLANNER_RADIUS_KM, distance_matrix
 
 STANDARD_ID = "quality-balance-2017"
 DEFAULT_PARAMS_PATH = Path(str(resources.files("junheng.planners.teachers") / "data" / "rotation-default.yaml"))
@@ -125,7 +125,7 @@ class RotationPlan:
 
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    return distance_matrix(lat1, lon1, lat2, lon2, radius=6371.0)
+    return distance_matrix(lat1, lon1, lat2, lon2, radius=PLANNER_RADIUS_KM)
 
 
 def eligible_teachers(teachers: pl.DataFrame, year: int, params: dict[str, Any]) -> pl.DataFrame:

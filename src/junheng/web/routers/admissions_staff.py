@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from junheng.admissions.allocate import Allocation
 from junheng.admissions.rules import categories, shipped_rules
+from junheng.standards.labels import label
 from junheng.web.access import User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, TDep, UserDep, client_ip
 from junheng.web.routers.admissions_family import tr
@@ -242,7 +243,7 @@ def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, county: Co
         path = Path(tmp) / "results.xlsx"
         write_allocation_xlsx(alloc, path)
         content = path.read_bytes()
-    grade = "小学一年级" if stage == "primary" else "初中一年级"
+    grade = label("entry_stage", stage) or stage
     audit.record(engine, user, "download_report", target=f"招生结果 {code} {year} {grade}")
     return Response(content, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={

@@ -27,7 +27,9 @@ from sqlalchemy.engine import Engine
 from junheng.admissions.allocate import Override
 from junheng.admissions.catalog import Catalog
 from junheng.domain.dataset import Dataset
+from junheng.domain.masking import masked_name_text, masked_resident_id_text
 from junheng.io.validate import resident_id_check_char
+from junheng.standards.labels import label
 from junheng.web import admissions_models as am
 from junheng.web import models
 from junheng.web.access import Role, User, can_see_county
@@ -193,7 +195,7 @@ def check_resident_id(rid: str, year: int, stage: str) -> tuple[str, str] | None
     age = cutoff.year - born.year - ((cutoff.month, cutoff.day) < (born.month, born.day))
     low, high = ENTRY_AGE[stage]
     if not low <= age <= high:
-        grade = "小学一年级" if stage == "primary" else "初中一年级"
+        grade = label("entry_stage", stage) or stage
         return (f"出生日期 {born.isoformat()}：到{year}年8月31日为{age}周岁，"
                 f"不在{grade}入学年龄（{low}–{high}周岁）内",
                 f"born {born.isoformat()}: aged {age} on 31 August {year}, outside the entry "
@@ -201,12 +203,9 @@ def check_resident_id(rid: str, year: int, stage: str) -> tuple[str, str] | None
     return None
 
 
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1)
-
-
-def mask_id(rid: str) -> str:
-    return rid[:6] + "********" + rid[14:] if len(rid) == 18 else "*" * len(rid)
+# One masking rule for the whole site (domain.masking); these names are what the pages call.
+mask_name = masked_name_text
+mask_id = masked_resident_id_text
 
 
 # --- applications --------------------------------------------------------------------------
