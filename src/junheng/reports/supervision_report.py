@@ -77,7 +77,7 @@ def _verdict(r: CountyReport) -> Section:
     s = Section("verdict", "一、优质均衡评估结论")
     c = r.county
     if c is None:
-        s.missing_zh = r.missing_zh.get("evaluation", "未提供评估数据")
+        s.missing_zh = r.why_missing("evaluation", "未提供评估数据")
         return s
     s.lines.append(f"{r.county_name}{r.year}学年县域义务教育优质均衡发展评估结论："
                    f"{COUNTY_ZH.get(c.status, c.status)}。")
@@ -93,7 +93,7 @@ def _balance(r: CountyReport) -> Section:
     s = Section("balance", "二、校际差异系数")
     c = r.county
     if c is None:
-        s.missing_zh = r.missing_zh.get("evaluation", "未提供评估数据")
+        s.missing_zh = r.why_missing("evaluation", "未提供评估数据")
         return s
     rows: list[list[Any]] = []
     for stage_id, st in c.stages.items():
@@ -120,7 +120,7 @@ def _holding_back(r: CountyReport) -> Section:
     s = Section("holding_back", "三、制约达标的学校和指标")
     c = r.county
     if c is None:
-        s.missing_zh = r.missing_zh.get("evaluation", "未提供评估数据")
+        s.missing_zh = r.why_missing("evaluation", "未提供评估数据")
         return s
     if r.failing_schools:
         s.tables.append(Table("未达到学校要求的学校", ["学校", "学段", "在校生", "达标指标数",
@@ -156,7 +156,7 @@ def _plan(r: CountyReport) -> Section:
     s = Section("plan", "四、达标规划及投入")
     p = r.plan
     if p is None:
-        s.missing_zh = r.missing_zh.get("plan", NOT_REPORTED)
+        s.missing_zh = r.why_missing("plan", NOT_REPORTED)
         return s
     s.lines.append(f"目标学年 {p.target_year}（数据学年 {p.data_year}）；规划状态："
                    f"{p.status_zh}；预计投入 {p.total_cost_yuan:,.0f} 元；"
@@ -183,7 +183,7 @@ def _plan(r: CountyReport) -> Section:
 def _rotation(r: CountyReport) -> Section:
     s = Section("rotation", "五、教师交流轮岗")
     if r.rotation is None:
-        s.missing_zh = r.missing_zh.get("rotation", NOT_REPORTED)
+        s.missing_zh = r.why_missing("rotation", NOT_REPORTED)
         return s
     j = r.rotation.to_json()
     s.tables.append(Table("轮岗名单概况", ["符合条件教师", "至少需轮岗", "本年轮岗", "轮岗比例",
@@ -200,7 +200,7 @@ def _rotation(r: CountyReport) -> Section:
 def _finance(r: CountyReport) -> Section:
     s = Section("finance", "六、经费保障")
     if r.finance is None:
-        s.missing_zh = r.missing_zh.get("finance", NOT_REPORTED)
+        s.missing_zh = r.why_missing("finance", NOT_REPORTED)
         return s
     s.tables.append(Table("经费保障检查", ["检查项", "数值", "结论", "说明"],
                           [[c.label, c.value, status_zh(c.status), c.text_zh]
@@ -217,7 +217,7 @@ def _finance(r: CountyReport) -> Section:
 def _aid(r: CountyReport) -> Section:
     s = Section("aid", "七、学生资助")
     if r.aid is None:
-        s.missing_zh = r.missing_zh.get("aid", NOT_REPORTED)
+        s.missing_zh = r.why_missing("aid", NOT_REPORTED)
         return s
     a = r.aid
     s.tables.append(Table("应助尽助", ["符合条件学生", "应资助项次", "已资助项次",
@@ -230,7 +230,7 @@ def _aid(r: CountyReport) -> Section:
 def _admissions(r: CountyReport) -> Section:
     s = Section("admissions", "八、入学招生")
     if r.admissions is None:
-        s.missing_zh = r.missing_zh.get("admissions", NOT_REPORTED)
+        s.missing_zh = r.why_missing("admissions", NOT_REPORTED)
         return s
     s.tables.append(Table("招生计划与报名", ["入学学段", "招生计划数", "报名人数"],
                           [[labels.label("entry_stage", row["entry_stage"]) or "",

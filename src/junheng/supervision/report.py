@@ -103,6 +103,10 @@ class CountyReport:
     # section id → why it is 未报送 (or was left out)
     missing_zh: dict[str, str] = field(default_factory=dict)
 
+    def why_missing(self, section: str, default: str = "未报送") -> str:
+        """Why a section has nothing to show (the reason recorded when its tables were absent)."""
+        return self.missing_zh[section] if section in self.missing_zh else default
+
     def measure_rows(self) -> list[tuple[MeasureStatus, Any]]:
         return [(m, m.counties[self.county_code]) for m in self.measures.measures
                 if self.county_code in m.counties]
