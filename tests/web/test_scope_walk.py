@@ -14,6 +14,7 @@ import io
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from junheng.web.services.accounts import create_user, find_user
 from tests.web.conftest import ACCOUNTS, PASSWORD, Site, csrf_from
@@ -68,6 +69,15 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
     ("GET", "/rotation/{code}/list.xlsx"): LINZE,
     ("GET", "/measures"): LINZE | {"ganzhou"},
     ("GET", "/measures/{code}"): LINZE,
+    # Evidence: only the county's own administrator uploads, only the city administrator
+    # reviews; the file {evidence_id} is Linze's, read by Linze and the city-wide roles.
+    ("GET", "/measures/{code}/evidence"): LINZE,
+    ("POST", "/measures/{code}/evidence"): {"linze"},
+    ("POST", "/measures/evidence/{evidence_id}/review"): {"city"},
+    ("GET", "/measures/evidence/{evidence_id}/file"): LINZE,
+    # Supervision reports: the county's, and the city's (city-wide roles only).
+    ("GET", "/county/{code}/supervision.{fmt}"): LINZE,
+    ("GET", "/supervision.{fmt}"): CITY_WIDE,
     # Admissions: the application {pk} and its file are the test family's, in Linze.
     ("GET", "/family"): {"parent"},
     ("GET", "/family/apply"): {"parent"},
@@ -98,7 +108,7 @@ OTHER_COUNTY: dict[tuple[str, str], set[str]] = {
 }
 
 # A Linze value for every parameter name any route takes (path, query, declared form field).
-PATH_VALUES = {"code": "620723", "school_id": "6207230001"}
+PATH_VALUES = {"code": "620723", "school_id": "6207230001", "fmt": "xlsx"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
                 "target": "2027", "page": "1", "action": "login", "for": "admissions",
                 "unmask": "0", "share": "0.1", "max_km": "60", "wait": "1",
@@ -127,7 +137,13 @@ def _params(route: APIRoute) -> dict[str, list[str]]:
         d = stack.pop()
         out["path"] += [p.name for p in d.path_params]
         out["query"] += [p.alias for p in d.query_params]  # as sent: ?for=, not for_
-        out["body"] += [p.name for p in d.body_params]
+        for b in d.body_params:
+            model = b.field_info.annotation
+            # A form declared as one pydantic model sends its fields, not the model's name.
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                out["body"] += [f.alias or n for n, f in model.model_fields.items()]
+            else:
+                out["body"].append(b.name)
         stack.extend(d.dependencies)
     return out
 
@@ -148,7 +164,7 @@ def test_every_route_and_parameter_has_an_other_county_rule(site: Site) -> None:
         p = _params(route)
         unknown += [(key, "path", n) for n in p["path"]
                     if n not in PATH_VALUES
-                    and n not in ("upload_id", "user_id", "pk", "file_id")]
+                    and n not in ("upload_id", "user_id", "pk", "file_id", "evidence_id")]
         unknown += [(key, "query", n) for n in p["query"] if n not in QUERY_VALUES]
         unknown += [(key, "form", n) for n in p["body"] if n not in FORM_VALUES]
     assert unknown == [], "parameters without another county's value"
@@ -183,6 +199,9 @@ def test_walk_every_route_with_another_countys_ids(site: Site) -> None:
 
     add_county(site.engine, "620723")  # type: ignore[arg-type]
     pk, file_id = add_application(site.engine, "620723")  # type: ignore[arg-type]
+    from tests.web.test_measures_evidence import add_evidence
+
+    evidence_id = add_evidence(site, "620723")
 
     clients: dict[str, TestClient] = {name: site.login(name) for name in ACCOUNTS}
     tokens: dict[str, str | None] = {name: csrf_from(c.get("/account/password").text)
@@ -198,7 +217,7 @@ def test_walk_every_route_with_another_countys_ids(site: Site) -> None:
         method, template = key
         p = _params(routes[key])
         path = template.format(upload_id=upload_id, user_id=victim.id, pk=pk, file_id=file_id,
-                               **PATH_VALUES)
+                               evidence_id=evidence_id, **PATH_VALUES)
         query = {n: QUERY_VALUES[n] for n in p["query"]}
         for role, c in clients.items():
             resp = _send(c, method, path, query, tokens[role], p["body"])
