@@ -105,7 +105,7 @@ class CountyReport:
 
     def why_missing(self, section: str, default: str = "未报送") -> str:
         """Why a section has nothing to show (the reason recorded when its tables were absent)."""
-        return self.missing_zh[section] if section in self.missing_zh else default
+        return self.missing_zh.get(section, default)
 
     def measure_rows(self) -> list[tuple[MeasureStatus, Any]]:
         return [(m, m.counties[self.county_code]) for m in self.measures.measures
