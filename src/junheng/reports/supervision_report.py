@@ -36,6 +36,11 @@ class Pct(float):
     percent format; it still equals the float the result holds."""
 
 
+def _school_year(year: int) -> str:
+    """A school year as the pages write it (a school year runs September to July)."""
+    return f"{year}—{year + 1} 学年"
+
+
 def _pct(v: float | None) -> Pct | None:
     return None if v is None else Pct(v)
 
@@ -79,7 +84,7 @@ def _verdict(r: CountyReport) -> Section:
     if c is None:
         s.missing_zh = r.why_missing("evaluation", "未提供评估数据")
         return s
-    s.lines.append(f"{r.county_name}{r.year}学年县域义务教育优质均衡发展评估结论："
+    s.lines.append(f"{r.county_name}{_school_year(r.year)}县域义务教育优质均衡发展评估结论："
                    f"{COUNTY_ZH.get(c.status, c.status)}。")
     s.lines.extend(c.reasons_zh)
     s.lines.extend(cause.text_zh for cause in r.causes)
@@ -273,7 +278,7 @@ def _measures(r: CountyReport) -> Section:
 def county_document(r: CountyReport) -> Document:
     return Document(
         title=f"{r.county_name}义务教育优质均衡发展督导评估报告",
-        subtitle=f"{r.year}学年", issuer=r.issuer.name,
+        subtitle=_school_year(r.year), issuer=r.issuer.name,
         issued_on=f"{r.issuer.issued_on.year}年{r.issuer.issued_on.month}月"
                   f"{r.issuer.issued_on.day}日",
         sections=[_verdict(r), _balance(r), _holding_back(r), _plan(r), _rotation(r),
@@ -285,7 +290,7 @@ def county_document(r: CountyReport) -> Document:
 def city_document(r: CityReport) -> Document:
     n = len(r.counties)
     goal = Section("goals", "一、优质均衡目标进度")
-    goal.lines.append(f"{r.year}学年全市 {n} 个县区中 {r.passed} 个通过优质均衡评估。")
+    goal.lines.append(f"{_school_year(r.year)}全市 {n} 个县区中 {r.passed} 个通过优质均衡评估。")
     goal.tables.append(Table("目标", ["目标年份", "要求比例", "须通过县区数", "已通过县区数",
                                      "尚差", "现状"],
                              [[g.target.year, str(g.target.fraction()), g.counties_needed,
@@ -328,7 +333,7 @@ def city_document(r: CityReport) -> Document:
     m.lines.extend(r.measures.notes)
     place = r.issuer.name.removesuffix("教育局")
     return Document(title=f"{place}义务教育优质均衡发展督导评估报告",
-                    subtitle=f"{r.year}学年", issuer=r.issuer.name,
+                    subtitle=_school_year(r.year), issuer=r.issuer.name,
                     issued_on=f"{r.issuer.issued_on.year}年{r.issuer.issued_on.month}月"
                               f"{r.issuer.issued_on.day}日",
                     sections=[goal, counties, m])
