@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from junheng.web import security
-from junheng.web.access import Permission, Role
+from junheng.web.access import Permission, Role, User
 from junheng.web.settings import Settings
 
 UPLOAD_PATHS = frozenset({"/data/upload"})
@@ -75,36 +75,31 @@ class BodyLimit:
         self.settings = settings
         self.engine = engine
 
-    async def _is_family(self, scope: Scope) -> bool:
+    async def _session_user(self, scope: Scope) -> User | None:
+        """The signed-in user of the request, read before a byte of its body is."""
         cookie = _session_cookie(scope)
         if not cookie:
-            return False
+            return None
         found = await anyio.to_thread.run_sync(
             security.read_session, self.engine, self.settings, cookie)
-        return found is not None and found[0].role == Role.PARENT
+        return None if found is None else found[0]
+
+    async def _is_family(self, scope: Scope) -> bool:
+        user = await self._session_user(scope)
+        return user is not None and user.role == Role.PARENT
 
     async def _may_submit_evidence(self, scope: Scope, county_code: str) -> bool:
         """Only the county's own administrator uploads its evidence."""
-        cookie = _session_cookie(scope)
-        if not cookie:
+        user = await self._session_user(scope)
+        if user is None:
             return False
-        found = await anyio.to_thread.run_sync(
-            security.read_session, self.engine, self.settings, cookie)
-        if found is None:
-            return False
-        user = found[0]
         return (user.role == Role.COUNTY_ADMIN and user.county_code == county_code
                 and not user.must_change_password)
 
     async def _may_upload(self, scope: Scope) -> bool:
-        cookie = _session_cookie(scope)
-        if not cookie:
+        user = await self._session_user(scope)
+        if user is None:
             return False
-        found = await anyio.to_thread.run_sync(
-            security.read_session, self.engine, self.settings, cookie)
-        if found is None:
-            return False
-        user = found[0]
         return bool(user.can(Permission.IMPORT_DATA) and not user.must_change_password)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
