@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,8 +28,10 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
-    if SCREENSHOTS.exists():
+    # Under pytest-xdist (scripts/test.sh) several workers share the folder: old pictures are
+    # cleared only in a plain single-process run, so no worker deletes another's fresh one.
+    if SCREENSHOTS.exists() and "PYTEST_XDIST_WORKER" not in os.environ:
         for old in SCREENSHOTS.glob("*.png"):
-            old.unlink()
+            old.unlink(missing_ok=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
