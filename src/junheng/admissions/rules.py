@@ -15,9 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from junheng.domain.fields import registry
+from junheng.domain.yaml_text import load_yaml
 
 _RULE_KEYS = {"source", "date", "order", "note"}
 _COUNTY_KEYS = _RULE_KEYS | {"county_code", "from_year"}
@@ -133,11 +132,11 @@ def load_rules(text: str | None = None) -> PrecedenceRules:
     """The shipped rules, or those of ``text`` (YAML) when given."""
     if text is None:
         return shipped_rules()
-    return parse_rules(yaml.safe_load(text))
+    return parse_rules(load_yaml(text))
 
 
 @cache
 def shipped_rules() -> PrecedenceRules:
     text = resources.files("junheng.admissions").joinpath("data/precedence.yaml").read_text(
         "utf-8")
-    return parse_rules(yaml.safe_load(text))
+    return parse_rules(load_yaml(text))

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from junheng.domain.yaml_text import load_yaml
 
 STAGE_GRADES: dict[str, tuple[int, ...]] = {
     # Kindergartens keep three cohorts; only grade 0 (the final year) is published in
@@ -244,7 +244,7 @@ def parse_profile(doc: dict[str, Any]) -> DemoProfile:
 def zhangye_profile() -> DemoProfile:
     """The shipped Zhangye demo profile."""
     text = resources.files("junheng.demo").joinpath("data/zhangye.yaml").read_text("utf-8")
-    return parse_profile(yaml.safe_load(text))
+    return parse_profile(load_yaml(text))
 
 
 def interpolate(points: dict[int, Any], year: int) -> Any:

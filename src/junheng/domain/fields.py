@@ -15,7 +15,8 @@ from importlib import resources
 from typing import Any, Literal
 
 import polars as pl
-import yaml
+
+from junheng.domain.yaml_text import load_yaml
 
 ColumnType = Literal["text", "int", "float", "bool", "enum", "date", "datetime"]
 YearScope = Literal["school_year", "history", "none"]
@@ -354,7 +355,7 @@ def _owner(t: dict[str, Any], columns: set[str]) -> Owner:
 def registry() -> Registry:
     """The exchange-format registry shipped with the package (format v1)."""
     text = resources.files("junheng.domain").joinpath("data/format-v1.yaml").read_text("utf-8")
-    return parse_registry(yaml.safe_load(text))
+    return parse_registry(load_yaml(text))
 
 
 def unknown_references(frame: pl.DataFrame, column: str,

@@ -10,6 +10,7 @@ rule file would otherwise silently change a verdict.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from junheng.domain.yaml_text import SafeLoader
 
 COMPARISONS = ("ge", "le", "eq", "gt", "lt")
 KINDS = ("enacted", "target")
@@ -173,7 +176,7 @@ class Standard:
 # strictly ourselves (PyYAML would turn 2017-02-30 into a bare ValueError without a location).
 
 
-class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
+class _StrictLoader(SafeLoader):  # type: ignore[misc]  # libyaml where present
     pass
 
 
@@ -199,9 +202,16 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode,
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+class _Named(io.StringIO):
+    """Text with a file name: libyaml's parser names its error marks after ``stream.name``."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
 def read_yaml(text: str, name: str) -> Any:
-    loader = _StrictLoader(text)
-    loader.name = name
+    loader = _StrictLoader(_Named(text, name))
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:

@@ -10,7 +10,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from junheng.domain.yaml_text import load_yaml
 
 _MEASURE_KEYS = {"number", "title", "responsible", "deadline", "indicators"}
 _INDICATOR_KEYS = {"id", "label", "from", "deadline", "target", "progress", "note"}
@@ -118,7 +118,7 @@ def _rule_indicator(raw: dict[str, Any], src: dict[str, Any], where: str) -> Ind
 @cache
 def load_register(name: str = "measures-2024.yaml") -> Register:
     text = (resources.files("junheng.supervision") / "data" / name).read_text("utf-8")
-    doc = yaml.safe_load(text)
+    doc = load_yaml(text)
     measures: list[Measure] = []
     seen_no: set[int] = set()
     seen_ind: set[str] = set()

@@ -14,8 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from junheng.domain.yaml_text import load_yaml
 from junheng.planners.investment.costs import Costs
 
 ACTIONS_PATH = Path(str(resources.files("junheng.planners.investment") / "data" / "actions.yaml"))
@@ -89,7 +88,7 @@ def _parse(doc: Any) -> tuple[Action, ...]:
 @cache
 def _registry() -> dict[str, Any]:
     with ACTIONS_PATH.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = load_yaml(fh)
     acts = _parse(doc)
     # The one label lookup (standards.labels) learns the actions' words from this registry, so
     # the web and the reports name an action the way the plan does.

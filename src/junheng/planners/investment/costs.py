@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+from junheng.domain.yaml_text import load_yaml
 
 DEFAULT_COSTS_PATH = Path(str(resources.files("junheng.planners.investment") / "data" / "costs-default.yaml"))
 
@@ -129,14 +129,14 @@ def _validate(raw: dict[str, Any]) -> None:
 def load_costs(source: str | Path | dict[str, Any] | None = None) -> Costs:
     """Defaults overlaid with ``source`` (a path to YAML, or an already parsed mapping)."""
     with DEFAULT_COSTS_PATH.open(encoding="utf-8") as fh:
-        base = yaml.safe_load(fh)
+        base = load_yaml(fh)
     if source is None:
         over: dict[str, Any] = {}
     elif isinstance(source, dict):
         over = source
     else:
         with Path(source).open(encoding="utf-8") as fh:
-            over = yaml.safe_load(fh) or {}
+            over = load_yaml(fh) or {}
         if not isinstance(over, dict):
             raise CostsError(f"{source}: 成本文件应为映射 / the cost file must be a mapping")
     raw = _merge(base, over, "")

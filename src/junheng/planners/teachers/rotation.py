@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 from ortools.sat.python import cp_model
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.geo import PLANNER_RADIUS_KM, distance_matrix
+from junheng.domain.yaml_text import load_yaml
 
 STANDARD_ID = "quality-balance-2017"
 DEFAULT_PARAMS_PATH = Path(str(resources.files("junheng.planners.teachers") / "data" / "rotation-default.yaml"))
@@ -52,12 +52,12 @@ class RotationError(ValueError):
 
 def load_params(over: dict[str, Any] | str | Path | None = None) -> dict[str, Any]:
     with DEFAULT_PARAMS_PATH.open(encoding="utf-8") as fh:
-        base: dict[str, Any] = yaml.safe_load(fh)
+        base: dict[str, Any] = load_yaml(fh)
     if over is None:
         return base
     if not isinstance(over, dict):
         with Path(over).open(encoding="utf-8") as fh:
-            over = yaml.safe_load(fh) or {}
+            over = load_yaml(fh) or {}
     out: dict[str, Any] = copy.deepcopy(base)
     for sect, values in over.items():
         if sect not in base or not isinstance(values, dict):

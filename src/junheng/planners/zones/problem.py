@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.geo import haversine
+from junheng.domain.yaml_text import load_yaml
 from junheng.planners.zones.geo import (
     connect_components,
     delaunay_edges,
@@ -38,7 +38,7 @@ class ZoneInputError(ValueError):
 @lru_cache(maxsize=1)
 def rules() -> dict[str, Any]:
     text = resources.files("junheng.planners.zones").joinpath("data/rules.yaml").read_text("utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(load_yaml(text))
 
 
 @dataclass(frozen=True)

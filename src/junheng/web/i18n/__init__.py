@@ -13,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from junheng.domain.yaml_text import load_yaml
 from junheng.standards import labels
 
 LANGUAGES = ("zh", "en")
@@ -26,7 +25,7 @@ _DIR = Path(__file__).parent
 @lru_cache
 def catalogue(lang: str) -> dict[str, str]:
     with open(_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+        data: dict[str, Any] = load_yaml(fh)
     return {str(k): str(v) for k, v in data.items()}
 
 
