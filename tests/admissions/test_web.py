@@ -284,3 +284,72 @@ def test_a_retry_racing_the_first_submission_adds_no_row(site: Site) -> None:
                      county_code=None, school_id=None, must_change_password=False)
     with pytest.raises(svc.NotFound):
         svc.create_application(site.engine, other, form, "race-key")
+
+
+def test_the_same_child_twice_at_once_is_one_application(site: Site) -> None:
+    """Two families (or two phones) submit the same child at the same moment, each with its
+    own key: both pass the "has this child applied?" lookup, and only the database's partial
+    unique index keeps the second lottery ticket out. A rejected application no longer counts."""
+    import threading
+
+    from junheng.web.access import Role
+    from junheng.web.services.accounts import create_user, find_user
+
+    add_county(site.engine, COUNTY)
+    site.app.state.data.invalidate()  # type: ignore[attr-defined]
+    form = svc.ApplicationForm(
+        year=YEAR, county_code=COUNTY, entry_stage="primary", child_name="李小红",
+        resident_id=resident_id("20200707", "456"), hukou="", area_id=f"{COUNTY}-A1",
+        housing="own", has_residence_permit=False, category_claimed="house",
+        choices=(f"{COUNTY}0001",))
+    parents = []
+    for i in range(6):
+        create_user(site.engine, f"1380000000{i}", PASSWORD, Role.PARENT,  # type: ignore[arg-type]
+                    must_change_password=False)
+        user = find_user(site.engine, f"1380000000{i}")
+        assert user is not None
+        parents.append(user)
+
+    # The lookup raced: an INSERT for the same child with a fresh key writes nothing.
+    first = svc.create_application(site.engine, parents[0], form, "child-key-0")
+    with site.engine.begin() as conn:  # type: ignore[attr-defined]
+        raced = conn.execute(svc._insert_new(conn.dialect.name), {
+            "application_id": "tmp-raced", "family_user_id": parents[1].id,
+            "idempotency_key": "child-key-raced", "year": YEAR, "county_code": COUNTY,
+            "entry_stage": "primary", "child_name": "李小红", "resident_id": form.resident_id,
+            "hukou": "", "area_id": f"{COUNTY}-A1", "housing": "own",
+            "has_residence_permit": False, "category_claimed": "house",
+            "category_verified": None, "choices": "", "status": "submitted",
+            "return_reason": None, "submitted_at": svc.now(), "updated_at": svc.now()}).scalar()
+    assert raced is None
+
+    # Staff reject it; then five families submit the child at once, each with its own key.
+    staff = find_user(site.engine, "ganzhou")
+    assert staff is not None
+    svc.review(site.engine, staff, first, "reject", "重复登记", None)
+    start = threading.Barrier(5)
+    outcomes: list[str] = []
+
+    def submit(user: svc.User, key: str) -> None:
+        start.wait()
+        try:
+            svc.create_application(site.engine, user, form, key)
+            outcomes.append("stored")
+        except svc.AdmissionsError as exc:
+            assert exc.en == "this child already has an application this year"
+            outcomes.append("refused")
+        except sa.exc.OperationalError as exc:  # SQLite: the writer lock was busy throughout
+            assert "locked" in str(exc)
+            outcomes.append("busy")
+
+    threads = [threading.Thread(target=submit, args=(u, f"child-key-{i + 1}"))
+               for i, u in enumerate(parents[1:])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("stored") == 1, outcomes
+    with site.engine.connect() as conn:  # type: ignore[attr-defined]
+        live = conn.execute(sa.select(am.applications.c.status).where(
+            am.applications.c.resident_id == form.resident_id)).scalars().all()
+    assert sorted(live) == ["rejected", "submitted"]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from junheng.io.db import metadata
@@ -48,8 +49,13 @@ applications = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_adm_applications_family", "family_user_id"),
     Index("ix_adm_applications_round", "county_code", "year", "entry_stage"),
-    # Every submission asks "has this child applied already?": without it a scan of the table.
-    Index("ix_adm_applications_child", "resident_id", "year", "entry_stage"),
+    # One live application per child, year and entry grade, kept by the database itself: two
+    # submissions for the same child at the same moment (two parents, two phones) both pass the
+    # "has this child applied?" check, and only the index stops the second lottery ticket.
+    # It also answers that check on every submission. A rejected one no longer counts.
+    Index("ux_adm_applications_child", "resident_id", "year", "entry_stage", unique=True,
+          sqlite_where=text("status <> 'rejected'"),
+          postgresql_where=text("status <> 'rejected'")),
 )
 
 files = Table(

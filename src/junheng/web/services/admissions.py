@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import polars as pl
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from junheng.admissions.allocate import Override
 from junheng.admissions.catalog import Catalog
@@ -293,14 +294,21 @@ _SET_APPLICATION_ID = (update(_A).where(_A.c.id == bindparam("pk"))
                        .values(application_id=bindparam("app_id")))
 
 
+def _already_applied() -> AdmissionsError:
+    return AdmissionsError("该儿童本学年已有一份入学申请，不能重复申请",
+                           "this child already has an application this year")
+
+
 @cache
 def _insert_new(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, per dialect, once."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, per dialect, once. No conflict target:
+    a retry of the same idempotency key and a second live application of the same child (the
+    partial unique index ``ux_adm_applications_child``) both end without an exception, and
+    the caller tells them apart by the key."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    return (module.insert(_A).on_conflict_do_nothing(index_elements=[_A.c.idempotency_key])
-            .returning(_A.c.id))
+    return module.insert(_A).on_conflict_do_nothing().returning(_A.c.id)
 
 
 def create_application(engine: Engine, user: User, form: ApplicationForm,
@@ -328,8 +336,7 @@ def create_application(engine: Engine, user: User, form: ApplicationForm,
             raise AdmissionsError("名单已冻结，本轮不再接受申请或修改",
                                   "the list is frozen: no new applications or changes")
         if found.child is not None:
-            raise AdmissionsError("该儿童本学年已有一份入学申请，不能重复申请",
-                                  "this child already has an application this year")
+            raise _already_applied()
         stamp = now()
         pk = conn.execute(_insert_new(conn.dialect.name), {
             "application_id": f"tmp-{secrets.token_hex(8)}", "family_user_id": user.id,
@@ -341,8 +348,11 @@ def create_application(engine: Engine, user: User, form: ApplicationForm,
             "choices": ",".join(form.choices), "status": "submitted", "return_reason": None,
             "submitted_at": stamp, "updated_at": stamp}).scalar()
         if pk is None:
-            # A concurrent retry with the same key committed first: answer with its row.
-            row = conn.execute(_BY_KEY, {"key": key}).one()
+            # Someone committed first: a concurrent retry with the same key (answer with its
+            # row), or another submission for the same child (the index refused this one).
+            row = conn.execute(_BY_KEY, {"key": key}).first() if key is not None else None
+            if row is None:
+                raise _already_applied()
             if row.family_user_id != user.id:
                 raise NotFound()
             return int(row.id)
@@ -365,8 +375,7 @@ def _one_per_child(conn: Any, form: ApplicationForm, pk: int | None) -> None:
     if pk is not None:
         query = query.where(am.applications.c.id != pk)
     if conn.execute(query).first() is not None:
-        raise AdmissionsError("该儿童本学年已有一份入学申请，不能重复申请",
-                              "this child already has an application this year")
+        raise _already_applied()
 
 
 def _round_open(conn: Any, county_code: str, year: int, stage: str) -> None:
@@ -418,6 +427,15 @@ def resubmit(engine: Engine, user: User, pk: int, form: ApplicationForm) -> None
     if user.role != Role.PARENT or app["status"] != "returned":
         raise AdmissionsError("只有被退回的申请可以修改后重新提交",
                               "only a returned application can be resubmitted")
+    try:
+        _resubmit(engine, user, pk, app, form)
+    except IntegrityError:
+        # The same child's other application was submitted between the check and the update.
+        raise _already_applied() from None
+
+
+def _resubmit(engine: Engine, user: User, pk: int, app: dict[str, Any],
+              form: ApplicationForm) -> None:
     with engine.begin() as conn:
         _round_open(conn, app["county_code"], app["year"], app["entry_stage"])
         _one_per_child(conn, form, pk)
