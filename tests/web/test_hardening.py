@@ -200,6 +200,27 @@ def test_page_cache_is_bounded(site: Site) -> None:
     assert c.get("/city").status_code == 200
 
 
+def test_a_result_the_cache_must_not_keep_is_computed_again(site: Site) -> None:
+    """A rotation whose solver ran out of time is shown but not cached (rotation_view's
+    ``keep``); a proven one is computed once."""
+    data = site.app.state.data  # type: ignore[attr-defined]
+    runs: list[str] = []
+
+    def timed_out() -> str:
+        runs.append("unknown")
+        return "unknown"
+
+    for _ in range(3):
+        assert data.memo(("rotation-test", 1), timed_out, keep=lambda v: v != "unknown") \
+            == "unknown"
+    assert len(runs) == 3
+    runs.clear()
+    for _ in range(3):
+        assert data.memo(("rotation-test", 2), lambda: runs.append("optimal") or "optimal",
+                         keep=lambda v: v != "unknown") == "optimal"
+    assert runs == ["optimal"]
+
+
 # --- 13: weak passwords -------------------------------------------------------------------
 
 @pytest.mark.parametrize("weak", ["1234567890", "password12", "qwertyuiop", "ganzhou2024!",

@@ -213,3 +213,21 @@ def test_a_failed_sign_in_keeps_where_the_user_was_going(site: Site) -> None:
     assert ok.status_code == 303 and ok.headers["location"] == "/county/620702"
     evil = site.client().get("/login", params={"next": "//evil.example/"})
     assert 'name="next" value=""' in evil.text
+
+
+def test_an_account_scoped_to_an_unknown_county_or_school_is_refused(site: Site) -> None:
+    """The web's user page checks the scope as the console does: an account for a mistyped
+    county or school would see nothing, and nobody would notice."""
+    c = site.login("city")
+    token = csrf_from(c.get("/admin/users").text)
+    for form, words in (
+            ({"username": "typo-county", "role": "county_admin", "county_code": "620799"},
+             "区县代码“620799”不存在"),
+            ({"username": "typo-school", "role": "school_clerk", "school_id": "6207029999"},
+             "学校标识码“6207029999”不存在")):
+        r = c.post("/admin/users", data={**form, "csrf_token": token})
+        assert r.status_code == 400 and words in r.text
+        assert form["username"] not in c.get("/admin/users").text
+    ok = {"username": "sunan-admin", "role": "county_admin", "county_code": "620721"}
+    assert c.post("/admin/users", data={**ok, "csrf_token": token}).status_code == 200
+    assert "sunan-admin" in c.get("/admin/users").text

@@ -71,26 +71,6 @@ def _init_admin(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_known(engine, role: str, county: str | None,  # type: ignore[no-untyped-def]
-                 school: str | None) -> None:
-    """A county admin's county and a clerk's school must exist: an account scoped to a typo
-    would see nothing and nobody would notice. Zhangye's six counties are always known, so
-    their accounts can be made before the first import; a school only once it is imported."""
-    from junheng.io.db import known_keys
-    from junheng.web.services.views import ZHANGYE_COUNTIES
-
-    keys = known_keys(engine)
-    if role == "county_admin" and county:
-        counties = set(keys.table("counties")["county_code"].to_list()) | set(ZHANGYE_COUNTIES)
-        if county not in counties:
-            raise CliError(f"区县代码“{county}”不存在（数据中没有这个区县）/ unknown county "
-                           f"'{county}': it is not in the data")
-    if role == "school_clerk" and school \
-            and school not in set(keys.table("schools")["school_id"].to_list()):
-        raise CliError(f"学校标识码“{school}”不存在（请先导入学校数据）/ unknown school "
-                       f"'{school}': it is not in the data (import the schools first)")
-
-
 def _audit_cli(engine, action: str, username: str,  # type: ignore[no-untyped-def]
                detail: dict[str, object]) -> None:
     """Accounts made or reset at the console are logged like those made on the web, with no
@@ -107,8 +87,6 @@ def _users_create(args: argparse.Namespace) -> int:
     password = random_password(args.username)
     engine = _engine(args.db)
     try:
-        # A missing --county/--school is create_user's own error; a given one must exist.
-        _check_known(engine, args.role, args.county, args.school)
         new = create_user(engine, args.username, password, args.role,
                           display_name=args.name, county_code=args.county,
                           school_id=args.school)

@@ -43,6 +43,7 @@ def create_user(engine: Engine, username: str, password: str, role: Role | str, 
     if not username or len(username) > 64:
         raise AccountError("用户名不能为空且不超过64个字符", "username must be 1–64 characters")
     _check_scope(role, county_code, school_id)
+    _check_known(engine, role, county_code, school_id)
     problem = security.password_problem(password, username)
     if problem:
         raise AccountError(*problem)
@@ -62,6 +63,26 @@ def create_user(engine: Engine, username: str, password: str, role: Role | str, 
     user = get_user(engine, int(key[0]))
     assert user is not None
     return user
+
+
+def _check_known(engine: Engine, role: Role, county: str | None, school: str | None) -> None:
+    """A county admin's county and a clerk's school must exist: an account scoped to a typo
+    would see nothing and nobody would notice. Zhangye's six counties are always known, so
+    their accounts can be made before the first import; a school only once it is imported.
+    The same check for the console (``junheng users create``) and the web's user page."""
+    from junheng.io.db import known_keys
+    from junheng.web.services.views import ZHANGYE_COUNTIES
+
+    if role == Role.COUNTY_ADMIN and county:
+        counties = set(known_keys(engine).table("counties")["county_code"].to_list())
+        if county not in counties | set(ZHANGYE_COUNTIES):
+            raise AccountError(f"区县代码“{county}”不存在（数据中没有这个区县）",
+                               f"unknown county '{county}': it is not in the data")
+    if role == Role.SCHOOL_CLERK and school \
+            and school not in set(known_keys(engine).table("schools")["school_id"].to_list()):
+        raise AccountError(f"学校标识码“{school}”不存在（请先导入学校数据）",
+                           f"unknown school '{school}': it is not in the data "
+                           "(import the schools first)")
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:

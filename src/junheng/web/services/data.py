@@ -95,8 +95,11 @@ class DataService:
         hit = self._get((self.version(), key))
         return hit[1] if hit is not None else None
 
-    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()`` once per key and data version (recomputed after the TTL)."""
+    def memo(self, key: Hashable, compute: Callable[[], T],
+             keep: Callable[[T], bool] | None = None) -> T:
+        """``compute()`` once per key and data version (recomputed after the TTL). A value
+        for which ``keep`` says False is returned but not stored: the next request computes
+        again (a solver that ran out of time may finish on a quieter machine)."""
         full_key = (self.version(), key)
         hit = self._get(full_key)
         if hit is not None:
@@ -109,7 +112,8 @@ class DataService:
             if hit is not None:
                 return hit[1]  # type: ignore[no-any-return]
             value = compute()
-            self._put(full_key, value)
+            if keep is None or keep(value):
+                self._put(full_key, value)
         with self._lock:
             self._key_locks.pop(full_key, None)
         return value

@@ -60,7 +60,10 @@ def rotation_view(data: DataService, county: str, year: int, share: float,
             return RotationView(None, str(exc), share, max_km)
         return RotationView(plan, None, share, max_km)
 
-    return data.memo(rotation_key(county, year, share, max_km), run)
+    # A run whose solver ran out of time without a list is shown but not kept: it says more
+    # about the machine's load at that moment than about the county.
+    return data.memo(rotation_key(county, year, share, max_km), run,
+                     keep=lambda view: view.plan is None or view.plan.status != "unknown")
 
 
 def rotation_xlsx(view: RotationView) -> bytes:
