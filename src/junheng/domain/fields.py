@@ -205,6 +205,8 @@ class Registry:
     limits: Limits
     # English words for the coded values (the Chinese are in ``enums``); may be partial.
     enums_en: dict[str, dict[str, str]] = field(default_factory=dict)
+    # English words for the columns' units (``""``: the label names what is counted).
+    units_en: dict[str, str] = field(default_factory=dict)
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -234,7 +236,7 @@ def _required(table_doc: dict[str, Any], column_id: str) -> bool:
 
 def parse_registry(doc: dict[str, Any]) -> Registry:
     """Build a registry from its YAML document, rejecting anything it does not understand."""
-    unknown = set(doc) - {"version", "enums", "enums_en", "tables", "limits"}
+    unknown = set(doc) - {"version", "enums", "enums_en", "units_en", "tables", "limits"}
     if unknown:
         raise RegistryError(f"unknown top-level keys: {sorted(unknown)}")
     limit_doc = doc.get("limits") or {}
@@ -309,8 +311,12 @@ def parse_registry(doc: dict[str, Any]) -> Registry:
     for name, values in enums_en.items():
         if name not in enums or set(values) - set(enums[name]):
             raise RegistryError(f"enums_en.{name}: codes not in enums.{name}")
+    units_en = {str(k): str(v) for k, v in (doc.get("units_en") or {}).items()}
+    units = {c.unit for t in tables for c in t.columns if c.unit}
+    if units - set(units_en) and units_en:
+        raise RegistryError(f"units_en: no English for {sorted(units - set(units_en))}")
     return Registry(version=int(doc["version"]), tables=tuple(tables), enums=enums,
-                    limits=limits, enums_en=enums_en)
+                    limits=limits, enums_en=enums_en, units_en=units_en)
 
 
 def _parse_check(table_id: str, doc: dict[str, Any], cols: dict[str, Column]) -> CrossCheck:

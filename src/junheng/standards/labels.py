@@ -98,12 +98,15 @@ def register(kind: str, labels: Mapping[str, Pair | str]) -> None:
 def _standards() -> dict[str, dict[str, Pair]]:
     """Indicators, items and rules of every shipped standard; the newest standard's words win
     where two define the same id."""
-    out: dict[str, dict[str, Pair]] = {"indicator": {}, "item": {}, "param": {}, "unit": {}}
+    out: dict[str, dict[str, Pair]] = {"indicator": {}, "item": {}, "param": {}, "unit": {},
+                                       "resource": {}}
     for sid in sorted(standard_ids(), reverse=True):
         std = load_standard(sid)
         for ind in std.indicators:
             out["indicator"].setdefault(ind.id, (ind.label, ind.label_en))
             out["unit"].setdefault(ind.id, (ind.unit, ind.unit))
+            # What a school lacks of the indicator's resource (its shortfall's words).
+            out["resource"].setdefault(ind.id, (ind.resource_label, ind.resource_label_en))
         for item in std.items:
             out["item"].setdefault(item.id, (item.label, item.label_en))
             for check in item.checks:
@@ -127,7 +130,8 @@ def _fields() -> dict[str, dict[str, Pair]]:
             out["column"].setdefault(col.id, (col.label, col.label_en))
             out["column"][f"{table.id}.{col.id}"] = (col.label, col.label_en)
             if col.unit:
-                out.setdefault("column_unit", {})[col.id] = (col.unit, col.unit)
+                out.setdefault("column_unit", {})[col.id] = (col.unit,
+                                                             reg.units_en.get(col.unit, col.unit))
     return out
 
 
@@ -191,9 +195,12 @@ def ids_label(ids: list[str] | tuple[str, ...], lang: str = "zh", sep: str = "ã€
     return sep.join(words)
 
 
-def unit(kind: str, ident: str) -> str | None:
-    """The unit of an indicator (``"indicator"``) or a column (``"column"``)."""
+def unit(kind: str, ident: str, lang: str = "zh") -> str | None:
+    """The unit of an indicator (``"indicator"``) or a column (``"column"``); in English a
+    column's unit may be ``""`` (its label names what is counted)."""
     source = _standards()["unit"] if ALIASES.get(kind, kind) == "indicator" else \
         _fields().get("column_unit", {})
     pair = source.get(ident)
-    return pair[0] if pair else None
+    if pair is None:
+        return None
+    return pair[1] if lang == "en" and pair[1] is not None else pair[0]

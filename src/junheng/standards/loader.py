@@ -36,7 +36,7 @@ _RULE_KEYS = {"label", "label_en", "unit", "comparison", "values", "note"}
 _VALUE_KEYS = {"effective_from", "effective_to", "value", "source", "clause", "unverified",
                "note", "deadline"}
 _INDICATOR_KEYS = {"id", "label", "label_en", "numerator", "scale", "unit", "resource_label",
-                   "resource_unit", "integer", "comparison", "values", "note"}
+                   "resource_label_en", "resource_unit", "integer", "comparison", "values", "note"}
 _ITEM_KEYS = {"id", "part", "label", "label_en", "veto", "checks", "note"}
 _CHECK_KEYS = {"id", "measure", "comparison", "unit", "values", "note"}
 _MEASURE_KEYS = {"flag", "column", "ratio", "computed", "count_stages"}
@@ -98,6 +98,9 @@ class Indicator:
     resource_label: str
     resource_unit: str
     label_en: str | None = None
+    # What the school lacks, in English words that read after the amount, unit included
+    # ("+5 networked multimedia classrooms", "+640 m² of teaching and auxiliary floor area").
+    resource_label_en: str | None = None
     integer: bool = False
     rule: Rule | None = None
 
@@ -338,7 +341,7 @@ def parse_standard(doc: Any, file: str) -> Standard:
             id=node["id"], label=node["label"], numerator=node["numerator"],
             scale=float(node["scale"]), unit=node["unit"], resource_label=node["resource_label"],
             resource_unit=node["resource_unit"], label_en=node.get("label_en"),
-            integer=bool(node.get("integer", False)), rule=rule,
+            resource_label_en=node.get("resource_label_en"), integer=bool(node.get("integer", False)), rule=rule,
         ))
 
     items: list[Item] = []

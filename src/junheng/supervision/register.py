@@ -12,8 +12,8 @@ from typing import Any
 
 from junheng.domain.yaml_text import load_yaml
 
-_MEASURE_KEYS = {"number", "title", "responsible", "deadline", "indicators"}
-_INDICATOR_KEYS = {"id", "label", "from", "deadline", "target", "progress", "note"}
+_MEASURE_KEYS = {"number", "title", "title_en", "responsible", "deadline", "indicators"}
+_INDICATOR_KEYS = {"id", "label", "label_en", "from", "deadline", "target", "progress", "note"}
 _SOURCES = {"standard", "finance", "aid", "evidence", "rule"}
 # The parameters each computed rule of ``supervision.figures`` understands.
 _RULE_PARAMS = {
@@ -39,6 +39,11 @@ class Indicator:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     target: float | None = None
     progress: float | None = None
+    label_en: str | None = None
+
+    def label_in(self, lang: str) -> str:
+        """The label in the reader's language (the Chinese where no English is given)."""
+        return (self.label_en or self.label) if lang == "en" else self.label
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,10 @@ class Measure:
     responsible: tuple[str, ...]
     deadline: int | None
     indicators: tuple[Indicator, ...]
+    title_en: str | None = None
+
+    def title_in(self, lang: str) -> str:
+        return (self.title_en or self.title) if lang == "en" else self.title
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,31 @@ class Register:
     source: str
     responsible_note: str
     measures: tuple[Measure, ...]
+    label_en: str | None = None
+    responsible_note_en: str | None = None
+    # The lead units' names in English (``responsible_en`` of the file).
+    responsible_en: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def label_in(self, lang: str) -> str:
+        return (self.label_en or self.label) if lang == "en" else self.label
+
+    def note_in(self, lang: str) -> str:
+        return (self.responsible_note_en or self.responsible_note) if lang == "en" \
+            else self.responsible_note
+
+    def indicator_label(self, indicator_id: str, lang: str) -> str:
+        """An indicator's label in the reader's language, by id ("" for an unknown id)."""
+        for m in self.measures:
+            for i in m.indicators:
+                if i.id == indicator_id:
+                    return i.label_in(lang)
+        return ""
+
+    def responsible_in(self, measure: Measure, lang: str) -> tuple[str, ...]:
+        """The measure's lead units in the reader's language."""
+        if lang != "en":
+            return measure.responsible
+        return tuple(self.responsible_en.get(u, u) for u in measure.responsible)
 
 
 def _indicator(raw: dict[str, Any], where: str) -> Indicator:
@@ -78,7 +112,8 @@ def _indicator(raw: dict[str, Any], where: str) -> Indicator:
         return _rule_indicator(raw, src, where)
     else:
         ref = (str(src[kind]),)
-    return Indicator(str(raw["id"]), str(raw["label"]), kind, ref, raw.get("deadline"))
+    return Indicator(str(raw["id"]), str(raw["label"]), kind, ref, raw.get("deadline"),
+                     label_en=raw.get("label_en"))
 
 
 def _rule_indicator(raw: dict[str, Any], src: dict[str, Any], where: str) -> Indicator:
@@ -112,7 +147,7 @@ def _rule_indicator(raw: dict[str, Any], src: dict[str, Any], where: str) -> Ind
         raise RegisterError(f"{where}: progress must be below the target")
     return Indicator(str(raw["id"]), str(raw["label"]), "rule", (rule,), raw.get("deadline"),
                      MappingProxyType(params), float(target),
-                     float(progress) if progress is not None else None)
+                     float(progress) if progress is not None else None, raw.get("label_en"))
 
 
 @cache
@@ -138,8 +173,15 @@ def load_register(name: str = "measures-2024.yaml") -> Register:
                 raise RegisterError(f"{where}: duplicate indicator {i.id}")
             seen_ind.add(i.id)
         measures.append(Measure(no, str(raw["title"]), tuple(raw["responsible"]),
-                                raw.get("deadline"), inds))
+                                raw.get("deadline"), inds, raw.get("title_en")))
     if sorted(seen_no) != list(range(1, len(seen_no) + 1)):
         raise RegisterError("measures must be numbered 1…N without gaps")
+    responsible_en = {str(k): str(v) for k, v in (doc.get("responsible_en") or {}).items()}
+    if responsible_en:
+        unknown_units = {u for m in measures for u in m.responsible} - set(responsible_en)
+        if unknown_units:
+            raise RegisterError(f"responsible_en: no English for {sorted(unknown_units)}")
     return Register(str(doc["id"]), str(doc["label"]), str(doc["source"]),
-                    str(doc.get("responsible_note", "")), tuple(measures))
+                    str(doc.get("responsible_note", "")), tuple(measures),
+                    doc.get("label_en"), doc.get("responsible_note_en"),
+                    MappingProxyType(responsible_en))
