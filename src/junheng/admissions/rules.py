@@ -53,8 +53,15 @@ class Precedence:
         return {c: i for i, members in enumerate(self.classes) for c in members}
 
     def describe_zh(self) -> str:
+        return self.describe("zh")
+
+    def describe(self, lang: str) -> str:
+        """The order as words: the registry's labels of the categories, highest first."""
         labels = categories()
-        return " > ".join("、".join(labels[c] for c in members) for members in self.classes)
+        if lang == "en":
+            labels = {**labels, **registry().enums_en.get("admission_category", {})}
+        sep = ", " if lang == "en" else "、"
+        return " > ".join(sep.join(labels[c] for c in members) for members in self.classes)
 
 
 @dataclass(frozen=True)

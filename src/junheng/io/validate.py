@@ -287,7 +287,7 @@ def _check_sheet_as(sheet: RawSheet, out: _Collector) -> pl.DataFrame:
     for col in missing:
         out.add(Problem(sheet.file, sheet.sheet or table.id, 1, f"{col.label}({col.id})",
                         f"缺少必填列“{col.label}”（{col.id}）",
-                        f"required column '{col.id}' ({col.label}) is missing"))
+                        f"required column '{col.id}' ({col.label_en or col.label}) is missing"))
     numeric = [c.id for c in table.columns if c.type in ("int", "float") and c.id in frame.columns]
     parsed = {c for c in numeric if frame.schema[c] != pl.Utf8}
     # Text an export protected against formula injection ("'=..."; reports/safe_cells.py)

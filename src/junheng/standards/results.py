@@ -362,6 +362,14 @@ class Shortfall:
     unit: str
     text_zh: str
 
+    def text_en(self) -> str:
+        """The shortfall in English: the amount and the standard's ``resource_label_en``."""
+        from junheng.standards import labels
+
+        amount = self.shortfall
+        number = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+        return f"+{number} {labels.label('resource', self.indicator, 'en')}"
+
     def to_json(self) -> JsonDict:
         return {"indicator": self.indicator, "shortfall": self.shortfall, "unit": self.unit,
                 "text_zh": self.text_zh}
@@ -401,10 +409,12 @@ class SchoolResult:
     shortfalls: tuple[Shortfall, ...]
     trace: SchoolRuleTrace | None = None
 
-    def shortfall_text(self, indicator: str) -> str | None:
+    def shortfall_text(self, indicator: str, lang: str = "zh") -> str | None:
+        """What the school lacks for ``indicator`` in the reader's words ("+8 高于规定学历教师",
+        "+8 teachers above the required degree"), or None when it lacks nothing."""
         for s in self.shortfalls:
             if s.indicator == indicator:
-                return s.text_zh
+                return s.text_en() if lang == "en" else s.text_zh
         return None
 
     def to_json(self) -> JsonDict:

@@ -104,6 +104,10 @@ class MeasuresResult:
     county_names: Mapping[str, str]
     measures: tuple[MeasureStatus, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    notes_en: tuple[str, ...] = field(default_factory=tuple)
+
+    def notes_in(self, lang: str) -> tuple[str, ...]:
+        return self.notes_en if lang == "en" else self.notes
 
     def summary(self) -> dict[str, dict[str, int]]:
         """county (and "city") → status → number of measures."""
@@ -135,6 +139,23 @@ class _Sources:
     figures: dict[str, dict[str, Figure]] = field(default_factory=dict)       # ind → cc → figure
     evidence: Mapping[tuple[str, str], EvidenceState] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    notes_en: list[str] = field(default_factory=list)
+
+    def note(self, missing: str) -> None:
+        zh, en = _MISSING_NOTES[missing]
+        self.notes.append(zh)
+        self.notes_en.append(en)
+
+
+# What a measure cannot be judged without: the note the page shows (Chinese, English).
+_MISSING_NOTES = {
+    "schools": ("未提供学校和学段数据，评估类指标为未报送。",
+                "No school or section data: the evaluation indicators are not reported."),
+    "finance": ("未提供教育经费数据，经费保障类措施为未报送。",
+                "No education finance data: the funding measures are not reported."),
+    "students": ("未提供学生名单，资助类措施为未报送。",
+                 "No student list: the aid measures are not reported."),
+}
 
 
 def _gather(ds: Dataset, year: int, reg: Register, codes: list[str]) -> _Sources:
@@ -151,7 +172,7 @@ def _gather(ds: Dataset, year: int, reg: Register, codes: list[str]) -> _Sources
             ev = evaluate(ds, std, year)
             src.items[std] = {c.county_code: dict(c.items) for c in ev.counties}
     elif standards:
-        src.notes.append("未提供学校和学段数据，评估类指标为未报送。")
+        src.note("schools")
     if "finance" in kinds:
         if ds.table("finance").height:
             from junheng.finance.checks import evaluate_finance
@@ -159,7 +180,7 @@ def _gather(ds: Dataset, year: int, reg: Register, codes: list[str]) -> _Sources
             fin = evaluate_finance(ds, year)
             src.finance = {a.code: {c.id: c for c in a.checks} for a in fin.counties}
         else:
-            src.notes.append("未提供教育经费数据，经费保障类措施为未报送。")
+            src.note("finance")
     if "aid" in kinds:
         if ds.table("students").height:
             from junheng.aid.eligibility import evaluate_aid
@@ -169,7 +190,7 @@ def _gather(ds: Dataset, year: int, reg: Register, codes: list[str]) -> _Sources
             src.aid_gap = dict(zip(cov["county_code"].to_list(),
                                    cov["not_aided_students"].to_list(), strict=True))
         else:
-            src.notes.append("未提供学生名单，资助类措施为未报送。")
+            src.note("students")
     return src
 
 
@@ -294,4 +315,4 @@ def measure_statuses(ds: Dataset, year: int, register: Register | None = None,
         city = AreaStatus(worst_status, any(s.computed for s in per.values()),
                           f"{STATUS_ZH[worst_status]}：" + "、".join(behind) if behind else "")
         out.append(MeasureStatus(m, per, city))
-    return MeasuresResult(reg, year, names, tuple(out), tuple(src.notes))
+    return MeasuresResult(reg, year, names, tuple(out), tuple(src.notes), tuple(src.notes_en))

@@ -44,6 +44,12 @@ def audit_target(target: str | None, t: Translator) -> str:
     if not target:
         return ""
     kind, sep, ident = target.partition(":")
+    if kind == "evidence" and ident.count("|") >= 3:
+        from junheng.supervision.register import load_register
+
+        county, no, indicator, year = ident.rsplit("|", 3)
+        return t("audit.evidence_target", county=county, no=no, year=year,
+                 label=load_register().indicator_label(indicator, t.lang))
     return f"{t('audit.key.' + kind)} {ident}" if sep else target
 
 
@@ -58,8 +64,9 @@ def audit_detail(detail: str | None, t: Translator) -> str:
         return detail
     if not isinstance(data, dict):
         return _audit_value("", data, t)
-    return "；".join(f"{t('audit.key.' + str(k))}：{_audit_value(str(k), v, t)}"
-                    for k, v in data.items() if v is not None)
+    return t("common.semicolon").join(
+        f"{t('audit.key.' + str(k))}{t('common.colon')}{_audit_value(str(k), v, t)}"
+        for k, v in data.items() if v is not None)
 
 
 def _audit_value(key: str, value: Any, t: Translator) -> str:
@@ -72,7 +79,7 @@ def _audit_value(key: str, value: Any, t: Translator) -> str:
     if key == "last_at" and isinstance(value, str):  # counted rows: the latest attempt
         return china_time(value, "%Y-%m-%d %H:%M:%S")
     if isinstance(value, dict):
-        return "，".join(f"{_audit_key(str(k), t)} {_audit_value('', v, t)}"
+        return t("common.comma").join(f"{_audit_key(str(k), t)} {_audit_value('', v, t)}"
                         for k, v in value.items())
     if isinstance(value, list):
         return " → ".join(_num(v) for v in value)

@@ -19,6 +19,8 @@ from junheng.standards import labels
 LANGUAGES = ("zh", "en")
 _BRACKETED_ID = re.compile(r"\s*[(（]\s*([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\s*[)）]")
 _BARE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+# A validation problem's column cell: the column's Chinese label and its id, "在校生数(students)".
+_COLUMN_CELL = re.compile(r"^(.*)\(([a-z][a-z0-9_]*)\)$")
 _DIR = Path(__file__).parent
 
 
@@ -76,5 +78,18 @@ class Translator:
         return _BARE_ID.sub(lambda m: labels.any_label(m.group(0), self.lang) or m.group(0),
                             text)
 
+    def column_cell(self, text: str | None, table: str | None = None) -> str:
+        """A validation problem's column, "在校生数(students)", in the reader's words: in
+        English the registry's English label with the id the workbook's header row shows."""
+        if not text or self.lang != "en":
+            return text or ""
+        m = _COLUMN_CELL.match(text)
+        if m is None:
+            return text
+        ident = m.group(2)
+        word = ((labels.label("column", f"{table}.{ident}", "en") if table else None)
+                or labels.label("column", ident, "en") or m.group(1))
+        return f"{word} ({ident})"
+
     def unit(self, kind: str, ident: str | None) -> str:
-        return (labels.unit(kind, ident) or "") if ident else ""
+        return (labels.unit(kind, ident, self.lang) or "") if ident else ""

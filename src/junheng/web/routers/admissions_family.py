@@ -29,6 +29,11 @@ def tr(t: TDep) -> Any:
     return lambda zh, en: zh if t.lang == "zh" else en
 
 
+def category_words(t: TDep) -> dict[str, str]:
+    """The admission categories in the precedence order, in the reader's words (registry)."""
+    return {k: t.label("admission_category", k) for k in categories()}
+
+
 def family(user: UserDep) -> User:
     if user.role != Role.PARENT:
         raise Forbidden()
@@ -49,8 +54,11 @@ OwnDep = Annotated[dict[str, Any], Depends(own_application)]
 def _page(request: Request, t: TDep, name: str, ctx: dict[str, Any],
           status_code: int = 200) -> Response:
     return render(request, f"admissions/{name}", t,
-                  {"tr": tr(t), "categories": categories(), "statuses": svc.STATUSES,
-                   "housing": svc.HOUSING, "file_kinds": svc.FILE_KINDS, "event_labels": svc.EVENT_LABELS, **ctx},
+                  {"tr": tr(t), "categories": category_words(t), "statuses": svc.STATUSES,
+                   "housing": svc.words(svc.HOUSING, t.lang),
+                   "file_kinds": svc.words(svc.FILE_KINDS, t.lang),
+                   "event_labels": svc.EVENT_LABELS,
+                   "event_reason": lambda e: svc.event_reason(e["action"], e["reason"], t.lang), **ctx},
                   status_code=status_code)
 
 
@@ -231,7 +239,7 @@ def download_file(engine: EngineDep, user: UserDep, pk: int,
     except svc.Denied:
         raise Forbidden() from None
     if user.role != Role.PARENT:
-        audit.record(engine, user, "view_personal", target=f"入学申请材料 {pk}/{file_id[:8]}")
+        audit.record(engine, user, "view_personal", target=f"application_file:{pk}/{file_id[:8]}")
     return Response(row["content"], media_type=row["content_type"], headers={
         "Content-Disposition": f'attachment; filename="proof-{file_id[:8]}"'})
 

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.admissions.allocate import Allocation
-from junheng.admissions.rules import categories, shipped_rules
+from junheng.admissions.rules import shipped_rules
 from junheng.standards.labels import label
 from junheng.web.access import User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, TDep, UserDep, client_ip
-from junheng.web.routers.admissions_family import tr
+from junheng.web.routers.admissions_family import category_words, tr
 from junheng.web.security import now
 from junheng.web.services import admissions as svc
 from junheng.web.services import audit
@@ -104,7 +104,8 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
         "schools": cat.schools, "results": results, "admitted": admitted, "by_app": by_app,
         "counties": [c for c in cat.counties
                      if not user.county_code or c.county_code == code],
-        "categories": categories(), "statuses": svc.STATUSES, "mask_name": svc.mask_name,
+        "categories": category_words(t), "statuses": svc.STATUSES, "mask_name": svc.mask_name,
+        "event_reason": lambda e: svc.event_reason(e["action"], e["reason"], t.lang),
         "round_statuses": svc.ROUND_STATUSES,
         "events": svc.round_events(engine, rnd.round_key), "event_labels": svc.EVENT_LABELS,
         "precedence": shipped_rules().for_county(code, year), "error": error})
@@ -114,15 +115,17 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
 def review_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
                 user: ReviewerDep, pk: int, app: AppDep, error: Error = None) -> Response:
     # The reviewer sees the name and 身份证号 unmasked: logged as every personal-data view.
-    audit.record(engine, user, "view_personal", target=f"入学申请 {app['application_id']}",
+    audit.record(engine, user, "view_personal", target=f"application:{app['application_id']}",
                  ip=client_ip(request))
     cat = svc.county_catalog(data, app["county_code"], app["year"], app["entry_stage"])
     return render(request, "admissions/review.html", t, {
         "tr": tr(t), "app": app, "names": cat.school_names, "areas": cat.area_names,
         "zone": cat.zone_schools(app["area_id"]),
         "files": svc.files_of(engine, pk), "events": svc.events_of(engine, pk),
-        "result": svc.result_for(engine, user, pk), "categories": categories(),
-        "statuses": svc.STATUSES, "housing": svc.HOUSING, "file_kinds": svc.FILE_KINDS,
+        "result": svc.result_for(engine, user, pk), "categories": category_words(t),
+        "statuses": svc.STATUSES, "housing": svc.words(svc.HOUSING, t.lang),
+        "file_kinds": svc.words(svc.FILE_KINDS, t.lang),
+        "event_reason": lambda e: svc.event_reason(e["action"], e["reason"], t.lang),
         "event_labels": svc.EVENT_LABELS,
         "choices": [c for c in app["choices"].split(",") if c],
         "county_schools": cat.choosable(),
@@ -244,7 +247,7 @@ def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, county: Co
         write_allocation_xlsx(alloc, path)
         content = path.read_bytes()
     grade = label("entry_stage", stage) or stage
-    audit.record(engine, user, "download_report", target=f"招生结果 {code} {year} {grade}")
+    audit.record(engine, user, "download_report", target=f"admission_results:{code} {year} {grade}")
     return Response(content, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
         "Content-Disposition": f'attachment; filename="admissions-{code}-{year}-{stage}.xlsx"'})

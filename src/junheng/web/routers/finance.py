@@ -48,7 +48,7 @@ def _year(years: list[int], year: int | None) -> int | None:
 
 
 def _empty(request: Request, t: Any, *tables: str) -> Response:
-    names = "、".join(t.label("table", x) for x in tables)
+    names = t("common.list_sep").join(t.label("table", x) for x in tables)
     return render(request, "finance_empty.html", t, {"tables": names})
 
 

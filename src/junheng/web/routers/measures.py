@@ -51,7 +51,7 @@ async def measures_city(request: Request, t: TDep, data: DataDep, engine: Engine
     return render(request, "measures_city.html", t, {
         "r": result, "year": y, "years": data.years(), "status_zh": STATUS_ZH,
         "summary": result.summary(), "pending": pending,
-        "indicator_labels": {s.indicator.id: s.indicator.label for s in ev.slots()}})
+        "indicator_labels": {s.indicator.id: s.indicator.label_in(t.lang) for s in ev.slots()}})
 
 
 @router.get("/measures/{code}")

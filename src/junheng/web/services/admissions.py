@@ -60,14 +60,35 @@ EVENT_LABELS = {
     "published": ("公布第一轮录取结果", "round-1 results published"),
     "round2": ("运行第二轮调剂并公布", "round 2 run and published"),
 }
-HOUSING = {"own": "自有住房", "rent": "租赁住房", "other": "其他"}
+HOUSING = {"own": ("自有住房", "own home"), "rent": ("租赁住房", "rented home"), "other": ("其他", "other")}
 # Entry age (义务教育法第十一条: 年满六周岁入学), counted on 31 August of the entry year.
 ENTRY_AGE = {"primary": (6, 8), "junior": (11, 15)}
 MAX_CHOICES = 5
 MAX_FILES = 10
 FILE_MAX_BYTES = 5 * 1024 * 1024
-FILE_KINDS = {"hukou": "户口簿", "house": "房产证明", "residence_permit": "居住证",
-              "preferential": "优抚对象证明", "other": "其他"}
+FILE_KINDS = {"hukou": ("户口簿", "household register (hukou)"),
+              "house": ("房产证明", "proof of home ownership"),
+              "residence_permit": ("居住证", "residence permit"),
+              "preferential": ("优抚对象证明", "proof of entitled group"),
+              "other": ("其他", "other")}
+
+
+def words(pairs: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    """code → the reader's word, of a table of (Chinese, English) pairs."""
+    return {k: (en if lang == "en" else zh) for k, (zh, en) in pairs.items()}
+
+
+def event_reason(action: str, reason: str | None, lang: str) -> str:
+    """An application event's note in the reader's words. A proof upload's note is written
+    "户口簿: file.png" (the kind's Chinese word and the file's name); its kind is reworded."""
+    if not reason:
+        return ""
+    if action == "file_added" and lang == "en":
+        kind, sep, name = reason.partition(": ")
+        english = {zh: en for zh, en in FILE_KINDS.values()}
+        if sep and kind in english:
+            return f"{english[kind]}: {name}"
+    return reason
 PHONE = re.compile(r"^1\d{10}$")
 OTP_MINUTES = 10
 OTP_TRIES = 5
@@ -512,7 +533,7 @@ def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
             content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
             content=content, created_at=now()))
         _event(conn, user, "file_added", application_pk=pk,
-               reason=f"{FILE_KINDS[kind]}: {safe_name}")
+               reason=f"{FILE_KINDS[kind][0]}: {safe_name}")
     return file_id
 
 

@@ -50,12 +50,12 @@ def form_values(data: DataService, school_id: str, year: int,
     stages = []
     for row in sections.iter_rows(named=True):
         stages.append({"stage": row["stage"], "fields": [
-            {"name": f"sections.{row['stage']}.{c}", "id": c,
+            {"name": f"sections.{row['stage']}.{c}", "id": c, "table": "sections",
              "label": reg.table("sections").column(c).label,
              "unit": reg.table("sections").column(c).unit,
              "value": overrides.get(f"sections.{row['stage']}.{c}", _text(row.get(c)))}
             for c in SECTION_FIELDS]})
-    facility_fields = [{"name": f"facilities.{c}", "id": c,
+    facility_fields = [{"name": f"facilities.{c}", "id": c, "table": "facilities",
                         "label": reg.table("facilities").column(c).label,
                         "unit": reg.table("facilities").column(c).unit,
                         "value": overrides.get(f"facilities.{c}", _text(fac.get(c)))}

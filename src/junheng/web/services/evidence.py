@@ -75,7 +75,9 @@ def states(engine: Engine, year: int) -> dict[tuple[str, str], EvidenceState]:
 
 
 def _target(slot: Slot, county_name: str, year: int) -> str:
-    return f"{county_name} 措施{slot.measure.no} {slot.indicator.label}（{year}学年）"
+    """The audit row's target: kept as ids, worded in the reader's language by the audit page
+    (``templating.audit_target``)."""
+    return f"evidence:{county_name}|{slot.measure.no}|{slot.indicator.id}|{year}"
 
 
 def upload(engine: Engine, user: User, year: int, county_code: str, county_name: str,

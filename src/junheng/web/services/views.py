@@ -253,7 +253,8 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
         if s.school_id not in school_names:
             continue
         failing = [{"id": k, "value": v.value, "threshold": v.threshold,
-                    "shortfall": s.shortfall_text(k) or v.shortfall}
+                    "shortfall": s.shortfall_text(k) or v.shortfall,
+                    "shortfall_en": s.shortfall_text(k, "en") or v.shortfall}
                    for k, v in s.indicators.items() if v.met is False]
         school_rows.append({"school_id": s.school_id, "name": school_names[s.school_id],
                             "stage": s.stage, "met_count": s.met_count,
@@ -298,7 +299,8 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
                                        "unit": units[k],
                                        "unit_en": _UNIT_EN.get(units[k], units[k]),
                                        "status": _status(v.status) if v.judged else None,
-                                       "shortfall_text": s.shortfall_text(k)}
+                                       "shortfall_text": s.shortfall_text(k),
+                                       "shortfall_text_en": s.shortfall_text(k, "en")}
                                       for k, v in s.indicators.items()]})
     classes = (sizes.classes_with_county(ds, year).filter(pl.col("school_id") == school_id)
                .sort("stage", "grade", "class_name"))
