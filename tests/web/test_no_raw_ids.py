@@ -11,6 +11,7 @@ import html
 import io
 import re
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -88,11 +89,11 @@ def _links(page: str, base: str) -> list[str]:
     return out
 
 
-def crawl(c: TestClient, start: str = "/", limit: int = 400) -> dict[str, str]:
-    """Every page reachable from ``start`` by the site's links: path → HTML (downloads are
-    read separately)."""
+def crawl(c: TestClient, start: str | Iterable[str] = "/", limit: int = 400) -> dict[str, str]:
+    """Every page reachable from ``start`` (one path or several) by the site's links:
+    path → HTML (downloads are read separately)."""
     seen: dict[str, str] = {}
-    todo = deque([start])
+    todo = deque([start] if isinstance(start, str) else start)
     while todo and len(seen) < limit:
         url = todo.popleft()
         if url in seen:
