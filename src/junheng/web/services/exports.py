@@ -124,8 +124,9 @@ def _plain(value: Any) -> Any:
 
 def _shortfall_text(t: Translator, f: dict[str, Any]) -> str:
     text = t.label("ind", f["id"])
-    if f["shortfall"] is not None:
-        text += f" ({_plain(f['shortfall'])})"
+    shortfall = f.get("shortfall_en") if t.lang == "en" else f["shortfall"]
+    if shortfall is not None:
+        text += f" ({_plain(shortfall)})"
     return text
 
 
