@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
@@ -216,11 +216,73 @@ ZONES_TIME_LIMIT_S = 8.0
 ZONES_GAP = 0.01
 
 
-def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class ZoneArea:
+    """One village or community (a row of the areas table) with the school serving it now, when
+    the data reports one, and the school the plan proposes."""
+
+    area_id: str
+    area_name: str | None
+    township: str | None
+    latitude: float | None
+    longitude: float | None
+    geometry: str | None
+    current_school_id: str | None
+    proposed_school_id: str | None
+    students: float | None
+    distance_km: float | None
+    current_school: str | None
+    proposed_school: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSchool:
+    """One school of the plan: its load against capacity and its site."""
+
+    school_id: str
+    school_name: str | None
+    capacity: float | None
+    assigned: float | None
+    utilisation: float | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class ZonesView:
+    """The zones page: the solver's result, every area with both schools, the schools' load."""
+
+    status: str
+    objective_km: float | None
+    moved_students: float
+    # The planner's own records (bilingual messages), shown as they are.
+    shortages: list[dict[str, Any]]
+    notes: list[dict[str, str]]
+    has_current: bool
+    areas: tuple[ZoneArea, ...]
+    schools: tuple[ZoneSchool, ...]
+
+    def page_rows(self) -> list[dict[str, Any]]:
+        """The areas as the page's script reads them (JSON objects)."""
+        return [asdict(a) for a in self.areas]
+
+    def page_schools(self) -> list[dict[str, Any]]:
+        return [asdict(s) for s in self.schools]
+
+
+@dataclass(frozen=True, slots=True)
+class ZonesFailure:
+    """Why the zones could not be planned (the planner's words, in both languages)."""
+
+    error: str
+    error_en: str
+
+
+def zones_view(data: DataService, county: str, stage: str, year: int) -> ZonesView | ZonesFailure:
     """Current zones (area_assignments, when reported) next to the proposed ones from
     ``plan_zones``, school load against capacity, and every area with both schools."""
 
-    def run() -> dict[str, Any]:
+    def run() -> ZonesView | ZonesFailure:
         from junheng.planners.zones.problem import ZoneInputError, ZoneOptions
         from junheng.planners.zones.service import plan_zones
 
@@ -231,7 +293,7 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
             plan = plan_zones(_copy(ds), county, stage, year, ZoneOptions(
                 time_limit_s=ZONES_TIME_LIMIT_S, mip_rel_gap=ZONES_GAP))
         except ZoneInputError as exc:
-            return {"error": exc.message_zh, "error_en": exc.message_en}
+            return ZonesFailure(error=exc.message_zh, error_en=exc.message_en)
         areas = ds.table("areas").filter(pl.col("county_code") == county).select(
             "area_id", "area_name", "township", "latitude", "longitude", "geometry")
         current = ds.table("area_assignments").filter(
@@ -255,21 +317,23 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
                                       "utilisation")
         coords = ds.table("schools").filter(pl.col("school_id").is_in(
             schools["school_id"].implode())).select("school_id", "latitude", "longitude")
-        return {"status": plan.status, "objective_km": plan.objective_student_km,
-                "moved_students": plan.moved_students, "shortages": plan.shortages,
-                "notes": plan.problem.notes, "has_current": current.height > 0,
-                "areas": table.to_dicts(),
-                "schools": schools.join(coords, on="school_id", how="left").to_dicts()}
+        return ZonesView(
+            status=plan.status, objective_km=plan.objective_student_km,
+            moved_students=plan.moved_students, shortages=plan.shortages,
+            notes=plan.problem.notes, has_current=current.height > 0,
+            areas=tuple(ZoneArea(**r) for r in table.iter_rows(named=True)),
+            schools=tuple(ZoneSchool(**r) for r in schools.join(coords, on="school_id",
+                                                                how="left").iter_rows(named=True)))
 
-    return data.memo(("zones", county, stage, year), run)
+    result: ZonesView | ZonesFailure = data.memo(("zones", county, stage, year), run)
+    return result
 
 
-def lookup_area(view: dict[str, Any], query: str, limit: int = 20) -> list[dict[str, Any]]:
+def lookup_area(view: ZonesView | ZonesFailure, query: str, limit: int = 20) -> list[ZoneArea]:
     """Areas whose name, township or code contains ``query``, with their schools."""
     q = query.strip()
-    if not q:
+    if not q or isinstance(view, ZonesFailure):  # an error view has no areas
         return []
-    # Rows of the areas table (every column present); an error view has none.
-    found = [a for a in view.get("areas", [])
-             if any(q in (a[c] or "") for c in ("area_name", "township", "area_id"))]
+    found = [a for a in view.areas
+             if any(q in (text or "") for text in (a.area_name, a.township, a.area_id))]
     return found[:limit]
