@@ -6,7 +6,7 @@ run over counties, stages or the indicators of one school, never over all school
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
@@ -18,7 +18,15 @@ from junheng.domain.masking import mask_frame
 from junheng.standards.causes import CvFix
 from junheng.standards.engine import Evaluation
 from junheng.standards.policy import share_targets
-from junheng.standards.results import CountyResult, StageResult
+from junheng.standards.results import (
+    CountyResult,
+    IndicatorResult,
+    ItemResult,
+    JsonDict,
+    SchoolIndicator,
+    SchoolRuleTrace,
+    StageResult,
+)
 from junheng.web.services import sizes
 from junheng.web.services.data import DataService
 
@@ -207,21 +215,205 @@ def _trend(svc: DataService) -> list[dict[str, Any]]:
     return out
 
 
-def _indicator_rows(stage: StageResult, prev: StageResult | None) -> list[dict[str, Any]]:
-    rows = []
+@dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """One indicator of a county's stage (the engine's result) with last year's figures."""
+
+    id: str
+    result: IndicatorResult
+    prev_value: float | None
+    prev_cv: float | None
+
+    @property
+    def label(self) -> str:
+        return self.result.label
+
+    @property
+    def county_value(self) -> float | None:
+        return self.result.county_value
+
+    @property
+    def cv(self) -> float | None:
+        return self.result.cv
+
+    @property
+    def cv_limit(self) -> float | None:
+        return self.result.cv_limit
+
+    @property
+    def cv_passed(self) -> bool | None:
+        return self.result.cv_passed
+
+    def to_json(self) -> JsonDict:
+        return {"id": self.id, **self.result.to_json(), "prev_value": self.prev_value,
+                "prev_cv": self.prev_cv}
+
+
+@dataclass(frozen=True, slots=True)
+class CountyStage:
+    """One stage of the county page; a targets evaluation judges no schools (figures None,
+    no indicators)."""
+
+    id: str
+    schools_evaluated: int | None
+    schools_passed: int | None
+    composite_cv: float | None
+    indicators: tuple[IndicatorRow, ...]
+
+    def to_json(self) -> JsonDict:
+        return {"id": self.id, "schools_evaluated": self.schools_evaluated,
+                "schools_passed": self.schools_passed, "composite_cv": self.composite_cv,
+                "indicators": [r.to_json() for r in self.indicators]}
+
+
+@dataclass(frozen=True, slots=True)
+class CountyItemRow:
+    """One county item (the engine's result) with the status the page shows."""
+
+    id: str
+    item: ItemResult
+    status: str
+
+    @property
+    def label(self) -> str:
+        return self.item.label
+
+    @property
+    def label_en(self) -> str | None:
+        return self.item.label_en
+
+    @property
+    def value(self) -> Any:
+        return self.item.value
+
+    @property
+    def threshold(self) -> Any:
+        return self.item.threshold
+
+    @property
+    def passed(self) -> bool:
+        return self.item.passed
+
+    def to_json(self) -> JsonDict:
+        return {"id": self.id, **self.item.to_json(), "status": self.status}
+
+
+@dataclass(frozen=True, slots=True)
+class PartRow:
+    id: str
+    label: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailingIndicator:
+    """An indicator a school misses: value, threshold and the shortfall (in words when the
+    engine gives them)."""
+
+    id: str
+    value: float | None
+    threshold: float | None
+    shortfall: str | float | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountySchoolRow:
+    """One evaluated school × stage of the county."""
+
+    school_id: str
+    name: str | None
+    stage: str
+    met_count: int | None
+    passed: bool | None
+    status: str
+    failing: tuple[FailingIndicator, ...]
+
+    def to_json(self) -> JsonDict:
+        return {"school_id": self.school_id, "name": self.name, "stage": self.stage,
+                "met_count": self.met_count, "passed": self.passed, "status": self.status,
+                "failing": [asdict(f) for f in self.failing]}
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolRef:
+    school_id: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OversizeRow:
+    """A school with more compulsory-stage pupils than its type's limit (sizes.school_sizes)."""
+
+    school_id: str
+    school_name: str | None
+    county_code: str | None
+    school_type: str | None
+    students: int
+    limit: int
+    is_over: bool
+
+
+@dataclass(frozen=True, slots=True)
+class YearStatus:
+    year: int
+    status: str
+
+
+@dataclass(frozen=True)
+class CountyView:
+    """The county page (and its Excel, PDF and ``/api/county``): verdict, stages with their
+    indicators, items, schools, class sizes and the verdicts of other years."""
+
+    code: str
+    name: str
+    year: int
+    prev_year: int | None
+    status: str
+    stages: tuple[CountyStage, ...]
+    county_items: tuple[CountyItemRow, ...]
+    parts: tuple[PartRow, ...]
+    reasons: tuple[str, ...]
+    schools: tuple[CountySchoolRow, ...]
+    not_evaluated: tuple[SchoolRef, ...]
+    # Classes per size band and stage (sizes.county_bands), also the chart's data.
+    bands: list[dict[str, Any]]
+    oversize: tuple[OversizeRow, ...]
+    sizes_total: int
+    history: tuple[YearStatus, ...]
+
+    def to_json(self) -> JsonDict:
+        """What ``/api/county`` answers (api_models.CountyViewOut)."""
+        return {
+            "code": self.code, "name": self.name, "year": self.year,
+            "prev_year": self.prev_year, "status": self.status,
+            "stages": [s.to_json() for s in self.stages],
+            "county_items": [r.to_json() for r in self.county_items],
+            "parts": [asdict(p) for p in self.parts], "reasons": list(self.reasons),
+            "schools": [r.to_json() for r in self.schools],
+            "not_evaluated": [asdict(r) for r in self.not_evaluated],
+            "bands": self.bands, "oversize": [asdict(r) for r in self.oversize],
+            "sizes_total": self.sizes_total,
+            "history": [asdict(h) for h in self.history],
+        }
+
+
+def _indicator_rows(stage: StageResult, prev: StageResult | None) -> tuple[IndicatorRow, ...]:
     prev_ind = prev.indicators if prev is not None else {}
+    rows = []
     for ind_id, v in stage.indicators.items():
         p = prev_ind.get(ind_id)
-        rows.append({"id": ind_id, **v.to_json(),
-                     "prev_value": p.county_value if p else None, "prev_cv": p.cv if p else None})
-    return rows
+        rows.append(IndicatorRow(id=ind_id, result=v,
+                                 prev_value=p.county_value if p else None,
+                                 prev_cv=p.cv if p else None))
+    return tuple(rows)
 
 
-def county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
-    return svc.memo(("county", code, year), lambda: _county_view(svc, code, year))
+def county_view(svc: DataService, code: str, year: int) -> CountyView:
+    result: CountyView = svc.memo(("county", code, year), lambda: _county_view(svc, code, year))
+    return result
 
 
-def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
+def _county_view(svc: DataService, code: str, year: int) -> CountyView:
     names = county_names(svc)
     if code not in names:
         raise NotFound(code)
@@ -230,58 +422,157 @@ def _county_view(svc: DataService, code: str, year: int) -> dict[str, Any]:
     years = svc.years()
     prev_year = max((y for y in years if y < year), default=None)
     prev_entry = _county_entry(svc.evaluation(prev_year), code) if prev_year else None
-    stages: list[dict[str, Any]] = []
+    stages: list[CountyStage] = []
     for stage_id, stage in (entry.stages if entry else {}).items():
         if not stage.evaluated:  # a targets evaluation: class bands only, no school figures
-            stages.append({"id": stage_id, "schools_evaluated": None, "schools_passed": None,
-                           "composite_cv": None, "indicators": []})
+            stages.append(CountyStage(id=stage_id, schools_evaluated=None, schools_passed=None,
+                                      composite_cv=None, indicators=()))
             continue
         prev_stage = prev_entry.stages.get(stage_id) if prev_entry else None
-        stages.append({"id": stage_id, "schools_evaluated": stage.schools_evaluated,
-                       "schools_passed": stage.schools_passed,
-                       "composite_cv": stage.composite_cv,
-                       "indicators": _indicator_rows(stage, prev_stage)})
-    items = [{"id": k, **v.to_json(), "status": _status(v.status)}
-             for k, v in (entry.items if entry else {}).items()]
-    parts = [{"id": k, "label": p.label, "status": _status(p.status)}
-             for k, p in (entry.parts if entry else {}).items()]
+        stages.append(CountyStage(id=stage_id, schools_evaluated=stage.schools_evaluated,
+                                  schools_passed=stage.schools_passed,
+                                  composite_cv=stage.composite_cv,
+                                  indicators=_indicator_rows(stage, prev_stage)))
+    items = tuple(CountyItemRow(id=k, item=v, status=_status(v.status))
+                  for k, v in (entry.items if entry else {}).items())
+    parts = tuple(PartRow(id=k, label=p.label, status=_status(p.status))
+                  for k, p in (entry.parts if entry else {}).items())
     ds = svc.dataset()
     schools_tbl = ds.table("schools").filter(pl.col("county_code") == code)
-    school_names = dict(schools_tbl.select("school_id", "school_name").iter_rows())
+    school_names: dict[str, str | None] = dict(
+        schools_tbl.select("school_id", "school_name").iter_rows())
     school_rows = []
     for s in ev.school_results() if ev is not None else []:
         if s.school_id not in school_names:
             continue
-        failing = [{"id": k, "value": v.value, "threshold": v.threshold,
-                    "shortfall": s.shortfall_text(k) or v.shortfall}
-                   for k, v in s.indicators.items() if v.met is False]
-        school_rows.append({"school_id": s.school_id, "name": school_names[s.school_id],
-                            "stage": s.stage, "met_count": s.met_count,
-                            "passed": s.passed, "status": _status(s.status),
-                            "failing": failing})
-    school_rows.sort(key=lambda r: (r["status"] == "passed", r["stage"] or "", r["school_id"]))
-    evaluated = {r["school_id"] for r in school_rows}
-    not_evaluated = [{"school_id": sid, "name": nm} for sid, nm in sorted(school_names.items())
-                     if sid not in evaluated]
+        failing = tuple(FailingIndicator(id=k, value=v.value, threshold=v.threshold,
+                                         shortfall=s.shortfall_text(k) or v.shortfall)
+                        for k, v in s.indicators.items() if v.met is False)
+        school_rows.append(CountySchoolRow(
+            school_id=s.school_id, name=school_names[s.school_id], stage=s.stage,
+            met_count=s.met_count, passed=s.passed, status=_status(s.status), failing=failing))
+    school_rows.sort(key=lambda r: (r.status == "passed", r.stage or "", r.school_id))
+    evaluated = {r.school_id for r in school_rows}
+    not_evaluated = tuple(SchoolRef(school_id=sid, name=nm)
+                          for sid, nm in sorted(school_names.items()) if sid not in evaluated)
     sz = sizes.school_sizes(ds, year).filter(pl.col("county_code") == code)
-    return {
-        "code": code, "name": names[code], "year": year, "prev_year": prev_year,
-        "status": _status(entry.status if entry else None), "stages": stages,
-        "county_items": items, "parts": parts,
-        "reasons": list(entry.reasons_zh) if entry else [],
-        "schools": school_rows, "not_evaluated": not_evaluated,
-        "bands": sizes.county_bands(ev).get(code, []),
-        "oversize": sz.filter(pl.col("is_over")).sort("students", descending=True).to_dicts(),
-        "sizes_total": sz.height,
-        "history": [{"year": y, "status": _year_status(svc, y, code)} for y in years],
-    }
+    return CountyView(
+        code=code, name=names[code], year=year, prev_year=prev_year,
+        status=_status(entry.status if entry else None), stages=tuple(stages),
+        county_items=items, parts=parts,
+        reasons=tuple(entry.reasons_zh) if entry else (),
+        schools=tuple(school_rows), not_evaluated=not_evaluated,
+        bands=sizes.county_bands(ev).get(code, []),
+        oversize=tuple(OversizeRow(**r) for r in sz.filter(pl.col("is_over"))
+                       .sort("students", descending=True).iter_rows(named=True)),
+        sizes_total=sz.height,
+        history=tuple(YearStatus(year=y, status=_year_status(svc, y, code)) for y in years),
+    )
 
 
-def school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
-    return svc.memo(("school", school_id, year), lambda: _school_view(svc, school_id, year))
+@dataclass(frozen=True, slots=True)
+class SchoolIndicatorRow:
+    """One indicator of a school stage (the engine's result) with its unit in both languages,
+    the status the page shows (None: a reference figure, not judged) and the shortfall in
+    words."""
+
+    id: str
+    indicator: SchoolIndicator
+    unit: str
+    unit_en: str
+    status: str | None
+    shortfall_text: str | None
+
+    @property
+    def value(self) -> float | None:
+        return self.indicator.value
+
+    @property
+    def threshold(self) -> float | None:
+        return self.indicator.threshold
+
+    @property
+    def shortfall(self) -> float | int | None:
+        # As the result's JSON: a figure not judged has no shortfall.
+        return self.indicator.shortfall if self.indicator.judged else None
+
+    @property
+    def trace(self) -> JsonDict | None:
+        """The judgement's trace as the page lists it (key by key)."""
+        t = self.indicator.trace
+        return t.to_json() if t is not None else None
+
+    def to_json(self) -> JsonDict:
+        return {"id": self.id, **self.indicator.to_json(), "unit": self.unit,
+                "unit_en": self.unit_en, "status": self.status,
+                "shortfall_text": self.shortfall_text}
 
 
-def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class SchoolStage:
+    """One evaluated stage of the school: the verdict, the school rule and the indicators."""
+
+    stage: str
+    met_count: int | None
+    passed: bool | None
+    status: str
+    trace: SchoolRuleTrace | None
+    indicators: tuple[SchoolIndicatorRow, ...]
+
+    def to_json(self) -> JsonDict:
+        return {"stage": self.stage, "met_count": self.met_count, "passed": self.passed,
+                "status": self.status,
+                "trace": self.trace.to_json() if self.trace is not None else None,
+                "indicators": [r.to_json() for r in self.indicators]}
+
+
+@dataclass(frozen=True, slots=True)
+class StageStatus:
+    stage: str
+    status: str
+    met_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolYear:
+    """The school in one year of the data: its pupils and its stages' verdicts."""
+
+    year: int
+    students: int
+    stages: tuple[StageStatus, ...]
+
+
+@dataclass(frozen=True)
+class SchoolView:
+    """The school page (and ``/api/school``). The school's own rows (``school``, ``classes``,
+    ``sections``, ``facilities``) keep the data tables' columns (docs/data-format.md)."""
+
+    school: dict[str, Any]
+    year: int
+    stages: tuple[SchoolStage, ...]
+    county_name: str
+    classes: list[dict[str, Any]]
+    sections: list[dict[str, Any]]
+    facilities: dict[str, Any] | None
+    history: tuple[SchoolYear, ...]
+
+    def to_json(self) -> JsonDict:
+        """What ``/api/school`` answers (api_models.SchoolViewOut)."""
+        return {
+            "school": self.school, "year": self.year,
+            "stages": [s.to_json() for s in self.stages], "county_name": self.county_name,
+            "classes": self.classes, "sections": self.sections, "facilities": self.facilities,
+            "history": [asdict(h) for h in self.history],
+        }
+
+
+def school_view(svc: DataService, school_id: str, year: int) -> SchoolView:
+    result: SchoolView = svc.memo(("school", school_id, year),
+                                  lambda: _school_view(svc, school_id, year))
+    return result
+
+
+def _school_view(svc: DataService, school_id: str, year: int) -> SchoolView:
     ds = svc.dataset()
     info = ds.table("schools").filter(pl.col("school_id") == school_id)
     if info.height == 0:
@@ -290,16 +581,16 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     units = {i.id: i.unit for i in ev.standard.indicators} if ev is not None else {}
     stages = []
     for s in ev.schools_of(school_id) if ev is not None else []:
-        stages.append({"stage": s.stage, "met_count": s.met_count,
-                       "passed": s.passed, "status": _status(s.status),
-                       "trace": s.trace.to_json() if s.trace else None,
-                       "indicators": [{"id": k, **v.to_json(),
-                                       # Every figure with its unit (the standard's words).
-                                       "unit": units[k],
-                                       "unit_en": _UNIT_EN.get(units[k], units[k]),
-                                       "status": _status(v.status) if v.judged else None,
-                                       "shortfall_text": s.shortfall_text(k)}
-                                      for k, v in s.indicators.items()]})
+        stages.append(SchoolStage(
+            stage=s.stage, met_count=s.met_count, passed=s.passed, status=_status(s.status),
+            trace=s.trace,
+            indicators=tuple(SchoolIndicatorRow(
+                id=k, indicator=v,
+                # Every figure with its unit (the standard's words).
+                unit=units[k], unit_en=_UNIT_EN.get(units[k], units[k]),
+                status=_status(v.status) if v.judged else None,
+                shortfall_text=s.shortfall_text(k))
+                for k, v in s.indicators.items())))
     classes = (sizes.classes_with_county(ds, year).filter(pl.col("school_id") == school_id)
                .sort("stage", "grade", "class_name"))
     sections = school_rows(ds, "sections", school_id, year).sort("stage")
@@ -311,16 +602,17 @@ def _school_view(svc: DataService, school_id: str, year: int) -> dict[str, Any]:
     for y in svc.years():
         ev_y = svc.evaluation(y)
         entries = ev_y.schools_of(school_id) if ev_y is not None else []
-        history.append({"year": y, "students": pupils.get(y, 0),
-                        "stages": [{"stage": e.stage, "status": _status(e.status),
-                                    "met_count": e.met_count} for e in entries]})
-    return {
-        "school": info.row(0, named=True), "year": year, "stages": stages,
-        "county_name": county_names(svc).get(info["county_code"][0] or "", ""),
-        "classes": classes.to_dicts(), "sections": sections.to_dicts(),
-        "facilities": facilities.row(0, named=True) if facilities.height else None,
-        "history": history,
-    }
+        history.append(SchoolYear(
+            year=y, students=pupils.get(y, 0),
+            stages=tuple(StageStatus(stage=e.stage, status=_status(e.status),
+                                     met_count=e.met_count) for e in entries)))
+    return SchoolView(
+        school=info.row(0, named=True), year=year, stages=tuple(stages),
+        county_name=county_names(svc).get(info["county_code"][0] or "", ""),
+        classes=classes.to_dicts(), sections=sections.to_dicts(),
+        facilities=facilities.row(0, named=True) if facilities.height else None,
+        history=tuple(history),
+    )
 
 
 @dataclass(frozen=True)
