@@ -69,7 +69,7 @@ def test_city_report_pdf_and_goals_match_the_city_page(site: Site) -> None:
     goals = [row for row in _sheet(book, "优质均衡目标进度")
              if isinstance(row[0], int) and row[0] > 2000]
     assert [(g[0], g[1], g[2], g[3]) for g in goals] == [
-        (g["year"], g["share"], g["counties"], city["passed"]) for g in city["goals"]]
-    for g in city["goals"]:
-        assert f'{city["passed"]} / {g["counties"]}' in page
+        (g.year, g.share, g.counties, city.passed) for g in city.goals]
+    for g in city.goals:
+        assert f"{city.passed} / {g.counties}" in page
     assert c.get("/supervision.doc?year=2024").status_code == 404

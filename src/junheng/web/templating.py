@@ -17,6 +17,7 @@ from markupsafe import Markup
 from junheng.web.access import Permission, Role
 from junheng.web.i18n import Translator
 from junheng.web.services.sizes import band_words
+from junheng.web.services.views import CityGoal
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Templates ship with the package and do not change while it runs: no stat() per render.
@@ -107,9 +108,9 @@ def lang_switch_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
 
 
-def goal_label(goal: dict[str, Any], t: Translator) -> str:
+def goal_label(goal: CityGoal, t: Translator) -> str:
     """"2027年目标（三分之二区县）" from a target of the city's measures."""
-    return t("city.goal", year=goal["year"], share=t.label("share", goal["share"], goal["share"]))
+    return t("city.goal", year=goal.year, share=t.label("share", goal.share, goal.share))
 
 
 templates.env.filters["num"] = _num

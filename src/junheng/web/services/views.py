@@ -139,11 +139,90 @@ def _year_status(svc: DataService, year: int, code: str) -> str:
     return _status(entry.status if entry else None)
 
 
-def city_overview(svc: DataService, year: int) -> dict[str, Any]:
-    return svc.memo(("city", year), lambda: _city_overview(svc, year))
+@dataclass(frozen=True, slots=True)
+class CitySizes:
+    """Classes by size band and schools over their size limit (city total or one county)."""
+
+    classes: int
+    big: int
+    huge: int
+    schools: int
+    over: int
 
 
-def _size_summary(svc: DataService, year: int) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+@dataclass(frozen=True, slots=True)
+class CityCounty:
+    """One county on the city overview. The size figures are None where the data gives the
+    county none (no classes counted, no compulsory school sized)."""
+
+    code: str
+    name: str
+    status: str
+    target_year: int | None
+    schools_evaluated: int
+    schools_passed: int
+    items_failed: int
+    items_not_reported: int
+    size_classes: int | None = None
+    size_big: int | None = None
+    size_huge: int | None = None
+    size_schools: int | None = None
+    size_over: int | None = None
+
+    def page_json(self) -> JsonDict:
+        """The row as the page's script reads it: size figures only where the county has
+        them."""
+        return {k: v for k, v in asdict(self).items()
+                if not (k.startswith("size_") and v is None)}
+
+
+@dataclass(frozen=True, slots=True)
+class CityGoal:
+    """A target of the city (e.g. two thirds of the counties by 2027): the number of counties
+    it asks for, and its share as the targets YAML writes it ("2/3")."""
+
+    year: int
+    counties: int
+    share: str
+
+
+@dataclass(frozen=True, slots=True)
+class CityYear:
+    """One year of the city's trend."""
+
+    year: int
+    passed: int
+    schools_passed: int
+    schools_evaluated: int
+    big_share: float | None
+    over_size: int
+
+
+@dataclass(frozen=True)
+class CityOverview:
+    """The city page: every county's verdict and sizes, the goals and the trend over years."""
+
+    year: int
+    counties: tuple[CityCounty, ...]
+    passed: int
+    total: int
+    goals: tuple[CityGoal, ...]
+    sizes: CitySizes
+    trend: tuple[CityYear, ...]
+
+    def page_counties(self) -> list[JsonDict]:
+        return [c.page_json() for c in self.counties]
+
+    def page_trend(self) -> list[JsonDict]:
+        return [asdict(y) for y in self.trend]
+
+
+def city_overview(svc: DataService, year: int) -> CityOverview:
+    result: CityOverview = svc.memo(("city", year), lambda: _city_overview(svc, year))
+    return result
+
+
+def _size_summary(svc: DataService, year: int) -> tuple[dict[str, dict[str, int]], CitySizes]:
     ds = svc.dataset()
     by_county: dict[str, dict[str, int]] = {}
     # Class counts are the engine's (in-scope schools of the evaluated stages), the same the
@@ -158,12 +237,12 @@ def _size_summary(svc: DataService, year: int) -> tuple[dict[str, dict[str, int]
     for row in agg.iter_rows(named=True):
         by_county.setdefault(row["county_code"], {}).update(schools=row["schools"],
                                                              over=row["over"])
-    total = {k: sum(v.get(k, 0) for v in by_county.values())
-             for k in ("classes", "big", "huge", "schools", "over")}
+    total = CitySizes(**{k: sum(v.get(k, 0) for v in by_county.values())
+                         for k in ("classes", "big", "huge", "schools", "over")})
     return by_county, total
 
 
-def _city_overview(svc: DataService, year: int) -> dict[str, Any]:
+def _city_overview(svc: DataService, year: int) -> CityOverview:
     ev = svc.evaluation(year)
     names = county_names(svc)
     counties_tbl = svc.dataset().table("counties")
@@ -177,42 +256,41 @@ def _city_overview(svc: DataService, year: int) -> dict[str, Any]:
         entry = _county_entry(ev, code)
         stages = list(entry.stages.values()) if entry is not None else []
         items = list(entry.items.values()) if entry is not None else []
-        rows.append({
-            "code": code, "name": names.get(code, code),
-            "status": _status(entry.status if entry else None),
-            "target_year": targets.get(code),
-            "schools_evaluated": sum(s.schools_evaluated for s in stages),
-            "schools_passed": sum(s.schools_passed or 0 for s in stages),
-            "items_failed": sum(1 for it in items if _status(it.status) == "failed"),
-            "items_not_reported": sum(1 for it in items if _status(it.status) == "not_reported"),
+        rows.append(CityCounty(
+            code=code, name=names.get(code, code),
+            status=_status(entry.status if entry else None),
+            target_year=targets.get(code),
+            schools_evaluated=sum(s.schools_evaluated for s in stages),
+            schools_passed=sum(s.schools_passed or 0 for s in stages),
+            items_failed=sum(1 for it in items if _status(it.status) == "failed"),
+            items_not_reported=sum(1 for it in items if _status(it.status) == "not_reported"),
             **{f"size_{k}": v for k, v in size_by_county.get(code, {}).items()},
-        })
+        ))
     n = len(rows)
-    passed = sum(r["status"] == "passed" for r in rows)
-    return {
-        "year": year, "counties": rows, "passed": passed, "total": n,
+    passed = sum(r.status == "passed" for r in rows)
+    return CityOverview(
+        year=year, counties=tuple(rows), passed=passed, total=n,
         # The city's targets (2/3 of counties by 2027, all by 2035) as the targets YAML says.
-        "goals": [{"year": g.year, "counties": g.counties(n), "share": str(g.fraction())}
-                  for g in share_targets()],
-        "sizes": size_total, "trend": _trend(svc),
-    }
+        goals=tuple(CityGoal(year=g.year, counties=g.counties(n), share=str(g.fraction()))
+                    for g in share_targets()),
+        sizes=size_total, trend=_trend(svc))
 
 
-def _trend(svc: DataService) -> list[dict[str, Any]]:
+def _trend(svc: DataService) -> tuple[CityYear, ...]:
     out = []
     for y in svc.years():
         ev = svc.evaluation(y)
         schools = ev.school_results() if ev is not None else []
         _, tot = _size_summary(svc, y)
-        out.append({
-            "year": y,
-            "passed": sum(1 for c in ev.counties if c.status == "passed") if ev else 0,
-            "schools_passed": sum(1 for s in schools if s.passed is True),
-            "schools_evaluated": len(schools),
-            "big_share": (tot["big"] + tot["huge"]) / tot["classes"] if tot["classes"] else None,
-            "over_size": tot["over"],
-        })
-    return out
+        out.append(CityYear(
+            year=y,
+            passed=sum(1 for c in ev.counties if c.status == "passed") if ev else 0,
+            schools_passed=sum(1 for s in schools if s.passed is True),
+            schools_evaluated=len(schools),
+            big_share=(tot.big + tot.huge) / tot.classes if tot.classes else None,
+            over_size=tot.over,
+        ))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -657,45 +735,94 @@ _UNIT_EN = {"人": "teachers", "平方米": "m²", "元": "yuan", "间": "rooms"
             "册": "books"}
 
 
-def county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PartCauseRow:
+    """Why one part of the standard is not met (standards.causes.part_causes), with the
+    part's label and the status the page shows."""
+
+    part: str
+    label: str
+    status: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class DriverSchool:
+    """A school driving a county's CV (a row of standards.causes.cv_drivers)."""
+
+    school_id: str
+    school_name: str | None
+    students: int | None
+    value: float | None
+    county_value: float | None
+    contribution: float | None
+    direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class CvDriver:
+    """A failing CV of one stage: the schools that drive it most and what would bring it under
+    its limit (``fix``, None when it cannot be computed)."""
+
+    stage: str
+    id: str
+    label: str
+    cv: float | None
+    cv_limit: float | None
+    county_value: float | None
+    unit: str
+    unit_en: str
+    schools: tuple[DriverSchool, ...]
+    # The drivers' share of the weighted variance (None: no driver listed).
+    share: float | None
+    fix: CvFix | None
+
+    @property
+    def fix_zh(self) -> str | None:
+        return self.fix.text_zh() if self.fix is not None else None
+
+    @property
+    def fix_en(self) -> str | None:
+        return self.fix.text_en() if self.fix is not None else None
+
+
+@dataclass(frozen=True)
+class CountyCauses:
+    causes: tuple[PartCauseRow, ...]
+    drivers: tuple[CvDriver, ...]
+
+
+def county_causes(svc: DataService, code: str, year: int) -> CountyCauses:
     """Why each part of a county fails (one sentence per part) and, for each failing CV, the
     schools that drive it (standards.causes); cached with the data version."""
-    return svc.memo(("county_causes", code, year), lambda: _county_causes(svc, code, year))
+    result: CountyCauses = svc.memo(("county_causes", code, year),
+                                    lambda: _county_causes(svc, code, year))
+    return result
 
 
-def _county_causes(svc: DataService, code: str, year: int) -> dict[str, Any]:
+def _county_causes(svc: DataService, code: str, year: int) -> CountyCauses:
     from junheng.standards.causes import cv_drivers, cv_fix, part_causes
 
     ev = svc.evaluation(year)
     entry = _county_entry(ev, code)
     if ev is None or entry is None:
-        return {"causes": [], "drivers": []}
-    causes = [{"part": c.part, "label": entry.parts[c.part].label, "status": _status(c.status),
-               "zh": c.text_zh, "en": c.text_en}
-              for c in part_causes(ev, code)]
-    drivers: list[dict[str, Any]] = []
+        return CountyCauses(causes=(), drivers=())
+    causes = tuple(PartCauseRow(part=c.part, label=entry.parts[c.part].label,
+                                status=_status(c.status), zh=c.text_zh, en=c.text_en)
+                   for c in part_causes(ev, code))
+    drivers: list[CvDriver] = []
     for stage_id, stage in entry.stages.items():
         for ind_id, ind in stage.indicators.items():
             if ind.cv_passed is not False:
                 continue
             frame = cv_drivers(ev, code, stage_id, ind_id)
             unit = ev.standard.indicator(ind_id).unit
-            drivers.append({
-                "stage": stage_id, "id": ind_id, "label": ind.label, "cv": ind.cv,
-                "cv_limit": ind.cv_limit, "county_value": ind.county_value,
-                "unit": unit, "unit_en": _UNIT_EN.get(unit, unit),
-                "schools": frame.to_dicts(),
-                "share": float(frame["contribution"].sum()) if frame.height else None,
-                **_fix_words(cv_fix(ev, code, stage_id, ind_id)),
-            })
-    return {"causes": causes, "drivers": drivers}
-
-
-def _fix_words(fix: CvFix | None) -> dict[str, Any]:
-    """What would bring a failing CV under its limit (standards.causes.cv_fix), in words and
-    per school, with the units of the resource."""
-    if fix is None:
-        return {"fix_zh": None, "fix_en": None, "fix_schools": [], "resource_unit": None}
-    return {"fix_zh": fix.text_zh(), "fix_en": fix.text_en(),
-            "fix_schools": fix.schools.to_dicts(), "resource_unit": fix.resource_unit,
-            "resource_label": fix.resource_label}
+            drivers.append(CvDriver(
+                stage=stage_id, id=ind_id, label=ind.label, cv=ind.cv,
+                cv_limit=ind.cv_limit, county_value=ind.county_value,
+                unit=unit, unit_en=_UNIT_EN.get(unit, unit),
+                schools=tuple(DriverSchool(**r) for r in frame.iter_rows(named=True)),
+                share=float(frame["contribution"].sum()) if frame.height else None,
+                fix=cv_fix(ev, code, stage_id, ind_id)))
+    return CountyCauses(causes=causes, drivers=tuple(drivers))
