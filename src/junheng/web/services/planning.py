@@ -23,7 +23,65 @@ def _copy(ds: Dataset) -> Dataset:
 PLAN_TIME_LIMIT_S = 30.0
 
 
-def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PupilsYear:
+    """Pupils of one past year (the grades the forecast covers)."""
+
+    year: int
+    students: int
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastYear:
+    """The forecast total of one future year with its interval (None: no interval)."""
+
+    year: int
+    students: int
+    lower: int | None
+    upper: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastGrade:
+    year: int
+    grade: str
+    students: int
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRow:
+    """How the method did ``h`` years ahead on the data's own past: MAPE (%) of the method and
+    of the two yardsticks (None: that yardstick gave no forecast to score), and the share of
+    outcomes inside the 80 % band (None without intervals)."""
+
+    h: int
+    n: int
+    method: float
+    persistence: float | None
+    csr3: float | None
+    coverage: float | None
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """The forecast page for the city (``county`` None) or one county, or why there is no
+    forecast (``error``, with the lists empty)."""
+
+    county: str | None
+    error: str | None
+    history: tuple[PupilsYear, ...]
+    forecast: tuple[ForecastYear, ...]
+    by_grade: tuple[ForecastGrade, ...]
+    backtest: tuple[BacktestRow, ...]
+
+    def page_history(self) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.history]
+
+    def page_forecast(self) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.forecast]
+
+
+def forecast_view(data: DataService, county: str | None) -> ForecastView:
     """Total pupils per year, history and forecast with its interval, for the city (county
     None) or one county."""
 
@@ -38,8 +96,8 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
 
     rows = data.memo(("forecast", FORECAST_HORIZON), run)
     if isinstance(rows, str):
-        return {"county": county, "error": rows, "history": [], "forecast": [], "by_grade": [],
-                "backtest": []}
+        return ForecastView(county=county, error=rows, history=(), forecast=(), by_grade=(),
+                            backtest=())
     level = "county" if county else "city"
     sel = rows.filter((pl.col("level") == level) & (pl.col("grade") == "total"))
     if county:
@@ -56,16 +114,18 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
     grades = by_grade["grade"].cast(pl.Int64).unique().implode()
     hist = (hist.filter(pl.col("grade").is_in(grades)).group_by("year")
             .agg(pl.col("students").sum()).sort("year"))
-    return {
-        "county": county,
-        "history": hist.to_dicts(),
-        "forecast": sel.select("year", "students", "lower", "upper").sort("year").to_dicts(),
-        "by_grade": by_grade.select("year", "grade", "students").to_dicts(),
-        "backtest": backtest_view(data, county),
-    }
+    return ForecastView(
+        county=county, error=None,
+        history=tuple(PupilsYear(**r) for r in hist.iter_rows(named=True)),
+        forecast=tuple(ForecastYear(**r) for r in sel.select(
+            "year", "students", "lower", "upper").sort("year").iter_rows(named=True)),
+        by_grade=tuple(ForecastGrade(**r) for r in by_grade.select(
+            "year", "grade", "students").iter_rows(named=True)),
+        backtest=backtest_view(data, county),
+    )
 
 
-def backtest_view(data: DataService, county: str | None) -> list[dict[str, Any]]:
+def backtest_view(data: DataService, county: str | None) -> tuple[BacktestRow, ...]:
     """How the method did on this data's own past, next to the two yardsticks: by horizon, MAPE
     (%) of the shown unit's total (the city, or one county) for the method, persistence and
     3-year cohort survival, and the share of outcomes inside the 80 % band."""
@@ -83,12 +143,14 @@ def backtest_view(data: DataService, county: str | None) -> list[dict[str, Any]]
 
     frames = data.memo(("forecast-backtest", FORECAST_HORIZON), run)
     if frames is None:
-        return []
+        return ()
     from junheng.forecast.backtest import horizon_table
 
-    if county:
-        return horizon_table(*frames, "county", county)
-    return horizon_table(*frames, "city")
+    table = (horizon_table(*frames, "county", county) if county
+             else horizon_table(*frames, "city"))
+    return tuple(BacktestRow(h=r["h"], n=r["n"], method=r["method"],
+                             persistence=r.get("persistence"), csr3=r.get("csr3"),
+                             coverage=r["coverage"]) for r in table)
 
 
 def target_year_default(data: DataService, county: str) -> int:
