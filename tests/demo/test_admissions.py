@@ -71,6 +71,20 @@ def test_plans_and_applications_of_the_entry_year(ds: Dataset, step: DemoAdmissi
     assert (by_county["migrant"] > 0).all() and (by_county["preferential"] > 0).all()
 
 
+def test_applicants_agree_with_the_forecast_of_entrants(ds: Dataset) -> None:
+    """Per county, the applicants of each entry grade lie in the 80 % interval that
+    ``junheng forecast`` gives for that grade in the entry year."""
+    from junheng.forecast.api import forecast
+
+    rows = forecast(ds, 1, levels=("county",)).rows.filter(
+        (pl.col("year") == ENTRY) & pl.col("grade").is_in(["1", "7"]))
+    apps = ds["applications"].group_by("county_code", "entry_stage").len()
+    for county, stage, n in apps.iter_rows():
+        grade = "1" if stage == "primary" else "7"
+        row = rows.filter((pl.col("unit_id") == county) & (pl.col("grade") == grade))
+        assert row["lower"][0] <= n <= row["upper"][0], (county, stage, n)
+
+
 def test_every_applicant_is_a_child_of_the_entry_age(step: DemoAdmissions) -> None:
     people = step.applicants.join(
         step.applications.select("application_id", "entry_stage", "category"),

@@ -11,7 +11,8 @@ they were without it.
 
 Who applies: the children of each area aged 5 (primary, grade 1) and 11 (junior, grade 7) in
 the last school year — the demo's own cohort model of next year's entrants, less the ~1.5 %
-who go to school outside the county. Seats: each school that taught the stage in the last
+who go to school outside the county (per county and grade within the 80 % interval of
+``junheng forecast`` for the entry year). Seats: each school that taught the stage in the last
 year offers its approved seats (capacity, else classes × 45/50, as the zoning planner counts
 them) divided by the grades of the stage. Zones: those in force in the last year, carried over.
 
