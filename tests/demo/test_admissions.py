@@ -157,6 +157,24 @@ def test_priority_categories_at_the_city_schools(city_primary: Allocation) -> No
     assert city_primary.why_not.filter(pl.col("reason") == "not_zone").height > 0
 
 
+def test_the_independent_reference_allocates_the_demo_alike(ds: Dataset,
+                                                           city_primary: Allocation) -> None:
+    """The plain implementation of the spec in tests/admissions gives the same results on the
+    demo's 甘州 primary list (with 甘州's precedence from the shipped rules)."""
+    from tests.admissions.reference import reference_allocate
+    from tests.admissions.test_allocation import _shipped_order
+
+    ref = reference_allocate(ds, GANZHOU, ENTRY, "primary", SEED,
+                             _shipped_order(GANZHOU, ENTRY))
+    assert city_primary.list_sha256 == ref.list_hash
+    got = city_primary.results.select("application_id", "lottery_number", "school_id", "round",
+                                      "choice_rank")
+    assert got.height == len(ref.lottery)
+    for aid, lot, school, rnd, rank in got.iter_rows():
+        assert (lot, school, rnd, rank) == (ref.lottery[aid], ref.school[aid], ref.round[aid],
+                                            ref.choice_rank[aid]), aid
+
+
 def test_allocate_and_verify_on_the_demo(ds: Dataset, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "demo"
