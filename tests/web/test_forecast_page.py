@@ -56,7 +56,7 @@ def test_backtest_beside_the_forecast(data: _Data, county: str | None) -> None:
     section = html[html.index('id="forecast-backtest"'):]
     section = section[:section.index("</section>")]
     assert "持续法" in section and "三年队列存活法" in section and "覆盖率" in section
-    cells = re.findall(r'<td class="num">([^<]*)</td>', section)
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', section)
     assert len(cells) == 5 * len(rows)
     for r in rows:
         for key in ("method", "persistence", "csr3"):

@@ -40,6 +40,15 @@ def _pct(value: Any, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
+def file_size(size: int | None) -> str:
+    """A file's size with its unit: "0.2 KB" for a small file (never "0 KB"), "2.3 MB"."""
+    if size is None:
+        return "—"
+    if size < 1024 * 1024:
+        return f"{max(size / 1024, 0.1):.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def audit_target(target: str | None, t: Translator) -> str:
     """``school:6207020001`` as 学校 6207020001."""
     if not target:
@@ -115,6 +124,7 @@ def goal_label(goal: CityGoal, t: Translator) -> str:
 
 templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
+templates.env.filters["file_size"] = file_size
 templates.env.filters["audit_target"] = audit_target
 templates.env.filters["china_time"] = china_time
 templates.env.filters["goal_label"] = goal_label
