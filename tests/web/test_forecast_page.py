@@ -38,7 +38,7 @@ def data() -> _Data:
     return _Data(generate(0))
 
 
-def _page(data: _Data, county: str | None, lang: str = "zh") -> tuple[dict[str, Any], str]:
+def _page(data: _Data, county: str | None, lang: str = "zh") -> tuple[planning.ForecastView, str]:
     v = planning.forecast_view(data, county)  # type: ignore[arg-type]
     html = templates.env.get_template("forecast.html").render(
         {"t": Translator(lang), "lang": lang, "user": None, "csrf_token": "",
@@ -49,18 +49,18 @@ def _page(data: _Data, county: str | None, lang: str = "zh") -> tuple[dict[str, 
 @pytest.mark.parametrize("county", [None, "620702"])
 def test_backtest_beside_the_forecast(data: _Data, county: str | None) -> None:
     v, html = _page(data, county)
-    rows = v["backtest"]
+    rows = v.backtest
     # The demo holds 2019–2024: origins 2020–2023 give outcomes 1–4 years ahead.
-    assert [r["h"] for r in rows] == [1, 2, 3, 4]
-    assert [r["n"] for r in rows] == [4, 3, 2, 1]
+    assert [r.h for r in rows] == [1, 2, 3, 4]
+    assert [r.n for r in rows] == [4, 3, 2, 1]
     section = html[html.index('id="forecast-backtest"'):]
     section = section[:section.index("</section>")]
     assert "持续法" in section and "三年队列存活法" in section and "覆盖率" in section
-    cells = re.findall(r'<td class="num">([^<]*)</td>', section)
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', section)
     assert len(cells) == 5 * len(rows)
     for r in rows:
         for key in ("method", "persistence", "csr3"):
-            assert f"{r[key]:,.2f}%" in cells, (key, r)
+            assert f"{getattr(r, key):,.2f}%" in cells, (key, r)
     assert "1 年后" in section
     visible = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
     assert not re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", visible)

@@ -34,13 +34,13 @@ def test_county_report_has_the_pages_figures(site: Site) -> None:
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     data = DataService(site.engine, site.settings)  # type: ignore[arg-type]
     view = views.county_view(data, CODE, 2024)
-    want = [(r_["county_value"], r_["cv"]) for st in view["stages"] for r_ in st["indicators"]]
+    want = [(r_.county_value, r_.cv) for st in view.stages for r_ in st.indicators]
     got = [(row[3], row[4]) for row in _sheet(book, "校际差异系数")
            if row[0] in ("小学", "初中") and isinstance(row[4], float)]
     assert got == want and got
     # The verdict line names the page's status.
     verdict = _sheet(book, "优质均衡评估结论")
-    assert any("未通过" in str(row[0]) for row in verdict) == (view["status"] == "failed")
+    assert any("未通过" in str(row[0]) for row in verdict) == (view.status == "failed")
     # The measures page's statuses, measure by measure.
     m = measures_svc.measures(data, 2024, site.engine)  # type: ignore[arg-type]
     rows = [row for row in _sheet(book, "30项措施落实情况") if isinstance(row[0], int)]
@@ -69,7 +69,7 @@ def test_city_report_pdf_and_goals_match_the_city_page(site: Site) -> None:
     goals = [row for row in _sheet(book, "优质均衡目标进度")
              if isinstance(row[0], int) and row[0] > 2000]
     assert [(g[0], g[1], g[2], g[3]) for g in goals] == [
-        (g["year"], g["share"], g["counties"], city["passed"]) for g in city["goals"]]
-    for g in city["goals"]:
-        assert f'{city["passed"]} / {g["counties"]}' in page
+        (g.year, g.share, g.counties, city.passed) for g in city.goals]
+    for g in city.goals:
+        assert f"{city.passed} / {g.counties}" in page
     assert c.get("/supervision.doc?year=2024").status_code == 404

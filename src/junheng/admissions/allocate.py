@@ -455,10 +455,15 @@ def _explain(apps: pl.DataFrame, entries: pl.DataFrame, ignored: pl.DataFrame,
                           pl.col("school_name")))
             .otherwise(pl.format("第一轮录取：第{}志愿 {}{}", pl.col("held_rank"),
                                  pl.col("school_name"), kind)))
-        .when(pl.col("round") == 2).then(
+        .when((pl.col("round") == 2) & pl.col("distance_km").is_finite()).then(
             pl.format("第二轮调剂录取：{}，为距居住片区最近、仍有空余学位的公办学校（约{}公里）",
                       pl.col("school_name"),
                       pl.col("distance_km").round(1).cast(pl.Utf8)))
+        # A school or area without coordinates has no distance: ranked after those with
+        # one (by school code), and the reason says so instead of "约inf公里".
+        .when(pl.col("round") == 2).then(
+            pl.format("第二轮调剂录取：{}，为仍有空余学位的公办学校（学校或居住片区未登记位置，"
+                      "无法计算距离，排在有距离的学校之后）", pl.col("school_name")))
         .otherwise(unplaced_zh))
     results = res.with_columns(choice_rank.alias("choice_rank"), reason.alias("reason_zh"))
 

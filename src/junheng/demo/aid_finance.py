@@ -80,7 +80,16 @@ def _roll_schools(schools: pl.DataFrame, sections: pl.DataFrame, year: int) -> p
         "school_id").sort("school_id")
 
 
-def _resident_ids(county: np.ndarray, birth: np.ndarray, serial: np.ndarray) -> list[str]:
+def synthetic_names(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` made-up Chinese names (a common surname and one or two given characters): the
+    demo's one name generator, shared by the roll and the admission applicants."""
+    return [a + b + (c if k else "") for a, b, c, k in zip(
+        rng.choice(_SURNAMES, n), rng.choice(_GIVEN, n), rng.choice(_GIVEN, n),
+        rng.random(n) < 0.8, strict=True)]
+
+
+def resident_ids(county: np.ndarray, birth: np.ndarray, serial: np.ndarray) -> list[str]:
+    """18-digit 身份证号: 6-digit division code, birth date, 3-digit serial, check character."""
     first17 = [f"{c}{b:%Y%m%d}{s:03d}" for c, b, s in zip(county, birth, serial, strict=True)]
     return [f + resident_id_check_char(f) for f in first17]
 
@@ -100,11 +109,9 @@ def aid_tables(seed: int, schools: pl.DataFrame, sections: pl.DataFrame,
     n = grades.height
     births = [dt.date(year - 6 - g, 1, 1) + dt.timedelta(days=int(d))
               for g, d in zip(grades["grade"].to_list(), rng.integers(0, 365, n), strict=True)]
-    rids = _resident_ids(grades["county_code"].to_numpy(), np.array(births),
+    rids = resident_ids(grades["county_code"].to_numpy(), np.array(births),
                          rng.integers(0, 1000, n))
-    names = [a + b + (c if k else "") for a, b, c, k in zip(
-        rng.choice(_SURNAMES, n), rng.choice(_GIVEN, n), rng.choice(_GIVEN, n),
-        rng.random(n) < 0.8, strict=True)]
+    names = synthetic_names(rng, n)
     hardship = np.where(rng.random(n) < 0.12, rng.integers(1, 4, n), 0)
     disabled = rng.random(n) < 0.015
     no_id = rng.random(n) < 0.04  # the roll lacks some numbers: matched by name and birth date

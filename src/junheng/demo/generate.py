@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from junheng.demo import aid_finance, cohorts, schooling, supervision
+from junheng.demo import admissions, aid_finance, cohorts, schooling, supervision
 from junheng.demo import county_tables as ct
 from junheng.demo.places import build_areas, townships
 from junheng.demo.profiles import zhangye_profile
@@ -66,6 +66,9 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
     finance = aid_finance.public_funds(finance, sections, school_table, year_list)
     aid = aid_finance.aid_tables(seed, school_table, sections, enrolment, last)
     care = supervision.supervision_tables(seed, school_table, sections, last)
+    zones = zones_in_force(areas, schools, sections)
+    entry = admissions.admission_tables(seed, school_table, sections, areas, children, zones,
+                                        last)
     return Dataset.from_frames({
         "counties": ct.counties_table(profile),
         "schools": schools.select(_SCHOOL_COLUMNS),
@@ -80,10 +83,13 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
         "births": births.sort("county_code", "year"),
         "areas": areas.select(_AREA_COLUMNS),
         "area_children": children.sort("year", "area_id", "age"),
-        "area_assignments": zones_in_force(areas, schools, sections),
+        # The zones in force of the demo's years, then the entry year's (admissions).
+        "area_assignments": pl.concat([zones, entry.zones]),
         "county_facts": facts,
         "finance": finance,
         "teachers": teachers,
         **aid,
         **care,
+        "admission_plans": entry.admission_plans,
+        "applications": entry.applications,
     })

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from junheng.web.access import Permission, Role
 from junheng.web.i18n import Translator
 from junheng.web.services.sizes import band_words
+from junheng.web.services.views import CityGoal
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Templates ship with the package and do not change while it runs: no stat() per render.
@@ -37,6 +38,15 @@ def _num(value: Any, digits: int = 2) -> str:
 
 def _pct(value: Any, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def file_size(size: int | None) -> str:
+    """A file's size with its unit: "0.2 KB" for a small file (never "0 KB"), "2.3 MB"."""
+    if size is None:
+        return "—"
+    if size < 1024 * 1024:
+        return f"{max(size / 1024, 0.1):.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def audit_target(target: str | None, t: Translator) -> str:
@@ -114,13 +124,14 @@ def lang_switch_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
 
 
-def goal_label(goal: dict[str, Any], t: Translator) -> str:
+def goal_label(goal: CityGoal, t: Translator) -> str:
     """"2027年目标（三分之二区县）" from a target of the city's measures."""
-    return t("city.goal", year=goal["year"], share=t.label("share", goal["share"], goal["share"]))
+    return t("city.goal", year=goal.year, share=t.label("share", goal.share, goal.share))
 
 
 templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
+templates.env.filters["file_size"] = file_size
 templates.env.filters["audit_target"] = audit_target
 templates.env.filters["china_time"] = china_time
 templates.env.filters["goal_label"] = goal_label

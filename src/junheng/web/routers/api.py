@@ -34,7 +34,7 @@ def county(code: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_COUNTY))],
            year: YearQuery = None) -> dict[str, Any]:
     check_county(user, code)
-    return views.county_view(data, code, _year(data, year))
+    return views.county_view(data, code, _year(data, year)).to_json()
 
 
 @router.get("/school/{school_id}", response_model=SchoolViewOut)
@@ -42,7 +42,7 @@ def school(school_id: str, data: DataDep,
            user: Annotated[User, Depends(require(Permission.VIEW_SCHOOL))],
            year: YearQuery = None) -> dict[str, Any]:
     check_school(user, data, school_id)
-    return views.school_view(data, school_id, _year(data, year))
+    return views.school_view(data, school_id, _year(data, year)).to_json()
 
 
 @router.get("/plans/{code}", response_model=InvestmentPlanOut, response_model_exclude_unset=True)

@@ -50,7 +50,7 @@ def _county_main(data: DataService, t: Translator, code: str, y: int,
                  city_wide: bool) -> tuple[str, str]:
     v = views.county_view(data, code, y)
     causes = views.county_causes(data, code, y)
-    return (v["name"], render_fragment("county_main.html", t, {
+    return (v.name, render_fragment("county_main.html", t, {
         "v": v, "years": data.years(), "path": f"/county/{code}", "city_wide": city_wide,
         "causes": causes}))
 

@@ -764,7 +764,7 @@ def draw(engine: Engine, user: User, county_code: str, year: int, stage: str,
         _set_round(conn, current.round_key, county_code, year, stage, status="drawn",
                    drawn_at=now())
         _event(conn, user, "drawn", round_key=current.round_key,
-               reason=f"SHA-256 {alloc.list_sha256}, seed {alloc.seed}")
+               reason=f"SHA-256 {alloc.list_sha256}，种子 {alloc.seed}")
     return alloc
 
 
@@ -832,7 +832,9 @@ def override(engine: Engine, user: User, pk: int, school_id: str, reason: str,
             round_key=current.round_key, application_id=app["application_id"],
             after_round=after_round, school_id=school_id, reason=reason, by=user.username,
             at=stamp))
-        _event(conn, user, "override", application_pk=pk, reason=f"{school_id}: {reason}")
+        # The log names the school as the family reads it, never by its id.
+        _event(conn, user, "override", application_pk=pk,
+               reason=f"{cat.school_names.get(school_id, school_id)}：{reason}")
     # Replayed as verify will replay it, then stored; undone if the replay refuses it.
     try:
         alloc = publication(engine, current, ds)

@@ -91,25 +91,25 @@ def _county_xlsx(data: DataService, code: str, year: int, lang: str) -> bytes:
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
     _write_rows(book, t("xlsx.summary"), [t("county.county"), t("common.year"),
                                           t("common.status")],
-                [[v["name"], year, t(f"status.{v['status']}")]])
-    for stage in v["stages"]:
-        _write_rows(book, t.label("stage", stage["id"]),
+                [[v.name, year, t(f"status.{v.status}")]])
+    for stage in v.stages:
+        _write_rows(book, t.label("stage", stage.id),
                     [t("county.indicator"), "id", t("county.county_value"), t("county.cv"),
                      t("county.cv_limit"), t("county.cv_passed"), t("county.prev_value")],
-                    [[t.label("ind", r["id"]), r["id"], r["county_value"], r["cv"],
-                      r["cv_limit"], r["cv_passed"], r["prev_value"]]
-                     for r in stage["indicators"]])
+                    [[t.label("ind", r.id), r.id, r.county_value, r.cv,
+                      r.cv_limit, r.cv_passed, r.prev_value]
+                     for r in stage.indicators])
     _write_rows(book, t("county.items"),
                 [t("county.item"), "id", t("common.value"), t("common.threshold"),
                  t("common.passed")],
-                [[t.label("item", r["id"]), r["id"], _plain(r["value"]),
-                  _plain(r["threshold"]), r["passed"]] for r in v["county_items"]])
+                [[t.label("item", r.id), r.id, _plain(r.value),
+                  _plain(r.threshold), r.passed] for r in v.county_items])
     _write_rows(book, t("county.schools"),
                 [t("school.id"), t("school.name"), t("common.stage"), t("school.met_count"),
                  t("common.passed"), t("county.shortfalls")],
-                [[s["school_id"], s["name"], t.label("stage", s["stage"]), s["met_count"],
-                  s["passed"], "；".join(_shortfall_text(t, f) for f in s["failing"])]
-                 for s in v["schools"]])
+                [[s.school_id, s.name, t.label("stage", s.stage), s.met_count,
+                  s.passed, "；".join(_shortfall_text(t, f) for f in s.failing)]
+                 for s in v.schools])
     book.close()
     return buf.getvalue()
 
@@ -122,9 +122,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _shortfall_text(t: Translator, f: dict[str, Any]) -> str:
-    text = t.label("ind", f["id"])
-    shortfall = f.get("shortfall_en") if t.lang == "en" else f["shortfall"]
+def _shortfall_text(t: Translator, f: views.FailingIndicator) -> str:
+    text = t.label("ind", f.id)
+    shortfall = f.shortfall_en if t.lang == "en" else f.shortfall
     if shortfall is not None:
         text += f" ({_plain(shortfall)})"
     return text

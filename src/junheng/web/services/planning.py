@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
@@ -23,7 +23,65 @@ def _copy(ds: Dataset) -> Dataset:
 PLAN_TIME_LIMIT_S = 30.0
 
 
-def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PupilsYear:
+    """Pupils of one past year (the grades the forecast covers)."""
+
+    year: int
+    students: int
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastYear:
+    """The forecast total of one future year with its interval (None: no interval)."""
+
+    year: int
+    students: int
+    lower: int | None
+    upper: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastGrade:
+    year: int
+    grade: str
+    students: int
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRow:
+    """How the method did ``h`` years ahead on the data's own past: MAPE (%) of the method and
+    of the two yardsticks (None: that yardstick gave no forecast to score), and the share of
+    outcomes inside the 80 % band (None without intervals)."""
+
+    h: int
+    n: int
+    method: float
+    persistence: float | None
+    csr3: float | None
+    coverage: float | None
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """The forecast page for the city (``county`` None) or one county, or why there is no
+    forecast (``error``, with the lists empty)."""
+
+    county: str | None
+    error: str | None
+    history: tuple[PupilsYear, ...]
+    forecast: tuple[ForecastYear, ...]
+    by_grade: tuple[ForecastGrade, ...]
+    backtest: tuple[BacktestRow, ...]
+
+    def page_history(self) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.history]
+
+    def page_forecast(self) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.forecast]
+
+
+def forecast_view(data: DataService, county: str | None) -> ForecastView:
     """Total pupils per year, history and forecast with its interval, for the city (county
     None) or one county."""
 
@@ -38,8 +96,8 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
 
     rows = data.memo(("forecast", FORECAST_HORIZON), run)
     if isinstance(rows, str):
-        return {"county": county, "error": rows, "history": [], "forecast": [], "by_grade": [],
-                "backtest": []}
+        return ForecastView(county=county, error=rows, history=(), forecast=(), by_grade=(),
+                            backtest=())
     level = "county" if county else "city"
     sel = rows.filter((pl.col("level") == level) & (pl.col("grade") == "total"))
     if county:
@@ -56,16 +114,18 @@ def forecast_view(data: DataService, county: str | None) -> dict[str, Any]:
     grades = by_grade["grade"].cast(pl.Int64).unique().implode()
     hist = (hist.filter(pl.col("grade").is_in(grades)).group_by("year")
             .agg(pl.col("students").sum()).sort("year"))
-    return {
-        "county": county,
-        "history": hist.to_dicts(),
-        "forecast": sel.select("year", "students", "lower", "upper").sort("year").to_dicts(),
-        "by_grade": by_grade.select("year", "grade", "students").to_dicts(),
-        "backtest": backtest_view(data, county),
-    }
+    return ForecastView(
+        county=county, error=None,
+        history=tuple(PupilsYear(**r) for r in hist.iter_rows(named=True)),
+        forecast=tuple(ForecastYear(**r) for r in sel.select(
+            "year", "students", "lower", "upper").sort("year").iter_rows(named=True)),
+        by_grade=tuple(ForecastGrade(**r) for r in by_grade.select(
+            "year", "grade", "students").iter_rows(named=True)),
+        backtest=backtest_view(data, county),
+    )
 
 
-def backtest_view(data: DataService, county: str | None) -> list[dict[str, Any]]:
+def backtest_view(data: DataService, county: str | None) -> tuple[BacktestRow, ...]:
     """How the method did on this data's own past, next to the two yardsticks: by horizon, MAPE
     (%) of the shown unit's total (the city, or one county) for the method, persistence and
     3-year cohort survival, and the share of outcomes inside the 80 % band."""
@@ -83,12 +143,14 @@ def backtest_view(data: DataService, county: str | None) -> list[dict[str, Any]]
 
     frames = data.memo(("forecast-backtest", FORECAST_HORIZON), run)
     if frames is None:
-        return []
+        return ()
     from junheng.forecast.backtest import horizon_table
 
-    if county:
-        return horizon_table(*frames, "county", county)
-    return horizon_table(*frames, "city")
+    table = (horizon_table(*frames, "county", county) if county
+             else horizon_table(*frames, "city"))
+    return tuple(BacktestRow(h=r["h"], n=r["n"], method=r["method"],
+                             persistence=r.get("persistence"), csr3=r.get("csr3"),
+                             coverage=r["coverage"]) for r in table)
 
 
 def target_year_default(data: DataService, county: str) -> int:
@@ -216,11 +278,73 @@ ZONES_TIME_LIMIT_S = 8.0
 ZONES_GAP = 0.01
 
 
-def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class ZoneArea:
+    """One village or community (a row of the areas table) with the school serving it now, when
+    the data reports one, and the school the plan proposes."""
+
+    area_id: str
+    area_name: str | None
+    township: str | None
+    latitude: float | None
+    longitude: float | None
+    geometry: str | None
+    current_school_id: str | None
+    proposed_school_id: str | None
+    students: float | None
+    distance_km: float | None
+    current_school: str | None
+    proposed_school: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSchool:
+    """One school of the plan: its load against capacity and its site."""
+
+    school_id: str
+    school_name: str | None
+    capacity: float | None
+    assigned: float | None
+    utilisation: float | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class ZonesView:
+    """The zones page: the solver's result, every area with both schools, the schools' load."""
+
+    status: str
+    objective_km: float | None
+    moved_students: float
+    # The planner's own records (bilingual messages), shown as they are.
+    shortages: list[dict[str, Any]]
+    notes: list[dict[str, str]]
+    has_current: bool
+    areas: tuple[ZoneArea, ...]
+    schools: tuple[ZoneSchool, ...]
+
+    def page_rows(self) -> list[dict[str, Any]]:
+        """The areas as the page's script reads them (JSON objects)."""
+        return [asdict(a) for a in self.areas]
+
+    def page_schools(self) -> list[dict[str, Any]]:
+        return [asdict(s) for s in self.schools]
+
+
+@dataclass(frozen=True, slots=True)
+class ZonesFailure:
+    """Why the zones could not be planned (the planner's words, in both languages)."""
+
+    error: str
+    error_en: str
+
+
+def zones_view(data: DataService, county: str, stage: str, year: int) -> ZonesView | ZonesFailure:
     """Current zones (area_assignments, when reported) next to the proposed ones from
     ``plan_zones``, school load against capacity, and every area with both schools."""
 
-    def run() -> dict[str, Any]:
+    def run() -> ZonesView | ZonesFailure:
         from junheng.planners.zones.problem import ZoneInputError, ZoneOptions
         from junheng.planners.zones.service import plan_zones
 
@@ -231,7 +355,7 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
             plan = plan_zones(_copy(ds), county, stage, year, ZoneOptions(
                 time_limit_s=ZONES_TIME_LIMIT_S, mip_rel_gap=ZONES_GAP))
         except ZoneInputError as exc:
-            return {"error": exc.message_zh, "error_en": exc.message_en}
+            return ZonesFailure(error=exc.message_zh, error_en=exc.message_en)
         areas = ds.table("areas").filter(pl.col("county_code") == county).select(
             "area_id", "area_name", "township", "latitude", "longitude", "geometry")
         current = ds.table("area_assignments").filter(
@@ -255,21 +379,23 @@ def zones_view(data: DataService, county: str, stage: str, year: int) -> dict[st
                                       "utilisation")
         coords = ds.table("schools").filter(pl.col("school_id").is_in(
             schools["school_id"].implode())).select("school_id", "latitude", "longitude")
-        return {"status": plan.status, "objective_km": plan.objective_student_km,
-                "moved_students": plan.moved_students, "shortages": plan.shortages,
-                "notes": plan.problem.notes, "has_current": current.height > 0,
-                "areas": table.to_dicts(),
-                "schools": schools.join(coords, on="school_id", how="left").to_dicts()}
+        return ZonesView(
+            status=plan.status, objective_km=plan.objective_student_km,
+            moved_students=plan.moved_students, shortages=plan.shortages,
+            notes=plan.problem.notes, has_current=current.height > 0,
+            areas=tuple(ZoneArea(**r) for r in table.iter_rows(named=True)),
+            schools=tuple(ZoneSchool(**r) for r in schools.join(coords, on="school_id",
+                                                                how="left").iter_rows(named=True)))
 
-    return data.memo(("zones", county, stage, year), run)
+    result: ZonesView | ZonesFailure = data.memo(("zones", county, stage, year), run)
+    return result
 
 
-def lookup_area(view: dict[str, Any], query: str, limit: int = 20) -> list[dict[str, Any]]:
+def lookup_area(view: ZonesView | ZonesFailure, query: str, limit: int = 20) -> list[ZoneArea]:
     """Areas whose name, township or code contains ``query``, with their schools."""
     q = query.strip()
-    if not q:
+    if not q or isinstance(view, ZonesFailure):  # an error view has no areas
         return []
-    # Rows of the areas table (every column present); an error view has none.
-    found = [a for a in view.get("areas", [])
-             if any(q in (a[c] or "") for c in ("area_name", "township", "area_id"))]
+    found = [a for a in view.areas
+             if any(q in (text or "") for text in (a.area_name, a.township, a.area_id))]
     return found[:limit]
