@@ -353,3 +353,20 @@ def test_the_same_child_twice_at_once_is_one_application(site: Site) -> None:
         live = conn.execute(sa.select(am.applications.c.status).where(
             am.applications.c.resident_id == form.resident_id)).scalars().all()
     assert sorted(live) == ["rejected", "submitted"]
+
+
+def test_the_plan_table_lists_the_schools_of_the_stage(site: Site) -> None:
+    """A grade-1 plan table has no line for a junior school (nor a kindergarten or a senior
+    school), but a plan can still be set for any school of the county (one opening this year
+    has no sections yet)."""
+    add_county(site.engine, COUNTY)
+    site.app.state.data.invalidate()  # type: ignore[attr-defined]
+    staff = site.login("ganzhou")
+    primary = staff.get("/admissions", params={"county": COUNTY, "year": YEAR}).text
+    junior = staff.get("/admissions", params={"county": COUNTY, "year": YEAR,
+                                              "stage": "junior"}).text
+    junior_school = "<tr><td>+1</td>"  # 6207020003, a junior school in the tiny data
+    assert junior_school not in primary and junior_school in junior
+    table = primary[primary.index("<tbody", primary.index("plan")):]
+    assert table[:table.index("</tbody>")].count("<tr>") == 4  # 2 primary + 2 nine-year
+    assert f'<option value="{COUNTY}0003">' in primary  # a plan can still be set for it

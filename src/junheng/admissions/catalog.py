@@ -54,6 +54,7 @@ class Catalog:
     zones: Mapping[str, tuple[str, ...]]  # area_id -> its zone schools (area_assignments)
     school_names: Mapping[str, str]  # every school of the dataset
     area_names: Mapping[str, str]  # every area of the dataset
+    teaching: frozenset[str] = frozenset()  # the county's schools with a section of the stage
 
     # Computed once per catalog (which lives as long as the data version): every submission
     # asks these.
@@ -64,6 +65,12 @@ class Catalog:
     @cached_property
     def school_ids(self) -> frozenset[str]:
         return frozenset(s.school_id for s in self.schools)
+
+    def listed(self) -> tuple[School, ...]:
+        """The schools of the stage's plan table: those that teach the stage or have a plan
+        for it (a kindergarten or a senior school has no line among grade-1 plans). A plan
+        can still be set for any school of the county, e.g. one opening this year."""
+        return tuple(s for s in self.schools if s.seats is not None or s.school_id in self.teaching)
 
     def choosable(self) -> tuple[School, ...]:
         """The schools a family may choose: those with seats in the plan."""
@@ -102,4 +109,5 @@ def catalog(ds: Dataset, county_code: str, year: int, stage: str) -> Catalog:
         tuple(School(*row) for row in schools.iter_rows()),
         {a: tuple(ss) for a, ss in zones.iter_rows()},
         dict(all_schools.select("school_id", "school_name").iter_rows()),
-        dict(all_areas.select("area_id", "area_name").iter_rows()))
+        dict(all_areas.select("area_id", "area_name").iter_rows()),
+        frozenset(ds.table("sections").filter(pl.col("stage") == stage)["school_id"].to_list()))

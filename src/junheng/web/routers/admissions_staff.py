@@ -101,7 +101,7 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
     by_app = {a["application_id"]: a for a in apps}
     return render(request, "admissions/staff.html", t, {
         "tr": tr(t), "county": code, "year": year, "stage": stage, "round": rnd, "apps": apps,
-        "schools": cat.schools, "results": results, "admitted": admitted, "by_app": by_app,
+        "schools": cat.schools, "listed": cat.listed(), "results": results, "admitted": admitted, "by_app": by_app,
         "counties": [c for c in cat.counties
                      if not user.county_code or c.county_code == code],
         "categories": category_words(t), "statuses": svc.STATUSES, "mask_name": svc.mask_name,
