@@ -277,3 +277,18 @@ def test_revoked_sessions_end_at_once_despite_the_session_cache(site: Site) -> N
     assert c.get("/county/620702").status_code == 200
     accounts.reset_password(site.engine, "ganzhou")  # type: ignore[arg-type]
     assert c.get("/county/620702").status_code == 303
+
+
+def test_audit_details_write_years_as_years() -> None:
+    """A school year in an audit row's detail reads 2024, never the thousands-grouped 2,024
+    that a count would get."""
+    import json
+
+    from junheng.web.i18n import Translator
+    from junheng.web.templating import audit_detail
+
+    for lang in ("zh", "en"):
+        words = audit_detail(json.dumps({"year": 2024, "rows": 12345, "years": [2023, 2024]}),
+                             Translator(lang))
+        assert "2024" in words and "2,024" not in words and "2023" in words
+        assert "12,345" in words  # counts keep their grouping

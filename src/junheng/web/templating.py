@@ -88,6 +88,10 @@ def _audit_value(key: str, value: Any, t: Translator) -> str:
         return t.label("upload", str(value))
     if key == "last_at" and isinstance(value, str):  # counted rows: the latest attempt
         return china_time(value, "%Y-%m-%d %H:%M:%S")
+    if key in ("year", "years"):  # 2024, not "2,024"
+        if isinstance(value, list):
+            return t("common.comma").join(str(v) for v in value)
+        return str(value)
     if isinstance(value, dict):
         return t("common.comma").join(f"{_audit_key(str(k), t)} {_audit_value('', v, t)}"
                         for k, v in value.items())
