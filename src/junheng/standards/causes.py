@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from junheng.standards.engine import Evaluation
-from junheng.standards.labels import label
+from junheng.standards.labels import UNIT_WORDS_EN, label
 from junheng.standards.results import FAILED, NOT_REPORTED, PASSED, CountyResult
 from junheng.standards.school_table import STOCK_COLUMNS
 
@@ -231,8 +231,8 @@ class CvFix:
                 f"{each}{more}；合计 {_n(self.total)} {self.resource_unit}。")
 
     def text_en(self, top: int = 5) -> str:
-        unit = (f"{_UNIT_EN.get(self.unit, self.unit)} per 100 students" if self.scale == 100
-                else f"{_UNIT_EN.get(self.unit, self.unit)} per student")
+        unit = (f"{UNIT_WORDS_EN.get(self.unit, self.unit)} per 100 students" if self.scale == 100
+                else f"{UNIT_WORDS_EN.get(self.unit, self.unit)} per student")
         rows = list(self.schools.head(top).iter_rows(named=True))
         each = "; ".join(
             f"{r['school_name']} +{_n(r['add'])} {_unit_en(self.resource_unit, r['add'])} "
@@ -244,13 +244,8 @@ class CvFix:
                 "in all.")
 
 
-# Units of the standard's indicators in English words (the YAML gives them in Chinese).
-_UNIT_EN = {"人": "teachers", "间": "rooms", "元": "yuan", "台": "units", "册": "books",
-            "m²": "m²", "平方米": "m²"}
-
-
 def _unit_en(unit: str, amount: float) -> str:
-    word = _UNIT_EN.get(unit, unit)
+    word = UNIT_WORDS_EN.get(unit, unit)
     return word[:-1] if amount == 1 and word in ("teachers", "rooms", "units", "books") else word
 
 

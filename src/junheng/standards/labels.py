@@ -83,6 +83,12 @@ COMPARISONS: dict[str, Pair] = {"ge": ("≥", "≥"), "le": ("≤", "≤"), "eq"
 # Where a vocabulary is known by another name (the web's message keys are short).
 ALIASES = {"ind": "indicator", "trace": "measure"}
 
+# The standards' indicator units (Chinese in their YAML) as English words: 人 counts teachers
+# (per 100 pupils), 间 rooms, 台 computers or devices, 册 books. One table for the pages and
+# the causes' sentences.
+UNIT_WORDS_EN: Mapping[str, str] = {"人": "teachers", "间": "rooms", "元": "yuan", "台": "units",
+                                    "册": "books", "m²": "m²", "平方米": "m²"}
+
 _registered: dict[str, dict[str, Pair]] = {}
 
 

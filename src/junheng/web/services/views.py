@@ -17,6 +17,7 @@ from junheng.domain.fields import registry
 from junheng.domain.masking import mask_frame
 from junheng.standards.causes import CvFix
 from junheng.standards.engine import Evaluation
+from junheng.standards.labels import UNIT_WORDS_EN
 from junheng.standards.policy import share_targets
 from junheng.standards.results import (
     CountyResult,
@@ -668,7 +669,7 @@ def _school_view(svc: DataService, school_id: str, year: int) -> SchoolView:
             indicators=tuple(SchoolIndicatorRow(
                 id=k, indicator=v,
                 # Every figure with its unit (the standard's words).
-                unit=units[k], unit_en=_UNIT_EN.get(units[k], units[k]),
+                unit=units[k], unit_en=UNIT_WORDS_EN.get(units[k], units[k]),
                 status=_status(v.status) if v.judged else None,
                 shortfall_text=s.shortfall_text(k),
                 shortfall_text_en=s.shortfall_text(k, "en"))
@@ -731,12 +732,6 @@ def people_view(svc: DataService, school_id: str, year: int) -> PeopleView:
 def _enum_kinds(table_id: str, columns: list[str]) -> dict[str, str]:
     table = registry().table(table_id)
     return {c.id: c.enum for c in table.columns if c.enum and c.id in columns}
-
-
-# Units of the 2017 indicators in English (the standard's YAML gives them in Chinese); the
-# indicators counted in 人 are all teachers per 100 pupils.
-_UNIT_EN = {"人": "teachers", "平方米": "m²", "元": "yuan", "间": "rooms", "台": "units",
-            "册": "books"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -825,7 +820,7 @@ def _county_causes(svc: DataService, code: str, year: int) -> CountyCauses:
             drivers.append(CvDriver(
                 stage=stage_id, id=ind_id, label=ind.label, cv=ind.cv,
                 cv_limit=ind.cv_limit, county_value=ind.county_value,
-                unit=unit, unit_en=_UNIT_EN.get(unit, unit),
+                unit=unit, unit_en=UNIT_WORDS_EN.get(unit, unit),
                 schools=tuple(DriverSchool(**r) for r in frame.iter_rows(named=True)),
                 share=float(frame["contribution"].sum()) if frame.height else None,
                 fix=cv_fix(ev, code, stage_id, ind_id)))
