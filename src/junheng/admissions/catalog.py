@@ -54,7 +54,7 @@ class Catalog:
     zones: Mapping[str, tuple[str, ...]]  # area_id -> its zone schools (area_assignments)
     school_names: Mapping[str, str]  # every school of the dataset
     area_names: Mapping[str, str]  # every area of the dataset
-    teaching: frozenset[str] = frozenset()  # the county's schools with a section of the stage
+    teaching: frozenset[str]  # every school with a section of the stage (any year)
 
     # Computed once per catalog (which lives as long as the data version): every submission
     # asks these.
