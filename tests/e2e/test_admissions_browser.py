@@ -18,6 +18,7 @@ from junheng.web.database import prepare
 from junheng.web.services.accounts import create_user
 from tests.admissions.web_support import PNG, YEAR, add_county, resident_id
 from tests.e2e.server import serve
+from tests.e2e.steps import publish_round_one, sign_in
 from tests.web import tiny
 
 pytestmark = pytest.mark.e2e
@@ -63,9 +64,7 @@ def test_parent_applies_on_a_phone_and_staff_draw(browser, screenshots: Path,  #
         page.fill("#code", _code_from(log, PHONE))
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r"/login"))
-        page.fill("input[name=username]", PHONE)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, base, PHONE, PASSWORD)
         page.wait_for_url(re.compile(r"/family$"))
         page.goto(f"{base}/family/apply?county={COUNTY}&year={YEAR}")
         page.fill("#child_name", "王小雨")
@@ -92,27 +91,14 @@ def test_parent_applies_on_a_phone_and_staff_draw(browser, screenshots: Path,  #
 
         desk = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
         staff = desk.new_page()
-        staff.goto(base + "/login")
-        staff.fill("input[name=username]", "ganzhou")
-        staff.fill("input[name=password]", PASSWORD)
-        staff.click("button[type=submit]")
-        staff.wait_for_load_state()
+        sign_in(staff, base, "ganzhou", PASSWORD)
         staff.goto(f"{base}/admissions?county={COUNTY}&year={YEAR}&stage=primary")
         staff.click("table a.mono")
         staff.click("button[value=approve]")
         staff.wait_for_load_state()
         assert "审核通过" in staff.inner_text("main")
         staff.goto(f"{base}/admissions?county={COUNTY}&year={YEAR}&stage=primary")
-        staff.fill("#freeze-reason", "报名截止")
-        staff.click("form[action='/admissions/freeze'] button")
-        staff.wait_for_selector("#list-hash")
-        staff.fill("#seed", "20260715-48213")
-        staff.click("form[action='/admissions/seed'] button")
-        staff.wait_for_selector("form[action='/admissions/draw']")
-        staff.click("form[action='/admissions/draw'] button")
-        staff.wait_for_selector("form[action='/admissions/publish']")
-        staff.click("form[action='/admissions/publish'] button")
-        staff.wait_for_load_state()
+        publish_round_one(staff, "20260715-48213")
         assert "第一轮结果已公布" in staff.inner_text("#round-status")
         # Round 2 (调剂) is its own button once round 1 is published.
         staff.fill("#round2-reason", "第一轮公示期满")

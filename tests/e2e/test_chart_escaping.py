@@ -14,6 +14,7 @@ from junheng.io.db import import_dataset, make_engine
 from junheng.web.database import prepare
 from junheng.web.services.accounts import create_user
 from tests.e2e.server import serve
+from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "zhangye-escaping-2027"
@@ -73,10 +74,7 @@ def test_hostile_names_stay_text_in_every_chart(browser, hostile_site: str,  # t
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text)
                 if "Content Security Policy" in m.text else None)
-        page.goto(base + "/login")
-        page.fill("input[name=username]", "city")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit].primary")
+        sign_in(page, base, "city", PASSWORD)
         page.wait_for_url("**/city")
 
         seen_payload = False

@@ -13,6 +13,7 @@ from junheng.io.db import import_dataset, make_engine
 from junheng.web.database import prepare
 from junheng.web.services.accounts import create_user
 from tests.e2e.server import serve
+from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "zhangye-finance-2027"
@@ -42,11 +43,7 @@ def test_finance_and_aid_pages(browser, finance_db: str, screenshots: Path) -> N
 def _pages(browser, base: str, screenshots: Path, width: int) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
     page.set_default_timeout(60_000)
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "shi")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda u: "/login" not in u)
+    sign_in(page, base, "shi", PASSWORD)
     for name, path, ready in PAGES:
         page.goto(base + path)
         page.wait_for_selector(ready)

@@ -27,6 +27,7 @@ from junheng.web.services import admissions as svc
 from junheng.web.services.accounts import create_user, find_user
 from tests.admissions.web_support import PNG, YEAR, add_county, resident_id
 from tests.e2e.server import serve
+from tests.e2e.steps import publish_round_one, sign_in
 from tests.web import tiny
 
 pytestmark = pytest.mark.e2e
@@ -91,11 +92,7 @@ def _phone(browser, base: str, username: str):  # type: ignore[no-untyped-def]
     """A signed-in page on a 390 px screen."""
     page = browser.new_page(viewport={"width": WIDTH, "height": 844}, locale="zh-CN")
     page.set_default_timeout(90_000)  # shared CI machine: patient, never flaky
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda u: "/login" not in u)
+    sign_in(page, base, username, PASSWORD)
     return page
 
 
@@ -121,11 +118,7 @@ def test_county_official_on_a_phone(browser, demo_db: str, screenshots: Path) ->
     with serve(demo_db) as base:
         page = browser.new_page(viewport={"width": WIDTH, "height": 844}, locale="zh-CN")
         page.set_default_timeout(90_000)  # shared CI machine: patient, never flaky
-        page.goto(base + "/login")
-        page.fill("input[name=username]", "sunan")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda u: "/login" not in u)
+        sign_in(page, base, "sunan", PASSWORD)
 
         # The header is one short bar: the menu is folded, its button shows.
         header = page.locator("header.topbar")
@@ -252,13 +245,7 @@ def test_admissions_staff_and_families_on_a_phone(browser, db_url: str,  # type:
     with serve(db_url) as base:
         staff = _phone(browser, base, "ganzhou")
         staff.goto(base + overview)
-        staff.fill("#freeze-reason", "报名截止")
-        staff.click("form[action='/admissions/freeze'] button")
-        staff.wait_for_selector("#list-hash")
-        staff.fill("#seed", "20260715-48213")
-        staff.click("form[action='/admissions/seed'] button")
-        staff.click("form[action='/admissions/draw'] button")
-        staff.click("form[action='/admissions/publish'] button")
+        publish_round_one(staff, "20260715-48213")
         staff.wait_for_selector("#run-round2")
         # Round 1 published (the hash in the log breaks instead of widening the page); the
         # round-2 step and every result card are on the screen.
@@ -284,11 +271,7 @@ def test_admissions_staff_and_families_on_a_phone(browser, db_url: str,  # type:
         # The same results on a desktop: the short cells (摇号号码, 儿童, 轮次) beside a long
         # override explanation keep their words on one line.
         desk = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        desk.goto(base + "/login")
-        desk.fill("input[name=username]", "ganzhou")
-        desk.fill("input[name=password]", PASSWORD)
-        desk.click("button[type=submit]")
-        desk.wait_for_url(lambda u: "/login" not in u)
+        sign_in(desk, base, "ganzhou", PASSWORD)
         desk.goto(base + overview)
         desk.screenshot(path=str(screenshots / "desk-admissions-round2-1440.png"), full_page=True)
         found = desk.evaluate(MEASURE)

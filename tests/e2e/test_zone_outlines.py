@@ -15,6 +15,7 @@ from junheng.io.db import import_dataset, make_engine
 from junheng.web.database import prepare
 from junheng.web.services.accounts import create_user
 from tests.e2e.server import serve
+from tests.e2e.steps import sign_in
 from tests.planners.zones.bcps import COUNTY, load
 
 pytestmark = pytest.mark.e2e
@@ -52,11 +53,7 @@ def test_zones_page_draws_area_outlines(browser, bcps_db: str, screenshots: Path
     with serve(bcps_db) as base:
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
         page.set_default_timeout(120_000)  # the solver runs on first visit; shared CI machine
-        page.goto(base + "/login")
-        page.fill("input[name=username]", "baltimore")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda u: "/login" not in u)
+        sign_in(page, base, "baltimore", PASSWORD)
         page.goto(f"{base}/zones?county={COUNTY}&stage=primary&year=2015")
         page.wait_for_selector("#zones-proposed canvas")
         page.wait_for_function(
