@@ -208,7 +208,55 @@ def test_staff_pages_open_on_the_latest_round_or_plan(site: Site) -> None:
     assert f'name="year" value="{svc.entry_year()}"' in linze.get("/admissions").text
 
 
+def _coming_entry_year() -> int:
+    """Worked out here from the date in Beijing, not by the code under test: school starts
+    on 1 September, so from then on the coming entry is next year's."""
+    from zoneinfo import ZoneInfo
+
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return today.year + (1 if today.month >= 9 else 0)
+
+
+def test_a_family_applies_for_the_coming_entry_year(site: Site) -> None:
+    """The family form without a year is for the coming entry year (the one the staff pages
+    fall back to, by the same rule), whatever the county's latest plan; what the family sends
+    for it opens the county's staff page on that year, even before the year has a plan."""
+    from tests.admissions.web_support import resident_id
+    from tests.web.conftest import csrf_from
+
+    add_county(site.engine, COUNTY)  # type: ignore[arg-type]
+    site.app.state.data.invalidate()  # type: ignore[attr-defined]
+    coming = _coming_entry_year()
+    fam = site.login("parent")
+    form = fam.get("/family/apply", params={"county": COUNTY}).text
+    assert form.count(f'name="year" value="{coming}"') == 2  # the county picker and the form
+    assert f"{coming} 学年" in form
+    # The address may still name a year (a link to a given round).
+    assert f'name="year" value="{YEAR}"' in fam.get(
+        "/family/apply", params={"county": COUNTY, "year": YEAR}).text
+    staff = site.login("ganzhou")
+    assert f'name="year" value="{YEAR}"' in staff.get("/admissions").text  # the plan's year
+    # A child of the entry age (6 on 31 August of the coming year) applies without a choice.
+    sent = fam.post("/family/apply", data={
+        "csrf_token": csrf_from(form), "idempotency_key": "coming", "year": str(coming),
+        "county_code": COUNTY, "entry_stage": "primary", "child_name": "李小红",
+        "resident_id": resident_id(f"{coming - 6}0301", "456"), "area_id": f"{COUNTY}-A1",
+        "housing": "own", "category_claimed": "hukou_house"})
+    assert sent.status_code == 303, sent.text[:2000]
+    page = staff.get("/admissions").text
+    assert f'name="year" value="{coming}"' in page and escape(svc.mask_name("李小红")) in page
+    # An application for a later year (the year typed into the address) does not move it.
+    later = fam.post("/family/apply", data={
+        "csrf_token": csrf_from(form), "idempotency_key": "later", "year": str(coming + 3),
+        "county_code": COUNTY, "entry_stage": "primary", "child_name": "李小刚",
+        "resident_id": resident_id(f"{coming - 3}0301", "457"), "area_id": f"{COUNTY}-A1",
+        "housing": "own", "category_claimed": "hukou_house"})
+    assert later.status_code == 303, later.text[:2000]
+    assert f'name="year" value="{coming}"' in staff.get("/admissions").text
+
+
 def test_the_coming_entry_year_turns_on_1_september() -> None:
+    assert svc.entry_year() == _coming_entry_year()
     assert svc.entry_year(dt.date(2026, 3, 1)) == 2026
     assert svc.entry_year(dt.date(2026, 8, 31)) == 2026
     assert svc.entry_year(dt.date(2026, 9, 1)) == 2027

@@ -161,3 +161,32 @@ def test_pages_with_data_show_no_raw_id(fsite: Site) -> None:
         r = c.get(path)
         assert r.status_code == 200, path
         assert raw_ids(visible_text(r.text)) == [], path
+
+
+def _rename(site: Site, username: str, display_name: str) -> None:
+    with site.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(sa.update(models.users).where(models.users.c.username == username)
+                     .values(display_name=display_name))
+
+
+def _decision_cell(page: str) -> str:
+    """The decision cell of the review queue's (one) doubtful match."""
+    queue = page[page.index('id="review"'):]
+    return queue[queue.index("已驳回"):queue.index("</td>", queue.index("已驳回"))]
+
+
+def test_the_review_queue_names_the_reviewer_not_the_account(fsite: Site) -> None:
+    """An inspector or another administrator reads who decided by the person's display name;
+    an account without one shows its account name."""
+    _rename(fsite, "ganzhou", "王资助")
+    c = fsite.login("ganzhou")
+    token = csrf_from(c.get("/county/620702/aid?year=2024").text)
+    form = {"csrf_token": token, "year": "2024", "student_id": "S2", "source": "civil_affairs",
+            "category": "dibao", "decision": "reject"}
+    assert c.post("/county/620702/aid/review", data=form).status_code == 303
+    inspector = fsite.login("inspector")
+    cell = _decision_cell(inspector.get("/county/620702/aid?year=2024").text)
+    assert "王资助" in cell and "ganzhou" not in cell
+    _rename(fsite, "ganzhou", "")
+    cell = _decision_cell(inspector.get("/county/620702/aid?year=2024").text)
+    assert "ganzhou" in cell

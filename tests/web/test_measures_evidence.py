@@ -178,3 +178,28 @@ def test_file_size_is_bounded(site: Site) -> None:
     # Nobody else gets the raised limit on that path.
     lz = site.login("linze")
     assert _upload(lz, csrf_from(_page(lz, "620723")), big, code="620702").status_code == 413
+
+
+def test_the_evidence_names_people_not_accounts(site: Site) -> None:
+    """Who uploaded and who reviewed read as the people's display names (an inspector reads
+    this page too); an account without one shows its account name."""
+    import sqlalchemy as sa
+
+    def rename(username: str, display_name: str) -> None:
+        with site.engine.begin() as conn:  # type: ignore[attr-defined]
+            conn.execute(sa.update(models.users).where(models.users.c.username == username)
+                         .values(display_name=display_name))
+
+    rename("ganzhou", "李填报")
+    rename("city", "赵审核")
+    evidence_id = add_evidence(site, "620702")
+    city = site.login("city")
+    assert "error" not in _review(city, csrf_from(_page(city)), evidence_id,
+                                  "accept").headers["location"]
+    row = _page(site.login("inspector")).split('class="evidence-accepted"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert "李填报" in row and "赵审核" in row
+    assert "ganzhou" not in row and ">city<" not in row and "· city" not in row
+    rename("city", "")
+    row = _page(site.login("inspector")).split('class="evidence-accepted"', 1)[1]
+    assert "· city" in row.split("</tr>", 1)[0]

@@ -17,7 +17,6 @@ from junheng.admissions.rules import categories
 from junheng.web import security
 from junheng.web.access import Role, User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, SettingsDep, TDep, UserDep
-from junheng.web.security import now
 from junheng.web.services import admissions as svc
 from junheng.web.templating import render
 
@@ -125,7 +124,9 @@ def _form_context(data: DataDep, county: str | None, stage: str, year: int) -> d
 
 
 def _year(year: int | None) -> int:
-    return year or now().year
+    """A family applies for the coming entry year (svc.entry_year: this year until 31 August,
+    Beijing time, then the next), unless the address names one."""
+    return year or svc.entry_year()
 
 
 @router.get("/family/apply")

@@ -664,17 +664,26 @@ class Round:
 
 def default_year(engine: Engine, data: DataService, county_code: str, stage: str) -> int:
     """The year a staff page opens on when its address names none: the county's latest year
-    with a round (frozen or further) or a plan for the stage, so the page shows the county's
-    latest admissions rather than an empty calendar year. With neither, the coming entry year
-    (``entry_year``)."""
+    with a round (frozen or further), an application or a plan for the stage, so the page
+    shows the county's latest admissions rather than an empty calendar year (and the
+    applications families send for the coming entry year, which the family form defaults to,
+    before the county has set that year's plan; an application for a later year, which a
+    family may send with the year in the address, does not move the page). With none, the
+    coming entry year (``entry_year``)."""
+    r, a, coming = am.rounds, am.applications, entry_year()
     with engine.connect() as conn:
-        rounds = conn.execute(select(func.max(am.rounds.c.year)).where(
-            (am.rounds.c.county_code == county_code) & (am.rounds.c.entry_stage == stage))
-        ).scalar_one()
+        latest = conn.execute(select(
+            select(func.max(r.c.year)).where(
+                (r.c.county_code == county_code) & (r.c.entry_stage == stage))
+            .scalar_subquery(),
+            select(func.max(a.c.year)).where(
+                (a.c.county_code == county_code) & (a.c.entry_stage == stage)
+                & (a.c.year <= coming))
+            .scalar_subquery())).one()
     planned = data.memo(("admissions-plan-year", county_code, stage),
                         lambda: _latest_plan_year(data.dataset(), county_code, stage))
-    known = [y for y in (rounds, planned) if y is not None]
-    return int(max(known)) if known else entry_year()
+    known = [y for y in (*latest, planned) if y is not None]
+    return int(max(known)) if known else coming
 
 
 def _latest_plan_year(ds: Dataset, county_code: str, stage: str) -> int | None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from junheng.io import evidence as store
 from junheng.supervision.register import Indicator, Measure, load_register
 from junheng.supervision.status import EvidenceState
+from junheng.web import models
 from junheng.web.access import Permission, Role, User, can_see_county
 from junheng.web.security import now
 from junheng.web.services import audit
@@ -164,12 +165,23 @@ def review(engine: Engine, user: User, evidence_id: int, action: str, reason: st
 
 
 def history(engine: Engine, year: int, county_code: str) -> dict[str, list[dict[str, Any]]]:
-    """indicator id → every upload of the county for ``year``, newest first (without files)."""
+    """indicator id → every upload of the county for ``year``, newest first (without files).
+    ``submitted_by`` and ``reviewed_by`` name the people: the account's display name, the
+    account name (as stored) only when it has none or is gone; joined in the same query."""
     e = store.evidence
+    sub, rev = models.users.alias("submitter"), models.users.alias("reviewer")
+
+    def name(who: Any, stored: Any) -> Any:
+        return func.coalesce(func.nullif(who.c.display_name, ""), stored).label(stored.name)
+
+    listed = [c for c in store.LISTED if c.name not in ("submitted_by", "reviewed_by")]
     with engine.connect() as conn:
-        rows = conn.execute(select(*store.LISTED).where(
-            e.c.year == year, e.c.county_code == county_code).order_by(e.c.id.desc())
-        ).mappings().all()
+        rows = conn.execute(
+            select(*listed, name(sub, e.c.submitted_by), name(rev, e.c.reviewed_by))
+            .outerjoin(sub, sub.c.username == e.c.submitted_by)
+            .outerjoin(rev, rev.c.username == e.c.reviewed_by)
+            .where(e.c.year == year, e.c.county_code == county_code)
+            .order_by(e.c.id.desc())).mappings().all()
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(r["indicator_id"], []).append(dict(r))

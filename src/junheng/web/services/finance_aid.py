@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import polars as pl
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from junheng.aid.eligibility import AidResult, evaluate_aid
@@ -100,28 +100,31 @@ class SchoolAid:
 
 def decisions(engine: Engine, year: int) -> pl.DataFrame:
     """The latest decision per reviewed match of ``year``: student_id, source, category,
-    decision, username."""
-    a = models.audit_log
+    decision, who (the reviewer's display name; the account name only when the account has
+    none or is gone). The name is joined in the same query, not looked up per row."""
+    a, u = models.audit_log, models.users
+    who = func.coalesce(func.nullif(u.c.display_name, ""), a.c.username).label("who")
     with engine.connect() as conn:
         rows = conn.execute(
-            select(a.c.target, a.c.detail, a.c.username)
+            select(a.c.target, a.c.detail, who)
+            .outerjoin(u, u.c.id == a.c.user_id)
             .where(a.c.action == REVIEW_ACTION, a.c.target.like(f"aid:{year}:%"))
             .order_by(a.c.id)).all()
     latest: dict[str, tuple[str, str | None]] = {}
-    for target, detail, username in rows:  # reviews are few: one per doubtful match
+    for target, detail, name in rows:  # reviews are few: one per doubtful match
         try:
             review = ReviewDetail.model_validate_json(detail or "{}")
         except ValidationError:  # not a decision this version knows: no decision taken
             continue
-        latest[target] = (review.decision, username)
+        latest[target] = (review.decision, name)
     recs = []
-    for target, (decision, username) in latest.items():
+    for target, (decision, name) in latest.items():
         _aid, _y, sid, source, category = target.split(":", 4)
         recs.append({"student_id": sid, "source": source, "category": category,
-                     "decision": decision, "username": username})
+                     "decision": decision, "who": name})
     return pl.DataFrame(recs, schema={"student_id": pl.Utf8, "source": pl.Utf8,
                                       "category": pl.Utf8, "decision": pl.Utf8,
-                                      "username": pl.Utf8})
+                                      "who": pl.Utf8})
 
 
 def aid_result(svc: DataService, engine: Engine, year: int) -> tuple[AidResult, pl.DataFrame]:
@@ -198,7 +201,7 @@ def county_aid(svc: DataService, engine: Engine, code: str, year: int,
                 .join(_list_people(svc, year, unmask), on="row", how="left")
                 .join(schools, on="school_id", how="left"))
     queue = pl.concat([queue, rejected], how="diagonal_relaxed").join(
-        dec.select("student_id", "source", "category", "decision", "username"),
+        dec.select("student_id", "source", "category", "decision", "who"),
         on=["student_id", "source", "category"], how="left")
     gap = (res.not_aided.filter(pl.col("county_code") == code)
            .join(_people(svc, year, unmask), on="student_id", how="left")
