@@ -9,6 +9,9 @@ bash scripts/setup.sh
 mkdir -p var
 .venv/bin/junheng demo --out var/demo.xlsx
 .venv/bin/junheng import var/demo.xlsx
+# The demo's applicants (synthetic children) into the admissions portal, where the staff pages
+# read them; a second run loads nothing.
+.venv/bin/junheng demo-families
 if .venv/bin/junheng --help | grep -q " serve"; then
   exec .venv/bin/junheng serve --host 127.0.0.1 --port "${PORT:-8000}"
 fi

@@ -42,7 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 COMMAND_MODULE_OF: dict[str, str] = {
     "template": "junheng.io.commands", "validate": "junheng.io.commands",
     "import": "junheng.io.commands", "export": "junheng.io.commands",
-    "demo": "junheng.demo.commands",
+    "demo": "junheng.demo.commands", "demo-families": "junheng.demo.commands",
     "evaluate": "junheng.standards.commands",
     "forecast": "junheng.forecast.commands",
     "zones": "junheng.planners.zones.commands",

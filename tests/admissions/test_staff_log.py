@@ -291,3 +291,44 @@ def test_the_demo_opens_on_its_entry_year(demo_site: Site, demo_ds: Dataset) -> 
                .filter((pl.col("county_code") == COUNTY) & (pl.col("entry_stage") == "primary")))
     assert planned.height > 0
     assert all(escape(n) in page for n in planned["school_name"])
+
+
+def test_the_demo_families_are_where_the_staff_pages_read(demo_site: Site, demo_ds: Dataset,
+                                                           db_url: str) -> None:
+    """After the quick start's import, ``junheng demo-families`` puts the demo's applications
+    (with their synthetic children) into the portal: the county official's round is not
+    empty, names are masked, three per county and stage await review, and approving those as
+    claimed and freezing writes back the very list the workbook holds (same hash)."""
+    from junheng.admissions.notary import freeze as freeze_list
+    from junheng.cli import main
+    from junheng.web.services.admissions_demo import TO_REVIEW
+
+    staff = demo_site.login("ganzhou")
+    assert "申请（0）" in staff.get("/admissions").text  # the exchange table alone: empty
+    assert main(["demo-families", "--db", db_url]) == 0
+    assert main(["demo-families", "--db", db_url]) == 0  # a second run writes nothing
+    mine = demo_ds["applications"].filter((pl.col("county_code") == COUNTY)
+                                          & (pl.col("entry_stage") == "primary"))
+    apps = svc.county_applications(demo_site.engine, COUNTY, 2025, "primary")  # type: ignore[arg-type]
+    assert len(apps) == mine.height > 0
+    waiting = [a for a in apps if a["status"] == "submitted"]
+    assert len(waiting) == TO_REVIEW
+    assert all(a["status"] == "approved" for a in apps if a not in waiting)
+    page = staff.get("/admissions").text
+    assert f"申请（{mine.height}）" in page
+    first = apps[0]
+    assert escape(svc.mask_name(first["child_name"])) in page
+    assert escape(first["child_name"]) not in page and first["resident_id"] not in page
+    # The review page: the child in full, what the family sent, and the log.
+    review = staff.get(f"/admissions/applications/{waiting[0]['id']}").text
+    assert escape(waiting[0]["child_name"]) in review and "演示家庭" in review
+    # Another county's official sees none of them.
+    with pytest.raises(svc.Denied):
+        svc.get_application(demo_site.engine,  # type: ignore[arg-type]
+                            User(0, "x", "x", Role.COUNTY_ADMIN, "620723", None, False),
+                            first["id"])
+    ganzhou = _user(demo_site, "ganzhou")
+    for a in waiting:
+        svc.review(demo_site.engine, ganzhou, a["id"], "approve", "", None)  # type: ignore[arg-type]
+    sha = svc.freeze(demo_site.engine, ganzhou, COUNTY, 2025, "primary", "")  # type: ignore[arg-type]
+    assert sha == freeze_list(demo_ds["applications"], COUNTY, 2025, "primary").sha256

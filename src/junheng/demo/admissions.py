@@ -52,6 +52,7 @@ import numpy as np
 import polars as pl
 
 from junheng.demo.aid_finance import resident_ids, synthetic_names
+from junheng.domain.dataset import Dataset
 from junheng.domain.geo import haversine
 
 SUNAN = "620721"
@@ -311,3 +312,12 @@ def _applications(rng: np.random.Generator, kids: pl.DataFrame, choices: list[li
         "category_claimed": claimed, "category_verified": category,
     }).sort("application_id")
     return apps, people
+
+
+def from_dataset(ds: Dataset, seed: int) -> DemoAdmissions:
+    """The admissions step again from a generated demo dataset (the same ``seed``): the same
+    tables, and the children of the applications, which the dataset does not carry."""
+    last = int(ds["admission_plans"]["year"].min()) - 1  # type: ignore[arg-type]
+    zones = ds["area_assignments"].filter(pl.col("year") <= last)
+    return admission_tables(seed, ds["schools"], ds["sections"], ds["areas"],
+                            ds["area_children"], zones, last)

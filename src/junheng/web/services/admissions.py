@@ -60,6 +60,10 @@ EVENT_LABELS = {
     "drawn": ("摇号并录取（第一轮）", "lottery drawn, round 1 allocated"),
     "published": ("公布第一轮录取结果", "round-1 results published"),
     "round2": ("运行第二轮调剂并公布", "round 2 run and published"),
+    # The demo's applications, approved with the verified category of the demo workbook when
+    # ``junheng demo-families`` put them into the portal (services/admissions_demo.py).
+    "demo_approved": ("演示数据：载入时按核实类别审核通过",
+                      "demo data: approved with the verified category when loaded"),
 }
 HOUSING = {"own": ("自有住房", "own home"), "rent": ("租赁住房", "rented home"), "other": ("其他", "other")}
 # Entry age (义务教育法第十一条: 年满六周岁入学), counted on 31 August of the entry year.
