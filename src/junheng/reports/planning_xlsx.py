@@ -74,7 +74,7 @@ def write_plan_xlsx(plan: InvestmentPlan, out: Path) -> None:
         ["年度预算状态", None if sched is None else _SCHEDULE_STATUS.get(sched.status, sched.status)],
         ["预算缺口（元）", None if sched is None else sched.missing_yuan],
     ]
-    summary += [["说明", n] for n in plan.notes]
+    summary += [["说明", n] for n in plan.notes_json]
     _sheet(book, "汇总", ["项目", "内容"], summary, [22, 80])
     acts: list[list[Any]] = [
         [a.year, a.school_id, a.school_name, _STAGE.get(a.stage, a.stage), a.label_zh, _r2(a.quantity), a.unit,
