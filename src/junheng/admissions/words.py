@@ -27,6 +27,15 @@ REASONS_EN = {
 }
 
 
+# Who made an override, as the publication names them: the office (web/services/admissions.py
+# OFFICES), never a person; anything else (a name in an older record) is kept as written.
+OFFICES_EN = {"市教育局": "the city education bureau", "区县教育局": "the county education bureau"}
+
+
+def by_words(by: str, lang: str) -> str:
+    return OFFICES_EN.get(by, by) if lang == "en" else by
+
+
 def category_words(lang: str) -> dict[str, str]:
     """admission_category code -> label in ``lang`` (the field registry's)."""
     words = categories()
@@ -55,7 +64,8 @@ def result_reasons(alloc: Allocation, lang: str) -> pl.Series:
            .join(names.select(pl.col("school_id").alias("computed_school_id"),
                               pl.col("school_name").alias("computed_name")),
                  on="computed_school_id", how="left", maintain_order="left")
-           .with_columns(pl.col("computed_name").fill_null("not placed")))
+           .with_columns(pl.col("computed_name").fill_null("not placed"),
+                         pl.col("override_by").replace(OFFICES_EN)))
     return _results_en(res, alloc.round_2)
 
 

@@ -76,7 +76,12 @@ def _rank_words(rank: str | None, lang: str) -> str:
 
 
 def write_allocation_xlsx(alloc: Allocation, out: Path, lang: str = "zh") -> None:
-    from junheng.admissions.words import category_words, result_reasons, why_not_reasons
+    from junheng.admissions.words import (
+        by_words,
+        category_words,
+        result_reasons,
+        why_not_reasons,
+    )
 
     w = WORDS.get(lang, WORDS["zh"])
     lang = lang if lang in WORDS else "zh"
@@ -154,7 +159,7 @@ def write_allocation_xlsx(alloc: Allocation, out: Path, lang: str = "zh") -> Non
         for r, o in enumerate(alloc.overrides, start=1):
             for c, v in enumerate([o.application_id, o.school_id,
                                    w["after_round"][0] if o.after_round == 1 else w["after_round"][1],
-                                   o.reason, o.by, o.at]):
+                                   o.reason, by_words(o.by, lang), o.at]):
                 write_cell(ws, r, c, v)
     finally:
         book.close()
