@@ -231,7 +231,7 @@ def result_json(engine: EngineDep, data: DataDep, user: ReviewerDep, county: Cou
 
 
 @router.get("/admissions/results.xlsx")
-def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, county: CountyQ,
+def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, t: TDep, county: CountyQ,
                  year: YearQ, stage: StageQ) -> Response:
     """The results for publication (公示): pseudonymous application ids, lottery numbers, the
     school and the reason; no names or 身份证号. Replayed from the frozen list and the seed."""
@@ -244,7 +244,7 @@ def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, county: Co
     code = alloc.county_code
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.xlsx"
-        write_allocation_xlsx(alloc, path)
+        write_allocation_xlsx(alloc, path, t.lang)
         content = path.read_bytes()
     grade = label("entry_stage", stage) or stage
     audit.record(engine, user, "download_report", target=f"admission_results:{code} {year} {grade}")

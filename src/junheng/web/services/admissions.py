@@ -876,14 +876,20 @@ def publication(engine: Engine, rnd: Round, ds: Dataset) -> Allocation:
 
 
 def _store(conn: Any, key: str, alloc: Allocation) -> None:
-    """The results as the pages show them: exactly the publication's rows."""
-    why = (alloc.why_not.sort("application_id", "order")
+    """The results as the pages show them: exactly the publication's rows, with each reason
+    also in English (admissions/words.py) for the English pages."""
+    from junheng.admissions.words import result_reasons, why_not_reasons
+
+    why = (alloc.why_not.with_columns(why_not_reasons(alloc, "en"))
+           .sort("application_id", "order")
            .group_by("application_id", maintain_order=True)
-           .agg(pl.format("[{}]", pl.struct("school_id", "choice_rank", "reason", "reason_zh")
+           .agg(pl.format("[{}]", pl.struct("school_id", "choice_rank", "reason", "reason_zh",
+                                            "reason_en")
                           .struct.json_encode().str.join(",")).alias("why_not")))
-    rows = (alloc.results.join(why, on="application_id", how="left", maintain_order="left")
+    rows = (alloc.results.with_columns(result_reasons(alloc, "en"))
+            .join(why, on="application_id", how="left", maintain_order="left")
             .select(pl.lit(key).alias("round_key"), "application_id", "lottery_number", "round",
-                    "school_id", "choice_rank", "in_zone", "reason_zh",
+                    "school_id", "choice_rank", "in_zone", "reason_zh", "reason_en",
                     pl.col("why_not").fill_null("[]"),
                     pl.when(pl.col("override_reason").is_not_null()).then(pl.col("school_id"))
                     .alias("override_school_id"), "override_reason", "override_by")
@@ -998,6 +1004,11 @@ class WhyNot:
     choice_rank: str | None
     reason: str
     reason_zh: str
+    # Results stored before the English was kept (migration 0010) have none: the Chinese.
+    reason_en: str | None = None
+
+    def reason_in(self, lang: str) -> str:
+        return (self.reason_en or self.reason_zh) if lang == "en" else self.reason_zh
 
 
 @dataclass(frozen=True)
@@ -1015,23 +1026,32 @@ class ResultRow:
     override_school_id: str | None
     override_reason: str | None
     override_by: str | None
+    reason_en: str | None = None
+
+    def reason_in(self, lang: str) -> str:
+        """Why this result, in ``lang`` (English when stored, else the Chinese)."""
+        return (self.reason_en or self.reason_zh) if lang == "en" else self.reason_zh
 
 
 def _result_rows(conn: Any, rows: list[Any]) -> list[ResultRow]:
     """The stored results as shown. A result overridden before overrides were published with
     the office holds the account name in ``override_by`` and in its reason ("（经办人：…）",
     the allocation's wording): both read as the office instead."""
+    from junheng.admissions.words import by_words
+
     by = _offices(conn, {r.override_by for r in rows if r.override_by})
     out = []
     for row in rows:
-        reason, who = row.reason_zh, row.override_by
+        reason, reason_en, who = row.reason_zh, row.reason_en, row.override_by
         if who and by[who] != who:
             reason = reason.replace(f"（经办人：{who}）", f"（经办人：{by[who]}）")
+            if reason_en:
+                reason_en = reason_en.replace(f"(by {who})", f"(by {by_words(by[who], 'en')})")
             who = by[who]
         out.append(ResultRow(row.application_id, row.lottery_number, row.round, row.school_id,
                              row.choice_rank, bool(row.in_zone), reason,
                              tuple(WhyNot(**w) for w in json.loads(row.why_not)),
-                             row.override_school_id, row.override_reason, who))
+                             row.override_school_id, row.override_reason, who, reason_en))
     return out
 
 
