@@ -19,7 +19,10 @@ wall time then mostly measures the other processes. Ratios of both are printed.
   limit) and write the school verdicts and the CVs as JSON.
 
 The peer does less than the command (no county items, no class bands, no class list read), so
-the ratio favours the peer. Also measured once: ``--format parquet`` (one table per level).
+the ratio favours the peer. A third line is the floor under any implementation that reads the
+whole folder in Python: start Python, import Polars and read the CSV files as text, nothing else
+(no validation, no evaluation, no output); its ratio to the peer says how low the command's
+ratio can go on this input. Also measured once: ``--format parquet`` (one table per level).
 The former default, the indented document with every school's traces (``--indent 1 --trace``),
 is not run here: at this scale it took about 150 s and 11.5 GB.
 """
@@ -36,6 +39,11 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+
+# The floor: what reading the folder costs before anything is checked, judged or written.
+FLOOR = ("import pathlib, sys, polars as pl\n"
+         "for f in sorted(pathlib.Path(sys.argv[1]).glob('*.csv')):\n"
+         "    pl.read_csv(f, infer_schema=False)\n")
 
 
 # ----------------------------------------------------------------------------- the peer
@@ -144,6 +152,7 @@ def main() -> None:
                                    str(out / "peer.json")],
             "junheng evaluate, peer's 4 tables": [*junheng, str(same),
                                                   "--out", str(out / "ev4.json")],
+            "floor: import Polars, read the CSVs": [sys.executable, "-c", FLOOR, str(folder)],
         }
         times: dict[str, list[float]] = {k: [] for k in cmds}
         cpus: dict[str, list[float]] = {k: [] for k in cmds}
@@ -151,7 +160,7 @@ def main() -> None:
         paired: list[float] = []
         paired_cpu: list[float] = []
         loads: list[float] = []
-        ours, theirs, _same_input = cmds
+        ours, theirs, _same_input, floor = cmds
         for r in range(args.rounds):
             order = list(cmds) if r % 2 == 0 else list(reversed(cmds))
             got: dict[str, tuple[float, float]] = {}
@@ -185,6 +194,9 @@ def main() -> None:
                   f"{statistics.median(cpus[k]):7.2f} {len(ts):5d} {peaks[k]:12.0f}")
         for k, (wall, cpu, peak) in once.items():
             print(f"{k:38} {wall:9.2f} {wall:7.2f} {cpu:7.2f} {1:5d} {peak:12.0f}")
+        print(f"\nratio floor (read the CSVs, nothing else) / pandas peer, wall: "
+              f"{statistics.median(times[floor]) / statistics.median(times[theirs]):.2f}, CPU: "
+              f"{statistics.median(cpus[floor]) / statistics.median(cpus[theirs]):.2f} (medians)")
         sm = statistics.median(times[_same_input])
         print(f"\nratio junheng on the peer's 4 tables / pandas peer, wall: "
               f"{sm / statistics.median(times[theirs]):.2f} (medians)")

@@ -324,3 +324,38 @@ def test_rules_loader_is_strict() -> None:
                           "[migrant], [other]]")
     with pytest.raises(RulesError, match="unknown keys"):
         load_rules("default: {source: s, date: 2024-01-01, ordr: []}\n")
+
+
+# The Chinese reason's opening words → the English reason's, kind for kind.
+_RESULT_KINDS = {"人工调整录取": "Placed by the admissions staff", "第一轮录取": "Round 1:",
+                 "第二轮调剂录取": "Round 2:", "未录取": "Not placed:",
+                 "第一轮未录取": "Not placed in round 1"}
+_WHY_KINDS = {"民办学校": "a private school", "已招满（计划": "full (", "该校不在": "the school is not",
+              "该校本学段": "the school has no", "公办学校只招收": "a public school admits only",
+              "与前面的志愿重复": "the same as"}
+
+
+@SETTINGS
+@given(instances(), st.booleans())
+def test_every_reason_is_said_in_english_too(case, round_2: bool) -> None:  # type: ignore[no-untyped-def]
+    """The English reasons (admissions/words.py) say the same kind of reason as the Chinese
+    ones, row for row, quoting the same numbers, with no Chinese but the schools' names."""
+    import re
+
+    from junheng.admissions.words import result_reasons, why_not_reasons
+
+    ds, seed = case
+    alloc = allocate(ds, COUNTY, YEAR, "primary", seed, round_2=round_2)
+    names = sorted(ds.table("schools")["school_name"].to_list(), key=len, reverse=True)
+    for zh, en in [*zip(result_reasons(alloc, "zh"), result_reasons(alloc, "en"), strict=True),
+                   *zip(why_not_reasons(alloc, "zh"), why_not_reasons(alloc, "en"),
+                        strict=True)]:
+        kinds = {**_RESULT_KINDS, **_WHY_KINDS}
+        opening = max((k for k in kinds if zh.startswith(k)), key=len)
+        assert en.startswith(kinds[opening]), (zh, en)
+        # The same numbers in the same order (the Chinese writes the rounds in words).
+        numbers = re.findall(r"\d+(?:\.\d+)?", re.sub(r"[Rr]ound \d", "", en))
+        assert re.findall(r"\d+(?:\.\d+)?", zh) == numbers, (zh, en)
+        for name in names:
+            en = en.replace(name, "")
+        assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff60]", en), en

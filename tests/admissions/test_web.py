@@ -194,13 +194,14 @@ def test_family_applies_and_staff_run_the_round(site: Site, caplog: pytest.LogCa
     r = staff.post("/admissions/round2", data=q, headers={"X-CSRF-Token": stoken})
     assert "error=" in r.headers["location"]  # once only
 
-    # The publication lists the override with who and why, and replays bit for bit.
+    # The publication lists the override with who (the office) and why, and replays bit for
+    # bit.
     result = staff.get("/admissions/result.json", params=q)
     doc = json.loads(result.text)
     assert result.status_code == 200 and doc["list_sha256"] == digest.group(1)
     assert doc["round_2"] is True
     assert [(o["school_id"], o["after_round"], o["reason"], o["by"]) for o in doc["overrides"]] \
-        == [(f"{COUNTY}0002", 1, "残疾儿童就近安置（特殊情况）", "ganzhou")]
+        == [(f"{COUNTY}0002", 1, "残疾儿童就近安置（特殊情况）", "区县教育局")]
     (tmp_path / "r.json").write_text(result.text, "utf-8")
     import openpyxl
 

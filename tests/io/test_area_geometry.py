@@ -12,7 +12,7 @@ import pytest
 from support.io_data import small_dataset
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.geo import polygon_ok
+from junheng.domain.outline import polygon_ok
 from junheng.io.problems import ValidationFailed
 from junheng.io.validate import read_dataset
 from junheng.io.writers import write_dataset

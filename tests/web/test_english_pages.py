@@ -43,10 +43,12 @@ PATH_VALUES = {"code": "620702", "school_id": "6207020001", "fmt": "pdf"}
 # audit page as the county's name), the uploaded file's name, and the number written in words
 # into a number cell of the broken workbook, which the validation message quotes back.
 TYPED = ("说明", "县区", "学校数据.xlsx", "六百")
-# The rules files whose citations are kept in Chinese (see ``citations``).
+# The rules files whose citations are kept in Chinese (see ``citations``); the rotation
+# planner's parameters cite the Zhangye measure its direction rule serves.
 RULE_FILES = [*resources.files("junheng.standards").joinpath("data").iterdir(),
               *resources.files("junheng.supervision").joinpath("data").iterdir(),
-              *resources.files("junheng.admissions").joinpath("data").iterdir()]
+              *resources.files("junheng.admissions").joinpath("data").iterdir(),
+              *resources.files("junheng.planners.teachers").joinpath("data").iterdir()]
 
 
 def citations() -> set[str]:

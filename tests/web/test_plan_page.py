@@ -87,3 +87,24 @@ def test_no_raw_ids_on_the_chinese_plan_page() -> None:
     html = _page(plan, ds)
     visible = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
     assert not re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", visible)
+
+
+def test_english_page_says_the_notes_and_reasons_in_english() -> None:
+    """The plan's notes, its budget lines and the new campuses' explanation come as kinds and
+    numbers: the English page says them in English, the Chinese page in the planner's words."""
+    from tests.web.test_english_pages import chinese_left
+
+    ds = tiny_county([2300, 600])
+    costs = load_costs({"new_campus": {"seat_yuan": {"primary": 1000}}})
+    plan = plan_county(ds, COUNTY, 2024, costs=costs, budget=1000.0, time_limit=30)
+    assert plan.new_campuses and plan.notes and plan.explanation
+    zh, en = _page(plan, ds), _page(plan, ds, "en")
+    assert all(line in zh for line in plan.explanation_zh)
+    assert "年度预算不足" in zh and "budget short by" not in zh  # one language per page
+    assert "Budget short by" in en or "budget short by" in en
+    assert "new campuses take the students above" in en and "Note: a primary seat costs" in en
+    # Left in Chinese: the schools' names, and the planner's name for a proposed campus.
+    names = sorted({*ds.table("schools")["school_name"].to_list(),
+                    *(c.school_name for c in plan.new_campuses), "测试县"}, key=len, reverse=True)
+    body = en.split("<body", 1)[-1]
+    assert chinese_left(body.replace('<span class="logo">均</span>', ""), names) == []

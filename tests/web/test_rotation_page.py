@@ -89,3 +89,34 @@ def test_every_solver_status_has_words(lang: str) -> None:
     assert ("未证明" in feasible) if lang == "zh" else ("not proven" in feasible)
     assert ("不表示规则无法满足" in unknown and "重新排名单" in unknown) if lang == "zh" else (
         "does not mean the rules cannot be met" in unknown and "Draw again" in unknown)
+
+
+def test_english_page_and_download_give_the_reasons_in_english(site: Site) -> None:
+    """The planner's reasons (its explanation, each rule's check, why a destination is rural or
+    weak) come as kinds and numbers; the English page and workbook say them in English."""
+    from tests.web.test_english_pages import _CJK, data_names
+
+    _with_teachers(site)
+    c = site.login("linze")
+    assert c.get("/account/password?lang=en").status_code == 200
+    page = c.get(f"/rotation/{COUNTY}?year=2024&wait=1").text
+    assert 'id="rotation-explanation"' in page
+    assert "Every rule re-checked: all pass." in page and "eligible, at least 10%" in page
+    assert "逐条复核" not in page
+    names = data_names(site)
+    x = c.get(f"/rotation/{COUNTY}/list.xlsx?year=2024")
+    book = openpyxl.load_workbook(io.BytesIO(x.content), read_only=True)
+    assert book.sheetnames == ["Summary", "Rotation list", "Rules re-checked"]
+    notes = [row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)
+             if row[0] == "Note"]
+    assert notes and notes[-1] == "Every rule re-checked: all pass."
+    left = []
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                text = str(v or "")
+                for name in names:
+                    text = text.replace(name, " ")
+                left += _CJK.findall(text)
+    # The subjects (语文, 体育 …) are this test's data, as the teacher list has them.
+    assert set(left) <= {"语文", "数学", "英语", "体育"}, left

@@ -3,10 +3,6 @@ campuses, the demo). Coordinates are WGS84 degrees of any country."""
 
 from __future__ import annotations
 
-import json
-import math
-from typing import Any
-
 import numpy as np
 
 # The mean Earth radius (IUGG).
@@ -33,43 +29,3 @@ def distance_matrix(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: 
     """From every point 1 (rows) to every point 2 (columns), in the unit of ``radius``."""
     return haversine(np.asarray(lat1)[:, None], np.asarray(lon1)[:, None],
                      np.asarray(lat2)[None, :], np.asarray(lon2)[None, :], radius)
-
-
-def _ring_ok(ring: Any) -> bool:
-    """A closed linear ring of at least four [lon, lat] positions within WGS84 bounds."""
-    if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
-        return False
-    for pos in ring:
-        if not isinstance(pos, list) or len(pos) < 2:
-            return False
-        lon, lat = pos[0], pos[1]
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                   for v in (lon, lat)):
-            return False
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            return False
-    return True
-
-
-def polygon_ok(text: str | None) -> bool:
-    """Whether ``text`` is a GeoJSON geometry of type Polygon or MultiPolygon in WGS84 degrees
-    (the outline of an area in the exchange format). Checked at import, so that a map never
-    receives something it cannot draw."""
-    if text is None:
-        return False
-    try:
-        geom = json.loads(text)
-    except ValueError:
-        return False
-    if not isinstance(geom, dict):
-        return False
-    coords = geom.get("coordinates")
-    if geom.get("type") == "Polygon":
-        polygons = [coords]
-    elif geom.get("type") == "MultiPolygon" and isinstance(coords, list):
-        polygons = coords
-    else:
-        return False
-    return bool(polygons) and all(
-        isinstance(rings, list) and rings and all(_ring_ok(r) for r in rings)
-        for rings in polygons)

@@ -512,7 +512,8 @@ def _read_csv_file(file: Path, reg: Registry, limits: Limits, raw: RawDataset,
         raise _refuse(file.name, f"文件过大：{_mb(size)}（上限 {_mb(limits.file_bytes)}）",
                       f"the file is too large: {_mb(size)} (at most {_mb(limits.file_bytes)})")
     data = file.read_bytes()
-    if not data.strip():
+    # isspace() scans without copying: strip() would copy a 150 MB class list to ask this.
+    if not data or data.isspace():
         raw.problems.append(Problem(file.name, None, None, None,
                                     "文件是空的", "the file is empty"))
         raw.unreadable.add(table.id)
@@ -586,7 +587,9 @@ def _typed_csv(table: Table, file: Path, data: bytes, limits: Limits) -> RawShee
     type (no text copy of a million figures, no second parse in validation). None (the text
     path decides) for anything unusual: a header that is not exactly the table's columns, a
     value Polars cannot parse as its column's type, a second header row, too many rows."""
-    first = data.split(b"\n", 1)[0].rstrip(b"\r")
+    # Sliced at the first newline: split() would copy the rest of the file to return it.
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).rstrip(b"\r")
     try:
         header = next(csv.reader([first.decode("utf-8")]))
     except (csv.Error, StopIteration, UnicodeDecodeError):

@@ -14,8 +14,8 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.fields import Column, CrossCheck, Limits, Table, registry, unknown_references
-from junheng.domain.geo import polygon_ok
 from junheng.domain.needs import TableNeeds
+from junheng.domain.outline import polygon_ok
 from junheng.io.problems import DEFAULT_PROBLEM_LIMIT, Problem, ValidationFailed
 from junheng.io.readers import ROW, RawDataset, RawSheet, read_raw
 from junheng.reports.safe_cells import restore_expr

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-import polars as pl
 
 from junheng.standards.engine import Evaluation
 
@@ -97,14 +96,15 @@ def write_schools_json(ev: Evaluation, fh: IO[bytes], chunk: int = 50_000) -> No
 
 def school_json_slices(ev: Evaluation, chunk: int = 50_000) -> Iterator[bytes]:
     """The school records without traces as JSON text, comma-joined, one slice of ``chunk``
-    records at a time. Each record is encoded by an expression (``struct.json_encode``, the
-    same bytes as ``DataFrame.write_json``), which Polars runs on all cores."""
+    records at a time. Polars writes each slice as JSON lines (``write_ndjson``, the same
+    bytes per record as ``DataFrame.write_json``, about three times cheaper than encoding a
+    struct per row); the newlines between records become the array's commas. A newline
+    never occurs inside a record: JSON escapes it in strings."""
     frame = ev.school_table()
     for off in range(0, frame.height, chunk):
-        # Bytes straight from Polars: a Python str of Chinese text would be four bytes a
-        # character, then copied again to encode it.
-        yield frame.slice(off, chunk).select(
-            pl.struct(pl.all()).struct.json_encode().str.join(",").cast(pl.Binary)).item()
+        buf = io.BytesIO()
+        frame.slice(off, chunk).write_ndjson(buf)
+        yield buf.getvalue().rstrip(b"\n").replace(b"\n", b",")
 
 
 def _write_array(slices: Iterable[bytes], fh: IO[bytes]) -> None:

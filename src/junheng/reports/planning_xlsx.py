@@ -1,4 +1,5 @@
-"""Excel workbooks (in Chinese) of an investment plan and of a rotation list.
+"""Excel workbooks of an investment plan and of a rotation list (in Chinese; the rotation list
+also in English, for the web's English download).
 
 Input is the typed ``InvestmentPlan`` / ``RotationPlan.to_json()``; nothing is recomputed here.
 """
@@ -73,7 +74,7 @@ def write_plan_xlsx(plan: InvestmentPlan, out: Path) -> None:
         ["年度预算状态", None if sched is None else _SCHEDULE_STATUS.get(sched.status, sched.status)],
         ["预算缺口（元）", None if sched is None else sched.missing_yuan],
     ]
-    summary += [["说明", n] for n in plan.notes]
+    summary += [["说明", n] for n in plan.notes_json]
     _sheet(book, "汇总", ["项目", "内容"], summary, [22, 80])
     acts: list[list[Any]] = [
         [a.year, a.school_id, a.school_name, _STAGE.get(a.stage, a.stage), a.label_zh, _r2(a.quantity), a.unit,
@@ -109,27 +110,54 @@ def write_plan_xlsx(plan: InvestmentPlan, out: Path) -> None:
     book.close()
 
 
-def write_rotation_xlsx(plan: dict[str, Any], out: Path) -> None:
+# The rotation workbook's words, Chinese and English (the reasons come in the plan already said
+# in the reader's language: ``explanation``, each check's ``text``, each move's ``to_reason``).
+_ROTATION_WORDS: dict[str, dict[str, Any]] = {
+    "zh": {"status": _ROTATION_STATUS, "yes": "是", "no": "否", "passed": "通过", "failed": "未通过",
+           "sheets": ("汇总", "轮岗名单", "规则复核"), "summary_head": ["项目", "内容"],
+           "summary": ["区县代码", "学年", "求解状态", "符合条件教师（人）", "轮岗教师（人）", "轮岗比例",
+                       "其中骨干（人）", "骨干占比", "从其他学校调出（人）", "其中去往乡村、薄弱学校（人）",
+                       "轮岗骨干去往乡村、薄弱学校（人）", "说明"],
+           "moves": ["教师编号", "学段", "学科", "调出学校", "调出学校名称", "调入学校", "调入学校名称",
+                     "调入学校类别", "距离（公里）", "骨干", "本校任教年限"],
+           "checks": ["结论", "值", "说明"]},
+    "en": {"status": {"optimal": "Proven optimal", "feasible": "Meets every rule (not proven optimal)",
+                      "infeasible": "Cannot meet every rule", "unknown": "No list found in time"},
+           "yes": "yes", "no": "no", "passed": "passed", "failed": "failed",
+           "sheets": ("Summary", "Rotation list", "Rules re-checked"), "summary_head": ["Item", "Value"],
+           "summary": ["County code", "School year", "Solver status", "Eligible teachers",
+                       "Teachers rotated", "Share rotated", "Backbone teachers among them",
+                       "Backbone share", "Leaving other schools",
+                       "Of them to rural or weak schools", "Backbone teachers to rural or weak schools",
+                       "Note"],
+           "moves": ["Teacher ID", "Stage", "Subject", "From school", "From school name", "To school",
+                     "To school name", "Why the destination", "Distance (km)", "Backbone",
+                     "Years at the school"],
+           "checks": ["Result", "Value", "Rule"]},
+}
+
+
+def write_rotation_xlsx(plan: dict[str, Any], out: Path, lang: str = "zh") -> None:
+    """The rotation list as a workbook in ``lang``. ``plan`` is ``RotationPlan.to_json()``,
+    whose reasons are in Chinese, or the web's rendering of it with them in the reader's
+    language (``explanation`` and each check's ``text``, see web/services/rotation.py)."""
+    w = _ROTATION_WORDS.get(lang, _ROTATION_WORDS["zh"])
+    stage = _STAGE if lang == "zh" else {k: v[1] or v[0] for k, v in vocabulary("stage").items()}
     book = xlsxwriter.Workbook(str(out))
-    summary: list[list[Any]] = [
-        ["区县代码", plan["county_code"]], ["学年", plan["year"]],
-        ["求解状态", _ROTATION_STATUS.get(plan["status"], plan["status"])],
-        ["符合条件教师（人）", plan["eligible_teachers"]], ["轮岗教师（人）", plan["rotated_teachers"]],
-        ["轮岗比例", plan["rotated_share"]], ["其中骨干（人）", plan["rotated_backbone_teachers"]],
-        ["骨干占比", plan["backbone_share"]],
-        ["从其他学校调出（人）", plan["direction"]["moves_from_other"]],
-        ["其中去往乡村、薄弱学校（人）", plan["direction"]["moves_toward"]],
-        ["轮岗骨干去往乡村、薄弱学校（人）", plan["direction"]["backbone_toward"]],
-    ] + [["说明", t] for t in plan["explanation_zh"]]
-    _sheet(book, "汇总", ["项目", "内容"], summary, [20, 100])
+    d = plan["direction"]
+    values = [plan["county_code"], plan["year"], w["status"].get(plan["status"], plan["status"]),
+              plan["eligible_teachers"], plan["rotated_teachers"], plan["rotated_share"],
+              plan["rotated_backbone_teachers"], plan["backbone_share"], d["moves_from_other"],
+              d["moves_toward"], d["backbone_toward"]]
+    summary: list[list[Any]] = [[k, v] for k, v in zip(w["summary"], values, strict=False)]
+    summary += [[w["summary"][-1], t] for t in plan.get("explanation", plan["explanation_zh"])]
+    _sheet(book, w["sheets"][0], w["summary_head"], summary, [20, 100])
     # Rows of the rotation's move frame: every column is there (rotation.py gives it a schema).
-    moves = [[m["teacher_id"], _STAGE.get(m["stage"]), m["subject"], m["from_school_id"], m["from_school_name"],
+    moves = [[m["teacher_id"], stage.get(m["stage"]), m["subject"], m["from_school_id"], m["from_school_name"],
               m["to_school_id"], m["to_school_name"], m["to_reason"] or "", m["distance_km"],
-              "是" if m["is_backbone"] else "否", m["years_at_school"]] for m in plan["moves"]]
-    _sheet(book, "轮岗名单", ["教师编号", "学段", "学科", "调出学校", "调出学校名称", "调入学校", "调入学校名称",
-                          "调入学校类别", "距离（公里）", "骨干", "本校任教年限"], moves,
-           [18, 6, 10, 14, 28, 14, 28, 30, 10, 6, 10])
-    checks = [["通过" if c["passed"] else "未通过", "" if c["value"] is None else c["value"], c["text_zh"]]
-              for c in plan["checks"]]
-    _sheet(book, "规则复核", ["结论", "值", "说明"], checks, [8, 10, 80])
+              w["yes"] if m["is_backbone"] else w["no"], m["years_at_school"]] for m in plan["moves"]]
+    _sheet(book, w["sheets"][1], w["moves"], moves, [18, 6, 10, 14, 28, 14, 28, 30, 10, 6, 10])
+    checks = [[w["passed"] if c["passed"] else w["failed"], "" if c["value"] is None else c["value"],
+               c.get("text", c["text_zh"])] for c in plan["checks"]]
+    _sheet(book, w["sheets"][2], w["checks"], checks, [8, 10, 80])
     book.close()

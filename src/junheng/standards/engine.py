@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.numbers import json_number
+from junheng.domain.numbers import json_number, json_numbers
 from junheng.domain.status import status_from_rank, status_rank, worst_status
 from junheng.standards.bands import BANDS, ClassStats, class_bands
 from junheng.standards.cv import county_stage_cvs
@@ -169,8 +169,7 @@ def _nums(column: pl.Series, digits: int = 6) -> list[Any]:
     values = column.to_list()
     if not column.dtype.is_float():
         return values  # json_number leaves anything but a float as it is
-    finite = math.isfinite
-    return [None if v is None or not finite(v) else round(v, digits) for v in values]
+    return json_numbers(values, digits)
 
 
 def _stage_results(

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
-from junheng.domain.numbers import json_number
+from junheng.domain.numbers import json_number, json_numbers
 from junheng.domain.status import status_from_rank, status_rank
 from junheng.standards.bands import ClassStats
 from junheng.standards.loader import Check, Item, Standard
@@ -368,23 +368,28 @@ class ItemResults:
             cmp = r.check.rule.comparison
             cid = r.check.id
             per_check[r.item.id + "\x00" + cid] = {
-                cc: {"id": cid, "value": json_num(v), "threshold": thr, "comparison": cmp,
-                     "status": st}
-                for cc, v, st in zip(r.frame["county_code"].to_list(), r.frame["value"].to_list(),
+                cc: {"id": cid, "value": v, "threshold": thr, "comparison": cmp, "status": st}
+                for cc, v, st in zip(r.frame["county_code"].to_list(),
+                                     json_numbers(r.frame["value"].to_list()),
                                      r.frame["status"].to_list(), strict=True)}
-        status = dict(zip(zip(self.item_status["county_code"].to_list(),
-                              self.item_status["item"].to_list(), strict=True),
-                          self.item_status["status"].to_list(), strict=True))
+        status: dict[str, dict[str, str]] = {}
+        for cc, iid, st in zip(self.item_status["county_code"].to_list(),
+                               self.item_status["item"].to_list(),
+                               self.item_status["status"].to_list(), strict=True):
+            status.setdefault(iid, {})[cc] = st
         out: dict[str, dict[str, dict[str, Any]]] = {cc: {} for cc in self.codes}
+        # Item by item, then county by county: what is the same for every county (the item's
+        # words, its checks' columns) is looked up once, not 2,850 times.
         for item in self.standard.items:
-            keys = [item.id + "\x00" + c.id for c in item.checks]
-            single = len(keys) == 1
+            columns = [per_check[item.id + "\x00" + c.id] for c in item.checks]
+            by_county = status.get(item.id, {})
+            head = {"part": item.part, "label": item.label, "label_en": item.label_en}
+            single = len(columns) == 1
             for cc in self.codes:
-                checks = [per_check[k][cc] for k in keys]
-                st = status.get((cc, item.id), "not_reported")
+                checks = [col[cc] for col in columns]
+                st = by_county.get(cc, "not_reported")
                 out[cc][item.id] = {
-                    "part": item.part, "label": item.label, "label_en": item.label_en,
-                    "passed": st == "passed", "status": st, "veto": item.veto,
+                    **head, "passed": st == "passed", "status": st, "veto": item.veto,
                     "value": checks[0]["value"] if single else {c["id"]: c["value"] for c in checks},
                     "threshold": (checks[0]["threshold"] if single
                                   else {c["id"]: c["threshold"] for c in checks}),

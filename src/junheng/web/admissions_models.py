@@ -110,6 +110,8 @@ results = Table(
     Column("choice_rank", String(8), nullable=True),
     Column("in_zone", Boolean, nullable=False),
     Column("reason_zh", Text, nullable=False),
+    # The same reason in English (admissions/words.py); none for results stored before 0010.
+    Column("reason_en", Text, nullable=True),
     Column("why_not", Text, nullable=False),  # JSON list
     Column("override_school_id", String(10), nullable=True),
     Column("override_reason", Text, nullable=True),

@@ -95,6 +95,7 @@ def _registry() -> dict[str, Any]:
     from junheng.standards import labels
 
     labels.register("action", {a.id: (a.label, a.label_en) for a in acts})
+    labels.register("action_unit", {a.id: (a.unit, a.unit_en) for a in acts})
     return {"actions": acts, "limits": dict(doc.get("limits") or {})}
 
 

@@ -33,12 +33,12 @@ import polars as pl
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.geo import PLANNER_RADIUS_KM, distance_matrix
+from junheng.domain.reasons import Reason
 from junheng.planners.investment.actions import action, raising
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.results import CampusCost, CampusSource, NewCampus
 from junheng.planners.investment.rules import INDICATORS, STANDARD_ID, ResourceRules
 from junheng.planners.milp import MilpBuilder
-from junheng.standards.labels import label
 
 # The kind of school a campus of each oversized type is: the compulsory part moves, so a
 # 完全中学's campus is a 初级中学 and a 十二年一贯制's a 九年一贯制.
@@ -55,15 +55,12 @@ class CampusPlan:
     data: Dataset
     campuses: list[NewCampus] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)   # rows of the action frame
-    explanation_zh: list[str] = field(default_factory=list)
+    # The campuses explained, as kinds and numbers (planners/investment/words.py).
+    explanation: list[Reason] = field(default_factory=list)
 
     @property
     def cost_yuan(self) -> float:
         return float(sum(a["cost_yuan"] for a in self.actions))
-
-
-def _stage_zh(stage: str) -> str:
-    return label("stage", stage) or stage
 
 
 def _take(pool: np.ndarray, n: int) -> np.ndarray:
@@ -240,18 +237,15 @@ def _staff(stage_p: dict[str, int], rules: ResourceRules, costs: Costs) -> tuple
     return staff, cost
 
 
-def _intro(per: pl.DataFrame, n_campuses: int, nc: dict[str, Any]) -> str:
-    return (
-        f"{per.height} 所学校超过规模上限（g04），新建 {n_campuses} 个校区接收超出的学生。每校只迁出超出上限的人数："
-        f"一个学位的土地与建设费（{'、'.join(f'{_stage_zh(s)} {v:,.0f} 元' for s, v in nc['seat_yuan'].items())}）"
-        "远高于少一名学生为原校省下的资源费用，多迁不会更省；迁出人数固定后，差异系数仍按固定学生数计算。"
-        f"相距不超过 {float(nc['max_km']):g} 公里的超员学校合建一个校区（每个校区固定费用 {float(nc['fixed_yuan']):,.0f} 元），"
-        "校区不超过规模上限。原校保留全部教师、校舍和设备，生均指标随之提高；学生按年级比例迁出，连同班级一起迁走。")
+def _intro(per: pl.DataFrame, n_campuses: int, nc: dict[str, Any]) -> Reason:
+    return Reason("campus_intro", {"schools": per.height, "campuses": n_campuses,
+                                   "seat_yuan": dict(nc["seat_yuan"]), "max_km": float(nc["max_km"]),
+                                   "fixed": float(nc["fixed_yuan"])})
 
 
-def _notes(per: pl.DataFrame, nc: dict[str, Any], rules: ResourceRules, costs: Costs) -> list[str]:
+def _notes(per: pl.DataFrame, nc: dict[str, Any], rules: ResourceRules, costs: Costs) -> list[Reason]:
     """Where moving only the excess may not be cheapest, and where rezoning may do instead."""
-    lines: list[str] = []
+    lines: list[Reason] = []
     thr, class_cap = rules.thresholds, rules.class_size_max
     # Why the least number moved is the least cost: a student fewer saves the parent at most the
     # thresholds' worth of every resource and a share of a classroom; a seat costs more.
@@ -262,12 +256,11 @@ def _notes(per: pl.DataFrame, nc: dict[str, Any], rules: ResourceRules, costs: C
                     .unit_cost(costs) for ind in INDICATORS) \
             + action("add_classrooms").unit_cost(costs) / class_cap[st]
         if float(seat) < saved:
-            lines.append(f"注意：{_stage_zh(st)}每学位费用 {float(seat):,.0f} 元低于少一名学生可为原校省下的上限 {saved:,.0f} 元，"
-                         "多迁学生可能更省；本规划仍只迁出超出上限的人数。")
+            lines.append(Reason("seat_cheaper", {"stage": st, "seat": float(seat), "saved": saved}))
     small = per.filter(pl.col("excess") < 50)
     if small.height:
-        lines.append("超出很少的学校（" + "、".join(f"{r['school_name']} {r['excess']} 人" for r in small.to_dicts())
-                     + "）也可通过调整招生片区解决（见 junheng zones），可能比新建校区更省。")
+        lines.append(Reason("rezone_instead", {"schools": [(r["school_name"], r["excess"])
+                                                           for r in small.to_dicts()]}))
 
     return lines
 
@@ -351,7 +344,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
     ge_rows: list[dict[str, Any]] = []
     campuses: list[NewCampus] = []
     actions: list[dict[str, Any]] = []
-    lines: list[str] = []
+    lines: list[Reason] = []
     thr = rules.thresholds
     offset_deg = float(nc["offset_m"]) / 111_320.0
     per_host: dict[str, int] = {}
@@ -423,15 +416,14 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
         breakdown = CampusCost(land_and_building_yuan=round(seat_cost, 2), fixed_yuan=round(fixed, 2),
                                teachers_first_year_yuan=round(teach_cost, 2), equipment_yuan=round(eq_cost, 2),
                                multimedia_rooms_yuan=round(mm_cost, 2))
-        src_zh = "、".join(f"{s.school_name} {s.students} 人" for s in sources)
-        staff_zh = "；".join(_stage_zh(st) + "、".join(f"{teacher_words[col]} {n} 人" for col, n in v.items())
-                            for st, v in staff.items())
-        text = (
-            f"新建{name}（规划校址，{names[host]}以北约 {float(nc['offset_m']) * (k + 1):.0f} 米，选址待论证）："
-            f"接收 {src_zh}，共 {seats} 个学位、{sum(classes.values())} 个班；按标准配齐 {staff_zh}，"
-            f"教学及辅助用房 {teaching:,.0f} m²、运动场地 {sports:,.0f} m²、设备 {equipment:,.0f} 元、"
-            f"多媒体教室 {rooms_mm} 间、音乐和美术教室各 {n_ma} 间；费用 {total:,.0f} 元（土地与建设 {seat_cost:,.0f}，"
-            f"校区固定 {fixed:,.0f}，教师首年 {teach_cost:,.0f}，设备 {eq_cost:,.0f}，多媒体教室 {mm_cost:,.0f}）")
+        text = Reason("campus", {
+            "name": name, "host": names[host], "offset_m": float(nc["offset_m"]) * (k + 1),
+            "sources": [(s.school_name, s.students) for s in sources], "seats": seats,
+            "classes": sum(classes.values()), "teacher_words": teacher_words,
+            "staff": {st: dict(v) for st, v in staff.items()}, "teaching": teaching,
+            "sports": sports, "equipment": equipment, "multimedia_rooms": rooms_mm,
+            "music_art_rooms": n_ma, "total": total, "seat_cost": seat_cost, "fixed": fixed,
+            "teachers_cost": teach_cost, "equipment_cost": eq_cost, "multimedia_cost": mm_cost})
         campuses.append(NewCampus(
             school_id=new_id, school_name=name, school_type=ctype, parent_school_id=host,
             latitude=site_lat, longitude=h["longitude"], seats=seats, students_by_stage=stage_p,
@@ -439,7 +431,7 @@ def plan_new_campuses(ds_t: Dataset, year: int, county: str, parts: pl.DataFrame
             teachers_by_stage={st: {_kind_key(col): n for col, n in v.items()} for st, v in staff.items()},
             teaching_area_m2=teaching, sports_area_m2=sports, equipment_value_yuan=equipment,
             multimedia_rooms=rooms_mm, music_rooms=n_ma, art_rooms=n_ma, cost_yuan=round(total, 2),
-            cost_breakdown=breakdown, text_zh=text))
+            cost_breakdown=breakdown, reason=text))
         lines.append(text)
         actions.append({"school_id": new_id, "stage": stages[0] if len(stages) == 1 else None,
                         "kind": "new_campus", "quantity": float(seats), "unit": "学位",

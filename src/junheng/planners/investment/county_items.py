@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.reasons import Reason
 from junheng.planners.investment.costs import Costs
 from junheng.planners.investment.results import BudgetLine, OutsideItem
 from junheng.planners.investment.rules import ResourceRules
@@ -82,7 +83,7 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
             lines.append(BudgetLine(item="g08_teacher_pay_parity", label_zh="教师平均工资不低于公务员",
                                     gap=round(gap, 2), gap_unit="元/人·年", quantity=teachers,
                                     quantity_unit="名专任教师", cost_yuan=round(gap * teachers, 2),
-                                    recurring=True, text_zh=f"每名教师年均增资 {gap:,.0f} 元 × {teachers} 人"))
+                                    recurring=True, reason=Reason("pay_parity", {"gap": gap, "teachers": teachers})))
             fact_updates["teacher_avg_pay_yuan"] = rules.pay_ratio_min * cp
         # g07: special-school funding per student up to the norm.
         sf = facts.special_school_funding_per_student_yuan
@@ -93,7 +94,7 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
             lines.append(BudgetLine(item="g07_special_school_funding", label_zh="特殊教育学校生均公用经费",
                                     gap=round(gap, 2), gap_unit="元/生·年", quantity=students,
                                     quantity_unit="名特教学校学生", cost_yuan=round(gap * students, 2),
-                                    recurring=True, text_zh=f"生均增加 {gap:,.0f} 元 × {students} 名学生"))
+                                    recurring=True, reason=Reason("special_funding", {"gap": gap, "students": students})))
             fact_updates["special_school_funding_per_student_yuan"] = rules.special_school_funding_min_yuan
         # g06: village schools and teaching points under N students funded as N.
         if facts.g06_small_school_funding is False:
@@ -115,7 +116,7 @@ def budget_lines(ds: Dataset, county: str, year: int, rules: ResourceRules, cost
                 item="g06_small_school_funding", label_zh="不足100人的村小和教学点按100人拨付公用经费",
                 gap=small.height, gap_unit="所学校", quantity=small.height, quantity_unit="所学校",
                 cost_yuan=round(cost, 2), recurring=True,
-                text_zh=f"{small.height} 所不足{funded_as}人的村小和教学点按{funded_as}人补足公用经费"))
+                reason=Reason("small_schools", {"schools": small.height, "funded_as": funded_as})))
             fact_updates["g06_small_school_funding"] = True
 
     after = ds

@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.geo import PLANNER_RADIUS_KM, distance_matrix
+from junheng.domain.reasons import Reason
 from junheng.planners.investment.actions import action, limit_for, limit_label, raising
 from junheng.planners.investment.actions import labels as action_labels
 from junheng.planners.investment.actions import units as action_units
@@ -146,7 +147,7 @@ def _labelled(actions: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
                           label_en=pl.col("kind").replace_strict(KIND_LABELS_EN, default=pl.col("kind"))))
 
 
-def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Dataset, int]:
+def _target_data(ds: Dataset, target_year: int, notes: list[Reason]) -> tuple[Dataset, int]:
     years = ds.years()
     if not years:
         raise PlanError("数据中没有学年数据 / the data has no school years")
@@ -157,8 +158,7 @@ def _target_data(ds: Dataset, target_year: int, notes: list[str]) -> tuple[Datas
         raise PlanError(f"数据中没有 {target_year} 学年 / no data for school year {target_year}")
     from junheng.forecast import project_dataset
 
-    notes.append(f"{target_year} 学年学生数为预测值（由 {last} 学年数据推算），其余办学条件沿用 {last} 学年 / "
-                 f"students of {target_year} are projected from {last}; other stocks carried forward")
+    notes.append(Reason("projected", {"target": target_year, "last": last}))
     return project_dataset(ds, target_year), last
 
 
@@ -329,7 +329,7 @@ def plan_county(
         rules = load_rules(target_year, params)
     except ValueError as exc:
         raise PlanError(str(exc)) from None
-    notes: list[str] = []
+    notes: list[Reason] = []
     if county not in ds.table("counties")["county_code"].to_list():
         raise PlanError(f"数据中没有区县 {county} / county {county} is not in the data")
     ds_before, data_year = _target_data(ds, target_year, notes)
@@ -337,16 +337,13 @@ def plan_county(
     missing = [c.removeprefix("missing__") for c in parts.columns
                if c.startswith("missing__") and parts[c].any()]
     if missing:
-        notes.append("以下数据项有学校未填报，规划按 0 计并补足：" + "、".join(missing)
-                     + " / unreported stocks planned as zero: " + ", ".join(missing))
+        notes.append(Reason("unreported", {"columns": missing}))
 
     if campus.campuses:
-        notes.append(f"学校规模（g04）：新建 {len(campus.campuses)} 个校区，共 {sum(c.seats for c in campus.campuses)} 个学位，"
-                     f"迁出学生数固定为超出上限的人数，见 new_campuses 和 explanation_zh / "
-                     f"{len(campus.campuses)} new campuses take the students above the size caps")
+        notes.append(Reason("new_campuses", {"campuses": len(campus.campuses),
+                                             "seats": sum(c.seats for c in campus.campuses)}))
     if (new_classes["basis"] == "stage").any() and (new_classes["new_classes"] > 0).any():
-        notes.append("部分学校没有与在校生一致的班级名单，增班数按全学段平均班额估算 / "
-                     "classes estimated from stage totals where no matching class list")
+        notes.append(Reason("classes_estimated"))
 
     # Build, solve, read back.
     problem = build_problem(parts, rules, costs)
@@ -361,8 +358,8 @@ def plan_county(
             res.seconds, res.cut_rounds, actions.with_columns(year=pl.lit(years[0], pl.Int64)), (), (),
             _unattainable(parts, res.unattainable, rules), before_ev, before_ev,
             _resource_check(before_ev, county), _passing(before_ev, before_ev, county),
-            notes=(*notes, "求解器在时间上限内未找到可行方案或模型不可行 / no feasible plan found"),
-            new_campuses=tuple(campus.campuses), explanation_zh=tuple(campus.explanation_zh))
+            notes=(*notes, Reason("no_feasible_plan")),
+            new_campuses=tuple(campus.campuses), explanation=tuple(campus.explanation))
 
     actions = _actions(problem, res, new_classes, campus.actions)
     applied = apply_plan(ds_t, target_year, actions, costs.classroom_area_m2, rules.class_size_max, new_classes)
@@ -397,8 +394,7 @@ def plan_county(
         basis_zh="每项措施安排在学生数预测显示需要它的年份（学校生均水平低于规划水平的第一年），"
                  "工程项目一次建成；有年度预算时在预算内尽量靠近该年份")
     if sched.status == "budget_short":
-        notes.append(f"年度预算不足：到 {target_year} 年仍缺 {sched.missing_yuan:,.0f} 元 / "
-                     f"budget short by {sched.missing_yuan:,.0f} yuan by {target_year}")
+        notes.append(Reason("budget_short", {"target": target_year, "missing": sched.missing_yuan}))
     status = res.status
     if unattainable:
         status = "partial"
@@ -413,7 +409,7 @@ def plan_county(
         county, target_year, data_year, status, res.status, total, gap, bound,
         res.seconds, res.cut_rounds, actions, tuple(items.budget_lines), outside, unattainable,
         before_ev, after_ev, check, _passing(before_ev, after_ev, county), schedule, tuple(notes),
-        after_ds, what_if, tuple(campus.campuses), tuple(campus.explanation_zh))
+        after_ds, what_if, tuple(campus.campuses), tuple(campus.explanation))
 
 
 def _passing(before: Evaluation, after: Evaluation, county: str) -> SchoolsPassing:

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.reasons import Reason
 from junheng.planners.investment.rules import STANDARD_ID
 from junheng.standards.engine import Evaluation
 from junheng.standards.results import Shortfall
@@ -73,7 +74,17 @@ class BudgetLine:
     quantity_unit: str
     cost_yuan: float
     recurring: bool
-    text_zh: str
+    # What the money pays for, as a kind and numbers (planners/investment/words.py).
+    reason: Reason
+
+    @property
+    def text_zh(self) -> str:
+        return self.text_in("zh")
+
+    def text_in(self, lang: str) -> str:
+        from junheng.planners.investment.words import say
+
+        return say(self.reason, lang)
 
     def to_json(self) -> JsonDict:
         return {"item": self.item, "label_zh": self.label_zh, "gap": self.gap,
@@ -336,8 +347,15 @@ class NewCampus:
     art_rooms: int
     cost_yuan: float
     cost_breakdown: CampusCost
-    text_zh: str
+    # The campus described, as numbers (planners/investment/words.py says them).
+    reason: Reason
     proposed: bool = True
+
+    @property
+    def text_zh(self) -> str:
+        from junheng.planners.investment.words import say
+
+        return say(self.reason)
 
     def to_json(self) -> JsonDict:
         return {"school_id": self.school_id, "school_name": self.school_name,
@@ -405,11 +423,34 @@ class InvestmentPlan:
     check: ResourceCheck
     passing: SchoolsPassing
     schedule: PlanSchedule | None = None
-    notes: tuple[str, ...] = ()
+    # Notes and the new campuses' explanation as kinds and numbers; planners/investment/words.py
+    # says them in Chinese or English (``notes_in``, ``explanation_in``).
+    notes: tuple[Reason, ...] = ()
     after_dataset: Dataset | None = None
     what_if_no_limits: LiftedLimits | None = None
     new_campuses: tuple[NewCampus, ...] = ()
-    explanation_zh: tuple[str, ...] = ()
+    explanation: tuple[Reason, ...] = ()
+
+    @property
+    def explanation_zh(self) -> tuple[str, ...]:
+        return tuple(self.explanation_in("zh"))
+
+    def explanation_in(self, lang: str) -> list[str]:
+        from junheng.planners.investment.words import say
+
+        return [say(r, lang) for r in self.explanation]
+
+    def notes_in(self, lang: str) -> list[str]:
+        from junheng.planners.investment.words import say
+
+        return [say(r, lang) for r in self.notes]
+
+    @property
+    def notes_json(self) -> list[str]:
+        """The notes as the JSON has them: each one line "中文 / English"."""
+        from junheng.planners.investment.words import note_json
+
+        return [note_json(r) for r in self.notes]
 
     @property
     def status_zh(self) -> str:
@@ -460,7 +501,7 @@ class InvestmentPlan:
             "explanation_zh": list(self.explanation_zh),
             "schools_passing": self.passing.to_json(),
             "schedule": {} if self.schedule is None else self.schedule.to_json(),
-            "notes": list(self.notes),
+            "notes": self.notes_json,
             "before": self.before.to_json(),
             "after": self.after.to_json(),
         }

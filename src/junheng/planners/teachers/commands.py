@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _rotate(args: argparse.Namespace) -> int:
     from junheng.planners.teachers import RotationError, rotate_teachers
-    from junheng.planners.teachers.rotation import STATUS_NOTE
+    from junheng.planners.teachers.words import STATUS_NOTE
 
     require_out(args.format, args.out)
     ds = load_data(args.data, NEEDS)

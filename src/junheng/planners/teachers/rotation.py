@@ -36,27 +36,15 @@ from ortools.sat.python import cp_model
 
 from junheng.domain.dataset import Dataset
 from junheng.domain.geo import PLANNER_RADIUS_KM, distance_matrix
+from junheng.domain.reasons import Reason
 from junheng.domain.yaml_text import load_yaml
+from junheng.planners.teachers.words import say
 
 STANDARD_ID = "quality-balance-2017"
 DEFAULT_PARAMS_PATH = Path(str(resources.files("junheng.planners.teachers") / "data" / "rotation-default.yaml"))
 KINDS = ("backbone", "degree", "pe_art")
 KIND_INDICATOR = {"backbone": "backbone_teachers_per_100", "degree": "degree_teachers_per_100",
                   "pe_art": "pe_art_teachers_per_100"}
-KIND_LABEL = {"backbone": "县级以上骨干教师", "degree": "高于规定学历教师", "pe_art": "体育、艺术专任教师"}
-
-
-# What a result short of a proven optimum means, for the CLI (the page has its own words).
-STATUS_NOTE = {
-    "feasible": "求解达到时间上限：名单满足全部规则，但未证明最优 / the time limit was reached: "
-                "the list meets every rule but is not proven optimal",
-    "unknown": "在时间上限内没有找到名单，这不表示规则无法满足（多半是计算机繁忙）：请稍后重新排名单，"
-               "仍不行时延长求解时间上限 solver.time_limit_s / no list was found within the time "
-               "limit, which does not mean the rules cannot be met (most often a busy computer): "
-               "run it again later, or raise solver.time_limit_s",
-    "infeasible": "在现有约束下无法排出满足比例要求的名单，原因见 explanation_zh / no list meets "
-                  "every rule under these limits; explanation_zh says why",
-}
 
 
 class RotationError(ValueError):
@@ -105,10 +93,25 @@ class RotationPlan:
     bound: float | None
     shortfall_before: dict[str, int]
     shortfall_after: dict[str, int]
+    # Each rule recomputed (check_rotation): rule, passed, value, reason (a Reason) and
+    # text_zh (its Chinese words, as the JSON has them).
     checks: list[dict[str, Any]]
-    explanation_zh: list[str]
+    # Why the list is what it is, as kinds and numbers (words.py says them).
+    explanation: list[Reason]
     params: dict[str, Any]
     parts: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    @property
+    def explanation_zh(self) -> list[str]:
+        return [say(r) for r in self.explanation]
+
+    def explanation_in(self, lang: str) -> list[str]:
+        return [say(r, lang) for r in self.explanation]
+
+    def target_reason_in(self, school_id: str, stage: str, lang: str) -> str | None:
+        """Why a school-stage part counts as rural or weak, in ``lang``."""
+        rows = self.parts.filter((pl.col("school_id") == school_id) & (pl.col("stage") == stage))
+        return _target_reason(rows.row(0, named=True), lang) if rows.height else None
 
     def to_json(self) -> dict[str, Any]:
         rotated = self.moves.height
@@ -129,7 +132,8 @@ class RotationPlan:
             "shortfall_after": self.shortfall_after,
             "direction": direction_summary(self.moves),
             "target_schools": _target_schools(self.parts),
-            "checks": self.checks,
+            "checks": [{k: c[k] for k in ("rule", "passed", "value", "text_zh")}
+                       for c in self.checks],
             "explanation_zh": self.explanation_zh,
             "moves": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()}
                       for r in self.moves.to_dicts()],
@@ -377,34 +381,33 @@ def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
                    solver.best_objective_bound if found else None, shortfall_before)
 
 
-_RELAXATIONS: tuple[tuple[str, str, Any], ...] = (
-    ("max_km", "距离上限放宽一倍", lambda v: v * 2),
-    ("subject_balance", "学科平衡放宽 2 人", lambda v: v + 2),
-    ("headcount_balance", "总人数平衡放宽 2 人", lambda v: v + 2),
-    ("max_out_share", "每校调出比例放宽到 50%", lambda v: max(v, 0.5)),
-    ("nearest_schools", "每人可去学校增加到 30 所", lambda v: max(v, 30)),
-    ("direction.min_share_toward", "流向乡村、薄弱学校的比例下限减半", lambda v: v / 2),
-    ("direction.backbone_min_share_toward", "骨干教师流向乡村、薄弱学校的比例下限减半",
-     lambda v: v / 2),
+_RELAXATIONS: tuple[tuple[str, Any], ...] = (
+    ("max_km", lambda v: v * 2),
+    ("subject_balance", lambda v: v + 2),
+    ("headcount_balance", lambda v: v + 2),
+    ("max_out_share", lambda v: max(v, 0.5)),
+    ("nearest_schools", lambda v: max(v, 30)),
+    ("direction.min_share_toward", lambda v: v / 2),
+    ("direction.backbone_min_share_toward", lambda v: v / 2),
 )
 
 
 def _diagnose(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required: int, max_rot: int,
-              bb_share: float) -> list[str]:
-    """Why no list meets the share: how many the rules allow, and which single relaxation helps."""
+              bb_share: float) -> list[Reason]:
+    """Why no list meets the share: how many the rules allow, and which single relaxation helps
+    (the relaxations' words are in words.RELAXATION, by parameter)."""
     quick = min(float(p["solver"]["time_limit_s"]), 5.0)
     most = _solve(cand, parts, p, 0, max_rot, bb_share, most=True, time_limit=quick)
-    out = [f"在现有约束下最多只能安排 {len(most.chosen)} 人轮岗，而规则要求至少 {required} 人。"]
+    out = [Reason("most_possible", {"most": len(most.chosen), "required": required})]
     helps = []
-    for key, label, fn in _RELAXATIONS:
+    for key, fn in _RELAXATIONS:
         q = copy.deepcopy(p)
         sect, _, name = key.rpartition(".")
         block = q[sect or "limits"]
         block[name] = fn(block[name])
         if _solve(cand, parts, q, required, max_rot, bb_share, time_limit=quick, first_only=True).chosen:
-            helps.append(label)
-    out.append("单独放宽以下任一项即可排出名单：" + "、".join(helps) if helps
-               else "单独放宽任何一项约束都不够，需同时放宽多项或核实符合条件教师名单。")
+            helps.append(key)
+    out.append(Reason("relaxations", {"helps": helps}))
     return out
 
 
@@ -464,18 +467,16 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     plan = RotationPlan(county, year, status, moves, n_elig, required, bb_share,
                         sol.objective, sol.bound,
                         shortfall_before, after, checks, [], p, parts)
-    plan.explanation_zh = _explain(plan, p, min_share, traces, tt) + diagnosis
+    plan.explanation = _explain(plan, p, min_share, traces, tt) + diagnosis
     return plan
 
 
-def _target_reason(part: dict[str, Any]) -> str | None:
-    """Why a destination counts as rural or weak, in the bureau's words."""
-    why = []
-    if part["is_rural"]:
-        why.append("乡村学校")
-    if part["is_weak"]:
-        why.append(f"薄弱学校（{part['indicators_below']} 项教师队伍指标低于本县水平）")
-    return "、".join(why) or None
+def _target_reason(part: dict[str, Any], lang: str = "zh") -> str | None:
+    """Why a destination counts as rural or weak, in the bureau's words (or English)."""
+    if not (part["is_rural"] or part["is_weak"]):
+        return None
+    return say(Reason("target", {"rural": bool(part["is_rural"]), "weak": bool(part["is_weak"]),
+                                 "below": part["indicators_below"]}), lang)
 
 
 def _target_schools(parts: pl.DataFrame) -> list[dict[str, Any]]:
@@ -546,25 +547,24 @@ def check_rotation(moves: pl.DataFrame, teachers: pl.DataFrame, parts: pl.DataFr
                        on="teacher_id", how="left", suffix="_data")
     checks = []
 
-    def add(rule: str, ok: bool, value: Any, text: str) -> None:
-        checks.append({"rule": rule, "passed": bool(ok), "value": value, "text_zh": text})
+    def add(rule: str, ok: bool, value: Any, reason: Reason | None = None) -> None:
+        why = reason or Reason(rule)
+        checks.append({"rule": rule, "passed": bool(ok), "value": value, "reason": why,
+                       "text_zh": say(why)})
 
     n = moves.height
     add("min_share", n >= min_share * n_elig - 1e-9, round(n / n_elig, 4) if n_elig else None,
-        f"轮岗 {n} 人 / 符合条件 {n_elig} 人，不低于 {min_share:.0%}")
+        Reason("min_share", {"rotated": n, "eligible": n_elig, "min_share": min_share}))
     nb = int(moves["is_backbone"].sum()) if n else 0
     add("backbone_share", n == 0 or nb >= backbone_share * n - 1e-9, round(nb / n, 4) if n else None,
-        f"其中骨干教师 {nb} 人，不低于轮岗人数的 {backbone_share:.0%}")
-    add("eligible_only", bool(moved["eligible"].fill_null(False).all()) if n else True, None,
-        "名单中每位教师都符合轮岗条件（任教年限、距退休年限、数据标记）")
-    add("unique_teachers", moves["teacher_id"].n_unique() == n, None, "每位教师只轮岗到一所学校")
-    add("real_move", bool((moves["from_school_id"] != moves["to_school_id"]).all()) if n else True, None,
-        "调往的是另一所学校，且与原学校学段相同")
-    add("from_matches_data", bool((moved["school_id"] == moved["from_school_id"]).all()) if n else True, None,
-        "调出学校与教师名单一致")
+        Reason("backbone_share", {"backbone": nb, "backbone_share": backbone_share}))
+    add("eligible_only", bool(moved["eligible"].fill_null(False).all()) if n else True, None)
+    add("unique_teachers", moves["teacher_id"].n_unique() == n, None)
+    add("real_move", bool((moves["from_school_id"] != moves["to_school_id"]).all()) if n else True, None)
+    add("from_matches_data", bool((moved["school_id"] == moved["from_school_id"]).all()) if n else True, None)
     add("max_km", bool((moves["distance_km"] <= lim["max_km"] + 1e-6).all()) if n else True,
         float(moves["distance_km"].cast(pl.Float64).max() or 0.0) if n else 0.0,  # type: ignore[arg-type]
-        f"单程距离不超过 {lim['max_km']} 公里")
+        Reason("max_km", {"max_km": lim["max_km"]}))
     ins = moves.group_by(pl.col("to_school_id").alias("school_id"), "stage", "subject").len("i")
     outs = moves.group_by(pl.col("from_school_id").alias("school_id"), "stage", "subject").len("o")
     # Counts are unsigned; their difference must not wrap around.
@@ -572,15 +572,15 @@ def check_rotation(moves: pl.DataFrame, teachers: pl.DataFrame, parts: pl.DataFr
            .with_columns(pl.col("i").cast(pl.Int64), pl.col("o").cast(pl.Int64)).fill_null(0))
     worst_subject = int(bal.select((pl.col("i") - pl.col("o")).abs().max()).item() or 0) if bal.height else 0
     add("subject_balance", worst_subject <= lim["subject_balance"], worst_subject,
-        f"每校每学科调入与调出之差不超过 {lim['subject_balance']} 人")
+        Reason("subject_balance", {"subject_balance": lim["subject_balance"]}))
     head = bal.group_by("school_id", "stage").agg(pl.col("i").sum(), pl.col("o").sum())
     worst_head = int(head.select((pl.col("i") - pl.col("o")).abs().max()).item() or 0) if head.height else 0
     add("headcount_balance", worst_head <= lim["headcount_balance"], worst_head,
-        f"每校总人数净变化不超过 {lim['headcount_balance']} 人")
+        Reason("headcount_balance", {"headcount_balance": lim["headcount_balance"]}))
     out_share = head.join(parts.select("school_id", "stage", "teachers"), on=["school_id", "stage"], how="left")
     over = out_share.filter(pl.col("o") > (pl.col("teachers").fill_null(0) * lim["max_out_share"] + 1e-9).floor())
     add("max_out_share", over.height == 0, over.height,
-        f"每校调出人数不超过本校教师的 {lim['max_out_share']:.0%}")
+        Reason("max_out_share", {"max_out_share": lim["max_out_share"]}))
     # Direction, from the parts' own flags (not the list's columns).
     d = params["direction"]
     flags = direction_flags(parts.drop("indicators_below", "is_rural", "is_weak", "is_target",
@@ -593,75 +593,71 @@ def check_rotation(moves: pl.DataFrame, teachers: pl.DataFrame, parts: pl.DataFr
                   on=["to_school_id", "stage"], how="left")
             .with_columns(pl.col("frm").fill_null(False), pl.col("to").fill_null(False)))
     if not bool(flags["is_target"].any()):
-        add("direction_toward", True, None,
-            "本县（该学段）没有乡村学校或薄弱学校，轮岗方向规则不适用")
+        add("direction_toward", True, None, Reason("direction_not_applicable"))
     else:
         out_other = dirs.filter(~pl.col("frm"))
         toward = out_other.filter(pl.col("to")).height
         add("direction_toward",
             toward * 100 >= round(100 * d["min_share_toward"]) * out_other.height,
             round(toward / out_other.height, 4) if out_other.height else None,
-            f"从其他学校调出的 {out_other.height} 人中去往乡村、薄弱学校 {toward} 人，不低于 "
-            f"{d['min_share_toward']:.0%}（{d['source']}）")
+            Reason("direction_toward", {"from_other": out_other.height, "toward": toward,
+                                        "min_share_toward": d["min_share_toward"],
+                                        "source": d["source"]}))
         bbm = dirs.filter(pl.col("is_backbone"))
         bb_to = bbm.filter(pl.col("to")).height
         add("backbone_toward",
             bbm.height == 0 or bb_to * 100 >= round(100 * d["backbone_min_share_toward"]) * bbm.height,
             round(bb_to / bbm.height, 4) if bbm.height else None,
-            f"轮岗骨干教师 {bbm.height} 人中去往乡村、薄弱学校 {bb_to} 人，不低于 "
-            f"{d['backbone_min_share_toward']:.0%}")
+            Reason("backbone_toward", {"backbone": bbm.height, "toward": bb_to,
+                                       "backbone_min_share_toward": d["backbone_min_share_toward"]}))
     return checks
 
 
-def _direction_text(j: dict[str, Any], p: dict[str, Any]) -> str:
+def _direction(j: dict[str, Any], p: dict[str, Any]) -> Reason:
     d, s = p["direction"], j["direction"]
     if not j["target_schools"]:
-        return "轮岗方向：本县没有乡村学校或薄弱学校，方向规则不适用。"
+        return Reason("direction_none")
     km = s["distance_km_toward"]
-    return (f"轮岗方向（{d['source']}：优秀校长和骨干教师向乡村学校、薄弱学校流动）："
-            f"乡村或薄弱学校 {len(j['target_schools'])} 个学段；从其他学校调出 {s['moves_from_other']} 人，"
-            f"其中 {s['moves_toward']} 人去往乡村或薄弱学校"
-            f"（{(s['share_toward'] or 0):.1%}，下限 {d['min_share_toward']:.0%}），"
-            f"骨干教师 {s['backbone_moved']} 人中 {s['backbone_toward']} 人去往乡村或薄弱学校"
-            f"（下限 {d['backbone_min_share_toward']:.0%}）"
-            + (f"；这些调动平均 {km['mean']} 公里、最远 {km['max']} 公里" if km["mean"] is not None
-               else "") + "。")
+    return Reason("direction", {
+        "source": d["source"], "targets": len(j["target_schools"]),
+        "moves_from_other": s["moves_from_other"], "moves_toward": s["moves_toward"],
+        "share_toward": s["share_toward"], "min_share_toward": d["min_share_toward"],
+        "backbone_moved": s["backbone_moved"], "backbone_toward": s["backbone_toward"],
+        "backbone_min_share_toward": d["backbone_min_share_toward"],
+        "km_mean": km["mean"], "km_max": km["max"]})
 
 
 def _explain(plan: RotationPlan, p: dict[str, Any], min_share: float, traces: dict[str, Any],
-             teachers: pl.DataFrame) -> list[str]:
+             teachers: pl.DataFrame) -> list[Reason]:
     lim, el, ob = p["limits"], p["eligibility"], p["objective"]
     j = plan.to_json()
     src = traces["g11_teacher_rotation.rotation_share"]
     out = [
-        (f"依据：{src.get('source')} {src.get('clause') or ''}：每年交流轮岗教师不低于符合条件教师的 "
-        f"{min_share:.0%}，其中骨干教师不低于轮岗人数的 {plan.backbone_required_share:.0%}（县级及以上骨干）。"),
-        (f"符合条件的教师 {plan.eligible} 人（本校任教满 {el['min_years_at_school']} 年、距退休 {el['years_before_retirement']} 年以上"
-        f"{'、数据标记为符合' if el['require_data_flag'] else ''}）；不符合的 {teachers.height - plan.eligible} 人未列入。"),
-        (f"至少需轮岗 {plan.required} 人；本名单轮岗 {j['rotated_teachers']} 人（{(j['rotated_share'] or 0):.1%}），"
-        f"其中骨干 {j['rotated_backbone_teachers']} 人（{(j['backbone_share'] or 0):.1%}）。"),
-        (f"目标：首先补足各校骨干、高学历、体艺教师的缺口（每缺 1 人计 {ob['shortfall_weight']} 分），"
-        f"其次缩短路程（每公里 1 分），每多调 1 人计 {ob['per_move_weight']} 分，因此只在有益时多于下限。"),
-        _direction_text(j, p),
-        "缺口（按 2017 办法阈值折算的整人数）：" + "；".join(
-            f"{KIND_LABEL[k]} 轮岗前 {plan.shortfall_before[k]} 人 → 轮岗后 {plan.shortfall_after[k]} 人" for k in KINDS),
-        (f"约束：同学段之间调动；单程不超过 {lim['max_km']} 公里，每人只考虑最近的 {lim['nearest_schools']} 所学校；"
-        f"每校每学科调入调出之差不超过 {lim['subject_balance']} 人，总人数净变化不超过 {lim['headcount_balance']} 人；"
-        f"每校调出不超过本校教师的 {lim['max_out_share']:.0%}；轮岗总数不超过符合条件教师的 {lim['max_share']:.0%}。"),
+        Reason("basis", {"source": src.get("source"), "clause": src.get("clause"),
+                         "min_share": min_share, "backbone_share": plan.backbone_required_share}),
+        Reason("eligible", {"eligible": plan.eligible, "min_years": el["min_years_at_school"],
+                            "years_before_retirement": el["years_before_retirement"],
+                            "data_flag": bool(el["require_data_flag"]),
+                            "excluded": teachers.height - plan.eligible}),
+        Reason("rotated", {"required": plan.required, "rotated": j["rotated_teachers"],
+                           "rotated_share": j["rotated_share"],
+                           "backbone": j["rotated_backbone_teachers"],
+                           "backbone_share": j["backbone_share"]}),
+        Reason("objective", {"shortfall_weight": ob["shortfall_weight"],
+                             "per_move_weight": ob["per_move_weight"]}),
+        _direction(j, p),
+        Reason("shortfalls", {"before": {k: plan.shortfall_before[k] for k in KINDS},
+                              "after": {k: plan.shortfall_after[k] for k in KINDS}}),
+        Reason("constraints", {k: lim[k] for k in ("max_km", "nearest_schools", "subject_balance",
+                                                   "headcount_balance", "max_out_share",
+                                                   "max_share")}),
+        # An unknown status: the time limit passed before any list was found (a busy machine
+        # or a large county).
+        Reason(f"status_{plan.status}" if plan.status in ("infeasible", "feasible", "optimal")
+               else "status_unknown"),
+        # Without a list there is nothing to re-check: its failed checks would read as a county
+        # that breaks the rules.
+        Reason("recheck_none") if plan.status == "unknown"
+        else Reason("recheck", {"failed": [c["reason"] for c in plan.checks if not c["passed"]]}),
     ]
-    if plan.status == "infeasible":
-        out.append("在上述约束下无法排出满足比例要求的名单：请放宽距离上限、学科平衡或调出比例后重试。")
-    elif plan.status == "feasible":
-        out.append("求解达到时间上限，名单满足全部规则，但未证明目标最优。")
-    elif plan.status == "optimal":
-        out.append("求解已证明最优。")
-    else:
-        # The time limit passed before any list was found (a busy machine or a large county):
-        # saying "proved optimal" here was untrue, and so would be "cannot be met".
-        out.append("在时间上限内没有找到名单，这不表示规则无法满足（多半是计算机繁忙或区县较大）："
-                   "请稍后重新排名单；仍不行时延长求解时间上限。")
-        out.append("没有名单可复核。")
-        return out
-    failed = [c["text_zh"] for c in plan.checks if not c["passed"]]
-    out.append("逐条复核：全部通过。" if not failed else "逐条复核未通过：" + "；".join(failed))
     return out

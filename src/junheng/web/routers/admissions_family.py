@@ -58,7 +58,8 @@ def _page(request: Request, t: TDep, name: str, ctx: dict[str, Any],
                    "housing": svc.words(svc.HOUSING, t.lang),
                    "file_kinds": svc.words(svc.FILE_KINDS, t.lang),
                    "event_labels": svc.EVENT_LABELS,
-                   "event_reason": lambda e: svc.event_reason(e["action"], e["reason"], t.lang), **ctx},
+                   "event_reason": lambda e: svc.event_reason(
+                       e, t.lang, ctx.get("names")), **ctx},
                   status_code=status_code)
 
 

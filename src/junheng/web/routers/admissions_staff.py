@@ -17,7 +17,6 @@ from junheng.standards.labels import label
 from junheng.web.access import User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, TDep, UserDep, client_ip
 from junheng.web.routers.admissions_family import category_words, tr
-from junheng.web.security import now
 from junheng.web.services import admissions as svc
 from junheng.web.services import audit
 from junheng.web.services.views import NotFound
@@ -92,7 +91,8 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
              stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary",
              error: Error = None) -> Response:
     code = _county(user, county, data)
-    year = year or now().year
+    # No year in the address: the county's latest round or plan (svc.default_year).
+    year = year or svc.default_year(engine, data, code, stage)
     cat = svc.county_catalog(data, code, year, stage)
     rnd = svc.get_round(engine, code, year, stage)
     apps = svc.county_applications(engine, code, year, stage)
@@ -105,7 +105,7 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
         "counties": [c for c in cat.counties
                      if not user.county_code or c.county_code == code],
         "categories": category_words(t), "statuses": svc.STATUSES, "mask_name": svc.mask_name,
-        "event_reason": lambda e: svc.event_reason(e["action"], e["reason"], t.lang),
+        "event_reason": lambda e: svc.event_reason(e, t.lang, cat.school_names),
         "round_statuses": svc.ROUND_STATUSES,
         "events": svc.round_events(engine, rnd.round_key), "event_labels": svc.EVENT_LABELS,
         "precedence": shipped_rules().for_county(code, year), "error": error})
@@ -125,7 +125,7 @@ def review_page(request: Request, t: TDep, engine: EngineDep, data: DataDep,
         "result": svc.result_for(engine, user, pk), "categories": category_words(t),
         "statuses": svc.STATUSES, "housing": svc.words(svc.HOUSING, t.lang),
         "file_kinds": svc.words(svc.FILE_KINDS, t.lang),
-        "event_reason": lambda e: svc.event_reason(e["action"], e["reason"], t.lang),
+        "event_reason": lambda e: svc.event_reason(e, t.lang, cat.school_names),
         "event_labels": svc.EVENT_LABELS,
         "choices": [c for c in app["choices"].split(",") if c],
         "county_schools": cat.choosable(),
@@ -231,7 +231,7 @@ def result_json(engine: EngineDep, data: DataDep, user: ReviewerDep, county: Cou
 
 
 @router.get("/admissions/results.xlsx")
-def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, county: CountyQ,
+def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, t: TDep, county: CountyQ,
                  year: YearQ, stage: StageQ) -> Response:
     """The results for publication (公示): pseudonymous application ids, lottery numbers, the
     school and the reason; no names or 身份证号. Replayed from the frozen list and the seed."""
@@ -244,7 +244,7 @@ def results_xlsx(engine: EngineDep, data: DataDep, user: ReviewerDep, county: Co
     code = alloc.county_code
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.xlsx"
-        write_allocation_xlsx(alloc, path)
+        write_allocation_xlsx(alloc, path, t.lang)
         content = path.read_bytes()
     grade = label("entry_stage", stage) or stage
     audit.record(engine, user, "download_report", target=f"admission_results:{code} {year} {grade}")

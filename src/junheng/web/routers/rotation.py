@@ -62,11 +62,11 @@ async def rotation_page(request: Request, code: str, t: TDep, data: DataDep, eng
     if v.error is None:
         audit.record(engine, user, "view_personal", target=f"rotation:{code}",
                      detail={"year": y, "teachers": v.teachers}, ip=client_ip(request))
-    return render(request, "rotation.html", t, {**ctx, "v": v.page, "error": v.error})
+    return render(request, "rotation.html", t, {**ctx, "v": v.page_in(t.lang), "error": v.error})
 
 
 @router.get("/rotation/{code}/list.xlsx")
-async def rotation_download(request: Request, code: str, data: DataDep, engine: EngineDep,
+async def rotation_download(request: Request, code: str, t: TDep, data: DataDep, engine: EngineDep,
                             user: Rotator, year: YearQuery = None, share: ShareQuery = None,
                             max_km: KmQuery = None) -> Response:
     y, s, km = await _args(user, data, code, year, share, max_km)
@@ -75,6 +75,6 @@ async def rotation_download(request: Request, code: str, data: DataDep, engine: 
         raise views.NotFound(code)
     audit.record(engine, user, "download", target=f"rotation:{code}",
                  detail={"year": y, "teachers": v.teachers}, ip=client_ip(request))
-    body = await run_in_threadpool(rotation.rotation_xlsx, v)
+    body = await run_in_threadpool(rotation.rotation_xlsx, v, t.lang)
     return Response(body, media_type=exports.XLSX_MIME, headers={
         "Content-Disposition": f'attachment; filename="rotation-{code}-{y}.xlsx"'})

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -78,17 +79,75 @@ def words(pairs: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
     return {k: (en if lang == "en" else zh) for k, (zh, en) in pairs.items()}
 
 
-def event_reason(action: str, reason: str | None, lang: str) -> str:
-    """An application event's note in the reader's words. A proof upload's note is written
-    "户口簿: file.png" (the kind's Chinese word and the file's name); its kind is reworded."""
+# Events whose note the portal writes itself (not typed by staff) store it as a small JSON
+# object of codes and values, and are worded in the reader's language when shown. Their other
+# parts that staff type ("note") stay as typed. Rows written before this (plain Chinese text,
+# never starting with "{") are shown as they were written.
+CODED_EVENTS = frozenset({"file_added", "plan_set", "drawn", "round2", "override"})
+
+
+def coded(**fields: Any) -> str:
+    """The stored note of a coded event."""
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+
+def event_reason(event: Mapping[str, Any], lang: str,
+                 names: Mapping[str, str] | None = None) -> str:
+    """An event's note in the reader's words: a coded note is worded here (``names``: school
+    id → name, so that a school is named, never shown by its id); a typed one is as typed."""
+    action, reason = event["action"], event["reason"]
     if not reason:
         return ""
+    fields = _fields(reason) if action in CODED_EVENTS else None
+    if fields is None:
+        return _old_reason(action, reason, lang, names or {})
+    en = lang == "en"
+    note = str(fields.get("note") or "")
+    school = (names or {}).get(str(fields.get("school_id")), "") or str(fields.get("school", ""))
+    if action == "file_added":
+        kind = FILE_KINDS.get(str(fields.get("kind")), FILE_KINDS["other"])
+        return f"{kind[1] if en else kind[0]}: {fields.get('file', '')}"
+    if action == "plan_set":
+        seats = fields.get("seats")
+        return f"{school}: {seats} seats" if en else f"{school}：{seats}人"
+    if action == "drawn":
+        sha, seed = fields.get("sha256"), fields.get("seed")
+        return f"SHA-256 {sha}, seed {seed}" if en else f"SHA-256 {sha}，种子 {seed}"
+    if action == "round2":
+        placed, left = fields.get("placed"), fields.get("left")
+        text = (f"{placed} placed in round 2, {left} still unplaced" if en
+                else f"第二轮调剂录取{placed}人，仍未录取{left}人")
+        return text + (("; " if en else "；") + note if note else "")
+    # override: the school as the family reads it, and the staff's reason as typed.
+    return f"{school}{': ' if en else '：'}{note}"
+
+
+def _fields(reason: str) -> dict[str, Any] | None:
+    if not reason.startswith("{"):
+        return None
+    try:
+        doc = json.loads(reason)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _old_reason(action: str, reason: str, lang: str, names: Mapping[str, str]) -> str:
+    """A note written before notes were coded. A proof upload's was "户口簿: file.png" (the
+    kind's Chinese word and the file's name); a plan's "school_id: seats"."""
     if action == "file_added" and lang == "en":
         kind, sep, name = reason.partition(": ")
         english = {zh: en for zh, en in FILE_KINDS.values()}
         if sep and kind in english:
             return f"{english[kind]}: {name}"
+    if action == "plan_set":
+        school_id, sep, seats = reason.partition(": ")
+        if sep and school_id in names:
+            return (f"{names[school_id]}: {seats} seats" if lang == "en"
+                    else f"{names[school_id]}：{seats}人")
     return reason
+
+
 PHONE = re.compile(r"^1\d{10}$")
 OTP_MINUTES = 10
 OTP_TRIES = 5
@@ -499,10 +558,20 @@ def review(engine: Engine, user: User, pk: int, action: str, reason: str,
         _event(conn, user, action, application_pk=pk, reason=reason or None)
 
 
+def _with_names(where: Any) -> Any:
+    """The events with the person who acted (``who``): the account's display name, or the
+    account name when it has none (or the account is gone). The stored rows keep the account
+    name they were written with; the name is looked up in the same query, not per event."""
+    u = models.users
+    return (select(am.events, func.coalesce(func.nullif(u.c.display_name, ""),
+                                            am.events.c.username).label("who"))
+            .outerjoin(u, u.c.id == am.events.c.user_id)
+            .where(where).order_by(am.events.c.id))
+
+
 def events_of(engine: Engine, pk: int) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = conn.execute(select(am.events).where(am.events.c.application_pk == pk)
-                            .order_by(am.events.c.id)).all()
+        rows = conn.execute(_with_names(am.events.c.application_pk == pk)).all()
     return [dict(r._mapping) for r in rows]
 
 
@@ -533,7 +602,7 @@ def add_file(engine: Engine, user: User, pk: int, kind: str, filename: str,
             content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
             content=content, created_at=now()))
         _event(conn, user, "file_added", application_pk=pk,
-               reason=f"{FILE_KINDS[kind][0]}: {safe_name}")
+               reason=coded(kind=kind, file=safe_name))
     return file_id
 
 
@@ -593,6 +662,40 @@ class Round:
         return self.status in PUBLISHED
 
 
+def default_year(engine: Engine, data: DataService, county_code: str, stage: str) -> int:
+    """The year a staff page opens on when its address names none: the county's latest year
+    with a round (frozen or further) or a plan for the stage, so the page shows the county's
+    latest admissions rather than an empty calendar year. With neither, the coming entry year
+    (``entry_year``)."""
+    with engine.connect() as conn:
+        rounds = conn.execute(select(func.max(am.rounds.c.year)).where(
+            (am.rounds.c.county_code == county_code) & (am.rounds.c.entry_stage == stage))
+        ).scalar_one()
+    planned = data.memo(("admissions-plan-year", county_code, stage),
+                        lambda: _latest_plan_year(data.dataset(), county_code, stage))
+    known = [y for y in (rounds, planned) if y is not None]
+    return int(max(known)) if known else entry_year()
+
+
+def _latest_plan_year(ds: Dataset, county_code: str, stage: str) -> int | None:
+    schools = ds.table("schools").filter(pl.col("county_code") == county_code)["school_id"]
+    years = ds.table("admission_plans").filter(
+        (pl.col("entry_stage") == stage) & pl.col("school_id").is_in(schools.implode()))["year"]
+    latest = years.max()
+    return None if latest is None else int(latest)  # type: ignore[arg-type]
+
+
+def entry_year(today: dt.date | None = None) -> int:
+    """The coming entry year: children start school on 1 September (义务教育法 and the
+    school calendar), and the year's registration, review and lottery all come before it.
+    So until 31 August (Beijing time) it is this calendar year; from 1 September on, this
+    year's entry has happened and the next one is being prepared."""
+    from zoneinfo import ZoneInfo
+
+    day = today or now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return day.year if day.month < 9 else day.year + 1
+
+
 def get_round(engine: Engine, county_code: str, year: int, stage: str) -> Round:
     key = round_key(county_code, year, stage)
     with engine.connect() as conn:
@@ -630,7 +733,8 @@ def set_plan(engine: Engine, user: User, county_code: str, year: int, stage: str
     import_dataset(engine, Dataset({"admission_plans": frame}), source="web")
     with engine.begin() as conn:
         _event(conn, user, "plan_set", round_key=round_key(county_code, year, stage),
-               reason=f"{school_id}: {seats}")
+               reason=coded(school_id=school_id, school=cat.school_names.get(school_id, ""),
+                            seats=seats))
 
 
 def exchange_rows(engine: Engine, county_code: str, year: int, stage: str) -> pl.DataFrame:
@@ -705,10 +809,36 @@ def announce_seed(engine: Engine, user: User, county_code: str, year: int, stage
         _event(conn, user, "seed_announced", round_key=key, reason=reason or seed)
 
 
+# Who the publication names for a staff override (the ``by`` of the published JSON, the 经办人
+# of the 公示 workbook and of the result a family reads): the office that decided, never a
+# staff member's account or name. The spec fixes only the allocation; the staff pages' log
+# names the person.
+OFFICES = {Role.CITY_ADMIN.value: "市教育局", Role.COUNTY_ADMIN.value: "区县教育局"}
+COUNTY_OFFICE = OFFICES[Role.COUNTY_ADMIN.value]
+
+
+def office(role: str) -> str:
+    return OFFICES.get(str(role), COUNTY_OFFICE)
+
+
+def _offices(conn: Any, stored: set[str]) -> dict[str, str]:
+    """Each stored ``by`` → the office published for it. Overrides are written with the
+    office; older ones hold the account name, whose role is looked up once for all of them
+    (an account no longer there was a county's: only administrators override)."""
+    legacy = stored - set(OFFICES.values())
+    found: dict[str, str] = {}
+    if legacy:
+        rows = conn.execute(select(models.users.c.username, models.users.c.role)
+                            .where(models.users.c.username.in_(sorted(legacy)))).all()
+        found = {r.username: office(r.role) for r in rows}
+    return {b: found.get(b, COUNTY_OFFICE) if b in legacy else b for b in stored}
+
+
 def _overrides(conn: Any, key: str) -> tuple[Override, ...]:
     rows = conn.execute(select(am.overrides).where(am.overrides.c.round_key == key)
                         .order_by(am.overrides.c.id)).all()
-    return tuple(Override(r.application_id, r.school_id, r.after_round, r.reason, r.by,
+    by = _offices(conn, {r.by for r in rows})
+    return tuple(Override(r.application_id, r.school_id, r.after_round, r.reason, by[r.by],
                           _beijing(r.at).isoformat()) for r in rows)
 
 
@@ -733,14 +863,20 @@ def publication(engine: Engine, rnd: Round, ds: Dataset) -> Allocation:
 
 
 def _store(conn: Any, key: str, alloc: Allocation) -> None:
-    """The results as the pages show them: exactly the publication's rows."""
-    why = (alloc.why_not.sort("application_id", "order")
+    """The results as the pages show them: exactly the publication's rows, with each reason
+    also in English (admissions/words.py) for the English pages."""
+    from junheng.admissions.words import result_reasons, why_not_reasons
+
+    why = (alloc.why_not.with_columns(why_not_reasons(alloc, "en"))
+           .sort("application_id", "order")
            .group_by("application_id", maintain_order=True)
-           .agg(pl.format("[{}]", pl.struct("school_id", "choice_rank", "reason", "reason_zh")
+           .agg(pl.format("[{}]", pl.struct("school_id", "choice_rank", "reason", "reason_zh",
+                                            "reason_en")
                           .struct.json_encode().str.join(",")).alias("why_not")))
-    rows = (alloc.results.join(why, on="application_id", how="left", maintain_order="left")
+    rows = (alloc.results.with_columns(result_reasons(alloc, "en"))
+            .join(why, on="application_id", how="left", maintain_order="left")
             .select(pl.lit(key).alias("round_key"), "application_id", "lottery_number", "round",
-                    "school_id", "choice_rank", "in_zone", "reason_zh",
+                    "school_id", "choice_rank", "in_zone", "reason_zh", "reason_en",
                     pl.col("why_not").fill_null("[]"),
                     pl.when(pl.col("override_reason").is_not_null()).then(pl.col("school_id"))
                     .alias("override_school_id"), "override_reason", "override_by")
@@ -764,7 +900,7 @@ def draw(engine: Engine, user: User, county_code: str, year: int, stage: str,
         _set_round(conn, current.round_key, county_code, year, stage, status="drawn",
                    drawn_at=now())
         _event(conn, user, "drawn", round_key=current.round_key,
-               reason=f"SHA-256 {alloc.list_sha256}，种子 {alloc.seed}")
+               reason=coded(sha256=alloc.list_sha256, seed=alloc.seed))
     return alloc
 
 
@@ -798,8 +934,7 @@ def round_two(engine: Engine, user: User, county_code: str, year: int, stage: st
         _set_round(conn, current.round_key, county_code, year, stage, status="round2",
                    published_at=now())
         _event(conn, user, "round2", round_key=current.round_key,
-               reason=f"第二轮调剂录取{placed}人，仍未录取{left}人" + (f"；{reason}" if reason
-                                                                    else ""))
+               reason=coded(placed=placed, left=left, note=reason or None))
     return alloc
 
 
@@ -830,11 +965,13 @@ def override(engine: Engine, user: User, pk: int, school_id: str, reason: str,
             & (am.overrides.c.after_round == after_round)))
         conn.execute(insert(am.overrides).values(
             round_key=current.round_key, application_id=app["application_id"],
-            after_round=after_round, school_id=school_id, reason=reason, by=user.username,
+            after_round=after_round, school_id=school_id, reason=reason, by=office(user.role),
             at=stamp))
-        # The log names the school as the family reads it, never by its id.
+        # The log names the school as the family reads it, never by its id (its name is
+        # kept too, for a school that later leaves the data).
         _event(conn, user, "override", application_pk=pk,
-               reason=f"{cat.school_names.get(school_id, school_id)}：{reason}")
+               reason=coded(school_id=school_id, school=cat.school_names.get(school_id, ""),
+                            note=reason))
     # Replayed as verify will replay it, then stored; undone if the replay refuses it.
     try:
         alloc = publication(engine, current, ds)
@@ -854,6 +991,11 @@ class WhyNot:
     choice_rank: str | None
     reason: str
     reason_zh: str
+    # Results stored before the English was kept (migration 0010) have none: the Chinese.
+    reason_en: str | None = None
+
+    def reason_in(self, lang: str) -> str:
+        return (self.reason_en or self.reason_zh) if lang == "en" else self.reason_zh
 
 
 @dataclass(frozen=True)
@@ -871,20 +1013,40 @@ class ResultRow:
     override_school_id: str | None
     override_reason: str | None
     override_by: str | None
+    reason_en: str | None = None
+
+    def reason_in(self, lang: str) -> str:
+        """Why this result, in ``lang`` (English when stored, else the Chinese)."""
+        return (self.reason_en or self.reason_zh) if lang == "en" else self.reason_zh
 
 
-def _result_row(row: Any) -> ResultRow:
-    return ResultRow(row.application_id, row.lottery_number, row.round, row.school_id,
-                     row.choice_rank, bool(row.in_zone), row.reason_zh,
-                     tuple(WhyNot(**w) for w in json.loads(row.why_not)),
-                     row.override_school_id, row.override_reason, row.override_by)
+def _result_rows(conn: Any, rows: list[Any]) -> list[ResultRow]:
+    """The stored results as shown. A result overridden before overrides were published with
+    the office holds the account name in ``override_by`` and in its reason ("（经办人：…）",
+    the allocation's wording): both read as the office instead."""
+    from junheng.admissions.words import by_words
+
+    by = _offices(conn, {r.override_by for r in rows if r.override_by})
+    out = []
+    for row in rows:
+        reason, reason_en, who = row.reason_zh, row.reason_en, row.override_by
+        if who and by[who] != who:
+            reason = reason.replace(f"（经办人：{who}）", f"（经办人：{by[who]}）")
+            if reason_en:
+                reason_en = reason_en.replace(f"(by {who})", f"(by {by_words(by[who], 'en')})")
+            who = by[who]
+        out.append(ResultRow(row.application_id, row.lottery_number, row.round, row.school_id,
+                             row.choice_rank, bool(row.in_zone), reason,
+                             tuple(WhyNot(**w) for w in json.loads(row.why_not)),
+                             row.override_school_id, row.override_reason, who, reason_en))
+    return out
 
 
 def round_results(engine: Engine, rnd: Round) -> list[ResultRow]:
     with engine.connect() as conn:
         rows = conn.execute(select(am.results).where(am.results.c.round_key == rnd.round_key)
                             .order_by(am.results.c.lottery_number)).all()
-    return [_result_row(r) for r in rows]
+        return _result_rows(conn, list(rows))
 
 
 def result_for(engine: Engine, user: User, pk: int) -> ResultRow | None:
@@ -896,13 +1058,12 @@ def result_for(engine: Engine, user: User, pk: int) -> ResultRow | None:
     with engine.connect() as conn:
         row = conn.execute(select(am.results).where(
             am.results.c.application_id == app["application_id"])).first()
-    return None if row is None else _result_row(row)
+        return None if row is None else _result_rows(conn, [row])[0]
 
 
 def round_events(engine: Engine, key: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = conn.execute(select(am.events).where(am.events.c.round_key == key)
-                            .order_by(am.events.c.id)).all()
+        rows = conn.execute(_with_names(am.events.c.round_key == key)).all()
     return [dict(r._mapping) for r in rows]
 
 

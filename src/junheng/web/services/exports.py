@@ -37,7 +37,8 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _write_rows(book: Any, name: str, header: list[str], rows: list[list[Any]]) -> None:
+def _write_rows(book: Any, name: str, header: list[str], rows: list[list[Any]],
+                t: Translator) -> None:
     # Excel limits sheet names to 31 characters without []:*?/\
     safe = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31]
     sheet = book.add_worksheet(safe)
@@ -51,7 +52,7 @@ def _write_rows(book: Any, name: str, header: list[str], rows: list[list[Any]]) 
             if value is None:
                 continue
             if isinstance(value, bool):
-                sheet.write_string(r, c, "是" if value else "否")
+                sheet.write_string(r, c, t("common.yes") if value else t("common.no"))
             elif isinstance(value, (int, float)):
                 sheet.write_number(r, c, value)
             else:
@@ -91,25 +92,26 @@ def _county_xlsx(data: DataService, code: str, year: int, lang: str) -> bytes:
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
     _write_rows(book, t("xlsx.summary"), [t("county.county"), t("common.year"),
                                           t("common.status")],
-                [[v.name, year, t(f"status.{v.status}")]])
+                [[v.name, year, t(f"status.{v.status}")]], t)
     for stage in v.stages:
         _write_rows(book, t.label("stage", stage.id),
                     [t("county.indicator"), "id", t("county.county_value"), t("county.cv"),
                      t("county.cv_limit"), t("county.cv_passed"), t("county.prev_value")],
                     [[t.label("ind", r.id), r.id, r.county_value, r.cv,
                       r.cv_limit, r.cv_passed, r.prev_value]
-                     for r in stage.indicators])
+                     for r in stage.indicators], t)
     _write_rows(book, t("county.items"),
                 [t("county.item"), "id", t("common.value"), t("common.threshold"),
                  t("common.passed")],
                 [[t.label("item", r.id), r.id, _plain(r.value),
-                  _plain(r.threshold), r.passed] for r in v.county_items])
+                  _plain(r.threshold), r.passed] for r in v.county_items], t)
     _write_rows(book, t("county.schools"),
                 [t("school.id"), t("school.name"), t("common.stage"), t("school.met_count"),
                  t("common.passed"), t("county.shortfalls")],
                 [[s.school_id, s.name, t.label("stage", s.stage), s.met_count,
-                  s.passed, "；".join(_shortfall_text(t, f) for f in s.failing)]
-                 for s in v.schools])
+                  s.passed, ("；" if t.lang == "zh" else "; ").join(
+                      _shortfall_text(t, f) for f in s.failing)]
+                 for s in v.schools], t)
     book.close()
     return buf.getvalue()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from junheng.domain.dataset import Dataset
 from junheng.planners.teachers.rotation import RotationPlan
+from junheng.planners.teachers.words import WORDS
 from junheng.web.services import views
 from junheng.web.services.data import DataService
 
@@ -45,6 +46,23 @@ class RotationView:
             return {}
         return {**self.plan.to_json(), "share_asked": self.share_asked, "max_km": self.max_km}
 
+    def page_in(self, lang: str) -> dict[str, Any]:
+        """The page's figures with the planner's reasons in ``lang``: ``explanation`` (the
+        plan's, in order), each check's ``text``, each move's ``to_reason`` and each target
+        school's ``reason`` (the JSON's own ``*_zh`` words are left as they are)."""
+        if self.plan is None:
+            return {}
+        plan, page = self.plan, self.page
+        return {**page, "explanation": plan.explanation_in(lang),
+                "checks": [{**c, "text": r["reason"].words(WORDS, lang)}
+                           for c, r in zip(page["checks"], plan.checks, strict=True)],
+                "moves": [{**m, "to_reason": plan.target_reason_in(m["to_school_id"], m["stage"],
+                                                                   lang)}
+                          for m in page["moves"]],
+                "target_schools": [{**s, "reason": plan.target_reason_in(s["school_id"],
+                                                                         s["stage"], lang)}
+                                   for s in page["target_schools"]]}
+
 
 def rotation_view(data: DataService, county: str, year: int, share: float,
                   max_km: float) -> RotationView:
@@ -66,10 +84,10 @@ def rotation_view(data: DataService, county: str, year: int, share: float,
                      keep=lambda view: view.plan is None or view.plan.status != "unknown")
 
 
-def rotation_xlsx(view: RotationView) -> bytes:
+def rotation_xlsx(view: RotationView, lang: str = "zh") -> bytes:
     from junheng.reports.planning_xlsx import write_rotation_xlsx
 
     with tempfile.TemporaryDirectory(prefix="junheng-rotation-") as tmp:
         path = Path(tmp) / "rotation.xlsx"
-        write_rotation_xlsx(view.page, path)
+        write_rotation_xlsx(view.page_in(lang), path, lang)
         return path.read_bytes()
