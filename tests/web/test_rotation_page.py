@@ -7,11 +7,13 @@ import io
 
 import openpyxl
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
 from junheng.domain.dataset import Dataset
 from junheng.io.db import import_dataset
 from junheng.web import models
+from junheng.web.i18n import catalogue
 from tests.web import tiny
 from tests.web.conftest import Site
 
@@ -74,6 +76,19 @@ def test_parameters_are_bounded(site: Site) -> None:
 def test_no_teacher_list_says_so(site: Site) -> None:
     page = site.login("linze").get(f"/rotation/{COUNTY}?wait=1").text
     assert "没有" in page and "教师名单" in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_solver_status_has_words(lang: str) -> None:
+    """A list found at the time limit says it is not proven optimal; no list in time says so
+    and what to do, without claiming the rules cannot be met."""
+    words = catalogue(lang)
+    for status in ("optimal", "feasible", "infeasible", "unknown"):
+        assert words.get(f"rotation.status.{status}")
+    feasible, unknown = words["rotation.note.feasible"], words["rotation.note.unknown"]
+    assert ("未证明" in feasible) if lang == "zh" else ("not proven" in feasible)
+    assert ("不表示规则无法满足" in unknown and "重新排名单" in unknown) if lang == "zh" else (
+        "does not mean the rules cannot be met" in unknown and "Draw again" in unknown)
 
 
 def test_english_page_and_download_give_the_reasons_in_english(site: Site) -> None:

@@ -191,6 +191,12 @@ def _rotation(r: CountyReport) -> Section:
         s.missing_zh = r.why_missing("rotation", NOT_REPORTED)
         return s
     j = r.rotation.to_json()
+    if j["status"] == "unknown":
+        # No list within the time limit: not a county that fails the rules.
+        s.lines.append("在求解时间上限内没有排出轮岗名单（不表示规则无法满足），请重新生成本报告。")
+        return s
+    if j["status"] == "feasible":
+        s.lines.append("求解达到时间上限：名单满足全部规则，但未证明最优。")
     s.tables.append(Table("轮岗名单概况", ["符合条件教师", "至少需轮岗", "本年轮岗", "轮岗比例",
                                           "其中骨干教师", "骨干占比"],
                           [[j["eligible_teachers"], j["required_rotations"],

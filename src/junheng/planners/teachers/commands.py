@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from junheng.cli import CliError, load_data, require_out, write_json
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _rotate(args: argparse.Namespace) -> int:
     from junheng.planners.teachers import RotationError, rotate_teachers
+    from junheng.planners.teachers.words import STATUS_NOTE
 
     require_out(args.format, args.out)
     ds = load_data(args.data, NEEDS)
@@ -37,6 +39,8 @@ def _rotate(args: argparse.Namespace) -> int:
     except (RotationError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
     result = plan.to_json()
+    if plan.status in STATUS_NOTE:   # anything short of a proven optimum says so
+        print(STATUS_NOTE[plan.status], file=sys.stderr)
     if args.format == "json":
         write_json(result, args.out)
     else:

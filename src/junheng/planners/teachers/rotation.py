@@ -220,8 +220,7 @@ def direction_flags(parts: pl.DataFrame, params: dict[str, Any]) -> pl.DataFrame
 @dataclass
 class _Solved:
     status: str
-    chosen: list[int]
-    arcs: list[tuple[int, int, int]]
+    chosen: list[tuple[int, int]]   # (teacher index in ``cand``, destination part)
     dist: np.ndarray
     t_part: np.ndarray
     objective: float | None
@@ -230,9 +229,20 @@ class _Solved:
 
 
 def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required: int, max_rot: int,
-           bb_share: float, most: bool = False, time_limit: float | None = None) -> _Solved:
+           bb_share: float, most: bool = False, time_limit: float | None = None,
+           first_only: bool = False) -> _Solved:
     """Build and solve the CP-SAT model; ``most`` maximises the number rotated instead (used to
-    say how many the other rules allow when the share cannot be met)."""
+    say how many the other rules allow when the share cannot be met); ``first_only`` stops at
+    the first list (the diagnosis asks only whether one exists).
+
+    Teachers the rules cannot tell apart — same school-stage part, subject and counted flags
+    (backbone, degree, PE/art) — form one class, and the model decides how many of a class go
+    to each destination (an integer per class and destination, not a yes/no per teacher). Every
+    rule and the objective read only these attributes, so the model allows exactly the lists a
+    yes/no per teacher allowed, up to which of two identical teachers is named — without the
+    interchangeable copies the search had to tell apart (about half as many variables for
+    甘州区). The class's teachers are then named in ``teacher_id`` order, nearest destination
+    first."""
     limits, obj = p["limits"], p["objective"]
     part_key = {(r["school_id"], r["stage"]): i for i, r in enumerate(parts.iter_rows(named=True))}
     n_parts = parts.height
@@ -240,91 +250,134 @@ def _solve(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
     lon = parts["longitude"].to_numpy().astype(float)
     stage_arr = parts["stage"].to_numpy()
     dist = np.nan_to_num(_km(lat, lon, lat, lon), nan=0.0)
-
-    t_part = np.array([part_key[(s, st)] for s, st in zip(cand["school_id"], cand["stage"], strict=False)], dtype=int)
-    # Candidate destinations: same stage, another school, within max_km, nearest first.
-    arcs: list[tuple[int, int, int]] = []   # (teacher index, destination part, km rounded)
-    for ti, src in enumerate(t_part):
+    t_part = np.array([part_key[(s, st)] for s, st in zip(cand["school_id"], cand["stage"], strict=True)],
+                      dtype=int)
+    # Candidate destinations of a part: same stage, another school, within max_km, nearest first.
+    dests: list[list[int]] = []
+    for src in range(n_parts):
         ok = np.flatnonzero((stage_arr == stage_arr[src]) & (np.arange(n_parts) != src)
                             & (dist[src] <= limits["max_km"]))
-        ok = ok[np.argsort(dist[src, ok], kind="stable")][: limits["nearest_schools"]]
-        arcs += [(ti, int(d), round(float(dist[src, d]))) for d in ok]
+        dests.append([int(d) for d in ok[np.argsort(dist[src, ok], kind="stable")][: limits["nearest_schools"]]])
+
+    subj = cand["subject"].fill_null("").to_list()
+    flags = {"backbone": cand["is_backbone"].to_numpy().astype(bool),
+             "degree": cand["is_degree"].to_numpy().astype(bool),
+             "pe_art": cand["is_pe_art"].to_numpy().astype(bool)}
+    # ``cand`` is sorted by teacher_id, so each class lists its teachers in that order.
+    members: dict[tuple[int, str, bool, bool, bool], list[int]] = {}
+    for ti in range(cand.height):
+        key = (int(t_part[ti]), subj[ti], bool(flags["backbone"][ti]), bool(flags["degree"][ti]),
+               bool(flags["pe_art"][ti]))
+        members.setdefault(key, []).append(ti)
+    classes = sorted(members)
+    kind_of = {"backbone": 2, "degree": 3, "pe_art": 4}
 
     m = cp_model.CpModel()
-    go = [m.new_bool_var(f"go[{cand['teacher_id'][a[0]]},{parts['school_id'][a[1]]}]") for a in arcs]
-    by_teacher: dict[int, list[int]] = {}
-    into: dict[int, list[int]] = {}
-    for k, (ti, d, _) in enumerate(arcs):
-        by_teacher.setdefault(ti, []).append(k)
-        into.setdefault(d, []).append(k)
-    for ti, ks in by_teacher.items():
-        m.add(sum(go[k] for k in ks) <= 1).with_name(f"one_destination[{cand['teacher_id'][ti]}]")
-    total: Any = sum(go) if go else 0
-    m.add(total >= required).with_name("min_share")
-    m.add(total <= max_rot).with_name("max_share")
-    bb = cand["is_backbone"].to_numpy()
+    arcs: list[tuple[int, int, int]] = []   # (class index, destination part, km rounded)
+    go: list[cp_model.IntVar] = []
+    for ci, key in enumerate(classes):
+        n = len(members[key])
+        ks = []
+        for d in dests[key[0]]:
+            ks.append(len(go))
+            arcs.append((ci, d, round(float(dist[key[0], d]))))
+            go.append(m.new_int_var(0, n, f"go[{ci},{d}]"))
+        if len(ks) > 1:
+            m.add(cp_model.LinearExpr.sum([go[k] for k in ks]) <= n).with_name(f"class_size[{ci}]")
+    total = cp_model.LinearExpr.sum(go)
+    m.add_linear_constraint(total, required, max_rot).with_name("share")
+    cls_part = [c[0] for c in classes]
+    cls_bb = [c[2] for c in classes]
     # ≥ 20 % backbone among the rotated, exactly in integers: 100·Σ backbone ≥ 20·Σ all.
     pct = round(bb_share * 100)
-    m.add(sum(100 * go[k] for k, a in enumerate(arcs) if bb[a[0]]) >= pct * total).with_name("backbone_share")
+    m.add(cp_model.LinearExpr.weighted_sum(go, [(100 - pct) if cls_bb[a[0]] else -pct for a in arcs])
+          >= 0).with_name("backbone_share")
     # Direction (measure 16), exact in integers like the backbone share. Only where the county
     # has rural or weak parts to send teachers to; otherwise the rule is reported as not
     # applicable rather than making every list infeasible.
-    target = parts["is_target"].to_numpy()
+    target = parts["is_target"].to_numpy().astype(bool)
     if target.any():
-        d = p["direction"]
-        outward = [k for k, (ti, _, _) in enumerate(arcs) if not target[t_part[ti]]]
-        m.add(sum(100 * go[k] for k in outward if target[arcs[k][1]])
-              >= round(100 * d["min_share_toward"]) * sum(go[k] for k in outward)
-              ).with_name("direction_toward")
-        bb_arcs = [k for k, a in enumerate(arcs) if bb[a[0]]]
-        m.add(sum(100 * go[k] for k in bb_arcs if target[arcs[k][1]])
-              >= round(100 * d["backbone_min_share_toward"]) * sum(go[k] for k in bb_arcs)
-              ).with_name("backbone_toward")
+        d_p = p["direction"]
+        share_t, share_bb = round(100 * d_p["min_share_toward"]), round(100 * d_p["backbone_min_share_toward"])
+        outward = [k for k, a in enumerate(arcs) if not target[cls_part[a[0]]]]
+        m.add(cp_model.LinearExpr.weighted_sum(
+            [go[k] for k in outward], [(100 - share_t) if target[arcs[k][1]] else -share_t for k in outward])
+            >= 0).with_name("direction_toward")
+        bb_arcs = [k for k, a in enumerate(arcs) if cls_bb[a[0]]]
+        m.add(cp_model.LinearExpr.weighted_sum(
+            [go[k] for k in bb_arcs], [(100 - share_bb) if target[arcs[k][1]] else -share_bb for k in bb_arcs])
+            >= 0).with_name("backbone_toward")
 
-    subj = cand["subject"].fill_null("").to_list()
-    flags = {"backbone": bb, "degree": cand["is_degree"].to_numpy(), "pe_art": cand["is_pe_art"].to_numpy()}
     staff = parts["teachers"].fill_null(0).to_numpy()
+    into: dict[int, list[int]] = {}
     out_of: dict[int, list[int]] = {}
-    for k, (ti, _, _) in enumerate(arcs):
-        out_of.setdefault(int(t_part[ti]), []).append(k)
+    for k, (ci, d, _) in enumerate(arcs):
+        into.setdefault(d, []).append(k)
+        out_of.setdefault(cls_part[ci], []).append(k)
     short_vars = []
     shortfall_before: dict[str, int] = {}
     for j in range(n_parts):
         ins, outs = into.get(j, []), out_of.get(j, [])
-        inflow = sum(go[k] for k in ins)
-        outflow = sum(go[k] for k in outs)
-        m.add(outflow <= math.floor(limits["max_out_share"] * staff[j] + 1e-9)).with_name(f"max_out[{j}]")
-        m.add(inflow - outflow <= limits["headcount_balance"]).with_name(f"headcount_hi[{j}]")
-        m.add(outflow - inflow <= limits["headcount_balance"]).with_name(f"headcount_lo[{j}]")
-        for s in {subj[arcs[k][0]] for k in ins + outs}:
-            si = sum(go[k] for k in ins if subj[arcs[k][0]] == s)
-            so = sum(go[k] for k in outs if subj[arcs[k][0]] == s)
-            m.add(si - so <= limits["subject_balance"]).with_name(f"subject_hi[{j},{s}]")
-            m.add(so - si <= limits["subject_balance"]).with_name(f"subject_lo[{j},{s}]")
+        out_cap = math.floor(limits["max_out_share"] * staff[j] + 1e-9)
+        if outs:
+            m.add(cp_model.LinearExpr.sum([go[k] for k in outs]) <= out_cap).with_name(f"max_out[{j}]")
+        if ins or outs:
+            # |in − out| ≤ balance, one two-sided constraint.
+            m.add_linear_constraint(cp_model.LinearExpr.weighted_sum(
+                [go[k] for k in ins + outs], [1] * len(ins) + [-1] * len(outs)),
+                -limits["headcount_balance"], limits["headcount_balance"]).with_name(f"headcount[{j}]")
+        by_subject: dict[str, tuple[list[int], list[int]]] = {}
+        for k in ins:
+            by_subject.setdefault(classes[arcs[k][0]][1], ([], []))[0].append(k)
+        for k in outs:
+            by_subject.setdefault(classes[arcs[k][0]][1], ([], []))[1].append(k)
+        for s in sorted(by_subject):
+            si, so = by_subject[s]
+            m.add_linear_constraint(cp_model.LinearExpr.weighted_sum(
+                [go[k] for k in si + so], [1] * len(si) + [-1] * len(so)),
+                -limits["subject_balance"], limits["subject_balance"]).with_name(f"subject[{j},{s}]")
         for kind in KINDS:
             have = int(parts[f"{kind}_teachers"][j] or 0)
             need = int(parts[f"need__{kind}"][j] or 0)
             shortfall_before[kind] = shortfall_before.get(kind, 0) + max(0, need - have)
-            f = flags[kind]
-            gain = sum(go[k] for k in ins if f[arcs[k][0]]) - sum(go[k] for k in outs if f[arcs[k][0]])
+            f_in = [k for k in ins if classes[arcs[k][0]][kind_of[kind]]]
+            f_out = [k for k in outs if classes[arcs[k][0]][kind_of[kind]]]
+            # A part that keeps enough even after losing all it may lose has no shortfall to
+            # count (nor can the net loss pass the count ``have``, which bounds it below).
+            most_lost = min(out_cap, sum(len(members[c]) for c in classes if c[0] == j and c[kind_of[kind]]))
+            if need - have + most_lost <= 0:
+                continue
+            gain = cp_model.LinearExpr.weighted_sum([go[k] for k in f_in + f_out],
+                                                    [1] * len(f_in) + [-1] * len(f_out))
             sv = m.new_int_var(0, max(need, 0), f"short[{kind},{j}]")
-            m.add(sv >= need - have - gain).with_name(f"shortfall[{kind},{j}]")
+            m.add(sv + gain >= need - have).with_name(f"shortfall[{kind},{j}]")
             short_vars.append(sv)
     if most:
         m.maximize(total)
     else:
-        m.minimize(obj["shortfall_weight"] * sum(short_vars)
-                   + sum(a[2] * go[k] for k, a in enumerate(arcs)) + obj["per_move_weight"] * total)
+        m.minimize(obj["shortfall_weight"] * cp_model.LinearExpr.sum(short_vars)
+                   + cp_model.LinearExpr.weighted_sum(go, [a[2] + obj["per_move_weight"] for a in arcs]))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit or p["solver"]["time_limit_s"])
     solver.parameters.num_workers = int(p["solver"]["workers"])
+    solver.parameters.cp_model_presolve = bool(p["solver"]["presolve"])
     solver.parameters.random_seed = 0
+    solver.parameters.stop_after_first_solution = first_only
     st = solver.solve(m)
     status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
               cp_model.INFEASIBLE: "infeasible"}.get(st, "unknown")
-    chosen = [k for k in range(len(arcs)) if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.value(go[k])]
-    found = st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and bool(chosen)
-    return _Solved(status, chosen, arcs, dist, t_part, solver.objective_value if found else None,
+    chosen: list[tuple[int, int]] = []
+    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        taken: dict[int, int] = {}
+        # Nearest destination first, so the class's first teachers take the shortest trips.
+        for k in sorted(range(len(arcs)), key=lambda k: (arcs[k][0], dist[cls_part[arcs[k][0]], arcs[k][1]],
+                                                         arcs[k][1])):
+            ci, d, _ = arcs[k]
+            for _ in range(int(solver.value(go[k]))):
+                chosen.append((members[classes[ci]][taken.get(ci, 0)], d))
+                taken[ci] = taken.get(ci, 0) + 1
+    found = bool(chosen)
+    return _Solved(status, chosen, dist, t_part, solver.objective_value if found else None,
                    solver.best_objective_bound if found else None, shortfall_before)
 
 
@@ -352,7 +405,7 @@ def _diagnose(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], requir
         sect, _, name = key.rpartition(".")
         block = q[sect or "limits"]
         block[name] = fn(block[name])
-        if _solve(cand, parts, q, required, max_rot, bb_share, time_limit=quick).chosen:
+        if _solve(cand, parts, q, required, max_rot, bb_share, time_limit=quick, first_only=True).chosen:
             helps.append(key)
     out.append(Reason("relaxations", {"helps": helps}))
     return out
@@ -386,15 +439,14 @@ def rotate_teachers(ds: Dataset, county: str, year: int, params: dict[str, Any] 
     max_rot = max(required, math.floor(limits["max_share"] * n_elig + 1e-9))
 
     sol = _solve(cand, parts, p, required, max_rot, bb_share)
-    status, chosen, arcs, dist, t_part = sol.status, sol.chosen, sol.arcs, sol.dist, sol.t_part
+    status, chosen, dist, t_part = sol.status, sol.chosen, sol.dist, sol.t_part
     shortfall_before = sol.shortfall_before
     diagnosis = _diagnose(cand, parts, p, required, max_rot, bb_share) if status == "infeasible" else []
 
     rows = []
     names = dict(zip(parts["school_id"].to_list(), parts["school_name"].to_list(), strict=False))
     target = parts["is_target"].to_list()
-    for k in chosen:
-        ti, d, _km_rounded = arcs[k]
+    for ti, d in chosen:
         r = cand.row(ti, named=True)
         rows.append({"teacher_id": r["teacher_id"], "stage": r["stage"], "subject": r["subject"],
                      "from_school_id": r["school_id"], "from_school_name": names.get(r["school_id"]),
@@ -603,6 +655,9 @@ def _explain(plan: RotationPlan, p: dict[str, Any], min_share: float, traces: di
         # or a large county).
         Reason(f"status_{plan.status}" if plan.status in ("infeasible", "feasible", "optimal")
                else "status_unknown"),
-        Reason("recheck", {"failed": [c["reason"] for c in plan.checks if not c["passed"]]}),
+        # Without a list there is nothing to re-check: its failed checks would read as a county
+        # that breaks the rules.
+        Reason("recheck_none") if plan.status == "unknown"
+        else Reason("recheck", {"failed": [c["reason"] for c in plan.checks if not c["passed"]]}),
     ]
     return out

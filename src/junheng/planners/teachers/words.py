@@ -30,6 +30,18 @@ RELAXATION = {
         "halving the minimum share of backbone teachers toward rural and weak schools"),
 }
 
+# What a result short of a proven optimum means, for the CLI (the page has its own words).
+STATUS_NOTE = {
+    "feasible": "求解达到时间上限：名单满足全部规则，但未证明最优 / the time limit was reached: "
+                "the list meets every rule but is not proven optimal",
+    "unknown": "在时间上限内没有找到名单，这不表示规则无法满足（多半是计算机繁忙）：请稍后重新排名单，"
+               "仍不行时延长求解时间上限 solver.time_limit_s / no list was found within the time "
+               "limit, which does not mean the rules cannot be met (most often a busy computer): "
+               "run it again later, or raise solver.time_limit_s",
+    "infeasible": "在现有约束下无法排出满足比例要求的名单，原因见 explanation_zh / no list meets "
+                  "every rule under these limits; explanation_zh says why",
+}
+
 P = Mapping[str, Any]
 
 
@@ -116,8 +128,11 @@ ZH: Words = {
     "status_infeasible": lambda p, w: "在上述约束下无法排出满足比例要求的名单：请放宽距离上限、学科平衡或调出比例后重试。",
     "status_feasible": lambda p, w: "求解达到时间上限，名单满足全部规则，但未证明目标最优。",
     "status_optimal": lambda p, w: "求解已证明最优。",
-    "status_unknown": lambda p, w: "在时间上限内没有找到名单（计算机繁忙或区县较大）：请稍后重新排名单，或放宽约束。",
+    "status_unknown": lambda p, w: (
+        "在时间上限内没有找到名单，这不表示规则无法满足（多半是计算机繁忙或区县较大）："
+        "请稍后重新排名单；仍不行时延长求解时间上限。"),
     "recheck": _recheck_zh,
+    "recheck_none": lambda p, w: "没有名单可复核。",
     "most_possible": lambda p, w: f"在现有约束下最多只能安排 {p['most']} 人轮岗，而规则要求至少 {p['required']} 人。",
     "relaxations": lambda p, w: (
         "单独放宽以下任一项即可排出名单：" + "、".join(RELAXATION[k][0] for k in p["helps"]) if p["helps"]
@@ -183,9 +198,11 @@ EN: Words = {
         "The solver reached its time limit: the list meets every rule but is not proven optimal."),
     "status_optimal": lambda p, w: "The solver proved the list optimal.",
     "status_unknown": lambda p, w: (
-        "No list was found within the time limit (a busy machine or a large county): draw again "
-        "later, or relax the constraints."),
+        "No list was found within the time limit, which does not mean the rules cannot be met "
+        "(most often a busy machine or a large county): draw again later; if it still fails, "
+        "raise the solver's time limit."),
     "recheck": _recheck_en,
+    "recheck_none": lambda p, w: "There is no list to re-check.",
     "most_possible": lambda p, w: (
         f"Under these constraints at most {p['most']} teachers can rotate, and the rule asks for "
         f"at least {p['required']}."),
