@@ -37,7 +37,7 @@ def step(ds: Dataset) -> DemoAdmissions:
     """The step again from the generated tables: the same applications, and the children."""
     zones = ds["area_assignments"].filter(pl.col("year") <= LAST)
     return admission_tables(0, ds["schools"], ds["sections"], ds["areas"], ds["area_children"],
-                            zones, LAST)
+                            zones, LAST, ds["counties"])
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +102,23 @@ def test_every_applicant_is_a_child_of_the_entry_age(step: DemoAdmissions) -> No
     assert migrants["has_residence_permit"].all()
     assert not migrants["resident_id"].str.starts_with("6207").any()
     assert (people["category_claimed"] != people["category_verified"]).sum() > 0
+
+
+def test_every_applicant_has_the_hukou_of_the_resident_id(ds: Dataset,
+                                                          step: DemoAdmissions) -> None:
+    """户籍所在地 is filled: the county the 身份证号 was issued in, the applicant's own county
+    (named as in the counties table) or a 随迁子女's home county elsewhere."""
+    people = step.applicants.join(
+        step.applications.select("application_id", "county_code", "category"),
+        on="application_id")
+    assert people["hukou"].str.len_chars().min() > 0
+    names = dict(ds["counties"].select("county_code", "county_name").iter_rows())
+    settled = people.filter(pl.col("category") != "migrant")
+    for rid, county, hukou in settled.select("resident_id", "county_code", "hukou").iter_rows():
+        assert rid[:6] == county and hukou.startswith("甘肃省") and hukou.endswith(names[county])
+    migrants = people.filter(pl.col("category") == "migrant")
+    assert migrants.height > 0
+    assert not any(names[c] in h for c, h in migrants.select("county_code", "hukou").iter_rows())
 
 
 def test_the_private_lottery_school_is_oversubscribed(ds: Dataset, step: DemoAdmissions,

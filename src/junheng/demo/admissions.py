@@ -76,8 +76,12 @@ SHARES_CITY = (0.015, 0.50, 0.12, 0.10, 0.18, 0.085)
 SHARES_OTHER = (0.01, 0.65, 0.08, 0.12, 0.08, 0.06)
 OVERCLAIM = 0.04  # 户籍 or 房产 only, claimed as both
 PREFERENTIAL_OVERCLAIM = 0.005  # 户籍与房产, claimed as 优抚对象 without the proof
-# Home counties of 随迁子女 (their 身份证号): elsewhere in Gansu, and Ningxia.
+# Home counties of 随迁子女 (their 身份证号 and 户籍所在地): elsewhere in Gansu, and Ningxia.
 MIGRANT_ORIGINS = ("620102", "620402", "620502", "622921", "640104")
+ORIGIN_NAMES = {"620102": "甘肃省兰州市城关区", "620402": "甘肃省白银市白银区",
+                "620502": "甘肃省天水市秦州区", "622921": "甘肃省临夏回族自治州临夏市",
+                "640104": "宁夏回族自治区银川市兴庆区"}
+PROVINCE = "甘肃省"  # the demo's counties (their prefecture and name: the counties table)
 HOUSING = {"preferential": "own", "hukou_house": "own", "house": "own", "hukou": "other",
            "migrant": "rent", "other": "rent"}
 _EARTH_M = 6_371_000.0
@@ -89,8 +93,9 @@ class DemoAdmissions:
     applications: pl.DataFrame  # exchange table (pseudonymous)
     zones: pl.DataFrame  # area_assignments rows of the entry year
     # The portal's personal data of each application (not an exchange table): application_id,
-    # child_name, resident_id, birth_date, housing, has_residence_permit, category_claimed,
-    # category_verified.
+    # child_name, resident_id, birth_date, hukou (户籍所在地: the county of the 身份证号, the
+    # household's own, or a 随迁子女's home county), housing, has_residence_permit,
+    # category_claimed, category_verified.
     applicants: pl.DataFrame
     lottery_school_id: str  # the oversubscribed private primary school of 甘州
     multi_school_areas: tuple[str, ...]  # the 多校划片 areas (primary)
@@ -98,8 +103,9 @@ class DemoAdmissions:
 
 def admission_tables(seed: int, schools: pl.DataFrame, sections: pl.DataFrame,
                      areas: pl.DataFrame, area_children: pl.DataFrame,
-                     zones: pl.DataFrame, last: int) -> DemoAdmissions:
-    """Plans, applications and entry-year zones for entry year ``last + 1``."""
+                     zones: pl.DataFrame, last: int, counties: pl.DataFrame) -> DemoAdmissions:
+    """Plans, applications and entry-year zones for entry year ``last + 1``; ``counties``
+    (the counties table) names each child's 户籍所在地."""
     rng = np.random.default_rng([seed, 20250612])
     entry = last + 1
     plans = _plans(schools, sections, last, entry)
@@ -108,7 +114,7 @@ def admission_tables(seed: int, schools: pl.DataFrame, sections: pl.DataFrame,
     cats = _categories(rng, kids)
     kids = kids.with_columns(pl.Series("category", cats))
     choices, lottery_school = _choices(rng, kids, schools, plans, entry_zones)
-    apps, people = _applications(rng, kids, choices, entry)
+    apps, people = _applications(rng, kids, choices, entry, _hukou_names(counties))
     return DemoAdmissions(plans, apps, entry_zones, people, lottery_school, multi)
 
 
@@ -261,8 +267,14 @@ def _choices(rng: np.random.Generator, kids: pl.DataFrame, schools: pl.DataFrame
             zip(private_front, lists, strict=True)], lottery_school
 
 
+def _hukou_names(counties: pl.DataFrame) -> dict[str, str]:
+    """County code → 户籍所在地 as a family writes it (province, prefecture, county)."""
+    return {**{c: f"{PROVINCE}{p}{n}" for c, p, n in counties.select(
+        "county_code", "prefecture_name", "county_name").iter_rows()}, **ORIGIN_NAMES}
+
+
 def _applications(rng: np.random.Generator, kids: pl.DataFrame, choices: list[list[str]],
-                  entry: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+                  entry: int, hukou: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     n = kids.height
     stage = kids["stage"].to_numpy()
     # Pseudonymous ids, numbered at random within county and stage.
@@ -307,7 +319,7 @@ def _applications(rng: np.random.Generator, kids: pl.DataFrame, choices: list[li
     }, schema_overrides={"year": pl.Int64}).sort("application_id")
     people = pl.DataFrame({
         "application_id": app_ids, "child_name": names, "resident_id": rids,
-        "birth_date": birth_dates,
+        "birth_date": birth_dates, "hukou": [hukou.get(str(h), "") for h in home],
         "housing": [HOUSING[c] for c in category], "has_residence_permit": migrant,
         "category_claimed": claimed, "category_verified": category,
     }).sort("application_id")
@@ -320,4 +332,4 @@ def from_dataset(ds: Dataset, seed: int) -> DemoAdmissions:
     last = int(ds["admission_plans"]["year"].min()) - 1  # type: ignore[arg-type]
     zones = ds["area_assignments"].filter(pl.col("year") <= last)
     return admission_tables(seed, ds["schools"], ds["sections"], ds["areas"],
-                            ds["area_children"], zones, last)
+                            ds["area_children"], zones, last, ds["counties"])

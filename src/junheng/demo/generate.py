@@ -68,7 +68,7 @@ def generate(seed: int = 0, years: range = range(2019, 2025)) -> Dataset:
     care = supervision.supervision_tables(seed, school_table, sections, last)
     zones = zones_in_force(areas, schools, sections)
     entry = admissions.admission_tables(seed, school_table, sections, areas, children, zones,
-                                        last)
+                                        last, ct.counties_table(profile))
     return Dataset.from_frames({
         "counties": ct.counties_table(profile),
         "schools": schools.select(_SCHOOL_COLUMNS),
