@@ -3,10 +3,15 @@ dataset, and an application (with a proof file) of the test family."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import polars as pl
+import sqlalchemy as sa
 
 from junheng.domain.dataset import Dataset
 from junheng.io.db import import_dataset
+from junheng.web import admissions_models as am
 from junheng.web.services import admissions as svc
 from junheng.web.services.accounts import find_user
 
@@ -51,3 +56,39 @@ def add_application(engine, county: str, username: str = "parent",  # type: igno
     pk = svc.create_application(engine, user, form, None)
     file_id = svc.add_file(engine, user, pk, "hukou", "hukou.png", PNG)
     return pk, file_id
+
+
+CATS = ("hukou_house", "house", "hukou", "migrant", "other")
+
+
+def many_status(k: int) -> str:
+    """The status of the k-th of ``add_many``'s applications: interleaved with arrival."""
+    return ("submitted" if k % 19 == 5 else "returned" if k % 23 == 7
+            else "rejected" if k % 17 == 3 else "approved")
+
+
+def add_many(engine, county: str, n: int, username: str = "parent"  # type: ignore[no-untyped-def]
+             ) -> list[dict[str, Any]]:
+    """``n`` applications of one family in the county's round, inserted as the portal stores
+    them: ids {YEAR}{county}T00000.., statuses by ``many_status``, claims and verified
+    categories cycling through CATS (the verified one only once approved)."""
+    user = find_user(engine, username)
+    assert user is not None
+    at = dt.datetime(YEAR, 6, 20, tzinfo=dt.UTC)
+    rows = []
+    for k in range(n):
+        status = many_status(k)
+        rows.append({
+            "application_id": f"{YEAR}{county}T{k:05d}", "family_user_id": user.id,
+            "idempotency_key": None, "year": YEAR, "county_code": county,
+            "entry_stage": "primary", "child_name": f"张小{k}",
+            "resident_id": resident_id("20200301", f"{k:03d}"), "hukou": "甘肃省张掖市甘州区",
+            "area_id": f"{county}-A{1 + k % 2}", "housing": "own",
+            "has_residence_permit": CATS[k % 5] == "migrant",
+            "category_claimed": CATS[k % 5],
+            "category_verified": CATS[(k // 5) % 5] if status == "approved" else None,
+            "choices": f"{county}0001", "status": status, "return_reason": None,
+            "submitted_at": at + dt.timedelta(minutes=k), "updated_at": at})
+    with engine.begin() as conn:
+        conn.execute(sa.insert(am.applications), rows)
+    return rows

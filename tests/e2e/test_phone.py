@@ -9,23 +9,27 @@ administrator rejects with a reason from its queue, the county uploads again, th
 accepts), the forecast with its backtest, and admissions (staff freeze, draw, publish, override
 with a reason and run round 2 (调剂); the families read their results): each upload, result
 and backtest row reads as a card inside the screen, the review and round-2 controls are on it,
-no button's words break, and no English code or raw value (True, None, inf) shows.
-Screenshots: test-output/screenshots/phone-*.png, and desk-admissions-round2-1440.png for the
-results on a desktop."""
+no button's words break, and no English code or raw value (True, None, inf) shows. A round of
+130 applications reads a page at a time on the phone: the status counts, the filters and the
+page links fit the screen and keep the filters without JavaScript.
+Screenshots: test-output/screenshots/phone-*.png, and desk-admissions-round2-1440.png and
+desk-admissions-queue-1440.png for the staff lists on a desktop."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from junheng.demo import generate
 from junheng.io.db import import_dataset, make_engine
+from junheng.web import admissions_models as am
 from junheng.web.access import Role
 from junheng.web.database import prepare
 from junheng.web.services import admissions as svc
 from junheng.web.services.accounts import create_user, find_user
-from tests.admissions.web_support import PNG, YEAR, add_county, resident_id
+from tests.admissions.web_support import PNG, YEAR, add_county, add_many, many_status, resident_id
 from tests.e2e.server import serve
 from tests.e2e.steps import publish_round_one, sign_in
 from tests.web import tiny
@@ -289,3 +293,68 @@ def test_admissions_staff_and_families_on_a_phone(browser, db_url: str,  # type:
         assert "第二轮调剂录取" in text and "无法计算距离" in text
         _check(li, "admissions-round2-result", screenshots)
         li.close()
+
+
+def test_admissions_queue_pages_on_a_phone(browser, db_url: str,  # type: ignore[no-untyped-def]
+                                           screenshots: Path) -> None:
+    """On every backend: 130 applications a page at a time, filtered by status from the
+    form (no script needed), the next page keeping the filter; then the results' pages."""
+    county = "620702"
+    engine = make_engine(db_url)
+    prepare(engine)
+    import_dataset(engine, tiny.build(extra_names=False))
+    add_county(engine, county)
+    create_user(engine, "ganzhou", PASSWORD, Role.COUNTY_ADMIN, county_code=county,
+                must_change_password=False)
+    create_user(engine, "parent", PASSWORD, Role.PARENT, must_change_password=False)
+    rows = add_many(engine, county, 130)
+    engine.dispose()
+    approved = sum(many_status(k) == "approved" for k in range(130))
+    overview = f"/admissions?county={county}&year={YEAR}&stage=primary"
+    with serve(db_url) as base:
+        staff = _phone(browser, base, "ganzhou")
+        staff.goto(base + overview)
+        assert staff.locator("#application-list tbody tr").count() == 50
+        first = staff.inner_text("#application-list tbody tr >> nth=0")
+        assert "待审核" in first  # the queue: those awaiting review first
+        _check(staff, "admissions-queue", screenshots,
+               "#application-list td, #status-counts a, .filters select, .pager a")
+        staff.select_option("#f-status", "approved")
+        staff.click(".filters button[type=submit]")
+        staff.wait_for_load_state()
+        assert "status=approved" in staff.url
+        assert f"符合条件 {approved} 份" in staff.inner_text("#application-range")
+        staff.click("#applications .pager a[rel=next]")
+        staff.wait_for_load_state()
+        assert "status=approved" in staff.url and "page=2" in staff.url
+        statuses = staff.locator("#application-list td[data-label=状态]").all_inner_texts()
+        assert len(statuses) == min(50, approved - 50)
+        assert set(statuses) == {"审核通过"}
+        _check(staff, "admissions-queue-page2", screenshots, "#application-list td, .pager a")
+        desk = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        sign_in(desk, base, "ganzhou", PASSWORD)
+        desk.goto(base + overview)
+        desk.screenshot(path=str(screenshots / "desk-admissions-queue-1440.png"), full_page=True)
+        found = desk.evaluate(MEASURE)
+        assert found["squeezed"] == [] and found["raw"] == [] and found["overflow"] <= 1, found
+        desk.close()
+
+        # Drawn (the ones waiting decided first): the results, a page at a time.
+        waiting = make_engine(db_url)
+        with waiting.begin() as conn:
+            conn.execute(sa.update(am.applications).where(am.applications.c.status.in_(
+                ("submitted", "returned"))).values(status="approved",
+                                                   category_verified="hukou_house"))
+        waiting.dispose()
+        assert rows
+        staff.goto(base + overview)
+        publish_round_one(staff, "20260715-48213")
+        staff.wait_for_selector("#result-list")
+        assert staff.locator("#result-list tbody tr").count() == 50
+        staff.click("#results .pager a[rel=next]")
+        staff.wait_for_load_state()
+        assert "rpage=2" in staff.url
+        numbers = staff.locator("#result-list td[data-label=摇号号码]").all_inner_texts()
+        assert numbers[0] == "51"
+        _check(staff, "admissions-results-page2", screenshots, "#result-list td, .pager a")
+        staff.close()

@@ -123,20 +123,31 @@ def _form_context(data: DataDep, county: str | None, stage: str, year: int) -> d
             "areas": cat.areas, "schools": cat.choosable()}
 
 
-def _year(year: int | None) -> int:
-    """A family applies for the coming entry year (svc.entry_year: this year until 31 August,
-    Beijing time, then the next), unless the address names one."""
-    return year or svc.entry_year()
+def _refused(engine: EngineDep, data: DataDep, county: str, stage: str, year: int
+             ) -> tuple[str, str] | None:
+    """Why a family may not apply for ``year`` here (zh, en), or None: only the coming entry
+    year and the years whose round is open (svc.apply_years), whatever the address says."""
+    allowed = svc.apply_years(engine, data, county, stage)
+    return None if year in allowed else svc.year_refused(year, allowed)
 
 
 @router.get("/family/apply")
-def apply_form(request: Request, t: TDep, data: DataDep, user: FamilyDep,
+def apply_form(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: FamilyDep,
                county: Annotated[str | None, Query(max_length=6)] = None,
                stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary",
                year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
-    ctx = _form_context(data, county, stage, _year(year))
-    return _page(request, t, "apply.html", {**ctx, "idempotency_key": secrets.token_hex(16),
-                                            "form": {}})
+    # The coming entry year (svc.entry_year: this year until 31 August, Beijing time, then
+    # the next) unless the address names another year open for applications; a year that is
+    # not is refused with the years that are, above the form for the coming one.
+    coming = svc.entry_year()
+    ctx = _form_context(data, county, stage, year or coming)
+    refused = _refused(engine, data, ctx["county"], stage, ctx["year"]) if year else None
+    if refused:
+        ctx = _form_context(data, ctx["county"], stage, coming)
+    return _page(request, t, "apply.html", {
+        **ctx, "idempotency_key": secrets.token_hex(16), "form": {},
+        "problems": [refused[0] if t.lang == "zh" else refused[1]] if refused else []},
+        status_code=400 if refused else 200)
 
 
 Short = Annotated[str, StringConstraints(max_length=128)]
@@ -182,8 +193,14 @@ def apply(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: Fam
           fields: Annotated[ApplyFields, Form()]) -> Response:
     year, county_code, entry_stage = fields.year, fields.county_code, fields.entry_stage
     form = fields.application(year, county_code, entry_stage)
-    problems = svc.validate_form(form, svc.county_catalog(data, county_code, year,
-                                                          entry_stage))
+    refused = (_refused(engine, data, county_code, entry_stage, year)
+               if entry_stage in svc.STAGES else None)
+    if refused:
+        # Nothing else is checked, nothing stored: the form again, for the coming year.
+        year = svc.entry_year()
+        form = fields.application(year, county_code, entry_stage)
+    problems = [refused] if refused else svc.validate_form(
+        form, svc.county_catalog(data, county_code, year, entry_stage))
     if not problems:
         try:
             pk = svc.create_application(engine, user, form, fields.idempotency_key or None)

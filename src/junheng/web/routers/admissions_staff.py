@@ -5,14 +5,13 @@ county, the city administrator on every county; each step is logged with who and
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.admissions.allocate import Allocation
-from junheng.admissions.rules import shipped_rules
+from junheng.admissions.rules import categories, shipped_rules
 from junheng.standards.labels import label
 from junheng.web.access import User
 from junheng.web.deps import DataDep, EngineDep, Forbidden, TDep, UserDep, client_ip
@@ -84,24 +83,61 @@ def _run(t: TDep, fn: Any, *args: Any) -> str | None:
     return None
 
 
+Status = Annotated[str, Query(pattern="^(|" + "|".join(svc.QUEUE) + ")$")]
+Category = Annotated[str, Query(pattern="^(|" + "|".join(categories()) + ")$")]
+Search = Annotated[str, Query(max_length=svc.MAX_SEARCH)]
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
+SizeQ = Annotated[int, Query(ge=1, le=max(svc.PAGE_SIZES))]
+
+
 @router.get("/admissions")
 def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: ReviewerDep,
              county: Annotated[str | None, Query(max_length=6)] = None,
              year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
              stage: Annotated[str, Query(pattern="^(primary|junior)$")] = "primary",
-             error: Error = None) -> Response:
+             error: Error = None, status: Status = "", claimed: Category = "",
+             verified: Category = "", q: Search = "", page: PageQ = 1, rpage: PageQ = 1,
+             outcome: Annotated[str, Query(pattern="^(|" + "|".join(svc.OUTCOMES) + ")$")] = "",
+             size: SizeQ = svc.PAGE_SIZES[0]) -> Response:
+    """The round's page. The applications come one page at a time in the queue's order
+    (待审核 first), narrowed by status, claimed or verified category and part of the
+    application id; the results one page at a time in lottery order. Every filter is in the
+    address, so the page links keep it and the page works without JavaScript. The results
+    are narrowed by outcome (round 1, round 2, not placed) and the same application id."""
     code = _county(user, county, data)
     # No year in the address: the county's latest round or plan (svc.default_year).
     year = year or svc.default_year(engine, data, code, stage)
+    size = size if size in svc.PAGE_SIZES else svc.PAGE_SIZES[0]
+    which = svc.ListFilter(status or None, claimed or None, verified or None, q.strip())
     cat = svc.county_catalog(data, code, year, stage)
     rnd = svc.get_round(engine, code, year, stage)
-    apps = svc.county_applications(engine, code, year, stage)
-    results = svc.round_results(engine, rnd) if rnd.has_results else []
-    admitted = Counter(r.school_id for r in results if r.school_id)
-    by_app = {a["application_id"]: a for a in apps}
+    counts = svc.status_counts(engine, code, year, stage)
+    apps = svc.application_page(engine, code, year, stage, which, page, size)
+    results = (svc.result_page(engine, rnd, which.search, rpage, size, outcome)
+               if rnd.has_results else None)
+    outcomes = svc.result_counts(engine, rnd) if rnd.has_results else {}
+    admitted = svc.admitted_counts(engine, rnd) if rnd.has_results else {}
+    params = {"county": code, "year": year, "stage": stage, "status": which.status or "",
+              "claimed": which.claimed or "", "verified": which.verified or "",
+              "q": which.search, "size": size, "page": apps.page,
+              "rpage": results.page if results else 1, "outcome": outcome}
+
+    def link(anchor: str = "", changes: dict[str, Any] | None = None, **more: Any) -> str:
+        """This page's address with ``changes``, the defaults left out, and ``#anchor``."""
+        from urllib.parse import urlencode
+
+        merged = {**params, **(changes or {}), **more}
+        kept = {k: v for k, v in merged.items()
+                if v not in ("", None) and not (k in ("page", "rpage") and v == 1)
+                and not (k == "size" and v == svc.PAGE_SIZES[0])}
+        return "/admissions?" + urlencode(kept) + (f"#{anchor}" if anchor else "")
+
     return render(request, "admissions/staff.html", t, {
-        "tr": tr(t), "county": code, "year": year, "stage": stage, "round": rnd, "apps": apps,
-        "schools": cat.schools, "listed": cat.listed(), "results": results, "admitted": admitted, "by_app": by_app,
+        "tr": tr(t), "county": code, "year": year, "stage": stage, "round": rnd,
+        "apps": apps, "counts": counts, "total": sum(counts.values()), "which": which,
+        "page_sizes": svc.PAGE_SIZES, "size": size, "link": link,
+        "schools": cat.schools, "listed": cat.listed(), "results": results,
+        "admitted": admitted, "outcomes": outcomes, "outcome": outcome,
         "counties": [c for c in cat.counties
                      if not user.county_code or c.county_code == code],
         "categories": category_words(t), "statuses": svc.STATUSES, "mask_name": svc.mask_name,

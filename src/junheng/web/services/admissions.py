@@ -22,7 +22,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -506,6 +506,97 @@ def county_applications(engine: Engine, county_code: str, year: int, stage: str
     return [dict(r._mapping) for r in rows]
 
 
+# --- the staff's list: one page at a time ------------------------------------------------
+
+# The queue a county works through: awaiting review first (freezing is refused while any
+# is), then those returned to their families, then the decided ones; within each, in the
+# order they came in.
+QUEUE = ("submitted", "returned", "approved", "rejected")
+PAGE_SIZES = (50, 100)
+MAX_SEARCH = 40  # an application id is at most 40 characters (adm_applications)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What a reviewer narrows the list to: a status, a claimed and a verified category
+    (codes, already checked against their enums) and part of an application id."""
+
+    status: str | None = None
+    claimed: str | None = None
+    verified: str | None = None
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a list: its rows, how many match in all, and where the page is."""
+
+    rows: list[Any]
+    matching: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.matching // self.size))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first row (0 when the page is empty)."""
+        return (self.page - 1) * self.size + 1 if self.rows else 0
+
+
+def _page_of(page: int, size: int, matching: int) -> int:
+    """The page asked for, within 1 … the last page (a page past the end shows the last)."""
+    last = max(1, -(-matching // size))
+    return min(max(1, page), last)
+
+
+def _like(column: Any, search: str) -> Any:
+    return column.contains(search, autoescape=True)
+
+
+def status_counts(engine: Engine, county_code: str, year: int, stage: str) -> dict[str, int]:
+    """Applications of the round per status (every status, 0 when none): they add up to the
+    round's total."""
+    a = am.applications
+    with engine.connect() as conn:
+        found: dict[str, int] = dict(conn.execute(
+            select(a.c.status, func.count()).where(
+                (a.c.county_code == county_code) & (a.c.year == year)
+                & (a.c.entry_stage == stage)).group_by(a.c.status)).all())
+    return {s: int(found.get(s, 0)) for s in QUEUE} | {
+        s: int(n) for s, n in found.items() if s not in QUEUE}
+
+
+def application_page(engine: Engine, county_code: str, year: int, stage: str,
+                     which: ListFilter, page: int = 1, size: int = PAGE_SIZES[0]) -> Paged:
+    """One page of the round's applications that match ``which``, the queue's order (待审核
+    first, then by arrival). The database counts, orders and cuts the page (LIMIT/OFFSET):
+    a county's several thousand rows never leave it for one page of 50."""
+    a = am.applications
+    where = (a.c.county_code == county_code) & (a.c.year == year) & (a.c.entry_stage == stage)
+    if which.status:
+        where &= a.c.status == which.status
+    if which.claimed:
+        where &= a.c.category_claimed == which.claimed
+    if which.verified:
+        where &= a.c.category_verified == which.verified
+    if which.search:
+        where &= _like(a.c.application_id, which.search)
+    rank = case({s: k for k, s in enumerate(QUEUE)}, value=a.c.status, else_=len(QUEUE))
+    with engine.connect() as conn:
+        matching = int(conn.execute(select(func.count()).select_from(a).where(where))
+                       .scalar_one())
+        page = _page_of(page, size, matching)
+        rows = conn.execute(
+            select(a.c.id, a.c.application_id, a.c.child_name, a.c.category_claimed,
+                   a.c.category_verified, a.c.status)
+            .where(where).order_by(rank, a.c.id)
+            .limit(size).offset((page - 1) * size)).all()
+    return Paged([dict(r._mapping) for r in rows], matching, page, size)
+
+
 def resubmit(engine: Engine, user: User, pk: int, form: ApplicationForm) -> None:
     app = get_application(engine, user, pk)
     if user.role != Role.PARENT or app["status"] != "returned":
@@ -696,6 +787,36 @@ def _latest_plan_year(ds: Dataset, county_code: str, stage: str) -> int | None:
         (pl.col("entry_stage") == stage) & pl.col("school_id").is_in(schools.implode()))["year"]
     latest = years.max()
     return None if latest is None else int(latest)  # type: ignore[arg-type]
+
+
+def apply_years(engine: Engine, data: DataService, county_code: str, stage: str
+                ) -> tuple[int, ...]:
+    """The years a family may apply for in this county and entry grade, in order: the coming
+    entry year (``entry_year``), and every year for which the county has set a plan whose
+    round is still open (受理申请中: not yet frozen). Any other year — past, or years ahead,
+    typed into the address — is refused before anything is checked or stored."""
+    planned = data.memo(("admissions-plan-years", county_code, stage),
+                        lambda: _plan_years(data.dataset(), county_code, stage))
+    r = am.rounds
+    with engine.connect() as conn:
+        closed = set(conn.execute(select(r.c.year).where(
+            (r.c.county_code == county_code) & (r.c.entry_stage == stage)
+            & (r.c.status != "open"))).scalars())
+    return tuple(sorted({entry_year(), *(set(planned) - closed)}))
+
+
+def year_refused(year: int, allowed: tuple[int, ...]) -> tuple[str, str]:
+    """The family's message (zh, en) for a year it may not apply for."""
+    return (f"{year}学年不受理入学申请；可申请的学年：{'、'.join(map(str, allowed))}",
+            f"applications for {year} are not accepted; you can apply for "
+            f"{', '.join(map(str, allowed))}")
+
+
+def _plan_years(ds: Dataset, county_code: str, stage: str) -> tuple[int, ...]:
+    schools = ds.table("schools").filter(pl.col("county_code") == county_code)["school_id"]
+    years = ds.table("admission_plans").filter(
+        (pl.col("entry_stage") == stage) & pl.col("school_id").is_in(schools.implode()))["year"]
+    return tuple(int(y) for y in years.unique().sort())
 
 
 def entry_year(today: dt.date | None = None) -> int:
@@ -1060,6 +1181,62 @@ def round_results(engine: Engine, rnd: Round) -> list[ResultRow]:
         rows = conn.execute(select(am.results).where(am.results.c.round_key == rnd.round_key)
                             .order_by(am.results.c.lottery_number)).all()
         return _result_rows(conn, list(rows))
+
+
+# A result's outcome, as the results list filters it: placed in round 1, in round 2, or not
+# (yet) placed — waiting for round 2, or unplaced after it.
+OUTCOMES = ("1", "2", "none")
+
+
+def _outcome(column: Any, outcome: str) -> Any:
+    return column.is_(None) if outcome == "none" else column == int(outcome)
+
+
+def result_counts(engine: Engine, rnd: Round) -> dict[str, int]:
+    """The round's results per outcome (every outcome, 0 when none): they add up to all."""
+    r = am.results
+    with engine.connect() as conn:
+        rows = conn.execute(select(r.c.round, func.count())
+                            .where(r.c.round_key == rnd.round_key).group_by(r.c.round)).all()
+    found = {"none" if k is None else str(k): int(n) for k, n in rows}
+    return {o: found.pop(o, 0) for o in OUTCOMES} | found
+
+
+def result_page(engine: Engine, rnd: Round, search: str = "", page: int = 1,
+                size: int = PAGE_SIZES[0], outcome: str = "") -> Paged:
+    """One page of the round's results in lottery order, each as (result, the child's name
+    or None): counted, ordered and cut by the database, the names joined in the same query.
+    ``outcome``: one of OUTCOMES, or "" for all."""
+    r, a = am.results, am.applications
+    where = r.c.round_key == rnd.round_key
+    if outcome in OUTCOMES:
+        where &= _outcome(r.c.round, outcome)
+    if search:
+        where &= _like(r.c.application_id, search)
+    with engine.connect() as conn:
+        matching = int(conn.execute(select(func.count()).select_from(r).where(where))
+                       .scalar_one())
+        page = _page_of(page, size, matching)
+        rows = conn.execute(
+            select(r, a.c.child_name)
+            .outerjoin(a, (a.c.application_id == r.c.application_id)
+                       & (a.c.county_code == rnd.county_code) & (a.c.year == rnd.year)
+                       & (a.c.entry_stage == rnd.entry_stage))
+            .where(where).order_by(r.c.lottery_number)
+            .limit(size).offset((page - 1) * size)).all()
+        shown = _result_rows(conn, list(rows))
+    return Paged([(s, row.child_name) for s, row in zip(shown, rows, strict=True)],
+                 matching, page, size)
+
+
+def admitted_counts(engine: Engine, rnd: Round) -> dict[str, int]:
+    """School id → how many the round's results place there (overrides included)."""
+    r = am.results
+    with engine.connect() as conn:
+        rows = conn.execute(select(r.c.school_id, func.count())
+                            .where((r.c.round_key == rnd.round_key) & r.c.school_id.is_not(None))
+                            .group_by(r.c.school_id)).all()
+    return {str(s): int(n) for s, n in rows}
 
 
 def result_for(engine: Engine, user: User, pk: int) -> ResultRow | None:
