@@ -245,3 +245,5 @@ def test_a_family_applies_only_for_a_year_open_to_it(site: Site) -> None:
     if coming != YEAR:
         closed = fam.get("/family/apply", params={"county": COUNTY, "year": YEAR})
         assert closed.status_code == 400 and f"{YEAR}学年不受理入学申请" in closed.text
+    late = _apply(site, fam, token, YEAR, "late")
+    assert late.status_code == 400 and "名单已冻结" in late.text

@@ -112,7 +112,10 @@ PATH_VALUES = {"code": "620723", "school_id": "6207230001", "fmt": "xlsx"}
 QUERY_VALUES = {"year": "2024", "county": "620723", "stage": "primary", "q": "村",
                 "target": "2027", "page": "1", "action": "login", "for": "admissions",
                 "unmask": "0", "share": "0.1", "max_km": "60", "wait": "1",
-                "error": "x"}
+                "error": "x",
+                # the staff's admissions lists (filters of another county's round)
+                "status": "submitted", "claimed": "hukou", "verified": "hukou", "rpage": "1",
+                "size": "50", "outcome": "none"}
 FORM_VALUES = {"username": "someone-new", "password": "x", "next": "/",
                "current": "wrong-password-1", "new": "x", "confirm": "y",
                "role": "county_admin", "display_name": "x", "county_code": "620723",

@@ -193,8 +193,13 @@ def apply(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: Fam
           fields: Annotated[ApplyFields, Form()]) -> Response:
     year, county_code, entry_stage = fields.year, fields.county_code, fields.entry_stage
     form = fields.application(year, county_code, entry_stage)
-    refused = (_refused(engine, data, county_code, entry_stage, year)
-               if entry_stage in svc.STAGES else None)
+    # Without a query in the common case (the coming year, or a year with the county's
+    # plan): a plan year whose round is frozen is refused by create_application, which
+    # checks the round in the statement it runs anyway.
+    refused = None
+    if entry_stage in svc.STAGES and year != svc.entry_year() and year not in svc.plan_years(
+            data, county_code, entry_stage):
+        refused = _refused(engine, data, county_code, entry_stage, year)
     if refused:
         # Nothing else is checked, nothing stored: the form again, for the coming year.
         year = svc.entry_year()

@@ -795,14 +795,19 @@ def apply_years(engine: Engine, data: DataService, county_code: str, stage: str
     entry year (``entry_year``), and every year for which the county has set a plan whose
     round is still open (受理申请中: not yet frozen). Any other year — past, or years ahead,
     typed into the address — is refused before anything is checked or stored."""
-    planned = data.memo(("admissions-plan-years", county_code, stage),
-                        lambda: _plan_years(data.dataset(), county_code, stage))
+    planned = plan_years(data, county_code, stage)
     r = am.rounds
     with engine.connect() as conn:
         closed = set(conn.execute(select(r.c.year).where(
             (r.c.county_code == county_code) & (r.c.entry_stage == stage)
             & (r.c.status != "open"))).scalars())
     return tuple(sorted({entry_year(), *(set(planned) - closed)}))
+
+
+def plan_years(data: DataService, county_code: str, stage: str) -> tuple[int, ...]:
+    """The years the county has a plan for (any school, this stage), once per data version."""
+    return data.memo(("admissions-plan-years", county_code, stage),
+                     lambda: _plan_years(data.dataset(), county_code, stage))
 
 
 def year_refused(year: int, allowed: tuple[int, ...]) -> tuple[str, str]:
