@@ -15,12 +15,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from junheng.domain.dataset import Dataset
 from junheng.io import db
+from junheng.web.services import uploads
 from tests.web import tiny
 from tests.web.conftest import Site, csrf_from
 from tests.web.workbooks import write_fixed
@@ -39,25 +41,28 @@ def _pooled_temp_tables(site: Site) -> list[str]:
 
 
 @contextmanager
-def _another_writer(site: Site, seconds: float) -> Iterator[None]:
-    """Something else holds the database for writing for ``seconds`` from entering the block:
-    on SQLite any writer (a raw connection in a write transaction), on PostgreSQL another
-    import. It lets go on its own, as a real writer would, while requests are waiting."""
+def _another_writer(site: Site, seconds: float,
+                    until: threading.Event | None = None) -> Iterator[None]:
+    """Something else holds the database for writing for ``seconds`` from entering the block
+    (or, given ``until``, until that is set): on SQLite any writer (a raw connection in a write
+    transaction), on PostgreSQL another import. It lets go on its own, as a real writer would,
+    while requests are waiting."""
     url = str(site.engine.url)  # type: ignore[attr-defined]
     holding, done = threading.Event(), threading.Event()
+    release = until or threading.Event()  # never set: the writer holds for ``seconds``
 
     def hold() -> None:
         if url.startswith("sqlite"):
             raw = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
             raw.execute("BEGIN IMMEDIATE")
             holding.set()
-            time.sleep(seconds)
+            release.wait(seconds)
             raw.execute("ROLLBACK")
             raw.close()
         else:
             with db.import_transaction(site.engine):  # type: ignore[arg-type]
                 holding.set()
-                time.sleep(seconds)
+                release.wait(seconds)
         done.set()
 
     thread = threading.Thread(target=hold)
@@ -84,7 +89,21 @@ def test_a_busy_database_means_try_again_not_500(site: Site, tmp_path: Path,
     c = site.login("city")
     token = csrf_from(c.get("/data").text)
     first = _staged(site, c, write_fixed(tiny.build(), "6207230002", 2024, tmp_path / "a.xlsx"))
-    with _another_writer(site, seconds=2):
+    # The other writer lets go once the import has given up, not after a fixed time: on a busy
+    # machine the confirm (which checks the workbook again first) can take longer than any
+    # fixed hold to reach the lock, and would then simply succeed. The request still has to
+    # record the attempt afterwards, while the lock changes hands.
+    gave_up = threading.Event()
+    attempt = uploads.import_staged
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return attempt(*args, **kwargs)
+        finally:
+            gave_up.set()
+
+    monkeypatch.setattr(uploads, "import_staged", observed)
+    with _another_writer(site, seconds=120, until=gave_up):
         r = c.post(first + "/confirm", data={"csrf_token": token})
     assert r.status_code == 503, r.text[:300]
     assert r.headers["retry-after"]
