@@ -9,13 +9,16 @@ import polars as pl
 import pytest
 
 from junheng.domain.dataset import Dataset
+from junheng.domain.reasons import Reason
 from junheng.planners.teachers import RotationError, rotate_teachers
 from junheng.planners.teachers.rotation import (
+    _RELAXATIONS,
     check_rotation,
     direction_flags,
     load_params,
     standard_shares,
 )
+from junheng.planners.teachers.words import say
 
 COUNTY = "629802"
 YEAR = 2024
@@ -139,6 +142,71 @@ def test_impossible_distance_limit_is_reported() -> None:
     # The diagnosis says how many the other rules allow and which relaxation would help.
     assert any("最多只能安排 0 人" in line for line in plan.explanation_zh)
     assert any("距离上限" in line or "不够" in line for line in plan.explanation_zh)
+
+
+def _relaxed(key: str) -> dict[str, dict[str, float]]:
+    """The parameters of one of the diagnosis's relaxations, as a bureau would pass them."""
+    sect, _, name = key.rpartition(".")
+    base = load_params()[sect or "limits"][name]
+    fn = dict(_RELAXATIONS)[key]
+    return {sect or "limits": {name: fn(base)}}
+
+
+def test_a_share_the_schools_cannot_give_says_the_proven_most() -> None:
+    """Half the eligible teachers cannot rotate when each school may lose at most a fifth of its
+    staff: the diagnosis proves the most that can, and says it as a most in both languages. That
+    many can indeed rotate, one more cannot, and exactly the relaxations it names give a list."""
+    ds = _county()
+    plan = rotate_teachers(ds, COUNTY, YEAR, share=0.5)
+    assert plan.status == "infeasible"
+    [most] = [r for r in plan.explanation if r.kind == "most_possible"]
+    n = most.params["most"]
+    assert most.params["proven"] and 0 < n < plan.required
+    assert f"最多只能安排 {n} 人轮岗" in "".join(plan.explanation_zh)
+    assert f"at most {n} teachers can rotate" in " ".join(plan.explanation_in("en"))
+    assert rotate_teachers(ds, COUNTY, YEAR, share=n / plan.eligible).status == "optimal"
+    assert rotate_teachers(ds, COUNTY, YEAR, share=(n + 1) / plan.eligible).status == "infeasible"
+    [relax] = [r for r in plan.explanation if r.kind == "relaxations"]
+    assert relax.params["unknown"] == [] and relax.params["helps"]
+    for key, _ in _RELAXATIONS:
+        got = rotate_teachers(ds, COUNTY, YEAR, share=0.5, params=_relaxed(key))
+        assert (got.status == "optimal") == (key in relax.params["helps"]), key
+    assert "未能" not in "".join(plan.explanation_zh)
+    assert "time limit" not in " ".join(plan.explanation_in("en"))
+
+
+def test_a_diagnosis_out_of_time_claims_no_most_and_no_useless_relaxation() -> None:
+    """With no time for the diagnosis's solver, the number that can rotate is not claimed as a
+    most, and a relaxation it could not settle is unknown, not useless: every relaxation that
+    helps with time enough is among those it calls unknown (or helpful)."""
+    ds = _county()
+    full = rotate_teachers(ds, COUNTY, YEAR, share=0.5)
+    plan = rotate_teachers(ds, COUNTY, YEAR, share=0.5,
+                           params={"solver": {"diagnosis_time_limit_s": 1e-6}})
+    assert plan.status == "infeasible"
+    [most] = [r for r in plan.explanation if r.kind == "most_possible"]
+    [full_most] = [r for r in full.explanation if r.kind == "most_possible"]
+    assert not most.params["proven"]
+    # Its upper limit (from the LP relaxation) is no less than the proven most.
+    assert most.params["bound"] >= full_most.params["most"] >= most.params["most"]
+    zh, en = "".join(plan.explanation_zh), " ".join(plan.explanation_in("en"))
+    assert "最多只能" not in zh and "teachers can rotate, and" not in en
+    assert "时间上限内未能算出" in zh and "time limit passed before" in en
+    [relax] = [r for r in plan.explanation if r.kind == "relaxations"]
+    [full_relax] = [r for r in full.explanation if r.kind == "relaxations"]
+    assert set(full_relax.params["helps"]) <= set(relax.params["unknown"]) | set(relax.params["helps"])
+    assert relax.params["unknown"]
+    assert "未能判定" in zh and "before it was settled" in en
+
+
+def test_a_most_found_at_the_time_limit_reads_as_a_least() -> None:
+    """A list of 7 found when the time ran out (the LP allows up to 8): 'at least 7', never
+    'at most', in both languages."""
+    r = Reason("most_possible", {"most": 7, "required": 9, "proven": False, "bound": 8})
+    zh, en = say(r), say(r, "en")
+    assert "至少可以安排 7 人" in zh and "未能证明" in zh and "不超过 8 人" in zh and "最多只能" not in zh
+    assert "at least 7 teachers can rotate" in en and "proven" in en and "at most 8" in en
+    assert "at most 7" not in en
 
 
 def test_unknown_parameter_is_an_error() -> None:

@@ -102,6 +102,61 @@ def _recheck_en(p: P, w: Words) -> str:
             else "Rules re-checked, failing: " + "; ".join(w[r.kind](r.params, w) for r in failed))
 
 
+def _most_zh(p: P, w: Words) -> str:
+    # Proven (CP-SAT's optimum, or a list as large as the LP bound): the most. Otherwise the
+    # list found is only a least, and the LP bound, when there is one, an upper limit.
+    if p.get("proven", True):
+        return f"在现有约束下最多只能安排 {p['most']} 人轮岗，而规则要求至少 {p['required']} 人。"
+    cap = f"（不超过 {p['bound']} 人）" if p.get("bound") is not None else ""
+    if p["most"]:
+        return (f"在现有约束下至少可以安排 {p['most']} 人轮岗，但在时间上限内未能证明最多能安排多少人"
+                f"{cap}；规则要求至少 {p['required']} 人。")
+    return f"在时间上限内未能算出现有约束下最多能安排多少人轮岗{cap}；规则要求至少 {p['required']} 人。"
+
+
+def _most_en(p: P, w: Words) -> str:
+    if p.get("proven", True):
+        return (f"Under these constraints at most {p['most']} teachers can rotate, and the rule "
+                f"asks for at least {p['required']}.")
+    cap = f" (it is at most {p['bound']})" if p.get("bound") is not None else ""
+    if p["most"]:
+        return (f"Under these constraints at least {p['most']} teachers can rotate; the time limit "
+                f"passed before the most that can was proven{cap}. The rule asks for at least "
+                f"{p['required']}.")
+    return (f"The time limit passed before the number of teachers these constraints let rotate "
+            f"was found{cap}. The rule asks for at least {p['required']}.")
+
+
+def _relaxations_zh(p: P, w: Words) -> str:
+    # A relaxation the time limit left open is unknown: it may or may not help.
+    helps, open_ = p["helps"], p.get("unknown", [])
+    unknown = "、".join(RELAXATION[k][0] for k in open_)
+    if helps:
+        return ("单独放宽以下任一项即可排出名单：" + "、".join(RELAXATION[k][0] for k in helps)
+                + (f"；以下各项在时间上限内未能判定：{unknown}" if open_ else ""))
+    if open_:
+        others = len(RELAXATION) > len(open_)
+        return (f"单独放宽以下各项是否足够，在时间上限内未能判定：{unknown}"
+                + ("；单独放宽其余任何一项都不够。" if others else "。"))
+    return "单独放宽任何一项约束都不够，需同时放宽多项或核实符合条件教师名单。"
+
+
+def _relaxations_en(p: P, w: Words) -> str:
+    helps, open_ = p["helps"], p.get("unknown", [])
+    unknown = "; ".join(RELAXATION[k][1] for k in open_)
+    if helps:
+        return ("Relaxing any one of these alone gives a list: "
+                + "; ".join(RELAXATION[k][1] for k in helps)
+                + (f". The time limit passed before these were settled: {unknown}" if open_ else ""))
+    if open_:
+        others = len(RELAXATION) > len(open_)
+        return (f"The time limit passed before it was settled whether relaxing any of these alone "
+                f"is enough: {unknown}"
+                + ("; no other single relaxation is." if others else "."))
+    return ("No single relaxation is enough: relax several, or check the list of eligible "
+            "teachers.")
+
+
 ZH: Words = {
     # The plan's explanation, in order.
     "basis": lambda p, w: (
@@ -133,10 +188,8 @@ ZH: Words = {
         "请稍后重新排名单；仍不行时延长求解时间上限。"),
     "recheck": _recheck_zh,
     "recheck_none": lambda p, w: "没有名单可复核。",
-    "most_possible": lambda p, w: f"在现有约束下最多只能安排 {p['most']} 人轮岗，而规则要求至少 {p['required']} 人。",
-    "relaxations": lambda p, w: (
-        "单独放宽以下任一项即可排出名单：" + "、".join(RELAXATION[k][0] for k in p["helps"]) if p["helps"]
-        else "单独放宽任何一项约束都不够，需同时放宽多项或核实符合条件教师名单。"),
+    "most_possible": _most_zh,
+    "relaxations": _relaxations_zh,
     # Why a destination counts (a move's ``to_reason``, a target school's reason).
     "target": _target_zh,
     # The rule checks (check_rotation), by rule.
@@ -203,14 +256,8 @@ EN: Words = {
         "raise the solver's time limit."),
     "recheck": _recheck_en,
     "recheck_none": lambda p, w: "There is no list to re-check.",
-    "most_possible": lambda p, w: (
-        f"Under these constraints at most {p['most']} teachers can rotate, and the rule asks for "
-        f"at least {p['required']}."),
-    "relaxations": lambda p, w: (
-        "Relaxing any one of these alone gives a list: "
-        + "; ".join(RELAXATION[k][1] for k in p["helps"]) if p["helps"]
-        else "No single relaxation is enough: relax several, or check the list of eligible "
-             "teachers."),
+    "most_possible": _most_en,
+    "relaxations": _relaxations_en,
     "target": _target_en,
     "min_share": lambda p, w: (
         f"{p['rotated']} rotated of {p['eligible']} eligible, at least {p['min_share']:.0%}"),
