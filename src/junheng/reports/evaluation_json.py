@@ -88,12 +88,6 @@ def _write_compact(ev: Evaluation, fh: IO[bytes], include_schools: bool, traces:
             ahead.stop()
 
 
-def write_schools_json(ev: Evaluation, fh: IO[bytes], chunk: int = 50_000) -> None:
-    """The ``schools`` array (records without traces), encoded by Polars in slices, so that
-    memory holds one slice of text at a time."""
-    _write_array(school_json_slices(ev, chunk), fh)
-
-
 def school_json_slices(ev: Evaluation, chunk: int = 50_000) -> Iterator[bytes]:
     """The school records without traces as JSON text, comma-joined, one slice of ``chunk``
     records at a time. Polars writes each slice as JSON lines (``write_ndjson``, the same

@@ -340,6 +340,13 @@ def _build(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
             >= 0).with_name("backbone_toward")
 
     staff = parts["teachers"].fill_null(0).to_numpy()
+    # Teachers of each kind in each part, counted once (not by a pass over every class for
+    # every part and kind).
+    flagged: dict[tuple[int, str], int] = {}
+    for c in classes:
+        for kind in KINDS:
+            if c[kind_of[kind]]:
+                flagged[(c[0], kind)] = flagged.get((c[0], kind), 0) + len(members[c])
     into: dict[int, list[int]] = {}
     out_of: dict[int, list[int]] = {}
     for k, (ci, d, _) in enumerate(arcs):
@@ -377,7 +384,7 @@ def _build(cand: pl.DataFrame, parts: pl.DataFrame, p: dict[str, Any], required:
             f_out = [k for k in outs if classes[arcs[k][0]][kind_of[kind]]]
             # A part that keeps enough even after losing all it may lose has no shortfall to
             # count (nor can the net loss pass the count ``have``, which bounds it below).
-            most_lost = min(out_cap, sum(len(members[c]) for c in classes if c[0] == j and c[kind_of[kind]]))
+            most_lost = min(out_cap, flagged.get((j, kind), 0))
             if need - have + most_lost <= 0:
                 continue
             gain = cp_model.LinearExpr.weighted_sum([go[k] for k in f_in + f_out],

@@ -6,6 +6,7 @@ county, the city administrator on every county; each step is logged with who and
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -124,8 +125,6 @@ def overview(request: Request, t: TDep, engine: EngineDep, data: DataDep, user: 
 
     def link(anchor: str = "", changes: dict[str, Any] | None = None, **more: Any) -> str:
         """This page's address with ``changes``, the defaults left out, and ``#anchor``."""
-        from urllib.parse import urlencode
-
         merged = {**params, **(changes or {}), **more}
         kept = {k: v for k, v in merged.items()
                 if v not in ("", None) and not (k in ("page", "rpage") and v == 1)
